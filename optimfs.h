@@ -1,0 +1,1368 @@
+/* optimfs.h - v0.1.0 - gradient-descent optimizers from scratch, in one C header.
+
+   Every mainstream optimizer (SGD to AdamW, Lion and LAMB) exact against PyTorch's
+   torch.optim, every mainstream learning-rate schedule, Newton's method for toy
+   problems, a finite-difference gradient checker, a small multi-layer perceptron
+   with hand-written backpropagation, and an MNIST (IDX) loader. The header reads
+   like a book: its chapters are the tutorial's chapters, in the same order, with
+   each update rule written beside the code that computes it.
+
+   QUICK START
+       #define OPTIMFS_IMPLEMENTATION      // in exactly one .c file
+       #include "optimfs.h"
+
+       ofs_optim opt;
+       ofs_optim_config cfg = ofs_optim_defaults(OFS_ADAMW);   // PyTorch's defaults
+       cfg.lr = 1e-3;
+       ofs_optim_init(&opt, &cfg, n, NULL);     // owns its moment arrays
+       for (step = 0; step < steps; step++) {
+           compute_gradient(w, g);             // your code: g = dLoss/dw, n floats
+           ofs_optim_step(&opt, w, g, NULL);   // w is updated in place
+       }
+       ofs_optim_free(&opt);
+
+   TABLE OF CONTENTS (header chapters = tutorial chapters)
+        0  Foundations: status and messages, random numbers, serialization
+        1  Why optimization is hard: the toy objectives
+        2  Convexity: projection onto a ball
+        3  Gradient descent: the optimizer pattern
+        4  Newton's method
+        5  Stochastic gradient descent (noise comes from ofs_rng, chapter 0)
+        6  Minibatch SGD (shuffling)
+        7  Momentum and Nesterov: SGD
+        8  Adagrad
+        9  RMSProp and Adadelta
+       10  Adam and its family: Adam, AMSGrad, Adamax, Yogi, AdaBelief
+       11  AdamW, NAdam, RAdam, Lion, LAMB
+       12  Learning-rate schedules
+       13  Gradient checking
+       14  Choosing an optimizer by name; saving and loading its state
+       15  A multi-layer perceptron on MNIST: matrices, layers, loss, IDX files, checkpoints
+       16  (tutorial only: every optimizer with every schedule)
+
+   COMPILE-TIME OPTIONS (define before including)
+       OPTIMFS_IMPLEMENTATION  emit the implementation (one translation unit only)
+       OPTIMFS_STATIC          make every function static (private to that file)
+       OFS_REAL                the parameter type: float (default) or double
+       OFS_MALLOC / OFS_FREE   your allocator; define both or neither
+       OFS_ASSERT(x)           checks for programmer errors (default: assert)
+       OFS_NO_STDIO            leave out everything that touches files
+
+   CONVENTIONS
+       Public names ofs_, private ofs__, macros OFS_. No global mutable state.
+       Every function that can fail because of a user or a file returns an
+       ofs_status and, when given a non-NULL ofs_err*, writes a sentence saying
+       what was expected and what was found. Programmer errors (NULL state,
+       mismatched shapes) trip OFS_ASSERT. The library never calls exit().
+
+   LICENSE: MIT or public domain (Unlicense), at your choice. See the end of the file.
+*/
+#ifndef OPTIMFS_H
+#define OPTIMFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef OFS_REAL
+#define OFS_REAL float
+#endif
+typedef OFS_REAL ofs_real;
+
+#ifdef OPTIMFS_STATIC
+#if defined(__GNUC__) || defined(__clang__)
+#define OFSDEF static __attribute__((unused))
+#else
+#define OFSDEF static
+#endif
+#else
+#define OFSDEF extern
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Chapter 0: foundations ------------------------------------------------ */
+
+typedef enum ofs_status {
+    OFS_OK = 0,
+    OFS_ERR_ARG,        /* a setting or argument is out of range */
+    OFS_ERR_NOMEM,      /* the allocator returned NULL */
+    OFS_ERR_IO,         /* a file could not be opened, read or written */
+    OFS_ERR_FORMAT,     /* a file's contents are not what they should be */
+    OFS_ERR_MISMATCH,   /* a saved state belongs to another shape or algorithm */
+    OFS_ERR_NONFINITE   /* a NaN or an infinity where a number was needed */
+} ofs_status;
+
+/* A status plus a human sentence; pass NULL where you do not want the text. */
+typedef struct ofs_err {
+    ofs_status status;
+    char msg[320];
+} ofs_err;
+
+OFSDEF const char *ofs_status_string(ofs_status s);   /* "invalid argument", ... */
+
+/* Random numbers: xoshiro256** seeded by splitmix64. The same seed gives the
+   same sequence on every platform. */
+typedef struct ofs_rng { uint64_t s[4]; } ofs_rng;
+OFSDEF void     ofs_rng_seed(ofs_rng *r, uint64_t seed);
+OFSDEF uint64_t ofs_rng_u64(ofs_rng *r);
+OFSDEF double   ofs_rng_uniform(ofs_rng *r);            /* [0, 1), 53 random bits */
+OFSDEF uint32_t ofs_rng_below(ofs_rng *r, uint32_t n);  /* uniform in [0, n), unbiased */
+OFSDEF double   ofs_rng_normal(ofs_rng *r);             /* N(0, 1), polar method */
+OFSDEF void     ofs_rng_shuffle(ofs_rng *r, uint32_t *a, size_t n); /* Fisher-Yates */
+
+/* Serialization: a growing byte buffer to write into, a cursor to read from.
+   Integers and doubles are stored little-endian, whatever the host. */
+typedef struct ofs_buf { unsigned char *data; size_t len, cap; int failed; } ofs_buf;
+typedef struct ofs_reader { const unsigned char *data; size_t len, pos; int failed; } ofs_reader;
+OFSDEF void     ofs_buf_free(ofs_buf *b);
+OFSDEF void     ofs_put_u64(ofs_buf *b, uint64_t v);
+OFSDEF void     ofs_put_f64(ofs_buf *b, double v);
+OFSDEF void     ofs_put_reals(ofs_buf *b, const ofs_real *x, size_t n);
+OFSDEF uint64_t ofs_get_u64(ofs_reader *r);
+OFSDEF double   ofs_get_f64(ofs_reader *r);
+OFSDEF void     ofs_get_reals(ofs_reader *r, ofs_real *x, size_t n);
+OFSDEF uint32_t ofs_crc32(const unsigned char *p, size_t n);
+#ifndef OFS_NO_STDIO
+/* A checked file: magic "OPTIMFS1", kind tag, payload length, payload, CRC-32.
+   Written to PATH.tmp, flushed, then renamed over PATH, so a failed write never
+   replaces a good file. Reading checks every field and the checksum. */
+OFSDEF ofs_status ofs_file_save(const char *path, uint32_t kind, const ofs_buf *payload, ofs_err *err);
+OFSDEF ofs_status ofs_file_load(const char *path, uint32_t kind, ofs_buf *payload, ofs_err *err);
+#endif
+
+/* ---- Chapters 1-2: toy objectives, convexity -------------------------------- */
+
+typedef enum ofs_toy_kind {
+    OFS_TOY_SQUARE,      /* f(x) = x^2                               (1-D) */
+    OFS_TOY_XCOS,        /* f(x) = x cos(a x)        (D2L: a = pi, 0.15 pi) */
+    OFS_TOY_COSH,        /* f(x) = cosh(a x)                 (Newton: a = 0.5) */
+    OFS_TOY_TANH,        /* f(x) = tanh(x)             (vanishing gradients) */
+    OFS_TOY_CUBE,        /* f(x) = x^3                         (saddle at 0) */
+    OFS_TOY_SADDLE,      /* f(x,y) = x^2 - y^2                          (2-D) */
+    OFS_TOY_QUAD,        /* f(x,y) = a x^2 + b y^2   (1,2) and (0.1,2) in D2L */
+    OFS_TOY_ROSENBROCK,  /* f(x,y) = (a - x)^2 + b (y - x^2)^2   (a=1, b=100) */
+    OFS_TOY_BEALE,       /* (1.5-x+xy)^2 + (2.25-x+xy^2)^2 + (2.625-x+xy^3)^2 */
+    OFS_TOY_HIMMELBLAU,  /* (x^2+y-11)^2 + (x+y^2-7)^2         (four minima) */
+    OFS_TOY_COUNT
+} ofs_toy_kind;
+
+typedef struct ofs_toy { ofs_toy_kind kind; double a, b; } ofs_toy;
+
+OFSDEF ofs_toy     ofs_toy_make(ofs_toy_kind kind);   /* with the usual a, b */
+OFSDEF int         ofs_toy_dim(const ofs_toy *t);     /* 1 or 2 */
+OFSDEF const char *ofs_toy_name(const ofs_toy *t);
+/* f(x); also the gradient (dim values) and the Hessian (dim*dim, row-major)
+   where the pointers are not NULL. */
+OFSDEF double ofs_toy_eval(const ofs_toy *t, const double *x, double *grad, double *hess);
+/* Project x (n values) onto the ball of radius r around c (c NULL: the origin). */
+OFSDEF void   ofs_project_ball(double *x, size_t n, const double *c, double r);
+
+/* ---- Chapters 3, 7-11, 14: the optimizers ------------------------------------ */
+
+typedef enum ofs_optim_kind {
+    OFS_SGD, OFS_ADAGRAD, OFS_RMSPROP, OFS_ADADELTA, OFS_ADAM, OFS_ADAMW, OFS_ADAMAX,
+    OFS_NADAM, OFS_RADAM, OFS_LION, OFS_YOGI, OFS_LAMB, OFS_ADABELIEF, OFS_OPTIM_COUNT
+} ofs_optim_kind;
+
+/* One configuration for every algorithm; each reads the fields it needs at
+   every step, so a scheduler may change lr (or momentum, beta1) between steps. */
+typedef struct ofs_optim_config {
+    ofs_optim_kind kind;
+    double lr;             /* learning rate */
+    double weight_decay;   /* lambda: L2 (added to g) or decoupled; see each chapter */
+    double momentum;       /* SGD, RMSprop: mu */
+    double dampening;      /* SGD: tau */
+    double alpha;          /* RMSprop: smoothing of g^2 */
+    double rho;            /* Adadelta: smoothing */
+    double beta1, beta2;   /* Adam family, Lion, Yogi, LAMB, AdaBelief */
+    double eps;            /* the small number in the denominator */
+    double eps_root;       /* Yogi, LAMB, AdaBelief: added inside the square root */
+    double lr_decay;       /* Adagrad */
+    double initial_accumulator_value; /* Adagrad: s0; Yogi: m0 = v0 */
+    double momentum_decay; /* NAdam: psi */
+    int nesterov;          /* SGD */
+    int maximize;          /* every algorithm: ascend instead of descend */
+    int amsgrad;           /* Adam, AdamW */
+    int centered;          /* RMSprop */
+    int decoupled_weight_decay; /* Adam, NAdam, RAdam: decay as AdamW does */
+    int eps_inside_sqrt;   /* Adagrad, RMSprop: D2L's eta/sqrt(s+eps) */
+    int ema_momentum;      /* SGD: v = mu v + (1-mu) g (Ng/D2L) */
+} ofs_optim_config;
+
+/* The state of one optimizer over n parameters. Several states over slices of
+   one buffer make parameter groups (say, no weight decay on biases). */
+typedef struct ofs_optim {
+    ofs_optim_config cfg;  /* change cfg.lr freely between steps */
+    size_t n;
+    int64_t t;             /* steps taken */
+    double mu_product;     /* NAdam: running product of mu_t */
+    ofs_real *s[3];        /* moment arrays, owned; NULL where unused */
+} ofs_optim;
+
+OFSDEF ofs_optim_config ofs_optim_defaults(ofs_optim_kind kind);   /* PyTorch's (optax's) */
+OFSDEF const char *ofs_optim_name(ofs_optim_kind kind);            /* "adamw" */
+OFSDEF ofs_status  ofs_optim_kind_from_name(const char *name, ofs_optim_kind *kind, ofs_err *err);
+/* Set one hyperparameter by its field name ("lr", "beta1", "nesterov", ...). */
+OFSDEF ofs_status  ofs_optim_config_set(ofs_optim_config *cfg, const char *key, double value, ofs_err *err);
+OFSDEF ofs_status  ofs_optim_validate(const ofs_optim_config *cfg, ofs_err *err);
+OFSDEF ofs_status  ofs_optim_init(ofs_optim *o, const ofs_optim_config *cfg, size_t n, ofs_err *err);
+OFSDEF ofs_status  ofs_optim_step(ofs_optim *o, ofs_real *params, const ofs_real *grads, ofs_err *err);
+OFSDEF void        ofs_optim_reset(ofs_optim *o);   /* back to step 0, moments as at init */
+OFSDEF void        ofs_optim_free(ofs_optim *o);
+OFSDEF void        ofs_optim_save(const ofs_optim *o, ofs_buf *b);
+OFSDEF ofs_status  ofs_optim_load(ofs_optim *o, ofs_reader *r, ofs_err *err);
+#ifndef OFS_NO_STDIO
+OFSDEF ofs_status  ofs_optim_save_file(const ofs_optim *o, const char *path, ofs_err *err);
+OFSDEF ofs_status  ofs_optim_load_file(ofs_optim *o, const char *path, ofs_err *err);
+#endif
+
+/* ---- Chapter 4: Newton's method ------------------------------------------------ */
+/* x <- x - eta (H + damping I)^-1 grad f(x), for a 1-D or 2-D toy objective. */
+OFSDEF ofs_status ofs_newton_step(const ofs_toy *t, double *x, double eta, double damping, ofs_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* OPTIMFS_H */
+
+/* ============================================================================== */
+/*                               IMPLEMENTATION                                   */
+/* ============================================================================== */
+#ifdef OPTIMFS_IMPLEMENTATION
+#ifndef OPTIMFS_IMPLEMENTATION_DONE
+#define OPTIMFS_IMPLEMENTATION_DONE
+
+#include <math.h>
+#include <string.h>
+#include <stdarg.h>
+#ifndef OFS_NO_STDIO
+#include <stdio.h>
+#endif
+
+#if defined(OFS_MALLOC) != defined(OFS_FREE)
+#error "optimfs.h: define both OFS_MALLOC and OFS_FREE, or neither"
+#endif
+#ifndef OFS_MALLOC
+#include <stdlib.h>
+#define OFS_MALLOC(sz) malloc(sz)
+#define OFS_FREE(p) free(p)
+#endif
+#ifndef OFS_ASSERT
+#include <assert.h>
+#define OFS_ASSERT(x) assert(x)
+#endif
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+/* ==== Chapter 0: Foundations ==================================================== */
+
+OFSDEF const char *ofs_status_string(ofs_status s)
+{
+    switch (s) {
+    case OFS_OK:            return "ok";
+    case OFS_ERR_ARG:       return "invalid argument";
+    case OFS_ERR_NOMEM:     return "out of memory";
+    case OFS_ERR_IO:        return "input/output error";
+    case OFS_ERR_FORMAT:    return "malformed data";
+    case OFS_ERR_MISMATCH:  return "mismatched state";
+    case OFS_ERR_NONFINITE: return "non-finite number";
+    }
+    return "unknown status";
+}
+
+/* Record a failure: the status always, the sentence when err is not NULL. */
+static ofs_status ofs__fail(ofs_err *err, ofs_status s, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        err->status = s;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return s;
+}
+
+static ofs_status ofs__ok(ofs_err *err)
+{
+    if (err) { err->status = OFS_OK; err->msg[0] = 0; }
+    return OFS_OK;
+}
+
+/* Allocate n elements of size sz, failing (not wrapping) when n*sz overflows. */
+static void *ofs__alloc(size_t n, size_t sz)
+{
+    size_t bytes;
+    if (sz != 0 && n > (size_t)-1 / sz) return NULL;
+    bytes = n * sz;
+    return OFS_MALLOC(bytes ? bytes : 1);
+}
+
+static int ofs__finite(double x) { return x - x == 0.0; }  /* false for NaN and +-Inf */
+
+/* Random numbers. splitmix64 spreads one seed over 256 bits of state;
+   xoshiro256** (Blackman and Vigna, 2018) then gives 64 bits per call. */
+static uint64_t ofs__splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+OFSDEF void ofs_rng_seed(ofs_rng *r, uint64_t seed)
+{
+    int i;
+    for (i = 0; i < 4; i++) r->s[i] = ofs__splitmix64(&seed);
+}
+
+static uint64_t ofs__rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+OFSDEF uint64_t ofs_rng_u64(ofs_rng *r)
+{
+    uint64_t *s = r->s, result = ofs__rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+    s[2] ^= t; s[3] = ofs__rotl(s[3], 45);
+    return result;
+}
+
+OFSDEF double ofs_rng_uniform(ofs_rng *r)
+{
+    return (double)(ofs_rng_u64(r) >> 11) * (1.0 / 9007199254740992.0);  /* 2^-53 */
+}
+
+OFSDEF uint32_t ofs_rng_below(ofs_rng *r, uint32_t n)
+{
+    /* Lemire's multiply-and-reject: no modulo bias. */
+    uint64_t m = (ofs_rng_u64(r) >> 32) * n;
+    if ((uint32_t)m < n) {
+        uint32_t floor = (uint32_t)(-n) % n;
+        while ((uint32_t)m < floor) m = (ofs_rng_u64(r) >> 32) * n;
+    }
+    return (uint32_t)(m >> 32);
+}
+
+OFSDEF double ofs_rng_normal(ofs_rng *r)
+{
+    /* Marsaglia's polar method: a point uniform in the unit disc, scaled.
+       The second normal it yields is dropped to keep the state plain. */
+    double u, v, s;
+    do {
+        u = 2.0 * ofs_rng_uniform(r) - 1.0;
+        v = 2.0 * ofs_rng_uniform(r) - 1.0;
+        s = u * u + v * v;
+    } while (s >= 1.0 || s == 0.0);
+    return u * sqrt(-2.0 * log(s) / s);
+}
+
+OFSDEF void ofs_rng_shuffle(ofs_rng *r, uint32_t *a, size_t n)
+{
+    size_t i;
+    for (i = n; i > 1; i--) {
+        uint32_t j = ofs_rng_below(r, (uint32_t)i), tmp = a[i - 1];
+        a[i - 1] = a[j]; a[j] = tmp;
+    }
+}
+
+/* Serialization. */
+static void ofs__put(ofs_buf *b, const void *p, size_t n)
+{
+    if (b->failed) return;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        unsigned char *d;
+        while (cap < b->len + n) cap *= 2;
+        d = (unsigned char *)ofs__alloc(cap, 1);
+        if (!d) { b->failed = 1; return; }
+        if (b->len) memcpy(d, b->data, b->len);
+        if (b->data) OFS_FREE(b->data);
+        b->data = d; b->cap = cap;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+OFSDEF void ofs_buf_free(ofs_buf *b)
+{
+    if (b->data) OFS_FREE(b->data);
+    b->data = NULL; b->len = b->cap = 0; b->failed = 0;
+}
+
+OFSDEF void ofs_put_u64(ofs_buf *b, uint64_t v)
+{
+    unsigned char c[8];
+    int i;
+    for (i = 0; i < 8; i++) c[i] = (unsigned char)(v >> (8 * i));
+    ofs__put(b, c, 8);
+}
+
+OFSDEF void ofs_put_f64(ofs_buf *b, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    ofs_put_u64(b, u);
+}
+
+OFSDEF void ofs_put_reals(ofs_buf *b, const ofs_real *x, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) ofs_put_f64(b, (double)x[i]);   /* exact for float too */
+}
+
+OFSDEF uint64_t ofs_get_u64(ofs_reader *r)
+{
+    uint64_t v = 0;
+    int i;
+    if (r->failed || r->len - r->pos < 8) { r->failed = 1; return 0; }
+    for (i = 0; i < 8; i++) v |= (uint64_t)r->data[r->pos + i] << (8 * i);
+    r->pos += 8;
+    return v;
+}
+
+OFSDEF double ofs_get_f64(ofs_reader *r)
+{
+    uint64_t u = ofs_get_u64(r);
+    double v;
+    memcpy(&v, &u, 8);
+    return v;
+}
+
+OFSDEF void ofs_get_reals(ofs_reader *r, ofs_real *x, size_t n)
+{
+    size_t i;
+    if (r->failed || (r->len - r->pos) / 8 < n) { r->failed = 1; return; }
+    for (i = 0; i < n; i++) x[i] = (ofs_real)ofs_get_f64(r);
+}
+
+/* CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), bit by bit; `c` starts
+   at 0xFFFFFFFF and the result is complemented, so spans can be chained. */
+static uint32_t ofs__crc_update(uint32_t c, const unsigned char *p, size_t n)
+{
+    size_t i;
+    int k;
+    for (i = 0; i < n; i++) {
+        c ^= p[i];
+        for (k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+    }
+    return c;
+}
+
+OFSDEF uint32_t ofs_crc32(const unsigned char *p, size_t n) { return ~ofs__crc_update(0xFFFFFFFFu, p, n); }
+
+#ifndef OFS_NO_STDIO
+static void ofs__le32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t ofs__rd32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Write the checked file; `limit` stops writing after that many bytes, which is
+   how the tests simulate a crash in the middle of a save ((size_t)-1: no limit). */
+static ofs_status ofs__file_save_limited(const char *path, uint32_t kind, const ofs_buf *payload,
+                                         size_t limit, ofs_err *err)
+{
+    unsigned char head[20], tail[4];
+    char tmp[4096];
+    FILE *f;
+    uint32_t crc;
+    size_t written = 0, i;
+    const unsigned char *parts[3];
+    size_t lens[3];
+    int ok = 1;
+
+    if (payload->failed) return ofs__fail(err, OFS_ERR_NOMEM, "%s: out of memory while preparing the data to save", path);
+    if (strlen(path) + 5 > sizeof tmp) return ofs__fail(err, OFS_ERR_ARG, "%s: path longer than %d bytes", path, (int)sizeof tmp - 5);
+    memcpy(head, "OPTIMFS1", 8);
+    ofs__le32(head + 8, kind);
+    ofs__le32(head + 12, (uint32_t)(payload->len & 0xFFFFFFFFu));
+    ofs__le32(head + 16, (uint32_t)((uint64_t)payload->len >> 32));
+    crc = ~ofs__crc_update(ofs__crc_update(0xFFFFFFFFu, head, 20), payload->data, payload->len);
+    ofs__le32(tail, crc);
+    sprintf(tmp, "%s.tmp", path);
+    f = fopen(tmp, "wb");
+    if (!f) return ofs__fail(err, OFS_ERR_IO, "%s: cannot create the temporary file %s", path, tmp);
+    parts[0] = head; lens[0] = 20;
+    parts[1] = payload->data; lens[1] = payload->len;
+    parts[2] = tail; lens[2] = 4;
+    for (i = 0; i < 3 && ok; i++) {
+        size_t n = lens[i];
+        if (written + n > limit) { n = limit - written; ok = 0; }
+        if (n && fwrite(parts[i], 1, n, f) != n) ok = 0;
+        written += n;
+    }
+    if (fflush(f) != 0) ok = 0;
+    if (fclose(f) != 0) ok = 0;
+    if (!ok) {
+        remove(tmp);
+        return ofs__fail(err, OFS_ERR_IO, "%s: writing failed after %lu of %lu bytes; the previous file is untouched",
+                         path, (unsigned long)written, (unsigned long)(24 + payload->len));
+    }
+    if (rename(tmp, path) != 0) {
+        remove(tmp);
+        return ofs__fail(err, OFS_ERR_IO, "%s: cannot rename %s over it", path, tmp);
+    }
+    return ofs__ok(err);
+}
+
+OFSDEF ofs_status ofs_file_save(const char *path, uint32_t kind, const ofs_buf *payload, ofs_err *err)
+{
+    return ofs__file_save_limited(path, kind, payload, (size_t)-1, err);
+}
+
+OFSDEF ofs_status ofs_file_load(const char *path, uint32_t kind, ofs_buf *payload, ofs_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char head[20], tail[4];
+    uint64_t len;
+    long size;
+    uint32_t c = 0xFFFFFFFFu;
+
+    payload->data = NULL; payload->len = payload->cap = 0; payload->failed = 0;
+    if (!f) return ofs__fail(err, OFS_ERR_IO, "%s: cannot open the file", path);
+    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return ofs__fail(err, OFS_ERR_IO, "%s: cannot determine the file size", path);
+    }
+    if (size < 24 || fread(head, 1, 20, f) != 20) {
+        fclose(f);
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected at least 24 bytes, found %ld", path, size);
+    }
+    if (memcmp(head, "OPTIMFS1", 8) != 0) {
+        fclose(f);
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected the magic bytes \"OPTIMFS1\", found others: not an optimfs file", path);
+    }
+    if (ofs__rd32(head + 8) != kind) {
+        fclose(f);
+        return ofs__fail(err, OFS_ERR_MISMATCH, "%s: expected a file of kind %lu, found kind %lu",
+                         path, (unsigned long)kind, (unsigned long)ofs__rd32(head + 8));
+    }
+    len = (uint64_t)ofs__rd32(head + 12) | (uint64_t)ofs__rd32(head + 16) << 32;
+    if (len != (uint64_t)size - 24) {
+        fclose(f);
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: the header promises %llu payload bytes, the file holds %ld",
+                         path, (unsigned long long)len, size - 24);
+    }
+    payload->data = (unsigned char *)ofs__alloc((size_t)len, 1);
+    if (!payload->data) { fclose(f); return ofs__fail(err, OFS_ERR_NOMEM, "%s: cannot allocate %llu bytes", path, (unsigned long long)len); }
+    payload->len = payload->cap = (size_t)len;
+    if (fread(payload->data, 1, (size_t)len, f) != (size_t)len || fread(tail, 1, 4, f) != 4) {
+        fclose(f); ofs_buf_free(payload);
+        return ofs__fail(err, OFS_ERR_IO, "%s: read error", path);
+    }
+    fclose(f);
+    c = ofs__crc_update(ofs__crc_update(c, head, 20), payload->data, (size_t)len);
+    if (~c != ofs__rd32(tail)) {
+        ofs_buf_free(payload);
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: checksum mismatch (expected %08lx, found %08lx): the file is corrupt",
+                         path, (unsigned long)ofs__rd32(tail), (unsigned long)~c);
+    }
+    return ofs__ok(err);
+}
+#endif /* OFS_NO_STDIO */
+
+/* ==== Chapter 1: Why optimization is hard: the toy objectives ==================== */
+/* Small functions whose shapes show what goes wrong: local minima (x cos(pi x)),
+   saddle points (x^3, x^2 - y^2), vanishing gradients (tanh), narrow valleys
+   (Rosenbrock), flat plateaus (Beale), several minima (Himmelblau). Each comes
+   with its exact gradient and Hessian, so the later chapters can check them
+   (chapter 13) and Newton can use them (chapter 4). */
+
+OFSDEF ofs_toy ofs_toy_make(ofs_toy_kind kind)
+{
+    ofs_toy t;
+    t.kind = kind; t.a = 1.0; t.b = 1.0;
+    if (kind == OFS_TOY_XCOS) t.a = M_PI;
+    if (kind == OFS_TOY_COSH) t.a = 0.5;
+    if (kind == OFS_TOY_QUAD) t.b = 2.0;
+    if (kind == OFS_TOY_ROSENBROCK) t.b = 100.0;
+    return t;
+}
+
+OFSDEF int ofs_toy_dim(const ofs_toy *t) { return t->kind >= OFS_TOY_SADDLE ? 2 : 1; }
+
+OFSDEF const char *ofs_toy_name(const ofs_toy *t)
+{
+    static const char *names[OFS_TOY_COUNT] = {
+        "square", "xcos", "cosh", "tanh", "cube", "saddle", "quad", "rosenbrock", "beale", "himmelblau" };
+    return (unsigned)t->kind < OFS_TOY_COUNT ? names[t->kind] : "unknown";
+}
+
+OFSDEF double ofs_toy_eval(const ofs_toy *t, const double *x, double *grad, double *hess)
+{
+    double a = t->a, b = t->b, u = x[0], v = ofs_toy_dim(t) == 2 ? x[1] : 0.0;
+    double f = 0, g[2] = {0, 0}, h[4] = {0, 0, 0, 0};
+    switch (t->kind) {
+    case OFS_TOY_SQUARE: f = u * u; g[0] = 2 * u; h[0] = 2; break;
+    case OFS_TOY_XCOS:   /* f = x cos(ax), f' = cos(ax) - a x sin(ax), f'' = -2a sin(ax) - a^2 x cos(ax) */
+        f = u * cos(a * u); g[0] = cos(a * u) - a * u * sin(a * u);
+        h[0] = -2 * a * sin(a * u) - a * a * u * cos(a * u); break;
+    case OFS_TOY_COSH:   f = cosh(a * u); g[0] = a * sinh(a * u); h[0] = a * a * cosh(a * u); break;
+    case OFS_TOY_TANH: { double th = tanh(u); f = th; g[0] = 1 - th * th; h[0] = -2 * th * (1 - th * th); break; }
+    case OFS_TOY_CUBE:   f = u * u * u; g[0] = 3 * u * u; h[0] = 6 * u; break;
+    case OFS_TOY_SADDLE: f = u * u - v * v; g[0] = 2 * u; g[1] = -2 * v; h[0] = 2; h[3] = -2; break;
+    case OFS_TOY_QUAD:   f = a * u * u + b * v * v; g[0] = 2 * a * u; g[1] = 2 * b * v; h[0] = 2 * a; h[3] = 2 * b; break;
+    case OFS_TOY_ROSENBROCK: {
+        double r = v - u * u;
+        f = (a - u) * (a - u) + b * r * r;
+        g[0] = -2 * (a - u) - 4 * b * u * r; g[1] = 2 * b * r;
+        h[0] = 2 - 4 * b * (v - 3 * u * u); h[1] = h[2] = -4 * b * u; h[3] = 2 * b; break; }
+    case OFS_TOY_BEALE: {
+        /* f = sum_i (c_i - x + x y^i)^2 with c = 1.5, 2.25, 2.625 */
+        static const double c[3] = {1.5, 2.25, 2.625};
+        int i;
+        for (i = 1; i <= 3; i++) {
+            double yi = pow(v, i), r = c[i - 1] - u + u * yi;
+            double ru = yi - 1, rv = u * i * pow(v, i - 1), ruv = i * pow(v, i - 1);
+            double rvv = i > 1 ? u * i * (i - 1) * pow(v, i - 2) : 0.0;
+            f += r * r; g[0] += 2 * r * ru; g[1] += 2 * r * rv;
+            h[0] += 2 * ru * ru; h[1] += 2 * (rv * ru + r * ruv); h[3] += 2 * (rv * rv + r * rvv);
+        }
+        h[2] = h[1]; break; }
+    case OFS_TOY_HIMMELBLAU: {
+        double p = u * u + v - 11, q = u + v * v - 7;
+        f = p * p + q * q; g[0] = 4 * u * p + 2 * q; g[1] = 2 * p + 4 * v * q;
+        h[0] = 12 * u * u + 4 * v - 42; h[1] = h[2] = 4 * u + 4 * v; h[3] = 12 * v * v + 4 * u - 26; break; }
+    case OFS_TOY_COUNT: OFS_ASSERT(0); break;
+    }
+    if (grad) { grad[0] = g[0]; if (ofs_toy_dim(t) == 2) grad[1] = g[1]; }
+    if (hess) { if (ofs_toy_dim(t) == 2) memcpy(hess, h, sizeof h); else hess[0] = h[0]; }
+    return f;
+}
+
+/* ==== Chapter 2: Convexity ======================================================= */
+/* A convex set contains every chord between two of its points; the projection
+   Proj(x) = argmin_{y in X} |x - y| onto a ball is a rescaling towards its centre:
+       Proj(x) = c + (x - c) * min(1, r / |x - c|)                                   */
+
+OFSDEF void ofs_project_ball(double *x, size_t n, const double *c, double r)
+{
+    double d2 = 0, s;
+    size_t i;
+    for (i = 0; i < n; i++) { double d = x[i] - (c ? c[i] : 0.0); d2 += d * d; }
+    if (d2 <= r * r) return;
+    s = r / sqrt(d2);
+    for (i = 0; i < n; i++) { double ci = c ? c[i] : 0.0; x[i] = ci + (x[i] - ci) * s; }
+}
+
+/* ==== Chapter 3: Gradient descent, and the optimizer pattern ====================== */
+/* Gradient descent is  x <- x - eta * grad f(x).  Every optimizer in this header
+   follows one pattern:
+
+       ofs_optim_config cfg = ofs_optim_defaults(OFS_SGD);  cfg.lr = 0.2;
+       ofs_optim_init(&opt, &cfg, n, err);         allocates the moment arrays
+       ofs_optim_step(&opt, x, grad, err);         one update, in place
+       ofs_optim_free(&opt);
+
+   ofs_optim_step validates the configuration (a scheduler may have changed it),
+   advances the step counter t (1-based inside the update, as in PyTorch), and
+   calls the algorithm's update: one pass over params, grads and state, with
+   every scalar computed in double. Plain gradient descent is SGD with every
+   option at zero:  theta <- theta - lr * g.
+
+   Shared conventions (PyTorch's):
+   - maximize replaces g by -g first, before weight decay is added;
+   - coupled (L2) weight decay adds lambda*theta to g before any moment update;
+     decoupled decay (AdamW) multiplies theta by (1 - lr*lambda) instead;
+   - bias corrections use 1 - pow(beta, t) with t converted to double.            */
+
+/* The gradient after maximize and coupled weight decay. */
+static double ofs__grad(const ofs_optim_config *c, double g, double theta, int coupled)
+{
+    if (c->maximize) g = -g;
+    if (coupled && c->weight_decay != 0) g = g + c->weight_decay * theta;
+    return g;
+}
+
+/* max that propagates NaN from either side, as torch.maximum does (fmax does not). */
+static double ofs__max(double a, double b) { return (a > b || a != a) ? a : b; }
+
+/* sign with sign(0) = 0 and sign(NaN) = NaN, as jnp.sign. */
+static double ofs__sign(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x; }
+
+/* ==== Chapter 4: Newton's method ================================================= */
+/* Newton's method uses the curvature: it jumps to the minimum of the local quadratic
+   model f(x+d) ~ f + g.d + d.H.d/2, that is d = -H^-1 g:
+       x <- x - eta * (H + damping * I)^-1 * grad f(x)
+   With eta = 1 and damping = 0 this is the pure method; near a minimum with H > 0
+   it converges quadratically (the number of correct digits doubles each step).
+   Where H is not positive definite (x cos(0.15 pi x) near a maximum) it heads for
+   the wrong stationary point; a step size eta < 1 or a damping that makes H + cI
+   positive are the simplest repairs (D2L 12.3.3). */
+
+OFSDEF ofs_status ofs_newton_step(const ofs_toy *t, double *x, double eta, double damping, ofs_err *err)
+{
+    double g[2], h[4], d[2];
+    int dim = ofs_toy_dim(t);
+    ofs_toy_eval(t, x, g, h);
+    if (dim == 1) {
+        double a = h[0] + damping;
+        if (a == 0 || !ofs__finite(g[0] / a))
+            return ofs__fail(err, OFS_ERR_NONFINITE, "newton: expected a non-zero second derivative at x = %g, found f''(x) + damping = %g", x[0], a);
+        x[0] -= eta * g[0] / a;
+    } else {
+        double a = h[0] + damping, b = h[1], c = h[2], e = h[3] + damping, det = a * e - b * c;
+        if (det == 0 || !ofs__finite(1.0 / det))
+            return ofs__fail(err, OFS_ERR_NONFINITE, "newton: expected an invertible Hessian at (%g, %g), found determinant %g", x[0], x[1], det);
+        d[0] = (e * g[0] - b * g[1]) / det;   /* Cramer's rule for the 2x2 system */
+        d[1] = (a * g[1] - c * g[0]) / det;
+        x[0] -= eta * d[0]; x[1] -= eta * d[1];
+    }
+    return ofs__ok(err);
+}
+
+/* ==== Chapter 5: Stochastic gradient descent ====================================== */
+/* SGD replaces grad f by an unbiased estimate: the gradient on one random example,
+   or in the toy chapter the exact gradient plus N(0, 1) noise from ofs_rng_normal.
+   The update itself is chapter 3's; what changes is that a constant rate leaves the
+   iterate jittering in a ball around the minimum, so the rate must decay (chapter 12
+   has the schedules).                                                            */
+
+/* ==== Chapter 6: Minibatch SGD ===================================================== */
+/* A minibatch averages the gradient over b examples: the variance drops by b, and
+   the b products become one matrix product, which is what makes them fast (chapter
+   15). An epoch visits the examples in a fresh random order: ofs_rng_shuffle.      */
+
+/* ==== Chapter 7: Momentum and Nesterov (SGD) ====================================== */
+/* PyTorch's SGD (lr outside the buffer; first step copies g, with no dampening):
+       g <- g + lambda theta                       (if weight_decay)
+       b <- g                                      (t = 1)
+       b <- mu b + (1 - tau) g                     (t > 1)
+       d <- nesterov ? g + mu b : b                (d = g when mu = 0)
+       theta <- theta - lr d
+   The textbook form (Ng, D2L 12.6) with ema_momentum:
+       v <- mu v + (1 - mu) g,   theta <- theta - lr v         (v0 = 0)
+   equals PyTorch's with lr' = (1 - mu) lr. Sutskever's v <- mu v + lr g, theta -= v
+   equals PyTorch's only while lr is constant: it keeps old step sizes in v.        */
+
+static void ofs__sgd_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+{
+    const ofs_optim_config *c = &o->cfg;
+    double lr = c->lr, mu = c->momentum, tau = c->dampening;
+    ofs_real *b = o->s[0];
+    size_t i;
+    for (i = 0; i < o->n; i++) {
+        double g = ofs__grad(c, (double)gr[i], (double)p[i], 1), d = g;
+        if (c->ema_momentum) {
+            d = mu * (double)b[i] + (1 - mu) * g;
+            b[i] = (ofs_real)d;
+        } else if (mu != 0) {
+            double bi = o->t == 1 ? g : (double)b[i] * mu + (1 - tau) * g;
+            b[i] = (ofs_real)bi;
+            d = c->nesterov ? g + mu * bi : bi;
+        }
+        p[i] = (ofs_real)((double)p[i] - lr * d);
+    }
+}
+
+/* ==== Chapter 8: Adagrad ========================================================== */
+/* Adagrad (Duchi et al., 2011) divides each coordinate's step by the root of the sum
+   of its squared gradients, so steep coordinates slow down for good:
+       clr <- lr / (1 + (t - 1) lr_decay)
+       s   <- s + g^2                               (s0 = initial_accumulator_value)
+       theta <- theta - clr * g / (sqrt(s) + eps)   PyTorch, eps = 1e-10
+       theta <- theta - clr * g / sqrt(s + eps)     with eps_inside_sqrt (D2L 12.7)   */
+
+static void ofs__adagrad_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+{
+    const ofs_optim_config *c = &o->cfg;
+    double clr = c->lr / (1 + (double)(o->t - 1) * c->lr_decay);
+    ofs_real *s = o->s[0];
+    size_t i;
+    for (i = 0; i < o->n; i++) {
+        double g = ofs__grad(c, (double)gr[i], (double)p[i], 1);
+        double si = (double)s[i] + g * g;
+        double d = c->eps_inside_sqrt ? sqrt(si + c->eps) : sqrt(si) + c->eps;
+        s[i] = (ofs_real)si;
+        p[i] = (ofs_real)((double)p[i] - clr * (g / d));
+    }
+}
+
+/* ==== Chapter 9: RMSProp and Adadelta ============================================== */
+/* RMSProp (Tieleman and Hinton, 2012) replaces Adagrad's sum by a leaky average:
+       v <- alpha v + (1 - alpha) g^2
+       gbar <- alpha gbar + (1 - alpha) g           (centered only)
+       D <- sqrt(v - gbar^2) + eps                  (centered; else sqrt(v) + eps)
+       D <- sqrt(v - gbar^2 + eps)                  (eps_inside_sqrt, as D2L/Keras)
+       b <- mu b + g / D,  theta <- theta - lr b    (momentum > 0; b0 = 0)
+       theta <- theta - lr g / D                    (otherwise)
+   PyTorch's alpha defaults to 0.99 (D2L, Keras: 0.9); there is no bias correction. */
+
+static void ofs__rmsprop_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+{
+    const ofs_optim_config *c = &o->cfg;
+    double a = c->alpha, mu = c->momentum;
+    ofs_real *v = o->s[0], *b = o->s[1], *gb = o->s[2];
+    size_t i;
+    for (i = 0; i < o->n; i++) {
+        double g = ofs__grad(c, (double)gr[i], (double)p[i], 1);
+        double vi = (double)v[i] * a + (1 - a) * g * g, q = vi, d;
+        v[i] = (ofs_real)vi;
+        if (c->centered) {
+            double m = (double)gb[i] * a + (1 - a) * g;
+            gb[i] = (ofs_real)m;
+            q = vi - m * m;
+        }
+        d = c->eps_inside_sqrt ? sqrt(q + c->eps) : sqrt(q) + c->eps;
+        if (mu > 0) {
+            double bi = (double)b[i] * mu + g / d;
+            b[i] = (ofs_real)bi;
+            p[i] = (ofs_real)((double)p[i] - c->lr * bi);
+        } else {
+            p[i] = (ofs_real)((double)p[i] - c->lr * (g / d));
+        }
+    }
+}
+
+/* Adadelta (Zeiler, 2012) keeps a second leaky average, of the squared updates, and
+   uses its root in place of a learning rate; PyTorch still multiplies by lr (1.0):
+       v <- rho v + (1 - rho) g^2
+       delta <- sqrt(u + eps) / sqrt(v + eps) * g
+       u <- rho u + (1 - rho) delta^2
+       theta <- theta - lr delta                                                   */
+
+static void ofs__adadelta_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+{
+    const ofs_optim_config *c = &o->cfg;
+    double r = c->rho;
+    ofs_real *v = o->s[0], *u = o->s[1];
+    size_t i;
+    for (i = 0; i < o->n; i++) {
+        double g = ofs__grad(c, (double)gr[i], (double)p[i], 1);
+        double vi = (double)v[i] * r + (1 - r) * g * g;
+        double delta = sqrt((double)u[i] + c->eps) / sqrt(vi + c->eps) * g;
+        v[i] = (ofs_real)vi;
+        u[i] = (ofs_real)((double)u[i] * r + (1 - r) * delta * delta);
+        p[i] = (ofs_real)((double)p[i] - c->lr * delta);
+    }
+}
+
+/* ==== Chapter 10: Adam and its family ============================================== */
+/* Adam (Kingma and Ba, 2015) is RMSProp on a momentum average, with both averages
+   corrected for starting at zero. As PyTorch computes it (eps after the correction):
+       theta <- theta (1 - lr lambda)               (decoupled: AdamW, chapter 11)
+       m <- beta1 m + (1 - beta1) g
+       v <- beta2 v + (1 - beta2) g^2
+       vmax <- max(vmax, v),  V <- vmax             (amsgrad: max of the RAW v)
+       D <- sqrt(V) / sqrt(1 - beta2^t) + eps       (V = v without amsgrad)
+       theta <- theta - (lr / (1 - beta1^t)) m / D
+   Keras and TF1 put eps before the correction (the "eps hat" form); it is not the
+   same for a fixed eps. optax's AMSGrad takes the max of the corrected v instead.  */
+
+static void ofs__adam_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+{
+    const ofs_optim_config *c = &o->cfg;
+    double b1 = c->beta1, b2 = c->beta2, t = (double)o->t;
+    double step = c->lr / (1 - pow(b1, t)), bc2_sqrt = sqrt(1 - pow(b2, t));
+    int decoupled = c->kind == OFS_ADAMW || c->decoupled_weight_decay;
+    ofs_real *m = o->s[0], *v = o->s[1], *vmax = o->s[2];
+    size_t i;
+    for (i = 0; i < o->n; i++) {
+        double th = (double)p[i], g = ofs__grad(c, (double)gr[i], th, !decoupled), V;
+        if (decoupled) th = th * (1 - c->lr * c->weight_decay);
+        m[i] = (ofs_real)((double)m[i] * b1 + (1 - b1) * g);
+        V = (double)v[i] * b2 + (1 - b2) * g * g;
+        v[i] = (ofs_real)V;
+        if (c->amsgrad) { V = ofs__max((double)vmax[i], V); vmax[i] = (ofs_real)V; }
+        p[i] = (ofs_real)(th - step * ((double)m[i] / (sqrt(V) / bc2_sqrt + c->eps)));
+    }
+}
+
+/* Adamax (same paper) replaces the root mean square by an infinity norm. PyTorch
+   puts eps inside the max, so u >= eps and needs no correction:
+       m <- beta1 m + (1 - beta1) g
+       u <- max(beta2 u, |g| + eps)
+       theta <- theta - (lr / (1 - beta1^t)) m / u                                    */
+
+static void ofs__adamax_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+{
+    const ofs_optim_config *c = &o->cfg;
+    double b1 = c->beta1, b2 = c->beta2, clr = c->lr / (1 - pow(b1, (double)o->t));
+    ofs_real *m = o->s[0], *u = o->s[1];
+    size_t i;
+    for (i = 0; i < o->n; i++) {
+        double g = ofs__grad(c, (double)gr[i], (double)p[i], 1);
+        double mi = (double)m[i] * b1 + (1 - b1) * g;
+        double ui = ofs__max((double)u[i] * b2, fabs(g) + c->eps);
+        m[i] = (ofs_real)mi; u[i] = (ofs_real)ui;
+        p[i] = (ofs_real)((double)p[i] - clr * (mi / ui));
+    }
+}
+
+/* Yogi (Zaheer et al., 2018), as optax defines it: v moves towards g^2 by a fixed
+   fraction of g^2, with the sign of the gap, so it cannot grow as fast as Adam's:
+       m <- beta1 m + (1 - beta1) g                 (m0 = v0 = 1e-6)
+       v <- v - (1 - beta2) sign(v - g^2) g^2       (sign(0) = 0)
+       theta <- theta - lr (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t) + eps_root) + eps)
+   AdaBelief (Zhuang et al., 2020), optax's form: s tracks the variance of g around m,
+       m <- beta1 m + (1 - beta1) g
+       s <- beta2 s + (1 - beta2) (g - m)^2 + eps_root     (with the NEW m)
+       theta <- theta - lr (m / (1 - beta1^t)) / (sqrt(s / (1 - beta2^t)) + eps)       */
+
+static void ofs__yogi_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+{
+    const ofs_optim_config *c = &o->cfg;
+    double b1 = c->beta1, b2 = c->beta2, t = (double)o->t;
+    double bc1 = 1 - pow(b1, t), bc2 = 1 - pow(b2, t);
+    int belief = c->kind == OFS_ADABELIEF;
+    ofs_real *m = o->s[0], *v = o->s[1];
+    size_t i;
+    for (i = 0; i < o->n; i++) {
+        double g = ofs__grad(c, (double)gr[i], (double)p[i], 1), g2 = g * g;
+        double mi = (1 - b1) * g + b1 * (double)m[i], vi = (double)v[i], d;
+        if (belief) {
+            vi = (1 - b2) * (g - mi) * (g - mi) + b2 * vi + c->eps_root;
+            d = sqrt(vi / bc2) + c->eps;
+        } else {
+            vi = vi - (1 - b2) * ofs__sign(vi - g2) * g2;
+            d = sqrt(vi / bc2 + c->eps_root) + c->eps;
+        }
+        m[i] = (ofs_real)mi; v[i] = (ofs_real)vi;
+        p[i] = (ofs_real)((double)p[i] - c->lr * ((mi / bc1) / d));
+    }
+}
+
+/* ==== Chapter 11: AdamW, NAdam, RAdam, Lion, LAMB ================================== */
+/* AdamW (Loshchilov and Hutter, 2019) is ofs__adam_step with decoupled decay:
+       theta <- theta (1 - lr lambda)   then Adam's update with the plain g.
+   L2 decay (Adam's weight_decay) adds lambda theta to g, and that term is then
+   divided by sqrt(v): parameters with large gradients are barely decayed. AdamW
+   shrinks every weight by the same factor. The paper multiplies lambda by the
+   schedule multiplier only; PyTorch (and this header) by the current lr.
+
+   NAdam (Dozat, 2016) is Adam with a Nesterov look-ahead and a warming momentum
+   schedule mu_t; PyTorch 2.0's corrected formula (1.13's default path counted
+   mu_t twice in the last denominator):
+       mu_t  <- beta1 (1 - 0.5 * 0.96^(t psi)),   mu_t1 <- beta1 (1 - 0.5 * 0.96^((t+1) psi))
+       P <- P mu_t                                  (P0 = 1: a running product)
+       m <- beta1 m + (1 - beta1) g,   v <- beta2 v + (1 - beta2) g^2
+       D <- sqrt(v) / sqrt(1 - beta2^t) + eps
+       theta <- theta - (lr (1 - mu_t) / (1 - P)) g / D
+       theta <- theta - (lr mu_t1 / (1 - P mu_t1)) m / D                            */
+
+static void ofs__nadam_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+{
+    const ofs_optim_config *c = &o->cfg;
+    double b1 = c->beta1, b2 = c->beta2, t = (double)o->t, psi = c->momentum_decay;
+    double mu = b1 * (1 - 0.5 * pow(0.96, t * psi)), mu1 = b1 * (1 - 0.5 * pow(0.96, (t + 1) * psi));
+    double bc2_sqrt = sqrt(1 - pow(b2, t)), P = o->mu_product *= mu;
+    double sg = c->lr * (1 - mu) / (1 - P), sm = c->lr * mu1 / (1 - P * mu1);
+    int decoupled = c->decoupled_weight_decay;
+    ofs_real *m = o->s[0], *v = o->s[1];
+    size_t i;
+    for (i = 0; i < o->n; i++) {
+        double th = (double)p[i], g = ofs__grad(c, (double)gr[i], th, !decoupled);
+        double mi = (double)m[i] * b1 + (1 - b1) * g, vi = (double)v[i] * b2 + (1 - b2) * g * g;
+        double d = sqrt(vi) / bc2_sqrt + c->eps;
+        if (decoupled) th = th * (1 - c->lr * c->weight_decay);
+        m[i] = (ofs_real)mi; v[i] = (ofs_real)vi;
+        th = th - sg * (g / d);
+        p[i] = (ofs_real)(th - sm * (mi / d));
+    }
+}
+
+/* RAdam (Liu et al., 2020) skips the adaptive denominator while its variance is
+   undefined (the first steps), then rectifies it:
+       m, v as Adam;  rho_inf = 2 / (1 - beta2) - 1
+       rho_t = rho_inf - 2 t beta2^t / (1 - beta2^t)
+       rho_t > 5:  r = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))
+                   theta <- theta - (m / (1 - beta1^t)) lr (sqrt(1 - beta2^t) / (sqrt(v) + eps)) r
+       otherwise:  theta <- theta - (m / (1 - beta1^t)) lr
+   Note eps is added to sqrt(v) before the bias correction, unlike Adam.           */
+
+static void ofs__radam_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+{
+    const ofs_optim_config *c = &o->cfg;
+    double b1 = c->beta1, b2 = c->beta2, t = (double)o->t;
+    double bc1 = 1 - pow(b1, t), bc2 = 1 - pow(b2, t);
+    double rho_inf = 2 / (1 - b2) - 1, rho = rho_inf - 2 * t * pow(b2, t) / bc2, r = 0;
+    int decoupled = c->decoupled_weight_decay, rect = rho > 5;
+    ofs_real *m = o->s[0], *v = o->s[1];
+    size_t i;
+    if (rect) r = sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho));
+    for (i = 0; i < o->n; i++) {
+        double th = (double)p[i], g = ofs__grad(c, (double)gr[i], th, !decoupled);
+        double mi = (double)m[i] * b1 + (1 - b1) * g, vi = (double)v[i] * b2 + (1 - b2) * g * g;
+        double step = mi / bc1 * c->lr;
+        if (decoupled) th = th * (1 - c->lr * c->weight_decay);
+        if (rect) step = step * (sqrt(bc2) / (sqrt(vi) + c->eps)) * r;
+        m[i] = (ofs_real)mi; v[i] = (ofs_real)vi;
+        p[i] = (ofs_real)(th - step);
+    }
+}
+
+/* Lion (Chen et al., 2023), as optax defines it: only the sign of an interpolated
+   momentum is used, so every coordinate moves by exactly lr (plus decay):
+       u <- sign((1 - beta1) g + beta1 m)           (the OLD m)
+       theta <- theta - lr (u + lambda theta)
+       m <- (1 - beta2) g + beta2 m                                                   */
+
+static void ofs__lion_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+{
+    const ofs_optim_config *c = &o->cfg;
+    double b1 = c->beta1, b2 = c->beta2;
+    ofs_real *m = o->s[0];
+    size_t i;
+    for (i = 0; i < o->n; i++) {
+        double th = (double)p[i], g = ofs__grad(c, (double)gr[i], th, 0);
+        double u = ofs__sign((1 - b1) * g + b1 * (double)m[i]) + c->weight_decay * th;
+        p[i] = (ofs_real)(th - c->lr * u);
+        m[i] = (ofs_real)((1 - b2) * g + b2 * (double)m[i]);
+    }
+}
+
+/* LAMB (You et al., 2020), optax's form: Adam's direction plus decay, rescaled so
+   that the step is a fixed fraction of the parameter norm (the trust ratio). The
+   norms are over the whole array given to one step: give each layer its own
+   ofs_optim (a parameter group) for the paper's layer-wise ratio.
+       m, v as Adam;  r = (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t) + eps_root) + eps)
+       u = r + lambda theta
+       trust = |theta| / |u|  (1 when either norm is 0)
+       theta <- theta - lr trust u
+   Two passes: the first updates m and v and sums the squares, the second recomputes
+   u from them (no temporary array).                                               */
+
+static double ofs__lamb_u(const ofs_optim *o, size_t i, double th, double bc1, double bc2)
+{
+    const ofs_optim_config *c = &o->cfg;
+    double r = ((double)o->s[0][i] / bc1) / (sqrt((double)o->s[1][i] / bc2 + c->eps_root) + c->eps);
+    return c->weight_decay != 0 ? r + c->weight_decay * th : r;
+}
+
+static void ofs__lamb_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+{
+    const ofs_optim_config *c = &o->cfg;
+    double b1 = c->beta1, b2 = c->beta2, t = (double)o->t;
+    double bc1 = 1 - pow(b1, t), bc2 = 1 - pow(b2, t), pn = 0, un = 0, trust;
+    ofs_real *m = o->s[0], *v = o->s[1];
+    size_t i;
+    for (i = 0; i < o->n; i++) {
+        double th = (double)p[i], g = ofs__grad(c, (double)gr[i], th, 0), u;
+        m[i] = (ofs_real)((1 - b1) * g + b1 * (double)m[i]);
+        v[i] = (ofs_real)((1 - b2) * (g * g) + b2 * (double)v[i]);
+        u = ofs__lamb_u(o, i, th, bc1, bc2);
+        pn += th * th; un += u * u;
+    }
+    pn = sqrt(pn); un = sqrt(un);
+    trust = (pn > 0 && un > 0) ? pn / un : 1.0;
+    for (i = 0; i < o->n; i++) {
+        double th = (double)p[i];
+        p[i] = (ofs_real)(th - c->lr * (ofs__lamb_u(o, i, th, bc1, bc2) * trust));
+    }
+}
+
+/* @@CHAPTER12@@ */
+
+/* @@CHAPTER13@@ */
+
+/* ==== Chapter 14: Choosing an optimizer by name ==================================== */
+/* One table row per algorithm: its name, its update, how many moment arrays it
+   needs (given the configuration), and PyTorch's defaults (optax's for Lion, Yogi,
+   LAMB and AdaBelief, which PyTorch 1.13 does not have). A training loop can then
+   switch algorithm with one string: ofs_optim_kind_from_name("adamw", &k, err).   */
+
+typedef struct ofs__algo {
+    const char *name;
+    void (*step)(ofs_optim *o, ofs_real *p, const ofs_real *g);
+    double lr, beta1, beta2, eps, weight_decay;
+} ofs__algo;
+
+static const ofs__algo ofs__algos[OFS_OPTIM_COUNT] = {
+    /* name        update               lr     beta1 beta2  eps    weight_decay */
+    {"sgd",       ofs__sgd_step,       1e-3,  0,    0,     0,     0},
+    {"adagrad",   ofs__adagrad_step,   1e-2,  0,    0,     1e-10, 0},
+    {"rmsprop",   ofs__rmsprop_step,   1e-2,  0,    0,     1e-8,  0},
+    {"adadelta",  ofs__adadelta_step,  1.0,   0,    0,     1e-6,  0},
+    {"adam",      ofs__adam_step,      1e-3,  0.9,  0.999, 1e-8,  0},
+    {"adamw",     ofs__adam_step,      1e-3,  0.9,  0.999, 1e-8,  1e-2},
+    {"adamax",    ofs__adamax_step,    2e-3,  0.9,  0.999, 1e-8,  0},
+    {"nadam",     ofs__nadam_step,     2e-3,  0.9,  0.999, 1e-8,  0},
+    {"radam",     ofs__radam_step,     1e-3,  0.9,  0.999, 1e-8,  0},
+    {"lion",      ofs__lion_step,      1e-4,  0.9,  0.99,  0,     1e-3},
+    {"yogi",      ofs__yogi_step,      1e-2,  0.9,  0.999, 1e-3,  0},
+    {"lamb",      ofs__lamb_step,      1e-3,  0.9,  0.999, 1e-6,  0},
+    {"adabelief", ofs__yogi_step,      1e-3,  0.9,  0.999, 1e-16, 0}
+};
+
+OFSDEF ofs_optim_config ofs_optim_defaults(ofs_optim_kind kind)
+{
+    ofs_optim_config c;
+    const ofs__algo *a;
+    OFS_ASSERT((unsigned)kind < OFS_OPTIM_COUNT);
+    a = &ofs__algos[kind];
+    memset(&c, 0, sizeof c);
+    c.kind = kind; c.lr = a->lr; c.beta1 = a->beta1; c.beta2 = a->beta2;
+    c.eps = a->eps; c.weight_decay = a->weight_decay;
+    c.alpha = 0.99; c.rho = 0.9; c.momentum_decay = 4e-3;
+    if (kind == OFS_YOGI) c.initial_accumulator_value = 1e-6;
+    if (kind == OFS_ADABELIEF) c.eps_root = 1e-16;
+    return c;
+}
+
+OFSDEF const char *ofs_optim_name(ofs_optim_kind kind)
+{
+    return (unsigned)kind < OFS_OPTIM_COUNT ? ofs__algos[kind].name : "unknown";
+}
+
+OFSDEF ofs_status ofs_optim_kind_from_name(const char *name, ofs_optim_kind *kind, ofs_err *err)
+{
+    int k;
+    for (k = 0; name && k < OFS_OPTIM_COUNT; k++)
+        if (strcmp(name, ofs__algos[k].name) == 0) { *kind = (ofs_optim_kind)k; return ofs__ok(err); }
+    return ofs__fail(err, OFS_ERR_ARG, "unknown optimizer \"%s\": expected one of sgd, adagrad, rmsprop, adadelta, adam, "
+                     "adamw, adamax, nadam, radam, lion, yogi, lamb, adabelief", name ? name : "(null)");
+}
+
+/* The configuration's fields by name, for command lines and reference files. */
+#define OFS__FIELDS(X) X(lr) X(weight_decay) X(momentum) X(dampening) X(alpha) X(rho) X(beta1) X(beta2) \
+    X(eps) X(eps_root) X(lr_decay) X(initial_accumulator_value) X(momentum_decay)
+#define OFS__FLAGS(X) X(nesterov) X(maximize) X(amsgrad) X(centered) X(decoupled_weight_decay) \
+    X(eps_inside_sqrt) X(ema_momentum)
+
+OFSDEF ofs_status ofs_optim_config_set(ofs_optim_config *cfg, const char *key, double value, ofs_err *err)
+{
+#define OFS__SET_FIELD(f) if (strcmp(key, #f) == 0) { cfg->f = value; return ofs__ok(err); }
+#define OFS__SET_FLAG(f) if (strcmp(key, #f) == 0) { \
+        if (value != 0 && value != 1) return ofs__fail(err, OFS_ERR_ARG, "%s: expected 0 or 1, found %g", key, value); \
+        cfg->f = (int)value; return ofs__ok(err); }
+    OFS__FIELDS(OFS__SET_FIELD)
+    OFS__FLAGS(OFS__SET_FLAG)
+#undef OFS__SET_FIELD
+#undef OFS__SET_FLAG
+    return ofs__fail(err, OFS_ERR_ARG, "unknown hyperparameter \"%s\"", key);
+}
+
+OFSDEF ofs_status ofs_optim_validate(const ofs_optim_config *c, ofs_err *err)
+{
+    const char *name = ofs_optim_name(c->kind);
+    int adam_like = c->kind >= OFS_ADAM;
+    if ((unsigned)c->kind >= OFS_OPTIM_COUNT)
+        return ofs__fail(err, OFS_ERR_ARG, "optimizer kind %d: expected 0 to %d", (int)c->kind, OFS_OPTIM_COUNT - 1);
+#define OFS__CHECK(cond, what) if (!(cond)) return ofs__fail(err, OFS_ERR_ARG, "%s: " what, name
+    OFS__CHECK(c->lr >= 0 && ofs__finite(c->lr), "expected a learning rate lr >= 0, found %g"), c->lr);
+    OFS__CHECK(c->weight_decay >= 0 && ofs__finite(c->weight_decay), "expected weight_decay >= 0, found %g"), c->weight_decay);
+    OFS__CHECK(c->momentum >= 0 && c->momentum < 1 + (c->kind == OFS_SGD), "expected momentum in [0, 1), found %g"), c->momentum);
+    OFS__CHECK(c->dampening >= 0 && c->dampening <= 1, "expected dampening in [0, 1], found %g"), c->dampening);
+    OFS__CHECK(!c->nesterov || (c->momentum > 0 && c->dampening == 0),
+               "nesterov needs momentum > 0 and dampening = 0, found momentum %g, dampening %g"), c->momentum, c->dampening);
+    OFS__CHECK(!c->ema_momentum || (c->momentum > 0 && c->momentum < 1 && !c->nesterov && c->dampening == 0),
+               "ema_momentum needs 0 < momentum < 1, no nesterov, no dampening; found momentum %g"), c->momentum);
+    OFS__CHECK(c->alpha >= 0 && c->alpha <= 1, "expected alpha in [0, 1], found %g"), c->alpha);
+    OFS__CHECK(c->rho >= 0 && c->rho <= 1, "expected rho in [0, 1], found %g"), c->rho);
+    OFS__CHECK(!adam_like || (c->beta1 >= 0 && c->beta1 < 1), "expected beta1 in [0, 1), found %g"), c->beta1);
+    OFS__CHECK(!adam_like || (c->beta2 >= 0 && c->beta2 < 1), "expected beta2 in [0, 1), found %g"), c->beta2);
+    OFS__CHECK(c->kind == OFS_SGD || c->kind == OFS_LION || (c->eps > 0 && ofs__finite(c->eps)),
+               "expected eps > 0, found %g"), c->eps);
+    OFS__CHECK(c->eps_root >= 0, "expected eps_root >= 0, found %g"), c->eps_root);
+    OFS__CHECK(c->lr_decay >= 0, "expected lr_decay >= 0, found %g"), c->lr_decay);
+    OFS__CHECK(c->initial_accumulator_value >= 0, "expected initial_accumulator_value >= 0, found %g"), c->initial_accumulator_value);
+    OFS__CHECK(c->momentum_decay >= 0, "expected momentum_decay >= 0, found %g"), c->momentum_decay);
+#undef OFS__CHECK
+    return ofs__ok(err);
+}
+
+/* Moment arrays each algorithm needs, given its flags. */
+static int ofs__nstate(const ofs_optim_config *c)
+{
+    switch (c->kind) {
+    case OFS_SGD:      return c->momentum != 0 || c->ema_momentum;
+    case OFS_ADAGRAD:  return 1;
+    case OFS_RMSPROP:  return c->centered ? 3 : 1 + (c->momentum > 0);
+    case OFS_ADAM: case OFS_ADAMW: return c->amsgrad ? 3 : 2;
+    case OFS_LION:     return 1;
+    default:           return 2;
+    }
+}
+
+OFSDEF void ofs_optim_reset(ofs_optim *o)
+{
+    int k;
+    size_t i;
+    double s0 = o->cfg.kind == OFS_ADAGRAD || o->cfg.kind == OFS_YOGI ? o->cfg.initial_accumulator_value : 0.0;
+    o->t = 0;
+    o->mu_product = 1.0;
+    for (k = 0; k < 3; k++)
+        if (o->s[k])
+            for (i = 0; i < o->n; i++) o->s[k][i] = (ofs_real)(k == 0 || o->cfg.kind == OFS_YOGI ? s0 : 0.0);
+}
+
+OFSDEF ofs_status ofs_optim_init(ofs_optim *o, const ofs_optim_config *cfg, size_t n, ofs_err *err)
+{
+    int k, ns;
+    ofs_status st;
+    OFS_ASSERT(o && cfg);
+    memset(o, 0, sizeof *o);
+    if ((st = ofs_optim_validate(cfg, err)) != OFS_OK) return st;
+    if (n == 0) return ofs__fail(err, OFS_ERR_ARG, "%s: expected at least one parameter, found n = 0", ofs_optim_name(cfg->kind));
+    o->cfg = *cfg;
+    o->n = n;
+    ns = ofs__nstate(cfg);
+    for (k = 0; k < ns; k++) {
+        o->s[k] = (ofs_real *)ofs__alloc(n, sizeof(ofs_real));
+        if (!o->s[k]) {
+            ofs_optim_free(o);
+            return ofs__fail(err, OFS_ERR_NOMEM, "%s: cannot allocate state for %lu parameters", ofs_optim_name(cfg->kind), (unsigned long)n);
+        }
+    }
+    ofs_optim_reset(o);
+    return ofs__ok(err);
+}
+
+OFSDEF ofs_status ofs_optim_step(ofs_optim *o, ofs_real *params, const ofs_real *grads, ofs_err *err)
+{
+    ofs_status st;
+    OFS_ASSERT(o);
+    if (!params || !grads) return ofs__fail(err, OFS_ERR_ARG, "%s step: expected parameter and gradient arrays, found NULL", ofs_optim_name(o->cfg.kind));
+    if (o->n == 0) return ofs__fail(err, OFS_ERR_ARG, "step: the optimizer was not initialised (n = 0)");
+    if ((st = ofs_optim_validate(&o->cfg, err)) != OFS_OK) return st;
+    if (ofs__nstate(&o->cfg) > 0 && !o->s[ofs__nstate(&o->cfg) - 1])
+        return ofs__fail(err, OFS_ERR_ARG, "%s step: a flag that needs more state (momentum, centered, amsgrad) was switched on after init",
+                         ofs_optim_name(o->cfg.kind));
+    o->t++;
+    ofs__algos[o->cfg.kind].step(o, params, grads);
+    return ofs__ok(err);
+}
+
+OFSDEF void ofs_optim_free(ofs_optim *o)
+{
+    int k;
+    for (k = 0; k < 3; k++) { if (o->s[k]) OFS_FREE(o->s[k]); o->s[k] = NULL; }
+    o->n = 0;
+}
+
+/* Saving: kind, n, t, the NAdam product, every hyperparameter, then the moment
+   arrays, each value stored as a double (exact for float), so that a run resumed
+   from the saved state continues bit for bit. */
+OFSDEF void ofs_optim_save(const ofs_optim *o, ofs_buf *b)
+{
+    int k;
+    ofs_put_u64(b, (uint64_t)o->cfg.kind);
+    ofs_put_u64(b, (uint64_t)o->n);
+    ofs_put_u64(b, (uint64_t)o->t);
+    ofs_put_f64(b, o->mu_product);
+#define OFS__PUT_FIELD(f) ofs_put_f64(b, o->cfg.f);
+#define OFS__PUT_FLAG(f) ofs_put_u64(b, (uint64_t)o->cfg.f);
+    OFS__FIELDS(OFS__PUT_FIELD)
+    OFS__FLAGS(OFS__PUT_FLAG)
+#undef OFS__PUT_FIELD
+#undef OFS__PUT_FLAG
+    for (k = 0; k < 3; k++) {
+        ofs_put_u64(b, o->s[k] != NULL);
+        if (o->s[k]) ofs_put_reals(b, o->s[k], o->n);
+    }
+}
+
+OFSDEF ofs_status ofs_optim_load(ofs_optim *o, ofs_reader *r, ofs_err *err)
+{
+    ofs_optim_config c = o->cfg;
+    uint64_t kind = ofs_get_u64(r), n = ofs_get_u64(r), t = ofs_get_u64(r);
+    double prod = ofs_get_f64(r);
+    int k;
+    if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: truncated header");
+    if (kind != (uint64_t)o->cfg.kind || n != (uint64_t)o->n)
+        return ofs__fail(err, OFS_ERR_MISMATCH, "optimizer state: expected %s over %lu parameters, found %s over %llu",
+                         ofs_optim_name(o->cfg.kind), (unsigned long)o->n,
+                         ofs_optim_name(kind < OFS_OPTIM_COUNT ? (ofs_optim_kind)kind : OFS_OPTIM_COUNT), (unsigned long long)n);
+#define OFS__GET_FIELD(f) c.f = ofs_get_f64(r);
+#define OFS__GET_FLAG(f) c.f = (int)ofs_get_u64(r);
+    OFS__FIELDS(OFS__GET_FIELD)
+    OFS__FLAGS(OFS__GET_FLAG)
+#undef OFS__GET_FIELD
+#undef OFS__GET_FLAG
+    if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: truncated hyperparameters");
+    if (ofs__nstate(&c) != ofs__nstate(&o->cfg))
+        return ofs__fail(err, OFS_ERR_MISMATCH, "optimizer state: saved with %d moment arrays, this optimizer has %d",
+                         ofs__nstate(&c), ofs__nstate(&o->cfg));
+    for (k = 0; k < 3; k++) {
+        uint64_t has = ofs_get_u64(r);
+        if (r->failed || has != (uint64_t)(o->s[k] != NULL))
+            return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: moment array %d missing or truncated", k);
+        if (has) ofs_get_reals(r, o->s[k], o->n);
+    }
+    if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: truncated moment arrays");
+    o->cfg = c; o->t = (int64_t)t; o->mu_product = prod;
+    return ofs__ok(err);
+}
+
+#ifndef OFS_NO_STDIO
+#define OFS__FILE_OPTIM 1u
+OFSDEF ofs_status ofs_optim_save_file(const ofs_optim *o, const char *path, ofs_err *err)
+{
+    ofs_buf b = {NULL, 0, 0, 0};
+    ofs_status st;
+    ofs_optim_save(o, &b);
+    st = ofs_file_save(path, OFS__FILE_OPTIM, &b, err);
+    ofs_buf_free(&b);
+    return st;
+}
+
+OFSDEF ofs_status ofs_optim_load_file(ofs_optim *o, const char *path, ofs_err *err)
+{
+    ofs_buf b;
+    ofs_reader r;
+    ofs_status st = ofs_file_load(path, OFS__FILE_OPTIM, &b, err);
+    if (st != OFS_OK) return st;
+    r.data = b.data; r.len = b.len; r.pos = 0; r.failed = 0;
+    st = ofs_optim_load(o, &r, err);
+    if (st == OFS_OK && r.pos != r.len)
+        st = ofs__fail(err, OFS_ERR_FORMAT, "%s: %lu bytes left over after the optimizer state", path, (unsigned long)(r.len - r.pos));
+    else if (st != OFS_OK && err) {
+        char m[sizeof err->msg];
+        memcpy(m, err->msg, sizeof m);
+        ofs__fail(err, st, "%s: %s", path, m);
+    }
+    ofs_buf_free(&b);
+    return st;
+}
+#endif
+
+/* @@CHAPTER15@@ */
+
+#endif /* OPTIMFS_IMPLEMENTATION_DONE */
+#endif /* OPTIMFS_IMPLEMENTATION */
+
+/*
+REVISION HISTORY
+    0.1.0  (2026-11-23)  first release: optimizers, toy objectives, Newton's method.
+
+------------------------------------------------------------------------------
+This software is available under 2 licenses -- choose whichever you prefer.
+------------------------------------------------------------------------------
+ALTERNATIVE A - MIT License
+Copyright (c) 2026 the optimfs.h authors
+Permission is hereby granted, free of charge, to any person obtaining a copy of
+this software and associated documentation files (the "Software"), to deal in
+the Software without restriction, including without limitation the rights to
+use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies
+of the Software, and to permit persons to whom the Software is furnished to do
+so, subject to the following conditions:
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+------------------------------------------------------------------------------
+ALTERNATIVE B - Public Domain (www.unlicense.org)
+This is free and unencumbered software released into the public domain.
+Anyone is free to copy, modify, publish, use, compile, sell, or distribute this
+software, either in source code form or as a compiled binary, for any purpose,
+commercial or non-commercial, and by any means.
+In jurisdictions that recognize copyright laws, the author or authors of this
+software dedicate any and all copyright interest in the software to the public
+domain. We make this dedication in the hope that it will be of use to the
+software to the public domain. We make this dedication in the hope that it will
+be of use to all.
+------------------------------------------------------------------------------
+*/
