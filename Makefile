@@ -1,0 +1,46 @@
+# optimfs.h: make | make test | make data | make mnist | make figures | make bench | make fuzz | make valgrind
+CC      ?= cc
+CFLAGS  ?= -std=c99 -O2 -Wall -Wextra -pedantic -Wshadow -Wdouble-promotion -Werror
+FAST    ?= -O3 -march=native -fopenmp
+LDLIBS  = -lm
+
+EXAMPLES = $(patsubst examples/%.c,build/%,$(wildcard examples/*.c))
+TESTS    = $(patsubst tests/%.c,build/%,$(wildcard tests/test_*.c))
+
+all: $(EXAMPLES) $(TESTS) build/readme_example
+
+build:
+	@mkdir -p build out
+
+# Examples: the compile line in each file's first comment; the MNIST ones fast.
+build/ch15_%: examples/ch15_%.c optimfs.h | build
+	$(CC) $(CFLAGS) $(FAST) -I. $< -o $@ $(LDLIBS)
+build/ch16_%: examples/ch16_%.c optimfs.h | build
+	$(CC) $(CFLAGS) $(FAST) -I. $< -o $@ $(LDLIBS)
+build/ch%: examples/ch%.c optimfs.h | build
+	$(CC) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
+build/test_%: tests/test_%.c optimfs.h tests/harness.h | build
+	$(CC) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
+build/readme_example: README.md optimfs.h | build
+	sed -n '/^```c readme-example/,/^```/p' README.md | sed '1d;$$d' > build/readme_example.c
+	$(CC) $(CFLAGS) -I. build/readme_example.c -o $@ $(LDLIBS)
+
+test:
+	@bash tests/run.sh
+
+data:
+	@bash scripts/fetch_mnist.sh data/mnist
+
+mnist: data build/ch15_mnist
+	./build/ch15_mnist --data data/mnist
+
+figures: $(EXAMPLES)
+	@bash scripts/figures.sh
+
+bench:
+	@bash bench/run.sh
+
+clean:
+	rm -rf build out
+
+.PHONY: all test data mnist figures bench clean

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The whole test suite, as `make test` runs it. Each step adds to one count, and
+# the last line is "N passed, N failed". Run from the repository root.
+set -u
+cd "$(dirname "$0")/.."
+PASS=0; FAIL=0
+STRICT="-std=c99 -Wall -Wextra -pedantic -Wshadow -Wdouble-promotion -Werror"
+mkdir -p build/dbl build/san out
+
+ok()   { PASS=$((PASS + 1)); }
+bad()  { FAIL=$((FAIL + 1)); echo "FAIL: $*"; }
+step() { echo "== $*"; }
+
+# Add up the "NAME: N passed, N failed" line a test program prints; a program
+# that crashes or prints no such line counts as one failure.
+run_counted() {
+    local out rc line p f
+    out=$("$@" 2>&1); rc=$?
+    line=$(printf '%s\n' "$out" | grep -E '^[A-Za-z0-9_./-]+: [0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+    if [ -z "$line" ]; then
+        printf '%s\n' "$out" | tail -n 20
+        bad "$* (exit $rc, no summary line)"; return
+    fi
+    p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/'); f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')
+    PASS=$((PASS + p)); FAIL=$((FAIL + f))
+    printf '%s\n' "$out" | grep -E '^FAIL' | head -n 20
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then bad "$* exited $rc"; fi
+    echo "   $line"
+}
+
+step "the header compiles warning-free"
+printf '#define OPTIMFS_IMPLEMENTATION\n#include "optimfs.h"\nint main(void){return 0;}\n' > build/one.c
+cp build/one.c build/one.cpp
+compile() { local what=$1; shift; if out=$("$@" 2>&1); then ok; else bad "$what: $(printf '%s' "$out" | head -n 5)"; fi; }
+for cc in gcc clang; do
+    command -v $cc >/dev/null || { bad "$cc not installed"; continue; }
+    compile "$cc C99 float"   $cc $STRICT -I. -c build/one.c -o build/one.o
+    compile "$cc C99 double"  $cc $STRICT -DOFS_REAL=double -I. -c build/one.c -o build/one.o
+    compile "$cc C99 static"  $cc $STRICT -DOPTIMFS_STATIC -I. -c build/one.c -o build/one.o
+    compile "$cc no stdio"    $cc $STRICT -DOFS_NO_STDIO -I. -c build/one.c -o build/one.o
+done
+compile "g++ C++11"        g++ -std=c++11 -Wall -Wextra -Wshadow -Werror -I. -c build/one.cpp -o build/one.o
+compile "clang++ C++11"    clang++ -std=c++11 -Wall -Wextra -Wshadow -Werror -I. -c build/one.cpp -o build/one.o
+
+step "build everything (make all)"
+if make -s all >build/make.log 2>&1; then ok; else bad "make all: $(tail -n 20 build/make.log)"; fi
+
+TESTS=$(ls tests/test_*.c 2>/dev/null)
+step "unit tests, float (gcc)"
+for t in $TESTS; do b=build/$(basename "$t" .c); [ -x "$b" ] && run_counted "$b" || bad "$b not built"; done
+
+step "unit tests, double (clang)"
+for t in $TESTS; do
+    b=build/dbl/$(basename "$t" .c)
+    if clang $STRICT -O2 -DOFS_REAL=double -I. "$t" -o "$b" -lm 2>build/dbl/err.log; then run_counted "$b"
+    else bad "compile $t in double: $(head -n 5 build/dbl/err.log)"; fi
+done
+
+step "unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+for t in $TESTS; do
+    b=build/san/$(basename "$t" .c)
+    if gcc $STRICT -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -I. "$t" -o "$b" -lm 2>build/san/err.log; then run_counted "$b"
+    else bad "compile $t with sanitizers: $(head -n 5 build/san/err.log)"; fi
+done
+
+step "examples in smoke mode, checked against tests/expect"
+for src in examples/*.c; do
+    name=$(basename "$src" .c); b=build/$name
+    [ -x "$b" ] || { bad "$b not built"; continue; }
+    out=$("$b" --smoke 2>&1); rc=$?
+    if [ $rc -ne 0 ]; then bad "$name --smoke exited $rc: $(printf '%s' "$out" | tail -n 3)"; continue; fi
+    ok
+    exp=tests/expect/$(echo "$name" | cut -c3-4).txt
+    [ -f "$exp" ] || continue
+    while IFS= read -r want; do
+        case "$want" in ''|'#'*) continue ;; esac
+        if printf '%s\n' "$out" | grep -qF -- "$want"; then ok; else bad "$name: expected output to contain '$want'"; fi
+    done < "$exp"
+done
+
+step "the README example"
+if [ -x build/readme_example ]; then
+    out=$(./build/readme_example 2>&1); rc=$?
+    if [ $rc -eq 0 ] && printf '%s' "$out" | grep -q 'converged'; then ok; else bad "README example: exit $rc: $out"; fi
+else bad "build/readme_example not built"; fi
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]

@@ -1,0 +1,275 @@
+/* Every optimizer against PyTorch (tests/ref/optim_ref.txt, written by
+   tests/ref/make_optim_refs.py), plus misuse, parameter groups and save/load.
+   In double the trajectories must agree to 1e-10 relative at every recorded
+   step up to 200; in float, to 1e-4 over the first 10 steps. */
+#define OPTIMFS_IMPLEMENTATION
+#include "optimfs.h"
+#include "harness.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define IS_DOUBLE (sizeof(ofs_real) == sizeof(double))
+
+/* The two reference problems (same as the Python script). */
+static void grad_of(const char *problem, const ofs_real *th, ofs_real *g, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        double x = (double)th[i];
+        if (strcmp(problem, "cubic") == 0) {
+            static const double c[3] = {1, 0.5, 2}, b[3] = {0.3, -0.1, 0.2};
+            g[i] = (ofs_real)(c[i] * x + x * x * x - b[i]);
+        } else {
+            double k = 0.15 * M_PI;
+            g[i] = (ofs_real)(cos(k * x) - k * x * sin(k * x) + 0.1 * x);
+        }
+    }
+}
+
+static size_t start_of(const char *problem, ofs_real *th)
+{
+    static const double cubic[3] = {1, -2, 0.5}, wave[4] = {1.5, -2.5, 0.3, 4.0};
+    const double *s = strcmp(problem, "cubic") == 0 ? cubic : wave;
+    size_t i, n = strcmp(problem, "cubic") == 0 ? 3 : 4;
+    for (i = 0; i < n; i++) th[i] = (ofs_real)s[i];
+    return n;
+}
+
+static int cases_run;
+
+/* One "case" block of the reference file: set up, run, compare at each "step". */
+static void run_case(FILE *f, char *line)
+{
+    char name[64], problem[32], *tok, desc[4096];
+    ofs_optim_kind kind;
+    ofs_optim_config cfg;
+    ofs_optim opt;
+    ofs_err err;
+    ofs_real th[8], g[8];
+    size_t n, i;
+    int64_t t = 0;
+    double lr0, lrsched = 0;
+
+    snprintf(desc, sizeof desc, "%s", line + 5);
+    desc[strcspn(desc, "\n")] = 0;
+    tok = strtok(line + 5, " \n"); snprintf(name, sizeof name, "%s", tok);
+    tok = strtok(NULL, " \n"); snprintf(problem, sizeof problem, "%s", tok);
+    if (ofs_optim_kind_from_name(name, &kind, &err) != OFS_OK) { CHECK(0, "%s", err.msg); return; }
+    cfg = ofs_optim_defaults(kind);
+    while ((tok = strtok(NULL, " \n")) != NULL) {
+        char *eq = strchr(tok, '=');
+        if (!eq) continue;
+        *eq = 0;
+        if (strcmp(tok, "lrsched") == 0) lrsched = atof(eq + 1);
+        else if (ofs_optim_config_set(&cfg, tok, atof(eq + 1), &err) != OFS_OK) { CHECK(0, "%s: %s", desc, err.msg); return; }
+    }
+    lr0 = cfg.lr;
+    n = start_of(problem, th);
+    if (ofs_optim_init(&opt, &cfg, n, &err) != OFS_OK) { CHECK(0, "%s: %s", desc, err.msg); return; }
+    cases_run++;
+    while (fgets(line, 4096, f) && strncmp(line, "end", 3) != 0) {
+        long want_t;
+        char *p = line + 5;
+        if (strncmp(line, "step ", 5) != 0) continue;
+        want_t = strtol(p, &p, 10);
+        while (t < want_t) {
+            if (lrsched) opt.cfg.lr = lr0 * (1 - 0.004 * (double)t);   /* before step t+1 */
+            grad_of(problem, th, g, n);
+            ofs_optim_step(&opt, th, g, NULL);
+            t++;
+        }
+        if (!IS_DOUBLE && t > 10) continue;
+        for (i = 0; i < n; i++) {
+            double want = strtod(p, &p), got = (double)th[i];
+            char what[4200];
+            snprintf(what, sizeof what, "%s t=%ld theta[%lu]", desc, want_t, (unsigned long)i);
+            if (IS_DOUBLE) CHECK_CLOSE(got, want, 1e-10, 1e-13, what);
+            else CHECK_CLOSE(got, want, 1e-4, 1e-5, what);
+        }
+    }
+    ofs_optim_free(&opt);
+}
+
+static void test_reference_file(void)
+{
+    FILE *f = fopen("tests/ref/optim_ref.txt", "r");
+    char line[4096];
+    CHECK(f != NULL, "cannot open tests/ref/optim_ref.txt (run from the repository root)");
+    if (!f) return;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "case ", 5) == 0) run_case(f, line);
+    fclose(f);
+    CHECK(cases_run >= 60, "expected at least 60 reference cases, found %d", cases_run);
+}
+
+/* Misuse: every bad setting is refused with a message naming it. */
+static void expect_refused(const ofs_optim_config *cfg, size_t n, const char *needle)
+{
+    ofs_optim o;
+    ofs_err err;
+    ofs_status st = ofs_optim_init(&o, cfg, n, &err);
+    CHECK(st == OFS_ERR_ARG, "%s: expected OFS_ERR_ARG, found %s", needle, ofs_status_string(st));
+    CHECK(st != OFS_OK && strstr(err.msg, needle) != NULL, "message \"%s\" should mention \"%s\"", err.msg, needle);
+    if (st == OFS_OK) ofs_optim_free(&o);
+}
+
+static void test_misuse(void)
+{
+    ofs_optim_config c;
+    ofs_optim o;
+    ofs_err err;
+    ofs_optim_kind k;
+    ofs_real p[4] = {1, 2, 3, 4}, g[4] = {1, 1, 1, 1};
+    int kind;
+
+    for (kind = 0; kind < OFS_OPTIM_COUNT; kind++) {
+        c = ofs_optim_defaults((ofs_optim_kind)kind); c.lr = -0.1;       expect_refused(&c, 4, "lr");
+        c = ofs_optim_defaults((ofs_optim_kind)kind); c.lr = NAN;        expect_refused(&c, 4, "lr");
+        c = ofs_optim_defaults((ofs_optim_kind)kind); c.weight_decay = -1; expect_refused(&c, 4, "weight_decay");
+        c = ofs_optim_defaults((ofs_optim_kind)kind);                    expect_refused(&c, 0, "n = 0");
+        if (kind >= OFS_ADAM) {
+            c = ofs_optim_defaults((ofs_optim_kind)kind); c.beta1 = 1.0;  expect_refused(&c, 4, "beta1");
+            c = ofs_optim_defaults((ofs_optim_kind)kind); c.beta2 = -0.5; expect_refused(&c, 4, "beta2");
+        }
+        if (kind != OFS_SGD && kind != OFS_LION) {
+            c = ofs_optim_defaults((ofs_optim_kind)kind); c.eps = 0;      expect_refused(&c, 4, "eps");
+        }
+    }
+    c = ofs_optim_defaults(OFS_SGD); c.nesterov = 1;                     expect_refused(&c, 4, "nesterov");
+    c = ofs_optim_defaults(OFS_SGD); c.nesterov = 1; c.momentum = 0.9; c.dampening = 0.1; expect_refused(&c, 4, "dampening");
+    c = ofs_optim_defaults(OFS_RMSPROP); c.alpha = 1.5;                  expect_refused(&c, 4, "alpha");
+    c = ofs_optim_defaults(OFS_ADADELTA); c.rho = -0.1;                  expect_refused(&c, 4, "rho");
+
+    CHECK(ofs_optim_kind_from_name("adamz", &k, &err) == OFS_ERR_ARG && strstr(err.msg, "adamz"), "unknown name: %s", err.msg);
+    CHECK(ofs_optim_kind_from_name(NULL, &k, &err) == OFS_ERR_ARG, "NULL name refused");
+    CHECK(ofs_optim_kind_from_name("nadam", &k, &err) == OFS_OK && k == OFS_NADAM, "nadam by name");
+    c = ofs_optim_defaults(OFS_ADAM);
+    CHECK(ofs_optim_config_set(&c, "beta3", 0.5, &err) == OFS_ERR_ARG && strstr(err.msg, "beta3"), "unknown key: %s", err.msg);
+    CHECK(ofs_optim_config_set(&c, "amsgrad", 2, &err) == OFS_ERR_ARG, "flag must be 0 or 1");
+    CHECK(ofs_optim_config_set(&c, "beta1", 0.8, &err) == OFS_OK && c.beta1 == 0.8, "set beta1");
+
+    /* n so large that n * sizeof(ofs_real) overflows: refused, nothing allocated. */
+    c = ofs_optim_defaults(OFS_ADAM);
+    CHECK(ofs_optim_init(&o, &c, (size_t)-1 / 2, &err) == OFS_ERR_NOMEM, "overflowing n: %s", err.msg);
+
+    /* Step: NULL arrays, a bad lr set after init: refused, parameters untouched. */
+    c = ofs_optim_defaults(OFS_ADAMW);
+    CHECK(ofs_optim_init(&o, &c, 4, &err) == OFS_OK, "init");
+    CHECK(ofs_optim_step(&o, NULL, g, &err) == OFS_ERR_ARG && strstr(err.msg, "NULL"), "NULL params: %s", err.msg);
+    CHECK(ofs_optim_step(&o, p, NULL, &err) == OFS_ERR_ARG, "NULL grads");
+    o.cfg.lr = -1;
+    CHECK(ofs_optim_step(&o, p, g, &err) == OFS_ERR_ARG && p[0] == 1 && o.t == 0, "negative lr at step: %s", err.msg);
+    o.cfg.lr = 1e-3; o.cfg.amsgrad = 1;
+    CHECK(ofs_optim_step(&o, p, g, &err) == OFS_ERR_ARG && p[0] == 1, "amsgrad switched on after init: %s", err.msg);
+    ofs_optim_free(&o);
+}
+
+/* Parameter groups: for an element-wise optimizer, two states over the halves of a
+   buffer behave exactly as one state over the whole. */
+static void test_groups(void)
+{
+    int kind;
+    for (kind = 0; kind < OFS_OPTIM_COUNT; kind++) {
+        ofs_optim whole, lo, hi;
+        ofs_optim_config c = ofs_optim_defaults((ofs_optim_kind)kind);
+        ofs_real a[6], b[6], g[6];
+        int i, s, same = 1;
+        if (kind == OFS_LAMB) continue;   /* its trust ratio is a whole-array norm, by design */
+        for (i = 0; i < 6; i++) a[i] = b[i] = (ofs_real)(0.5 * i - 1.2);
+        ofs_optim_init(&whole, &c, 6, NULL); ofs_optim_init(&lo, &c, 2, NULL); ofs_optim_init(&hi, &c, 4, NULL);
+        for (s = 0; s < 20; s++) {
+            for (i = 0; i < 6; i++) g[i] = (ofs_real)(sin((double)(3 * i + s)) + 0.1 * (double)a[i]);
+            ofs_optim_step(&whole, a, g, NULL);
+            ofs_optim_step(&lo, b, g, NULL);
+            ofs_optim_step(&hi, b + 2, g + 2, NULL);
+        }
+        for (i = 0; i < 6; i++) same &= a[i] == b[i];
+        CHECK(same, "%s: two groups differ from one", ofs_optim_name((ofs_optim_kind)kind));
+        ofs_optim_free(&whole); ofs_optim_free(&lo); ofs_optim_free(&hi);
+    }
+}
+
+/* Save after k steps, load into a fresh optimizer, continue: bit-identical. */
+static void test_save_load(void)
+{
+    const char *path = "build/test_optim_state.bin";
+    int kind;
+    for (kind = 0; kind < OFS_OPTIM_COUNT; kind++) {
+        ofs_optim a, b;
+        ofs_optim_config c = ofs_optim_defaults((ofs_optim_kind)kind);
+        ofs_real x[5], y[5], g[5];
+        ofs_err err;
+        int i, s, same = 1;
+        if (kind == OFS_SGD) { c.momentum = 0.9; c.nesterov = 1; }
+        if (kind == OFS_ADAM) c.amsgrad = 1;
+        if (kind == OFS_RMSPROP) { c.centered = 1; c.momentum = 0.5; }
+        for (i = 0; i < 5; i++) x[i] = (ofs_real)(1.0 - 0.4 * i);
+        ofs_optim_init(&a, &c, 5, NULL);
+        for (s = 0; s < 40; s++) {
+            if (s == 15) {
+                CHECK(ofs_optim_save_file(&a, path, &err) == OFS_OK, "save: %s", err.msg);
+                memcpy(y, x, sizeof x);
+            }
+            for (i = 0; i < 5; i++) g[i] = (ofs_real)(cos((double)(s + i)) + 0.2 * (double)x[i]);
+            ofs_optim_step(&a, x, g, NULL);
+        }
+        ofs_optim_init(&b, &c, 5, NULL);
+        CHECK(ofs_optim_load_file(&b, path, &err) == OFS_OK, "%s load: %s", ofs_optim_name((ofs_optim_kind)kind), err.msg);
+        for (s = 15; s < 40; s++) {
+            for (i = 0; i < 5; i++) g[i] = (ofs_real)(cos((double)(s + i)) + 0.2 * (double)y[i]);
+            ofs_optim_step(&b, y, g, NULL);
+        }
+        for (i = 0; i < 5; i++) same &= x[i] == y[i];
+        CHECK(same && a.t == b.t, "%s: resumed run is not bit-identical", ofs_optim_name((ofs_optim_kind)kind));
+        ofs_optim_free(&a); ofs_optim_free(&b);
+    }
+}
+
+/* A state of another algorithm or size, a flipped byte, a truncated file: refused. */
+static void test_load_refusals(void)
+{
+    const char *path = "build/test_optim_bad.bin";
+    ofs_optim adam, sgd, small;
+    ofs_optim_config ca = ofs_optim_defaults(OFS_ADAM), cs = ofs_optim_defaults(OFS_SGD);
+    ofs_err err;
+    FILE *f;
+    long size, k;
+    unsigned char *bytes;
+    int refused = 0, tried = 0;
+
+    ofs_optim_init(&adam, &ca, 8, NULL);
+    ofs_optim_init(&sgd, &cs, 8, NULL);
+    ofs_optim_init(&small, &ca, 7, NULL);
+    CHECK(ofs_optim_save_file(&adam, path, &err) == OFS_OK, "save: %s", err.msg);
+    CHECK(ofs_optim_load_file(&sgd, path, &err) == OFS_ERR_MISMATCH && strstr(err.msg, "adam"), "other algorithm: %s", err.msg);
+    CHECK(ofs_optim_load_file(&small, path, &err) == OFS_ERR_MISMATCH && strstr(err.msg, "7"), "other size: %s", err.msg);
+    CHECK(ofs_optim_load_file(&adam, "build/no-such-file.bin", &err) == OFS_ERR_IO && strstr(err.msg, "no-such-file"), "missing: %s", err.msg);
+
+    f = fopen(path, "rb");
+    fseek(f, 0, SEEK_END); size = ftell(f); fseek(f, 0, SEEK_SET);
+    bytes = (unsigned char *)malloc((size_t)size);
+    CHECK(fread(bytes, 1, (size_t)size, f) == (size_t)size, "read back");
+    fclose(f);
+    for (k = 0; k < size; k += 7) {        /* flip one byte at a time */
+        bytes[k] ^= 0x5A;
+        f = fopen(path, "wb"); fwrite(bytes, 1, (size_t)size, f); fclose(f);
+        tried++; refused += ofs_optim_load_file(&adam, path, &err) != OFS_OK;
+        bytes[k] ^= 0x5A;
+    }
+    CHECK(refused == tried, "flipped bytes: %d of %d refused", refused, tried);
+    f = fopen(path, "wb"); fwrite(bytes, 1, (size_t)size - 3, f); fclose(f);
+    CHECK(ofs_optim_load_file(&adam, path, &err) == OFS_ERR_FORMAT, "truncated: %s", err.msg);
+    free(bytes);
+    remove(path);
+    ofs_optim_free(&adam); ofs_optim_free(&sgd); ofs_optim_free(&small);
+}
+
+int main(void)
+{
+    test_reference_file();
+    test_misuse();
+    test_groups();
+    test_save_load();
+    test_load_refusals();
+    return harness_done("test_optim");
+}
