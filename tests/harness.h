@@ -14,7 +14,7 @@ static int harness_pass, harness_fail;
     } while (0)
 
 /* |got - want| <= rtol |want| + atol; false when either is NaN. */
-static int harness_close(double got, double want, double rtol, double atol)
+static inline int harness_close(double got, double want, double rtol, double atol)
 {
     double d = fabs(got - want);
     return d <= rtol * fabs(want) + atol;
@@ -24,7 +24,7 @@ static int harness_close(double got, double want, double rtol, double atol)
         CHECK(harness_close(g_, w_, rtol, atol), "%s: got %.17g, want %.17g (rel err %.3g)", what, g_, w_, \
               fabs(g_ - w_) / (fabs(w_) > 0 ? fabs(w_) : 1.0)); } while (0)
 
-static int harness_done(const char *name)
+static inline int harness_done(const char *name)
 {
     printf("%s: %d passed, %d failed\n", name, harness_pass, harness_fail);
     return harness_fail != 0;
