@@ -46,7 +46,7 @@
        OFS_REAL                the parameter type: float (default) or double
        OFS_MALLOC / OFS_FREE   your allocator; define both or neither
        OFS_ASSERT(x)           checks for programmer errors (default: assert)
-       OFS_NO_STDIO            leave out everything that touches files
+       OFS_NO_STDIO            leave out everything that opens files
 
    CONVENTIONS
        Public names ofs_, private ofs__, macros OFS_. No global mutable state.
@@ -237,9 +237,7 @@ OFSDEF ofs_status ofs_newton_step(const ofs_toy *t, double *x, double eta, doubl
 #include <math.h>
 #include <string.h>
 #include <stdarg.h>
-#ifndef OFS_NO_STDIO
-#include <stdio.h>
-#endif
+#include <stdio.h>     /* vsnprintf for messages; files only without OFS_NO_STDIO */
 
 #if defined(OFS_MALLOC) != defined(OFS_FREE)
 #error "optimfs.h: define both OFS_MALLOC and OFS_FREE, or neither"

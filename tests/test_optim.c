@@ -127,7 +127,7 @@ static void test_misuse(void)
 
     for (kind = 0; kind < OFS_OPTIM_COUNT; kind++) {
         c = ofs_optim_defaults((ofs_optim_kind)kind); c.lr = -0.1;       expect_refused(&c, 4, "lr");
-        c = ofs_optim_defaults((ofs_optim_kind)kind); c.lr = NAN;        expect_refused(&c, 4, "lr");
+        c = ofs_optim_defaults((ofs_optim_kind)kind); c.lr = (double)NAN;      expect_refused(&c, 4, "lr");
         c = ofs_optim_defaults((ofs_optim_kind)kind); c.weight_decay = -1; expect_refused(&c, 4, "weight_decay");
         c = ofs_optim_defaults((ofs_optim_kind)kind);                    expect_refused(&c, 0, "n = 0");
         if (kind >= OFS_ADAM) {
