@@ -218,6 +218,13 @@ OFSDEF ofs_status  ofs_optim_save_file(const ofs_optim *o, const char *path, ofs
 OFSDEF ofs_status  ofs_optim_load_file(ofs_optim *o, const char *path, ofs_err *err);
 #endif
 
+/* Keeping a step sane (chapter 3): PyTorch's clip_grad_norm_ and clip_grad_value_,
+   and a finiteness check that names the step and the element where it failed. */
+OFSDEF ofs_status ofs_clip_grad_norm(ofs_real *g, size_t n, double max_norm, double norm_type,
+                                     double *total_norm, ofs_err *err);
+OFSDEF void       ofs_clip_grad_value(ofs_real *g, size_t n, double clip_value);
+OFSDEF ofs_status ofs_check_finite(const ofs_real *x, size_t n, const char *what, int64_t step, ofs_err *err);
+
 /* ---- Chapter 4: Newton's method ------------------------------------------------ */
 /* x <- x - eta (H + damping I)^-1 grad f(x), for a 1-D or 2-D toy objective. */
 OFSDEF ofs_status ofs_newton_step(const ofs_toy *t, double *x, double eta, double damping, ofs_err *err);
@@ -685,6 +692,55 @@ static double ofs__max(double a, double b) { return (a > b || a != a) ? a : b; }
 
 /* sign with sign(0) = 0 and sign(NaN) = NaN, as jnp.sign. */
 static double ofs__sign(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x; }
+
+/* Keeping a step sane. A single huge gradient (a cliff in the loss surface) can throw
+   the parameters far away; clipping bounds the step. PyTorch's clip_grad_norm_:
+       N = (sum_i |g_i|^p)^(1/p)      (p = norm_type; p = INFINITY: max_i |g_i|)
+       g <- g * min(1, max_norm / (N + 1e-6))
+   and clip_grad_value_:  g_i <- min(max(g_i, -c), c).
+   A non-finite N is refused (PyTorch's error_if_nonfinite=True) and g is left as
+   it was: scaling by NaN would silently poison every parameter.                */
+
+OFSDEF ofs_status ofs_check_finite(const ofs_real *x, size_t n, const char *what, int64_t step, ofs_err *err)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (!ofs__finite((double)x[i]))
+            return ofs__fail(err, OFS_ERR_NONFINITE, "%s: expected finite numbers, found %g at element %lu of %lu (step %lld)",
+                             what, (double)x[i], (unsigned long)i, (unsigned long)n, (long long)step);
+    return ofs__ok(err);
+}
+
+OFSDEF ofs_status ofs_clip_grad_norm(ofs_real *g, size_t n, double max_norm, double norm_type,
+                                     double *total_norm, ofs_err *err)
+{
+    double N = 0, coef;
+    size_t i;
+    if (!(max_norm >= 0) || !(norm_type >= 1))
+        return ofs__fail(err, OFS_ERR_ARG, "clip_grad_norm: expected max_norm >= 0 and norm_type >= 1, found %g and %g", max_norm, norm_type);
+    for (i = 0; i < n; i++) {
+        double a = fabs((double)g[i]);
+        if (norm_type == (double)INFINITY) N = ofs__max(N, a);
+        else N += norm_type == 2 ? a * a : pow(a, norm_type);
+    }
+    if (norm_type != (double)INFINITY) N = norm_type == 2 ? sqrt(N) : pow(N, 1 / norm_type);
+    if (total_norm) *total_norm = N;
+    if (!ofs__finite(N))
+        return ofs__fail(err, OFS_ERR_NONFINITE, "clip_grad_norm: the gradient norm is %g, not finite; the gradient was left unchanged", N);
+    coef = max_norm / (N + 1e-6);
+    if (coef < 1)
+        for (i = 0; i < n; i++) g[i] = (ofs_real)((double)g[i] * coef);
+    return ofs__ok(err);
+}
+
+OFSDEF void ofs_clip_grad_value(ofs_real *g, size_t n, double c)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        double x = (double)g[i];
+        g[i] = (ofs_real)(x < -c ? -c : x > c ? c : x);
+    }
+}
 
 /* ==== Chapter 4: Newton's method ================================================= */
 /* Newton's method uses the curvature: it jumps to the minimum of the local quadratic

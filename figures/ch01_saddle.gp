@@ -7,10 +7,10 @@ set ylabel "y"
 set zlabel "f" rotate by 90
 set view 55, 35
 set ticslevel 0
-set key top right
+unset key
 set pm3d depthorder border lc rgb "#444444" lw 0.5
 set palette defined (0 "#3b4cc0", 1 "#dddddd", 2 "#b40426")
 set cblabel "f(x, y)"
 set arrow 1 from 0,0,0.9 to 0,0,0.05 lc rgb "#000000" lw 2 front
 set label 1 "saddle point (0, 0)" at 0,0,1.0 center front
-splot "out/ch01_saddle.dat" using 1:2:3 with pm3d title "x² − y²"
+splot "out/ch01_saddle.dat" using 1:2:3 with pm3d notitle
