@@ -1,7 +1,7 @@
 # optimfs.h: make | make test | make data | make mnist | make figures | make bench | make fuzz | make valgrind
 CC      ?= cc
 CFLAGS  ?= -std=c99 -O2 -Wall -Wextra -pedantic -Wshadow -Wdouble-promotion -Werror
-FAST    ?= -O3 -march=native -fopenmp
+FAST    ?= -O3 -march=native -fno-math-errno -fopenmp
 LDLIBS  = -lm
 
 EXAMPLES = $(patsubst examples/%.c,build/%,$(wildcard examples/*.c))

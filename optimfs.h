@@ -307,6 +307,13 @@ static void *ofs__alloc(size_t n, size_t sz)
     return OFS_MALLOC(bytes ? bytes : 1);
 }
 
+#ifdef __cplusplus
+#define OFS__RESTRICT __restrict
+#else
+#define OFS__RESTRICT restrict
+#endif
+#define OFS__SQRT(x) ((ofs_real)sqrt((double)(x)))
+
 static int ofs__finite(double x) { return x - x == 0.0; }  /* false for NaN and +-Inf */
 
 /* Random numbers. splitmix64 spreads one seed over 256 bits of state;
@@ -677,21 +684,40 @@ OFSDEF void ofs_project_ball(double *x, size_t n, const double *c, double r)
    - maximize replaces g by -g first, before weight decay is added;
    - coupled (L2) weight decay adds lambda*theta to g before any moment update;
      decoupled decay (AdamW) multiplies theta by (1 - lr*lambda) instead;
-   - bias corrections use 1 - pow(beta, t) with t converted to double.            */
+   - bias corrections use 1 - pow(beta, t) with t converted to double;
+   - scalars (lr, bias corrections, 1 - beta) are computed in double, then every
+     element is updated in ofs_real, as PyTorch updates a tensor in its dtype.
+   The loops are one pass, vectorizable (compile with -O3 and -fno-math-errno,
+   which changes no result, only whether sqrt may set errno) and, with -fopenmp,
+   split across threads; element-wise updates give the same bits either way.  */
 
-/* The gradient after maximize and coupled weight decay. */
-static double ofs__grad(const ofs_optim_config *c, double g, double theta, int coupled)
+/* What every update does to g and theta first, as three constants:
+       g <- sign g + l2 theta      (sign = -1 to maximize; l2 = lambda if coupled)
+       theta <- decay theta        (decay = 1 - lr lambda if decoupled, else 1)   */
+typedef struct ofs__pre { ofs_real sign, l2, decay; } ofs__pre;
+
+static ofs__pre ofs__prelude(const ofs_optim_config *c, int decoupled)
 {
-    if (c->maximize) g = -g;
-    if (coupled && c->weight_decay != 0) g = g + c->weight_decay * theta;
-    return g;
+    ofs__pre q;
+    q.sign = (ofs_real)(c->maximize ? -1.0 : 1.0);
+    q.l2 = (ofs_real)(decoupled ? 0.0 : c->weight_decay);
+    q.decay = (ofs_real)(decoupled ? 1.0 - c->lr * c->weight_decay : 1.0);
+    return q;
 }
+
+#define OFS__R(x) ((ofs_real)(x))      /* a double scalar, rounded to ofs_real once */
+#ifdef _OPENMP
+#define OFS__PARALLEL_FOR _Pragma("omp parallel for if (n > 32768) schedule(static)")
+#else
+#define OFS__PARALLEL_FOR
+#endif
 
 /* max that propagates NaN from either side, as torch.maximum does (fmax does not). */
 static double ofs__max(double a, double b) { return (a > b || a != a) ? a : b; }
+static ofs_real ofs__maxr(ofs_real a, ofs_real b) { return (a > b || a != a) ? a : b; }
 
 /* sign with sign(0) = 0 and sign(NaN) = NaN, as jnp.sign. */
-static double ofs__sign(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x; }
+static ofs_real ofs__sign(ofs_real x) { return x > 0 ? OFS__R(1) : x < 0 ? OFS__R(-1) : x; }
 
 /* Keeping a step sane. A single huge gradient (a cliff in the loss surface) can throw
    the parameters far away; clipping bounds the step. PyTorch's clip_grad_norm_:
@@ -797,23 +823,24 @@ OFSDEF ofs_status ofs_newton_step(const ofs_toy *t, double *x, double eta, doubl
    equals PyTorch's with lr' = (1 - mu) lr. Sutskever's v <- mu v + lr g, theta -= v
    equals PyTorch's only while lr is constant: it keeps old step sizes in v.        */
 
-static void ofs__sgd_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+static void ofs__sgd_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
 {
     const ofs_optim_config *c = &o->cfg;
-    double lr = c->lr, mu = c->momentum, tau = c->dampening;
-    ofs_real *b = o->s[0];
+    const size_t n = o->n;
     size_t i;
-    for (i = 0; i < o->n; i++) {
-        double g = ofs__grad(c, (double)gr[i], (double)p[i], 1), d = g;
-        if (c->ema_momentum) {
-            d = mu * (double)b[i] + (1 - mu) * g;
-            b[i] = (ofs_real)d;
-        } else if (mu != 0) {
-            double bi = o->t == 1 ? g : (double)b[i] * mu + (1 - tau) * g;
-            b[i] = (ofs_real)bi;
-            d = c->nesterov ? g + mu * bi : bi;
+    const ofs__pre q = ofs__prelude(c, 0);
+    const ofs_real lr = OFS__R(c->lr), mu = OFS__R(c->momentum), damp = OFS__R(1 - c->dampening), omm = OFS__R(1 - c->momentum);
+    const int first = o->t == 1, ema = c->ema_momentum, nesterov = c->nesterov, plain = c->momentum == 0 && !ema;
+    ofs_real *OFS__RESTRICT b = o->s[0];
+    OFS__PARALLEL_FOR
+    for (i = 0; i < n; i++) {
+        ofs_real g = q.sign * gr[i] + q.l2 * p[i], d = g;
+        if (ema) d = b[i] = mu * b[i] + omm * g;
+        else if (!plain) {
+            d = b[i] = first ? g : b[i] * mu + damp * g;
+            if (nesterov) d = g + mu * d;
         }
-        p[i] = (ofs_real)((double)p[i] - lr * d);
+        p[i] = p[i] - lr * d;
     }
 }
 
@@ -825,18 +852,21 @@ static void ofs__sgd_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
        theta <- theta - clr * g / (sqrt(s) + eps)   PyTorch, eps = 1e-10
        theta <- theta - clr * g / sqrt(s + eps)     with eps_inside_sqrt (D2L 12.7)   */
 
-static void ofs__adagrad_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+static void ofs__adagrad_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
 {
     const ofs_optim_config *c = &o->cfg;
-    double clr = c->lr / (1 + (double)(o->t - 1) * c->lr_decay);
-    ofs_real *s = o->s[0];
+    const size_t n = o->n;
     size_t i;
-    for (i = 0; i < o->n; i++) {
-        double g = ofs__grad(c, (double)gr[i], (double)p[i], 1);
-        double si = (double)s[i] + g * g;
-        double d = c->eps_inside_sqrt ? sqrt(si + c->eps) : sqrt(si) + c->eps;
-        s[i] = (ofs_real)si;
-        p[i] = (ofs_real)((double)p[i] - clr * (g / d));
+    const ofs__pre q = ofs__prelude(c, 0);
+    const ofs_real clr = OFS__R(c->lr / (1 + (double)(o->t - 1) * c->lr_decay)), eps = OFS__R(c->eps);
+    const int inside = c->eps_inside_sqrt;
+    ofs_real *OFS__RESTRICT s = o->s[0];
+    OFS__PARALLEL_FOR
+    for (i = 0; i < n; i++) {
+        ofs_real g = q.sign * gr[i] + q.l2 * p[i], si = s[i] + g * g;
+        ofs_real d = inside ? OFS__SQRT(si + eps) : OFS__SQRT(si) + eps;
+        s[i] = si;
+        p[i] = p[i] - clr * (g / d);
     }
 }
 
@@ -850,29 +880,27 @@ static void ofs__adagrad_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
        theta <- theta - lr g / D                    (otherwise)
    PyTorch's alpha defaults to 0.99 (D2L, Keras: 0.9); there is no bias correction. */
 
-static void ofs__rmsprop_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+static void ofs__rmsprop_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
 {
     const ofs_optim_config *c = &o->cfg;
-    double a = c->alpha, mu = c->momentum;
-    ofs_real *v = o->s[0], *b = o->s[1], *gb = o->s[2];
+    const size_t n = o->n;
     size_t i;
-    for (i = 0; i < o->n; i++) {
-        double g = ofs__grad(c, (double)gr[i], (double)p[i], 1);
-        double vi = (double)v[i] * a + (1 - a) * g * g, q = vi, d;
-        v[i] = (ofs_real)vi;
-        if (c->centered) {
-            double m = (double)gb[i] * a + (1 - a) * g;
-            gb[i] = (ofs_real)m;
-            q = vi - m * m;
+    const ofs__pre q = ofs__prelude(c, 0);
+    const ofs_real a = OFS__R(c->alpha), oma = OFS__R(1 - c->alpha), mu = OFS__R(c->momentum);
+    const ofs_real lr = OFS__R(c->lr), eps = OFS__R(c->eps);
+    const int centered = c->centered, inside = c->eps_inside_sqrt, momentum = c->momentum > 0;
+    ofs_real *OFS__RESTRICT v = o->s[0], *OFS__RESTRICT b = o->s[1], *OFS__RESTRICT gb = o->s[2];
+    OFS__PARALLEL_FOR
+    for (i = 0; i < n; i++) {
+        ofs_real g = q.sign * gr[i] + q.l2 * p[i], vi = v[i] * a + oma * g * g, d;
+        v[i] = vi;
+        if (centered) {
+            ofs_real m = gb[i] = gb[i] * a + oma * g;
+            vi = vi - m * m;
         }
-        d = c->eps_inside_sqrt ? sqrt(q + c->eps) : sqrt(q) + c->eps;
-        if (mu > 0) {
-            double bi = (double)b[i] * mu + g / d;
-            b[i] = (ofs_real)bi;
-            p[i] = (ofs_real)((double)p[i] - c->lr * bi);
-        } else {
-            p[i] = (ofs_real)((double)p[i] - c->lr * (g / d));
-        }
+        d = inside ? OFS__SQRT(vi + eps) : OFS__SQRT(vi) + eps;
+        if (momentum) p[i] = p[i] - lr * (b[i] = b[i] * mu + g / d);
+        else p[i] = p[i] - lr * (g / d);
     }
 }
 
@@ -883,19 +911,20 @@ static void ofs__rmsprop_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
        u <- rho u + (1 - rho) delta^2
        theta <- theta - lr delta                                                   */
 
-static void ofs__adadelta_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+static void ofs__adadelta_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
 {
     const ofs_optim_config *c = &o->cfg;
-    double r = c->rho;
-    ofs_real *v = o->s[0], *u = o->s[1];
+    const size_t n = o->n;
     size_t i;
-    for (i = 0; i < o->n; i++) {
-        double g = ofs__grad(c, (double)gr[i], (double)p[i], 1);
-        double vi = (double)v[i] * r + (1 - r) * g * g;
-        double delta = sqrt((double)u[i] + c->eps) / sqrt(vi + c->eps) * g;
-        v[i] = (ofs_real)vi;
-        u[i] = (ofs_real)((double)u[i] * r + (1 - r) * delta * delta);
-        p[i] = (ofs_real)((double)p[i] - c->lr * delta);
+    const ofs__pre q = ofs__prelude(c, 0);
+    const ofs_real r = OFS__R(c->rho), omr = OFS__R(1 - c->rho), eps = OFS__R(c->eps), lr = OFS__R(c->lr);
+    ofs_real *OFS__RESTRICT v = o->s[0], *OFS__RESTRICT u = o->s[1];
+    OFS__PARALLEL_FOR
+    for (i = 0; i < n; i++) {
+        ofs_real g = q.sign * gr[i] + q.l2 * p[i], vi = v[i] = v[i] * r + omr * g * g;
+        ofs_real delta = OFS__SQRT(u[i] + eps) / OFS__SQRT(vi + eps) * g;
+        u[i] = u[i] * r + omr * delta * delta;
+        p[i] = p[i] - lr * delta;
     }
 }
 
@@ -911,22 +940,25 @@ static void ofs__adadelta_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
    Keras and TF1 put eps before the correction (the "eps hat" form); it is not the
    same for a fixed eps. optax's AMSGrad takes the max of the corrected v instead.  */
 
-static void ofs__adam_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+static void ofs__adam_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
 {
     const ofs_optim_config *c = &o->cfg;
-    double b1 = c->beta1, b2 = c->beta2, t = (double)o->t;
-    double step = c->lr / (1 - pow(b1, t)), bc2_sqrt = sqrt(1 - pow(b2, t));
-    int decoupled = c->kind == OFS_ADAMW || c->decoupled_weight_decay;
-    ofs_real *m = o->s[0], *v = o->s[1], *vmax = o->s[2];
+    const size_t n = o->n;
     size_t i;
-    for (i = 0; i < o->n; i++) {
-        double th = (double)p[i], g = ofs__grad(c, (double)gr[i], th, !decoupled), V;
-        if (decoupled) th = th * (1 - c->lr * c->weight_decay);
-        m[i] = (ofs_real)((double)m[i] * b1 + (1 - b1) * g);
-        V = (double)v[i] * b2 + (1 - b2) * g * g;
-        v[i] = (ofs_real)V;
-        if (c->amsgrad) { V = ofs__max((double)vmax[i], V); vmax[i] = (ofs_real)V; }
-        p[i] = (ofs_real)(th - step * ((double)m[i] / (sqrt(V) / bc2_sqrt + c->eps)));
+    const ofs__pre q = ofs__prelude(c, c->kind == OFS_ADAMW || c->decoupled_weight_decay);
+    const double t = (double)o->t;
+    const ofs_real b1 = OFS__R(c->beta1), b2 = OFS__R(c->beta2), omb1 = OFS__R(1 - c->beta1), omb2 = OFS__R(1 - c->beta2);
+    const ofs_real step = OFS__R(c->lr / (1 - pow(c->beta1, t))), bc2_sqrt = OFS__R(sqrt(1 - pow(c->beta2, t)));
+    const ofs_real eps = OFS__R(c->eps);
+    const int amsgrad = c->amsgrad;
+    ofs_real *OFS__RESTRICT m = o->s[0], *OFS__RESTRICT v = o->s[1], *OFS__RESTRICT vmax = o->s[2];
+    OFS__PARALLEL_FOR
+    for (i = 0; i < n; i++) {
+        ofs_real th = p[i] * q.decay, g = q.sign * gr[i] + q.l2 * p[i], V;
+        m[i] = m[i] * b1 + omb1 * g;
+        V = v[i] = v[i] * b2 + omb2 * g * g;
+        if (amsgrad) V = vmax[i] = ofs__maxr(vmax[i], V);
+        p[i] = th - step * (m[i] / (OFS__SQRT(V) / bc2_sqrt + eps));
     }
 }
 
@@ -936,18 +968,21 @@ static void ofs__adam_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
        u <- max(beta2 u, |g| + eps)
        theta <- theta - (lr / (1 - beta1^t)) m / u                                    */
 
-static void ofs__adamax_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+static void ofs__adamax_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
 {
     const ofs_optim_config *c = &o->cfg;
-    double b1 = c->beta1, b2 = c->beta2, clr = c->lr / (1 - pow(b1, (double)o->t));
-    ofs_real *m = o->s[0], *u = o->s[1];
+    const size_t n = o->n;
     size_t i;
-    for (i = 0; i < o->n; i++) {
-        double g = ofs__grad(c, (double)gr[i], (double)p[i], 1);
-        double mi = (double)m[i] * b1 + (1 - b1) * g;
-        double ui = ofs__max((double)u[i] * b2, fabs(g) + c->eps);
-        m[i] = (ofs_real)mi; u[i] = (ofs_real)ui;
-        p[i] = (ofs_real)((double)p[i] - clr * (mi / ui));
+    const ofs__pre q = ofs__prelude(c, 0);
+    const ofs_real b1 = OFS__R(c->beta1), b2 = OFS__R(c->beta2), omb1 = OFS__R(1 - c->beta1);
+    const ofs_real clr = OFS__R(c->lr / (1 - pow(c->beta1, (double)o->t))), eps = OFS__R(c->eps);
+    ofs_real *OFS__RESTRICT m = o->s[0], *OFS__RESTRICT u = o->s[1];
+    OFS__PARALLEL_FOR
+    for (i = 0; i < n; i++) {
+        ofs_real g = q.sign * gr[i] + q.l2 * p[i];
+        ofs_real mi = m[i] = m[i] * b1 + omb1 * g;
+        ofs_real ui = u[i] = ofs__maxr(u[i] * b2, (g < 0 ? -g : g) + eps);
+        p[i] = p[i] - clr * (mi / ui);
     }
 }
 
@@ -961,26 +996,30 @@ static void ofs__adamax_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
        s <- beta2 s + (1 - beta2) (g - m)^2 + eps_root     (with the NEW m)
        theta <- theta - lr (m / (1 - beta1^t)) / (sqrt(s / (1 - beta2^t)) + eps)       */
 
-static void ofs__yogi_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+static void ofs__yogi_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
 {
     const ofs_optim_config *c = &o->cfg;
-    double b1 = c->beta1, b2 = c->beta2, t = (double)o->t;
-    double bc1 = 1 - pow(b1, t), bc2 = 1 - pow(b2, t);
-    int belief = c->kind == OFS_ADABELIEF;
-    ofs_real *m = o->s[0], *v = o->s[1];
+    const size_t n = o->n;
     size_t i;
-    for (i = 0; i < o->n; i++) {
-        double g = ofs__grad(c, (double)gr[i], (double)p[i], 1), g2 = g * g;
-        double mi = (1 - b1) * g + b1 * (double)m[i], vi = (double)v[i], d;
+    const ofs__pre q = ofs__prelude(c, 0);
+    const double t = (double)o->t;
+    const ofs_real b1 = OFS__R(c->beta1), b2 = OFS__R(c->beta2), omb1 = OFS__R(1 - c->beta1), omb2 = OFS__R(1 - c->beta2);
+    const ofs_real bc1 = OFS__R(1 - pow(c->beta1, t)), bc2 = OFS__R(1 - pow(c->beta2, t));
+    const ofs_real lr = OFS__R(c->lr), eps = OFS__R(c->eps), eps_root = OFS__R(c->eps_root);
+    const int belief = c->kind == OFS_ADABELIEF;
+    ofs_real *OFS__RESTRICT m = o->s[0], *OFS__RESTRICT v = o->s[1];
+    OFS__PARALLEL_FOR
+    for (i = 0; i < n; i++) {
+        ofs_real g = q.sign * gr[i] + q.l2 * p[i], g2 = g * g, mi = omb1 * g + b1 * m[i], vi = v[i], d;
         if (belief) {
-            vi = (1 - b2) * (g - mi) * (g - mi) + b2 * vi + c->eps_root;
-            d = sqrt(vi / bc2) + c->eps;
+            vi = omb2 * (g - mi) * (g - mi) + b2 * vi + eps_root;
+            d = OFS__SQRT(vi / bc2) + eps;
         } else {
-            vi = vi - (1 - b2) * ofs__sign(vi - g2) * g2;
-            d = sqrt(vi / bc2 + c->eps_root) + c->eps;
+            vi = vi - omb2 * ofs__sign(vi - g2) * g2;
+            d = OFS__SQRT(vi / bc2 + eps_root) + eps;
         }
-        m[i] = (ofs_real)mi; v[i] = (ofs_real)vi;
-        p[i] = (ofs_real)((double)p[i] - c->lr * ((mi / bc1) / d));
+        m[i] = mi; v[i] = vi;
+        p[i] = p[i] - lr * ((mi / bc1) / d);
     }
 }
 
@@ -1002,24 +1041,26 @@ static void ofs__yogi_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
        theta <- theta - (lr (1 - mu_t) / (1 - P)) g / D
        theta <- theta - (lr mu_t1 / (1 - P mu_t1)) m / D                            */
 
-static void ofs__nadam_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+static void ofs__nadam_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
 {
     const ofs_optim_config *c = &o->cfg;
-    double b1 = c->beta1, b2 = c->beta2, t = (double)o->t, psi = c->momentum_decay;
-    double mu = b1 * (1 - 0.5 * pow(0.96, t * psi)), mu1 = b1 * (1 - 0.5 * pow(0.96, (t + 1) * psi));
-    double bc2_sqrt = sqrt(1 - pow(b2, t)), P = o->mu_product *= mu;
-    double sg = c->lr * (1 - mu) / (1 - P), sm = c->lr * mu1 / (1 - P * mu1);
-    int decoupled = c->decoupled_weight_decay;
-    ofs_real *m = o->s[0], *v = o->s[1];
+    const size_t n = o->n;
     size_t i;
-    for (i = 0; i < o->n; i++) {
-        double th = (double)p[i], g = ofs__grad(c, (double)gr[i], th, !decoupled);
-        double mi = (double)m[i] * b1 + (1 - b1) * g, vi = (double)v[i] * b2 + (1 - b2) * g * g;
-        double d = sqrt(vi) / bc2_sqrt + c->eps;
-        if (decoupled) th = th * (1 - c->lr * c->weight_decay);
-        m[i] = (ofs_real)mi; v[i] = (ofs_real)vi;
+    const ofs__pre q = ofs__prelude(c, c->decoupled_weight_decay);
+    const double t = (double)o->t, psi = c->momentum_decay;
+    const double mu = c->beta1 * (1 - 0.5 * pow(0.96, t * psi)), mu1 = c->beta1 * (1 - 0.5 * pow(0.96, (t + 1) * psi));
+    const double P = o->mu_product *= mu;
+    const ofs_real sg = OFS__R(c->lr * (1 - mu) / (1 - P)), sm = OFS__R(c->lr * mu1 / (1 - P * mu1));
+    const ofs_real b1 = OFS__R(c->beta1), b2 = OFS__R(c->beta2), omb1 = OFS__R(1 - c->beta1), omb2 = OFS__R(1 - c->beta2);
+    const ofs_real bc2_sqrt = OFS__R(sqrt(1 - pow(c->beta2, t))), eps = OFS__R(c->eps);
+    ofs_real *OFS__RESTRICT m = o->s[0], *OFS__RESTRICT v = o->s[1];
+    OFS__PARALLEL_FOR
+    for (i = 0; i < n; i++) {
+        ofs_real g = q.sign * gr[i] + q.l2 * p[i];
+        ofs_real mi = m[i] = m[i] * b1 + omb1 * g, vi = v[i] = v[i] * b2 + omb2 * g * g;
+        ofs_real d = OFS__SQRT(vi) / bc2_sqrt + eps, th = p[i] * q.decay;
         th = th - sg * (g / d);
-        p[i] = (ofs_real)(th - sm * (mi / d));
+        p[i] = th - sm * (mi / d);
     }
 }
 
@@ -1032,24 +1073,26 @@ static void ofs__nadam_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
        otherwise:  theta <- theta - (m / (1 - beta1^t)) lr
    Note eps is added to sqrt(v) before the bias correction, unlike Adam.           */
 
-static void ofs__radam_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+static void ofs__radam_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
 {
     const ofs_optim_config *c = &o->cfg;
-    double b1 = c->beta1, b2 = c->beta2, t = (double)o->t;
-    double bc1 = 1 - pow(b1, t), bc2 = 1 - pow(b2, t);
-    double rho_inf = 2 / (1 - b2) - 1, rho = rho_inf - 2 * t * pow(b2, t) / bc2, r = 0;
-    int decoupled = c->decoupled_weight_decay, rect = rho > 5;
-    ofs_real *m = o->s[0], *v = o->s[1];
+    const size_t n = o->n;
     size_t i;
-    if (rect) r = sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho));
-    for (i = 0; i < o->n; i++) {
-        double th = (double)p[i], g = ofs__grad(c, (double)gr[i], th, !decoupled);
-        double mi = (double)m[i] * b1 + (1 - b1) * g, vi = (double)v[i] * b2 + (1 - b2) * g * g;
-        double step = mi / bc1 * c->lr;
-        if (decoupled) th = th * (1 - c->lr * c->weight_decay);
-        if (rect) step = step * (sqrt(bc2) / (sqrt(vi) + c->eps)) * r;
-        m[i] = (ofs_real)mi; v[i] = (ofs_real)vi;
-        p[i] = (ofs_real)(th - step);
+    const ofs__pre q = ofs__prelude(c, c->decoupled_weight_decay);
+    const double t = (double)o->t, bc2 = 1 - pow(c->beta2, t);
+    const double rho_inf = 2 / (1 - c->beta2) - 1, rho = rho_inf - 2 * t * pow(c->beta2, t) / bc2;
+    const int rect = rho > 5;
+    const ofs_real r = OFS__R(rect ? sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho)) : 0);
+    const ofs_real b1 = OFS__R(c->beta1), b2 = OFS__R(c->beta2), omb1 = OFS__R(1 - c->beta1), omb2 = OFS__R(1 - c->beta2);
+    const ofs_real bc1 = OFS__R(1 - pow(c->beta1, t)), bc2_sqrt = OFS__R(sqrt(bc2)), lr = OFS__R(c->lr), eps = OFS__R(c->eps);
+    ofs_real *OFS__RESTRICT m = o->s[0], *OFS__RESTRICT v = o->s[1];
+    OFS__PARALLEL_FOR
+    for (i = 0; i < n; i++) {
+        ofs_real g = q.sign * gr[i] + q.l2 * p[i];
+        ofs_real mi = m[i] = m[i] * b1 + omb1 * g, vi = v[i] = v[i] * b2 + omb2 * g * g;
+        ofs_real step = mi / bc1 * lr;
+        if (rect) step = step * (bc2_sqrt / (OFS__SQRT(vi) + eps)) * r;
+        p[i] = p[i] * q.decay - step;
     }
 }
 
@@ -1059,17 +1102,19 @@ static void ofs__radam_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
        theta <- theta - lr (u + lambda theta)
        m <- (1 - beta2) g + beta2 m                                                   */
 
-static void ofs__lion_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+static void ofs__lion_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
 {
     const ofs_optim_config *c = &o->cfg;
-    double b1 = c->beta1, b2 = c->beta2;
-    ofs_real *m = o->s[0];
+    const size_t n = o->n;
     size_t i;
-    for (i = 0; i < o->n; i++) {
-        double th = (double)p[i], g = ofs__grad(c, (double)gr[i], th, 0);
-        double u = ofs__sign((1 - b1) * g + b1 * (double)m[i]) + c->weight_decay * th;
-        p[i] = (ofs_real)(th - c->lr * u);
-        m[i] = (ofs_real)((1 - b2) * g + b2 * (double)m[i]);
+    const ofs_real sign = OFS__R(c->maximize ? -1 : 1), lr = OFS__R(c->lr), wd = OFS__R(c->weight_decay);
+    const ofs_real b1 = OFS__R(c->beta1), b2 = OFS__R(c->beta2), omb1 = OFS__R(1 - c->beta1), omb2 = OFS__R(1 - c->beta2);
+    ofs_real *OFS__RESTRICT m = o->s[0];
+    OFS__PARALLEL_FOR
+    for (i = 0; i < n; i++) {
+        ofs_real g = sign * gr[i], u = ofs__sign(omb1 * g + b1 * m[i]) + wd * p[i];
+        p[i] = p[i] - lr * u;
+        m[i] = omb2 * g + b2 * m[i];
     }
 }
 
@@ -1084,33 +1129,35 @@ static void ofs__lion_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
    Two passes: the first updates m and v and sums the squares, the second recomputes
    u from them (no temporary array).                                               */
 
-static double ofs__lamb_u(const ofs_optim *o, size_t i, double th, double bc1, double bc2)
+static ofs_real ofs__lamb_u(const ofs_optim *o, size_t i, ofs_real th, ofs_real bc1, ofs_real bc2)
 {
     const ofs_optim_config *c = &o->cfg;
-    double r = ((double)o->s[0][i] / bc1) / (sqrt((double)o->s[1][i] / bc2 + c->eps_root) + c->eps);
-    return c->weight_decay != 0 ? r + c->weight_decay * th : r;
+    ofs_real r = (o->s[0][i] / bc1) / (OFS__SQRT(o->s[1][i] / bc2 + OFS__R(c->eps_root)) + OFS__R(c->eps));
+    return r + OFS__R(c->weight_decay) * th;
 }
 
-static void ofs__lamb_step(ofs_optim *o, ofs_real *p, const ofs_real *gr)
+static void ofs__lamb_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
 {
     const ofs_optim_config *c = &o->cfg;
-    double b1 = c->beta1, b2 = c->beta2, t = (double)o->t;
-    double bc1 = 1 - pow(b1, t), bc2 = 1 - pow(b2, t), pn = 0, un = 0, trust;
-    ofs_real *m = o->s[0], *v = o->s[1];
+    const size_t n = o->n;
     size_t i;
-    for (i = 0; i < o->n; i++) {
-        double th = (double)p[i], g = ofs__grad(c, (double)gr[i], th, 0), u;
-        m[i] = (ofs_real)((1 - b1) * g + b1 * (double)m[i]);
-        v[i] = (ofs_real)((1 - b2) * (g * g) + b2 * (double)v[i]);
-        u = ofs__lamb_u(o, i, th, bc1, bc2);
-        pn += th * th; un += u * u;
+    const double t = (double)o->t;
+    const ofs_real sign = OFS__R(c->maximize ? -1 : 1), lr = OFS__R(c->lr);
+    const ofs_real b1 = OFS__R(c->beta1), b2 = OFS__R(c->beta2), omb1 = OFS__R(1 - c->beta1), omb2 = OFS__R(1 - c->beta2);
+    const ofs_real bc1 = OFS__R(1 - pow(c->beta1, t)), bc2 = OFS__R(1 - pow(c->beta2, t));
+    double pn = 0, un = 0;
+    ofs_real trust;
+    ofs_real *OFS__RESTRICT m = o->s[0], *OFS__RESTRICT v = o->s[1];
+    for (i = 0; i < n; i++) {            /* serial: the sums must not depend on threads */
+        ofs_real g = sign * gr[i], u;
+        m[i] = omb1 * g + b1 * m[i];
+        v[i] = omb2 * (g * g) + b2 * v[i];
+        u = ofs__lamb_u(o, i, p[i], bc1, bc2);
+        pn += (double)p[i] * (double)p[i]; un += (double)u * (double)u;
     }
-    pn = sqrt(pn); un = sqrt(un);
-    trust = (pn > 0 && un > 0) ? pn / un : 1.0;
-    for (i = 0; i < o->n; i++) {
-        double th = (double)p[i];
-        p[i] = (ofs_real)(th - c->lr * (ofs__lamb_u(o, i, th, bc1, bc2) * trust));
-    }
+    trust = OFS__R(pn > 0 && un > 0 ? sqrt(pn) / sqrt(un) : 1.0);
+    OFS__PARALLEL_FOR
+    for (i = 0; i < n; i++) p[i] = p[i] - lr * (ofs__lamb_u(o, i, p[i], bc1, bc2) * trust);
 }
 
 /* @@CHAPTER12@@ */

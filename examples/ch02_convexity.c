@@ -98,7 +98,7 @@ static void projection(FILE *fp, FILE *fb)
 {
     ofs_toy quad = ofs_toy_make(OFS_TOY_QUAD);
     const double c[2] = {2.0, 1.0}, r = 1.0;
-    double p[2] = {-1.0, 3.0}, x[2] = {3.0, 0.5}, g[2], normal[2], cosang;
+    double p[2] = {-1.0, 3.0}, x[2] = {2.8, 1.6}, g[2], normal[2], cosang;
     ofs_optim opt;
     ofs_optim_config cfg = ofs_optim_defaults(OFS_SGD);
     ofs_err err;
@@ -126,7 +126,7 @@ static void projection(FILE *fp, FILE *fb)
     ofs_toy_eval(&quad, x, g, NULL);
     normal[0] = x[0] - c[0]; normal[1] = x[1] - c[1];
     cosang = -(g[0] * normal[0] + g[1] * normal[1]) / (hypot(g[0], g[1]) * hypot(normal[0], normal[1]));
-    printf("  projected GD on x1^2 + 2 x2^2 from (3, 0.5), eta = 0.1, 30 steps: x = (%f, %f), f = %f\n",
+    printf("  projected GD on x1^2 + 2 x2^2 from (2.8, 1.6), eta = 0.1, 30 steps: x = (%f, %f), f = %f\n",
            x[0], x[1], ofs_toy_eval(&quad, x, NULL, NULL));
     printf("  |x - c| = %f; cosine between -grad f and the outward normal: %f\n",
            hypot(x[0] - c[0], x[1] - c[1]), cosang);

@@ -42,7 +42,7 @@ static double worst_rel;   /* largest relative error seen against the reference 
 static void run_case(FILE *f, char *line)
 {
     char name[64], problem[32], *tok, desc[4096];
-    ofs_optim_kind kind;
+    ofs_optim_kind kind = OFS_SGD;
     ofs_optim_config cfg;
     ofs_optim opt;
     ofs_err err;

@@ -1,0 +1,312 @@
+/* test_idx: the IDX and MNIST loaders on fixture files written into
+   build/fixtures/test_idx (or argv[1]): every element type round-trips, every
+   malformed case is refused with a message naming the file and the expectation,
+   and nothing is left allocated or half-filled after an error. If real MNIST is
+   in data/mnist (make data), its known counts and statistics are checked too.
+   Run from the repository root. */
+#define OPTIMFS_IMPLEMENTATION
+#include "optimfs.h"
+#include "wip/idx.h"
+#include "harness.h"
+#include "fixtures.h"
+
+static int contains(const char *s, const char *part) { return strstr(s, part) != NULL; }
+
+static int idx_is_zero(const ofs_idx *x)
+{
+    int k;
+    for (k = 0; k < OFS_IDX_MAX_DIMS; k++) if (x->dims[k] != 0) return 0;
+    return x->type == 0 && x->ndim == 0 && x->count == 0 && x->x == NULL;
+}
+
+static int dataset_is_zero(const ofs_dataset *d)
+{
+    return d->n == 0 && d->rows == 0 && d->cols == 0 && d->dim == 0 && d->classes == 0 && d->x == NULL && d->y == NULL;
+}
+
+/* The value the loader must produce for v stored as `type`: one rounding to ofs_real
+   (float32 data is first the float the file holds). */
+static ofs_real expected(int type, double v)
+{
+    return type == OFS_IDX_F32 ? (ofs_real)(float)v : (ofs_real)v;
+}
+
+static int same_real(ofs_real a, ofs_real b) { return a == b && !signbit(a) == !signbit(b); }
+
+/* Read a whole file into malloc'd memory (for ofs_idx_parse). */
+static unsigned char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *p = NULL;
+    long n;
+    *len = 0;
+    if (!f) return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+        p = (unsigned char *)malloc((size_t)n + 1);
+        if (p && fread(p, 1, (size_t)n, f) == (size_t)n) *len = (size_t)n;
+        else { free(p); p = NULL; }
+    }
+    fclose(f);
+    return p;
+}
+
+static void check_idx(const ofs_idx *x, int type, int ndim, const uint32_t *dims, const double *v, size_t count, const char *what)
+{
+    size_t i, bad = 0;
+    int k, dims_ok = 1;
+    CHECK(x->type == type, "%s: type 0x%02X, want 0x%02X", what, x->type, type);
+    CHECK(x->ndim == ndim, "%s: ndim %d, want %d", what, x->ndim, ndim);
+    for (k = 0; k < ndim && x->ndim == ndim; k++) dims_ok &= x->dims[k] == dims[k];
+    CHECK(dims_ok, "%s: wrong dims", what);
+    CHECK(x->count == count, "%s: count %lu, want %lu", what, (unsigned long)x->count, (unsigned long)count);
+    CHECK(x->x != NULL, "%s: no data", what);
+    if (x->count != count || !x->x) return;
+    for (i = 0; i < count; i++)
+        if (!same_real(x->x[i], expected(type, v[i]))) {
+            if (bad++ < 3) printf("  %s[%lu] = %.17g, want %.17g\n", what, (unsigned long)i, (double)x->x[i], (double)expected(type, v[i]));
+        }
+    CHECK(bad == 0, "%s: %lu values differ", what, (unsigned long)bad);
+}
+
+/* Write values as an IDX file of `type` and shape dims, load it from the file and
+   from memory, and check both against the values. */
+static void round_trip(const char *dir, const char *name, int type, int ndim, const uint32_t *dims, const double *v, size_t count)
+{
+    char path[512];
+    ofs_idx x;
+    ofs_err err;
+    ofs_status s;
+    size_t len;
+    unsigned char *bytes;
+    fixture_path(path, sizeof path, dir, name);
+    CHECK(fixture_write_idx(path, type, ndim, dims, v) == 0, "cannot write %s", path);
+    s = ofs_idx_load(path, &x, &err);
+    CHECK(s == OFS_OK && err.status == OFS_OK && err.msg[0] == 0, "%s: load failed: %s", name, err.msg);
+    check_idx(&x, type, ndim, dims, v, count, name);
+    ofs_idx_free(&x);
+    CHECK(idx_is_zero(&x), "%s: ofs_idx_free leaves the struct zeroed", name);
+    ofs_idx_free(&x);   /* a second free is harmless */
+
+    bytes = fixture_idx_bytes(type, ndim, dims, v, &len);
+    s = ofs_idx_parse(bytes, len, name, &x, &err);
+    CHECK(s == OFS_OK, "%s: parse failed: %s", name, err.msg);
+    check_idx(&x, type, ndim, dims, v, count, name);
+    ofs_idx_free(&x);
+    free(bytes);
+}
+
+static void test_types(const char *dir)
+{
+    static const uint32_t dims[2] = {2, 3};
+    static const double u8[6]  = {0, 1, 127, 128, 254, 255};
+    static const double i8[6]  = {-128, -1, 0, 1, 127, -100};
+    static const double i16[6] = {-32768, -1, 0, 1, 32767, 12345};
+    static const double i32[6] = {-2147483648.0, -1, 0, 16777217, 2147483647, -123456};
+    static const double f32[6] = {0.5, -0.0, 3.4028234663852886e38, 1.1754943508222875e-38, 1.401298464324817e-45, 3.14159265358979};
+    static const double f64[6] = {0.1, -0.0, 1e30, 1e-300, -7.25, 1.0 / 3.0};
+    round_trip(dir, "u8.idx",  OFS_IDX_U8,  2, dims, u8, 6);
+    round_trip(dir, "i8.idx",  OFS_IDX_I8,  2, dims, i8, 6);
+    round_trip(dir, "i16.idx", OFS_IDX_I16, 2, dims, i16, 6);
+    round_trip(dir, "i32.idx", OFS_IDX_I32, 2, dims, i32, 6);
+    round_trip(dir, "f32.idx", OFS_IDX_F32, 2, dims, f32, 6);
+    round_trip(dir, "f64.idx", OFS_IDX_F64, 2, dims, f64, 6);
+    /* The documented precision: int32 and float64 are exact in double, rounded in float. */
+    if (sizeof(ofs_real) == sizeof(double)) {
+        ofs_idx x;
+        char path[512];
+        CHECK(ofs_idx_load(fixture_path(path, sizeof path, dir, "i32.idx"), &x, NULL) == OFS_OK && x.count == 6
+              && (double)x.x[3] == 16777217.0 && (double)x.x[0] == -2147483648.0, "int32 exact in double");
+        ofs_idx_free(&x);
+    }
+}
+
+static void test_shapes(const char *dir)
+{
+    uint32_t d4[4] = {2, 1, 3, 2}, d255[255], d0[2] = {3, 0}, d1[1] = {7};
+    double v[12], one = 42;
+    int k;
+    for (k = 0; k < 12; k++) v[k] = k - 6;
+    round_trip(dir, "shape-4d.idx", OFS_IDX_I16, 4, d4, v, 12);
+    for (k = 0; k < 255; k++) d255[k] = 1;
+    round_trip(dir, "shape-255d.idx", OFS_IDX_U8, 255, d255, &one, 1);
+    round_trip(dir, "shape-empty.idx", OFS_IDX_F32, 2, d0, v, 0);
+    round_trip(dir, "shape-1d.idx", OFS_IDX_F64, 1, d1, v, 7);
+}
+
+/* Does the message name the file(s) the case blames? */
+static int blames(const char *msg, char who, const char *images, const char *labels)
+{
+    if (who == 'i') return contains(msg, images);
+    if (who == 'l') return contains(msg, labels);
+    return contains(msg, images) && contains(msg, labels);
+}
+
+static void test_malformed(const char *dir)
+{
+    int i;
+    for (i = 0; i < FIXTURE_BAD_COUNT; i++) {
+        const fixture_bad_case *c = &fixture_bad[i];
+        char images[512], labels[512];
+        ofs_err err;
+        ofs_status s;
+        if (fixture_write_bad(i, dir, images, labels, sizeof images) != 0) { CHECK(0, "%s: cannot write the fixture", c->name); continue; }
+        memset(&err, 0, sizeof err);
+        if (c->kind == 0) {
+            ofs_idx x;
+            size_t len;
+            unsigned char *bytes;
+            memset(&x, 0xAB, sizeof x);
+            s = ofs_idx_load(images, &x, &err);
+            CHECK(s == c->status && err.status == c->status, "%s: status %s, want %s (%s)", c->name,
+                  ofs_status_string(s), ofs_status_string(c->status), err.msg);
+            CHECK(contains(err.msg, c->expect), "%s: message \"%s\" lacks \"%s\"", c->name, err.msg, c->expect);
+            CHECK(blames(err.msg, c->blame, images, labels), "%s: message \"%s\" does not name %s", c->name, err.msg, images);
+            CHECK(idx_is_zero(&x), "%s: the output is not zeroed after the error", c->name);
+            CHECK(ofs_idx_load(images, &x, NULL) == c->status, "%s: with err NULL", c->name);
+            /* The same bytes given in memory fail the same way. */
+            bytes = slurp(images, &len);
+            if (bytes) {
+                memset(&x, 0xAB, sizeof x);
+                s = ofs_idx_parse(bytes, len, "in-memory", &x, &err);
+                CHECK(s == c->status && contains(err.msg, c->expect) && contains(err.msg, "in-memory"),
+                      "%s (memory): %s: %s", c->name, ofs_status_string(s), err.msg);
+                CHECK(idx_is_zero(&x), "%s (memory): the output is not zeroed", c->name);
+                free(bytes);
+            }
+        } else {
+            ofs_dataset ds;
+            memset(&ds, 0xAB, sizeof ds);
+            s = ofs_mnist_load(images, labels, &ds, &err);
+            CHECK(s == c->status && err.status == c->status, "%s: status %s, want %s (%s)", c->name,
+                  ofs_status_string(s), ofs_status_string(c->status), err.msg);
+            CHECK(contains(err.msg, c->expect), "%s: message \"%s\" lacks \"%s\"", c->name, err.msg, c->expect);
+            CHECK(blames(err.msg, c->blame, images, labels), "%s: message \"%s\" does not name the %s file", c->name, err.msg,
+                  c->blame == 'i' ? "images" : c->blame == 'l' ? "labels" : "images and labels");
+            CHECK(dataset_is_zero(&ds), "%s: the dataset is not zeroed after the error", c->name);
+            CHECK(ofs_mnist_load(images, labels, &ds, NULL) == c->status, "%s: with err NULL", c->name);
+        }
+    }
+}
+
+/* A fixture pair loads exactly: x = byte / 255, labels as written. */
+static void test_mnist_fixture(const char *dir)
+{
+    enum { N = 60, ROWS = 12, COLS = 10 };
+    static unsigned char pix[N * ROWS * COLS], lab[N];
+    char images[512], labels[512];
+    ofs_dataset ds;
+    ofs_err err;
+    size_t i, bad = 0;
+    int counts[10] = {0}, k, seen = 0;
+    fixture_path(images, sizeof images, dir, "mnist-images.idx");
+    fixture_path(labels, sizeof labels, dir, "mnist-labels.idx");
+    CHECK(fixture_mnist(images, labels, N, ROWS, COLS, 7) == 0, "cannot write the MNIST fixture");
+    fixture_mnist_make(N, ROWS, COLS, 7, pix, lab);
+    CHECK(ofs_mnist_load(images, labels, &ds, &err) == OFS_OK, "fixture: %s", err.msg);
+    CHECK(ds.n == N && ds.rows == ROWS && ds.cols == COLS && ds.dim == ROWS * COLS && ds.classes == 10,
+          "fixture shape: n %lu rows %d cols %d dim %d classes %d", (unsigned long)ds.n, ds.rows, ds.cols, ds.dim, ds.classes);
+    if (ds.n != N || !ds.x || !ds.y) { ofs_dataset_free(&ds); return; }
+    for (i = 0; i < (size_t)N * ROWS * COLS; i++)
+        bad += !(ds.x[i] == (ofs_real)pix[i] / (ofs_real)255 && ds.x[i] >= 0 && ds.x[i] <= 1);
+    CHECK(bad == 0, "fixture: %lu pixels differ from byte / 255", (unsigned long)bad);
+    bad = 0;
+    for (i = 0; i < N; i++) { bad += ds.y[i] != lab[i]; counts[ds.y[i] % 10]++; }
+    CHECK(bad == 0, "fixture: %lu labels differ", (unsigned long)bad);
+    for (k = 0; k < 10; k++) seen += counts[k] > 0;
+    CHECK(seen == 10, "fixture: 60 examples cover %d of the 10 classes", seen);
+    ofs_dataset_free(&ds);
+    CHECK(dataset_is_zero(&ds), "ofs_dataset_free zeroes the struct");
+    ofs_dataset_free(&ds);
+}
+
+/* The fixture is learnable: class means from 200 examples classify 200 others
+   (nearest mean) almost perfectly, and the same seed gives the same bytes. */
+static void test_fixture_learnable(void)
+{
+    enum { N = 400, D = 28 * 28 };
+    static unsigned char pix[N * D], lab[N], pix2[N * D], lab2[N];
+    static double mean[10][D];
+    int count[10] = {0}, right = 0, i, k, j;
+    fixture_mnist_make(N, 28, 28, 1, pix, lab);
+    fixture_mnist_make(N, 28, 28, 1, pix2, lab2);
+    CHECK(memcmp(pix, pix2, sizeof pix) == 0 && memcmp(lab, lab2, sizeof lab) == 0, "fixture: same seed, same bytes");
+    fixture_mnist_make(N, 28, 28, 2, pix2, lab2);
+    CHECK(memcmp(pix, pix2, sizeof pix) != 0, "fixture: another seed, other bytes");
+    for (i = 0; i < N / 2; i++) {
+        count[lab[i]]++;
+        for (j = 0; j < D; j++) mean[lab[i]][j] += pix[i * D + j];
+    }
+    for (k = 0; k < 10; k++) for (j = 0; j < D; j++) mean[k][j] /= count[k] ? count[k] : 1;
+    for (i = N / 2; i < N; i++) {
+        double best = -1;
+        int arg = -1;
+        for (k = 0; k < 10; k++) {
+            double d = 0;
+            for (j = 0; j < D; j++) d += (pix[i * D + j] - mean[k][j]) * (pix[i * D + j] - mean[k][j]);
+            if (arg < 0 || d < best) { best = d; arg = k; }
+        }
+        right += arg == lab[i];
+    }
+    CHECK(right >= 190, "fixture: nearest class mean gets %d of 200 right, want >= 190", right);
+}
+
+/* Real MNIST, when make data has put it in data/mnist. */
+static void test_real_mnist(void)
+{
+    static const int train_counts[10] = {5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949};
+    static const int test_counts[10] = {980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009};
+    static const unsigned char train_first[5] = {5, 0, 4, 1, 9}, test_first[5] = {7, 2, 1, 0, 4};
+    ofs_dataset tr, te;
+    ofs_err err;
+    FILE *f = fopen("data/mnist/train-labels-idx1-ubyte", "rb");
+    int counts[10] = {0}, tcounts[10] = {0}, k, ok = 1, tok = 1;
+    size_t i;
+    double sum = 0, mx = 0;
+    if (!f) { printf("test_idx: real MNIST is not in data/mnist (make data): its checks are skipped\n"); return; }
+    fclose(f);
+    CHECK(ofs_mnist_load("data/mnist/train-images-idx3-ubyte", "data/mnist/train-labels-idx1-ubyte", &tr, &err) == OFS_OK,
+          "MNIST train: %s", err.msg);
+    CHECK(ofs_mnist_load("data/mnist/t10k-images-idx3-ubyte", "data/mnist/t10k-labels-idx1-ubyte", &te, &err) == OFS_OK,
+          "MNIST test: %s", err.msg);
+    CHECK(tr.n == 60000 && te.n == 10000 && tr.rows == 28 && tr.cols == 28 && te.dim == 784, "MNIST shapes");
+    if (tr.n == 60000 && te.n == 10000) {
+        for (i = 0; i < tr.n; i++) counts[tr.y[i]]++;
+        for (i = 0; i < te.n; i++) tcounts[te.y[i]]++;
+        for (k = 0; k < 10; k++) { ok &= counts[k] == train_counts[k]; tok &= tcounts[k] == test_counts[k]; }
+        CHECK(ok && tok, "MNIST label histograms");
+        CHECK(memcmp(tr.y, train_first, 5) == 0 && memcmp(te.y, test_first, 5) == 0, "MNIST first labels");
+        for (i = 0; i < tr.n * 784; i++) { sum += (double)tr.x[i]; if ((double)tr.x[i] > mx) mx = (double)tr.x[i]; }
+        CHECK_CLOSE(sum / (double)(tr.n * 784), 0.1306604762738431, 1e-6, 0, "MNIST train pixel mean");
+        CHECK(mx == 1.0, "MNIST max pixel %g, want 1", mx);
+    }
+    ofs_dataset_free(&tr);
+    ofs_dataset_free(&te);
+}
+
+static void test_names(void)
+{
+    CHECK(strcmp(ofs_idx_type_name(OFS_IDX_U8), "unsigned byte") == 0, "name of 0x08");
+    CHECK(strcmp(ofs_idx_type_name(OFS_IDX_I8), "signed byte") == 0, "name of 0x09");
+    CHECK(strcmp(ofs_idx_type_name(OFS_IDX_I16), "16-bit int") == 0, "name of 0x0B");
+    CHECK(strcmp(ofs_idx_type_name(OFS_IDX_I32), "32-bit int") == 0, "name of 0x0C");
+    CHECK(strcmp(ofs_idx_type_name(OFS_IDX_F32), "32-bit float") == 0, "name of 0x0D");
+    CHECK(strcmp(ofs_idx_type_name(OFS_IDX_F64), "64-bit float") == 0, "name of 0x0E");
+    CHECK(strcmp(ofs_idx_type_name(0x0A), "unknown") == 0, "name of 0x0A");
+}
+
+int main(int argc, char **argv)
+{
+    char dir[512];
+    if (!fixture_dir(argc, argv, "test_idx", dir, sizeof dir)) {
+        CHECK(0, "cannot create the fixture directory");
+        return harness_done("test_idx");
+    }
+    test_names();
+    test_types(dir);
+    test_shapes(dir);
+    test_malformed(dir);
+    test_mnist_fixture(dir);
+    test_fixture_learnable();
+    test_real_mnist();
+    return harness_done("test_idx");
+}
