@@ -7,7 +7,7 @@
 
 int main(void)
 {
-    ofs_real g[4] = {3, -4, 0, 0}, h[4] = {3, -4, 0, 0}, v[5] = {-3, -0.5f, 0, 0.25f, 7};
+    ofs_real g[4] = {3, -4, 0, 0}, h[4] = {3, -4, 0, 0}, v[5] = {-3, (ofs_real)-0.5, 0, (ofs_real)0.25, 7};
     double N = 0, scale = 1.0 / (5.0 + 1e-6);
     ofs_err err;
     int i;
@@ -30,7 +30,7 @@ int main(void)
     CHECK(ofs_clip_grad_norm(h, 4, -1.0, 2.0, &N, &err) == OFS_ERR_ARG, "negative max_norm refused");
     /* Value clipping. */
     ofs_clip_grad_value(v, 5, 0.5);
-    CHECK(v[0] == -0.5f && v[1] == -0.5f && v[2] == 0 && v[3] == 0.25f && v[4] == 0.5f, "clip by value");
+    CHECK((double)v[0] == -0.5 && (double)v[1] == -0.5 && v[2] == 0 && (double)v[3] == 0.25 && (double)v[4] == 0.5, "clip by value");
     /* Finiteness: names the element and the step. */
     CHECK(ofs_check_finite(g, 4, "gradient", 17, &err) == OFS_OK, "finite gradient passes");
     for (i = 0; i < 2; i++) {

@@ -33,7 +33,7 @@ static ofs_real expected(int type, double v)
 
 static int same_real(ofs_real a, ofs_real b) { return a == b && !signbit(a) == !signbit(b); }
 
-/* Read a whole file into malloc'd memory (for ofs_idx_parse). */
+/* Read a whole (small, regular) file into malloc'd memory (for ofs_idx_parse). */
 static unsigned char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -41,7 +41,7 @@ static unsigned char *slurp(const char *path, size_t *len)
     long n;
     *len = 0;
     if (!f) return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && n < (1L << 24) && fseek(f, 0, SEEK_SET) == 0) {
         p = (unsigned char *)malloc((size_t)n + 1);
         if (p && fread(p, 1, (size_t)n, f) == (size_t)n) *len = (size_t)n;
         else { free(p); p = NULL; }

@@ -80,46 +80,62 @@ def resolve(keys):
     return dict(DEFAULTS, **keys)
 
 
+def torch_args(kind, h):
+    """(torch class, keyword arguments) of a schedule without warmup, from resolved keys h."""
+    if kind == 'constant':
+        return L.LambdaLR, dict(lr_lambda=lambda k: 1.0)
+    if kind == 'constant_factor':
+        return L.ConstantLR, dict(factor=h['factor'], total_iters=h['total_iters'])
+    if kind == 'linear':
+        return L.LinearLR, dict(start_factor=h['start_factor'], end_factor=h['end_factor'],
+                                total_iters=h['total_iters'])
+    if kind == 'step':
+        return L.StepLR, dict(step_size=h['step_size'], gamma=h['gamma'])
+    if kind == 'multistep':
+        return L.MultiStepLR, dict(milestones=h['milestones'], gamma=h['gamma'])
+    if kind == 'exponential':
+        return L.ExponentialLR, dict(gamma=h['gamma'])
+    if kind == 'polynomial':
+        return L.PolynomialLR, dict(total_iters=h['total_iters'], power=h['power'])
+    if kind == 'cosine':
+        assert not h['hold'], 'torch cosine is periodic'
+        return L.CosineAnnealingLR, dict(T_max=h['t_max'], eta_min=h['eta_min'])
+    if kind == 'cosine_restarts':
+        return L.CosineAnnealingWarmRestarts, dict(T_0=h['t_0'], T_mult=h['t_mult'], eta_min=h['eta_min'])
+    if kind == 'onecycle':
+        return L.OneCycleLR, dict(max_lr=h['base_lr'], total_steps=h['total_steps'], pct_start=h['pct_start'],
+                                  anneal_strategy='linear' if h['anneal_linear'] else 'cos',
+                                  cycle_momentum=bool(h['cycle_momentum']), base_momentum=h['base_momentum'],
+                                  max_momentum=h['max_momentum'], div_factor=h['div_factor'],
+                                  final_div_factor=h['final_div_factor'], three_phase=bool(h['three_phase']))
+    raise ValueError(kind)
+
+
+def show(cls, args):
+    text = ', '.join('%s=%s' % (k, 'lambda k: 1.0' if callable(v) else v) for k, v in args.items())
+    return '%s(%s)' % (cls.__name__, text)
+
+
 def build(opt, kind, keys, children=()):
-    """The torch scheduler for (kind, keys) on opt; a warmup becomes SequentialLR's first phase."""
+    """(torch scheduler on opt, its description) for (kind, keys); a warmup becomes SequentialLR's
+    first phase."""
     h = resolve(keys)
     if h['warmup_steps'] > 0:
         w = h['warmup_steps']
         warm = L.LinearLR(opt, start_factor=h['warmup_start'], end_factor=1.0, total_iters=w)
-        inner = build(opt, kind, dict(keys, warmup_steps=0), children)
-        return L.SequentialLR(opt, [warm, inner], milestones=[w])
-    if kind == 'constant':
-        return L.LambdaLR(opt, lambda k: 1.0)
-    if kind == 'constant_factor':
-        return L.ConstantLR(opt, factor=h['factor'], total_iters=h['total_iters'])
-    if kind == 'linear':
-        return L.LinearLR(opt, start_factor=h['start_factor'], end_factor=h['end_factor'],
-                          total_iters=h['total_iters'])
-    if kind == 'step':
-        return L.StepLR(opt, step_size=h['step_size'], gamma=h['gamma'])
-    if kind == 'multistep':
-        return L.MultiStepLR(opt, milestones=h['milestones'], gamma=h['gamma'])
-    if kind == 'exponential':
-        return L.ExponentialLR(opt, gamma=h['gamma'])
-    if kind == 'polynomial':
-        return L.PolynomialLR(opt, total_iters=h['total_iters'], power=h['power'])
-    if kind == 'cosine':
-        assert not h['hold'], 'torch cosine is periodic'
-        return L.CosineAnnealingLR(opt, T_max=h['t_max'], eta_min=h['eta_min'])
-    if kind == 'cosine_restarts':
-        return L.CosineAnnealingWarmRestarts(opt, T_0=h['t_0'], T_mult=h['t_mult'], eta_min=h['eta_min'])
-    if kind == 'onecycle':
-        return L.OneCycleLR(opt, max_lr=h['base_lr'], total_steps=h['total_steps'], pct_start=h['pct_start'],
-                            anneal_strategy='linear' if h['anneal_linear'] else 'cos',
-                            cycle_momentum=bool(h['cycle_momentum']), base_momentum=h['base_momentum'],
-                            max_momentum=h['max_momentum'], div_factor=h['div_factor'],
-                            final_div_factor=h['final_div_factor'], three_phase=bool(h['three_phase']))
-    kids = [build(opt, ck, ckeys) for ck, ckeys in children]
-    if kind == 'sequential':
-        return L.SequentialLR(opt, kids, milestones=h['milestones'])
-    if kind == 'chained':
-        return L.ChainedScheduler(kids)
-    raise ValueError(kind)
+        inner, text = build(opt, kind, dict(keys, warmup_steps=0), children)
+        return (L.SequentialLR(opt, [warm, inner], milestones=[w]),
+                'SequentialLR([LinearLR(start_factor=%r, end_factor=1.0, total_iters=%d), %s], milestones=[%d])'
+                % (h['warmup_start'], w, text, w))
+    if kind in ('sequential', 'chained'):
+        kids = [build(opt, ck, ckeys) for ck, ckeys in children]
+        scheds, texts = [k[0] for k in kids], ', '.join(k[1] for k in kids)
+        if kind == 'sequential':
+            return (L.SequentialLR(opt, scheds, milestones=h['milestones']),
+                    'SequentialLR([%s], milestones=%s)' % (texts, h['milestones']))
+        return L.ChainedScheduler(scheds), 'ChainedScheduler([%s])' % texts
+    cls, args = torch_args(kind, h)
+    return cls(opt, **args), show(cls, args)
 
 
 def make_opt(lr, adam=False):
@@ -132,7 +148,7 @@ def make_opt(lr, adam=False):
 def run_torch(kind, keys, n, children=(), adam=False):
     """(lrs, momenta) for k = 0..n-1."""
     opt = make_opt(keys['base_lr'], adam)
-    sched = build(opt, kind, keys, children)
+    sched = build(opt, kind, keys, children)[0]
     group = opt.param_groups[0]
     lrs, moms = [], []
     for k in range(n):
@@ -166,6 +182,12 @@ class D2LCosineScheduler:
         return self.base_lr
 
 
+def d2l_cosine(n, *args, **kwargs):
+    """scheduler(t) for t = 0..n-1, called in order on one instance, as D2L plots it."""
+    sched = D2LCosineScheduler(*args, **kwargs)
+    return [sched(t) for t in range(n)]
+
+
 def d2l_factor(n, factor, stop_factor_lr, base_lr):
     """FactorScheduler: eta_{t+1} = max(stop, factor*eta_t). D2L's train loop sets the lr of epoch
     t+1 to scheduler(t), so epoch t runs at eta_t: base_lr, then the successive calls."""
@@ -180,14 +202,14 @@ D2L_CASES = [
     ('D2L CosineScheduler(max_update=20, base_lr=0.3, final_lr=0.01): scheduler(t), t = 0..29; '
      'held at final_lr after max_update',
      'cosine', dict(base_lr=0.3, t_max=20, eta_min=0.01, hold=1),
-     lambda n: [D2LCosineScheduler(20, 0.3, 0.01)(t) for t in range(n)], 30),
+     lambda n: d2l_cosine(n, 20, 0.3, 0.01), 30),
     ('D2L CosineScheduler(20, warmup_steps=5, base_lr=0.3, final_lr=0.01): linear warmup from 0, '
      'then cosine over the remaining 15 steps; scheduler(t), t = 0..29',
      'cosine', dict(base_lr=0.3, t_max=15, eta_min=0.01, hold=1, warmup_steps=5),
-     lambda n: [D2LCosineScheduler(20, 0.3, 0.01, warmup_steps=5)(t) for t in range(n)], 30),
+     lambda n: d2l_cosine(n, 20, 0.3, 0.01, warmup_steps=5), 30),
     ('D2L CosineScheduler(100, warmup_steps=10, base_lr=0.5, final_lr=0.0, warmup_begin_lr=0.05)',
      'cosine', dict(base_lr=0.5, t_max=90, hold=1, warmup_steps=10, warmup_start=0.1),
-     lambda n: [D2LCosineScheduler(100, 0.5, 0.0, 10, 0.05)(t) for t in range(n)], 120),
+     lambda n: d2l_cosine(n, 100, 0.5, 0.0, 10, 0.05), 120),
     ('D2L SquareRootScheduler(lr=0.1): lr * pow(t + 1.0, -0.5)',
      'sqrt', dict(base_lr=0.1), lambda n: [0.1 * pow(t + 1.0, -0.5) for t in range(n)], 60),
     ('D2L SquareRootScheduler(lr=2.5)',
@@ -302,9 +324,10 @@ TORCH_CASES = [
 
 
 def torch_description(kind, keys, children):
-    parts = ['%s=%s' % (k, v) for k, v in keys.items()]
-    kids = ''.join(' [%s %s]' % (ck, ' '.join('%s=%s' % kv for kv in ckeys.items())) for ck, ckeys in children)
-    return 'torch.optim.lr_scheduler: %s %s%s' % (kind, ' '.join(parts), kids)
+    text = build(make_opt(keys['base_lr']), kind, keys, children)[1]
+    lr = 'max_lr' if kind == 'onecycle' else 'lr=%r' % keys['base_lr']
+    return 'torch.optim.lr_scheduler.%s, SGD(%s, momentum=0.9)' % (text, lr) if kind != 'onecycle' else \
+        'torch.optim.lr_scheduler.%s, SGD(momentum=0.9)' % text
 
 
 # ----------------------------------------------------------------------------------------------
@@ -373,7 +396,7 @@ def emit_case(lines, comment, kind, keys, lrs, moms=None, children=()):
     lines.append('# ' + comment)
     lines.append('case %s %s' % (kind, fmt_keys(keys)))
     for ck, ckeys in children:
-        lines.append('child %s %s' % (ck, fmt_keys(ckeys)).rstrip())
+        lines.append(('child %s %s' % (ck, fmt_keys(ckeys))).rstrip())
     lines.append('lr ' + fmt_seq(lrs))
     if moms is not None:
         lines.append('momentum ' + fmt_seq(moms))
@@ -411,7 +434,7 @@ def self_checks():
     assert warm == ['0.000000', '0.060000', '0.120000', '0.180000', '0.240000', '0.300000', '0.296831'], warm
     # torch's SequentialLR([LinearLR, Cosine]) equals the D2L warmup where both are defined
     a, _ = run_torch('cosine', dict(base_lr=0.3, t_max=15, eta_min=0.01, warmup_steps=5, warmup_start=0.01), 21)
-    b = [D2LCosineScheduler(20, 0.3, 0.01, warmup_steps=5, warmup_begin_lr=0.003)(t) for t in range(21)]
+    b = d2l_cosine(21, 20, 0.3, 0.01, warmup_steps=5, warmup_begin_lr=0.003)
     assert all(close(x, y, 1e-14) for x, y in zip(a, b)), (a, b)
 
 
