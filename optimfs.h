@@ -374,6 +374,7 @@ OFSDEF double ofs_rng_normal(ofs_rng *r)
 OFSDEF void ofs_rng_shuffle(ofs_rng *r, uint32_t *a, size_t n)
 {
     size_t i;
+    OFS_ASSERT(n <= 0xFFFFFFFFu);   /* indices are 32-bit */
     for (i = n; i > 1; i--) {
         uint32_t j = ofs_rng_below(r, (uint32_t)i), tmp = a[i - 1];
         a[i - 1] = a[j]; a[j] = tmp;
@@ -773,7 +774,8 @@ OFSDEF void ofs_clip_grad_value(ofs_real *g, size_t n, double c)
    model f(x+d) ~ f + g.d + d.H.d/2, that is d = -H^-1 g:
        x <- x - eta * (H + damping * I)^-1 * grad f(x)
    With eta = 1 and damping = 0 this is the pure method; near a minimum with H > 0
-   it converges quadratically (the number of correct digits doubles each step).
+   it converges at least quadratically (the number of correct digits doubles each
+   step), cubically where f''' vanishes at the minimum, as for cosh.
    Where H is not positive definite (x cos(0.15 pi x) near a maximum) it heads for
    the wrong stationary point; a step size eta < 1 or a damping that makes H + cI
    positive are the simplest repairs (D2L 12.3.3). */

@@ -18,8 +18,9 @@ static FILE *open_out(const char *path)
 }
 
 /* Run `steps` steps of gradient descent on toy t from x (dim values, updated in
-   place), writing "step x... f" rows to out. Returns 0 on success. */
-static int gd(const ofs_toy *t, double *x, double eta, int steps, FILE *out)
+   place), writing "step x... f" rows to out, and the 1-D iterates to stdout when
+   verbose. Returns 0 on success. */
+static int gd(const ofs_toy *t, double *x, double eta, int steps, FILE *out, int verbose)
 {
     ofs_optim opt;
     ofs_optim_config cfg = ofs_optim_defaults(OFS_SGD);   /* momentum 0: plain GD */
@@ -35,6 +36,7 @@ static int gd(const ofs_toy *t, double *x, double eta, int steps, FILE *out)
         double f = ofs_toy_eval(t, x, g, NULL);
         if (dim == 1) fprintf(out, "%d %.6f %.6f\n", k, x[0], f);
         else fprintf(out, "%d %.6f %.6f %.6f\n", k, x[0], x[1], f);
+        if (verbose) printf("%s%f%s", k == 0 ? "  x: " : "", x[0], k == steps ? "\n" : k % 5 == 4 ? "\n     " : "  ");
         if (k < steps) ofs_optim_step(&opt, x, g, NULL);   /* x <- x - eta g */
     }
     ofs_optim_free(&opt);
@@ -70,14 +72,14 @@ int main(int argc, char **argv)
     printf("Gradient descent on f(x) = x^2 from x = 10, 10 steps\n");
     for (i = 0; i < 3; i++) {
         x[0] = 10.0;
-        rc |= gd(&sq, x, etas[i], 10, ft);
+        rc |= gd(&sq, x, etas[i], 10, ft, 0);
         printf("  eta = %-4g  epoch 10, x: %f\n", etas[i], x[0]);
     }
     printf("  (x <- (1 - 2 eta) x: the factor is %g, %g and %g)\n", 1 - 2 * etas[0], 1 - 2 * etas[1], 1 - 2 * etas[2]);
 
     printf("\nGradient descent on f(x) = x cos(0.15 pi x) from x = 10, eta = 2, 10 steps\n");
     x[0] = 10.0;
-    rc |= gd(&xc, x, 2.0, 10, ft);
+    rc |= gd(&xc, x, 2.0, 10, ft, 1);
     printf("  epoch 10, x: %f, f(x) = %f\n", x[0], ofs_toy_eval(&xc, x, NULL, NULL));
     curve(fc, &sq, -10, 10);
     curve(fc, &sq, -70, 70);
@@ -86,7 +88,7 @@ int main(int argc, char **argv)
     printf("\nGradient descent on f(x1, x2) = x1^2 + 2 x2^2 from (-5, -2), eta = 0.1, 20 steps\n");
     fprintf(fp, "# step x1 x2 f\n");
     x[0] = -5.0; x[1] = -2.0;
-    rc |= gd(&quad, x, 0.1, 20, fp);
+    rc |= gd(&quad, x, 0.1, 20, fp, 0);
     printf("  epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
     printf("  (x1 shrinks by 1 - 0.2 = 0.8 per step, x2 by 1 - 0.4 = 0.6)\n");
 done:

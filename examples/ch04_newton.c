@@ -77,6 +77,7 @@ static int newton_xcos(FILE *fp, FILE *fc)
             int bad = r == 3 ? newton_backtracking(&t, &x, &err) : ofs_newton_step(&t, &x, eta[r], damping[r], &err) != OFS_OK;
             if (bad) { fprintf(stderr, "ch04_newton: %s\n", err.msg); return 1; }
             fprintf(fp, "%d %.6f %.6f\n", k, x, value(&t, x));
+            if (r == 0) printf("%s%f%s", k == 1 ? "  pure Newton: x = 10.000000  " : "", x, k == 10 ? "\n" : k % 5 == 4 ? "\n     " : "  ");
         }
         fprintf(fp, "\n\n");
         f = ofs_toy_eval(&t, &x, &g, &h);

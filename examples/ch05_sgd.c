@@ -33,6 +33,16 @@ static double rate(int sched, int t)
     }
 }
 
+/* sum_{t=1..T} eta_t^p: how far the run can travel (p = 1) and how much noise it
+   lets in (p = 2). */
+static double rate_sum(int sched, int T, int p)
+{
+    double s = 0;
+    int t;
+    for (t = 1; t <= T; t++) s += p == 1 ? rate(sched, t) : rate(sched, t) * rate(sched, t);
+    return s;
+}
+
 static FILE *open_out(const char *path)
 {
     FILE *f = fopen(path, "w");
@@ -84,6 +94,7 @@ static double schedule(ofs_optim *opt, int sched, int nseeds, FILE *fp, FILE *fm
             printf("\n%s rate, %d steps\n", sched_name[sched], T);
             printf("  noise-free    epoch %d, x1: %f, x2: %f\n", T, clean[T][0], clean[T][1]);
             printf("  seed 1        epoch %d, x1: %f, x2: %f\n", T, noisy[T][0], noisy[T][1]);
+            printf("  sum of the rates %f, of their squares %f\n", rate_sum(sched, T, 1), rate_sum(sched, T, 2));
         }
     }
     /* Mean and spread per step. Exact variance: x_t = (1 - c eta_t) x_{t-1} - eta_t xi,
