@@ -79,6 +79,9 @@ for src in examples/*.c; do
     done < "$exp"
 done
 
+step "tutorial code excerpts match the code"
+run_counted bash tests/check_excerpts.sh
+
 step "the README example"
 if [ -x build/readme_example ]; then
     out=$(./build/readme_example 2>&1); rc=$?
