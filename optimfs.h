@@ -229,6 +229,140 @@ OFSDEF ofs_status ofs_check_finite(const ofs_real *x, size_t n, const char *what
 /* x <- x - eta (H + damping I)^-1 grad f(x), for a 1-D or 2-D toy objective. */
 OFSDEF ofs_status ofs_newton_step(const ofs_toy *t, double *x, double eta, double damping, ofs_err *err);
 
+/* ---- Chapter 12: learning-rate schedules ---------------------------------------- */
+/* lr(k) is the rate for the optimizer step that follows k steps (k = 0: the first);
+   PyTorch's convention. eta0 is base_lr; every formula below is for k after warmup. */
+typedef enum ofs_sched_kind {
+    OFS_SCHED_CONSTANT,        /* eta0                                                    */
+    OFS_SCHED_CONSTANT_FACTOR, /* ConstantLR: eta0 (k < total_iters ? factor : 1)         */
+    OFS_SCHED_LINEAR,          /* LinearLR: eta0 (start + (end - start) min(k, T) / T)     */
+    OFS_SCHED_STEP,            /* StepLR: eta0 gamma^floor(k / step_size)                 */
+    OFS_SCHED_MULTISTEP,       /* MultiStepLR: eta0 gamma^(number of milestones <= k)     */
+    OFS_SCHED_EXPONENTIAL,     /* ExponentialLR: eta0 gamma^k (D2L: gamma = e^-lambda)    */
+    OFS_SCHED_FACTOR,          /* D2L's FactorScheduler: max(eta_min, eta0 gamma^k)       */
+    OFS_SCHED_POLYNOMIAL,      /* PolynomialLR: eta0 (1 - min(k, T) / T)^power            */
+    OFS_SCHED_INVERSE_POWER,   /* D2L's polynomial decay: eta0 (beta k + 1)^-power        */
+    OFS_SCHED_SQRT,            /* D2L's SquareRootScheduler: eta0 (k + 1)^-1/2            */
+    OFS_SCHED_PIECEWISE,       /* eta0 values[number of milestones <= k]                  */
+    OFS_SCHED_COSINE,          /* CosineAnnealingLR: periodic; hold = 1 stays at eta_min  */
+    OFS_SCHED_COSINE_RESTARTS, /* CosineAnnealingWarmRestarts (SGDR)                      */
+    OFS_SCHED_ONECYCLE,        /* OneCycleLR; base_lr is max_lr; cycles momentum or beta1 */
+    OFS_SCHED_SEQUENTIAL,      /* SequentialLR: child i at k - milestones[i-1], from eta0 */
+    OFS_SCHED_CHAINED,         /* ChainedScheduler: eta0 times the children's factors     */
+    OFS_SCHED_COUNT
+} ofs_sched_kind;
+
+/* A schedule is a plain description; each kind reads the fields it names. Start from
+   ofs_sched_defaults (PyTorch's defaults, D2L's for D2L's schedules). The arrays are the
+   caller's and must outlive the schedule. */
+typedef struct ofs_sched {
+    ofs_sched_kind kind;
+    double base_lr;              /* eta0: the optimizer's lr; onecycle: the peak, max_lr */
+    double gamma;                /* step, multistep, exponential, factor: decay factor */
+    double factor;               /* constant_factor: in (0, 1] */
+    double start_factor, end_factor; /* linear: in [0, 1] */
+    double power, beta;          /* polynomial: power; inverse_power: power (alpha), beta */
+    double eta_min;              /* cosine, cosine_restarts: floor; factor: stop_factor_lr */
+    int64_t step_size;           /* step */
+    int64_t total_iters;         /* constant_factor, linear, polynomial */
+    int64_t t_max;               /* cosine: steps from eta0 down to eta_min */
+    int64_t t_0, t_mult;         /* cosine_restarts: first period, its growth factor */
+    int hold;                    /* cosine: 1 stays at eta_min after t_max (D2L) */
+    int64_t total_steps;         /* onecycle: the length of the cycle */
+    double pct_start, div_factor, final_div_factor;   /* onecycle */
+    double base_momentum, max_momentum;               /* onecycle: momentum range */
+    int three_phase, anneal_linear, cycle_momentum;   /* onecycle: flags */
+    int64_t warmup_steps;        /* any kind: linear warmup first (0: none) */
+    double warmup_start;         /* the warmup rises from warmup_start eta0 to eta0 */
+    const int64_t *milestones;   /* multistep, piecewise, sequential: n_milestones steps */
+    int n_milestones;
+    const double *values;        /* piecewise: n_milestones + 1 factors of eta0 */
+    const struct ofs_sched *children;  /* sequential, chained */
+    int n_children;
+} ofs_sched;
+
+OFSDEF ofs_sched   ofs_sched_defaults(ofs_sched_kind kind, double base_lr); /* required lengths are 0 */
+OFSDEF const char *ofs_sched_name(ofs_sched_kind kind);                      /* "cosine" */
+OFSDEF ofs_status  ofs_sched_kind_from_name(const char *name, ofs_sched_kind *kind, ofs_err *err);
+/* Set a number by its field name ("t_max", "eta_min", ...), for command lines. */
+OFSDEF ofs_status  ofs_sched_set(ofs_sched *s, const char *key, double value, ofs_err *err);
+OFSDEF ofs_status  ofs_sched_validate(const ofs_sched *s, ofs_err *err);
+/* Fit s to a run of total_steps steps, warmup included (D2L's and Hugging Face's
+   convention): t_max, total_iters or total_steps become total_steps - warmup_steps. */
+OFSDEF ofs_status  ofs_sched_set_run(ofs_sched *s, int64_t total_steps, ofs_err *err);
+OFSDEF double      ofs_sched_lr(const ofs_sched *s, int64_t k);        /* closed form, k >= 0 */
+/* 1 and *momentum when the schedule sets momentum (beta1) at step k (onecycle), else 0. */
+OFSDEF int         ofs_sched_momentum(const ofs_sched *s, int64_t k, double *momentum);
+/* Before optimizer step k+1: cfg->lr = lr(k), and momentum or beta1 where it is cycled. */
+OFSDEF ofs_status  ofs_sched_apply(const ofs_sched *s, int64_t k, ofs_optim_config *cfg, ofs_err *err);
+
+/* ReduceLROnPlateau: settings (PyTorch's names, defaults from ofs_plateau_defaults) and
+   the state that ofs_plateau_step advances once per evaluation. */
+typedef struct ofs_plateau {
+    int mode_max;                /* 0: 'min' (a loss), 1: 'max' (an accuracy) */
+    int threshold_abs;           /* 0: 'rel', 1: 'abs' */
+    double factor;               /* lr <- max(lr factor, min_lr), factor in (0, 1) */
+    double threshold, min_lr, eps;
+    int64_t patience, cooldown;
+    double best;                 /* state: best metric so far */
+    int64_t bad_epochs, cooldown_counter, last_epoch;
+} ofs_plateau;
+
+OFSDEF ofs_plateau ofs_plateau_defaults(void);
+OFSDEF ofs_status  ofs_plateau_validate(const ofs_plateau *p, ofs_err *err);
+/* One evaluation: metric in, *lr lowered when the metric has stopped improving. */
+OFSDEF ofs_status  ofs_plateau_step(ofs_plateau *p, double metric, double *lr, ofs_err *err);
+OFSDEF void        ofs_plateau_save(const ofs_plateau *p, ofs_buf *b);
+OFSDEF ofs_status  ofs_plateau_load(ofs_plateau *p, ofs_reader *r, ofs_err *err);
+
+/* ---- Chapter 15: reading IDX files (MNIST, Fashion-MNIST, any IDX) ----------- */
+/* IDX files (the format of MNIST, Fashion-MNIST, EMNIST, KMNIST): a 4-byte
+   magic 0x00 0x00 TYPE NDIM, NDIM big-endian uint32 sizes, then the elements,
+   big-endian, last index fastest. Every element type is read and converted to
+   ofs_real: exact for bytes and shorts; for int32 and float64 exact in double,
+   rounded to nearest in float (int32 beyond 2^24, float64 beyond float's 24-bit
+   significand; values beyond float's range become +-inf). */
+typedef enum ofs_idx_type {
+    OFS_IDX_U8  = 0x08,   /* unsigned byte */
+    OFS_IDX_I8  = 0x09,   /* signed byte */
+    OFS_IDX_I16 = 0x0B,   /* short, 2 bytes */
+    OFS_IDX_I32 = 0x0C,   /* int, 4 bytes */
+    OFS_IDX_F32 = 0x0D,   /* float, 4 bytes */
+    OFS_IDX_F64 = 0x0E    /* double, 8 bytes */
+} ofs_idx_type;
+#define OFS_IDX_MAX_DIMS 255                  /* NDIM is one byte: any 1..255 is read */
+#define OFS_IDX_MAX_COUNT 2147483648.0        /* 2^31: more elements is refused as absurd */
+
+typedef struct ofs_idx {
+    int type;                         /* the element type as stored: OFS_IDX_U8, ... */
+    int ndim;                         /* number of dimensions, 1..255 */
+    uint32_t dims[OFS_IDX_MAX_DIMS];  /* sizes, outermost first (MNIST images: n, rows, cols) */
+    size_t count;                     /* number of elements: the product of the sizes */
+    ofs_real *x;                      /* count values, last index fastest, converted to ofs_real */
+} ofs_idx;
+
+/* MNIST-style data: n images of rows x cols pixels, flattened row by row. */
+typedef struct ofs_dataset {
+    size_t n;                 /* number of examples */
+    int rows, cols, dim;      /* image size; dim = rows * cols */
+    int classes;              /* number of classes: 10 */
+    ofs_real *x;              /* n * dim pixels, scaled to [0, 1]: byte / 255 */
+    unsigned char *y;         /* n labels, each < classes */
+} ofs_dataset;
+
+OFSDEF const char *ofs_idx_type_name(int type);   /* "unsigned byte", ..., or "unknown" */
+/* Read IDX bytes already in memory (a file's whole contents); `name` is used in messages. */
+OFSDEF ofs_status ofs_idx_parse(const void *data, size_t len, const char *name, ofs_idx *out, ofs_err *err);
+OFSDEF void       ofs_idx_free(ofs_idx *x);       /* frees x->x and zeroes *x */
+OFSDEF void       ofs_dataset_free(ofs_dataset *ds);
+#ifndef OFS_NO_STDIO
+/* Read any IDX file; on error *out is zeroed and nothing stays allocated. */
+OFSDEF ofs_status ofs_idx_load(const char *path, ofs_idx *out, ofs_err *err);
+/* Read an MNIST pair (unsigned-byte images n x rows x cols, labels n, each < 10);
+   on error *ds is zeroed and nothing stays allocated. */
+OFSDEF ofs_status ofs_mnist_load(const char *images_path, const char *labels_path, ofs_dataset *ds, ofs_err *err);
+#endif
+
 #ifdef __cplusplus
 }
 #endif
@@ -244,6 +378,7 @@ OFSDEF ofs_status ofs_newton_step(const ofs_toy *t, double *x, double eta, doubl
 #include <math.h>
 #include <string.h>
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>     /* vsnprintf for messages; files only without OFS_NO_STDIO */
 
 #if defined(OFS_MALLOC) != defined(OFS_FREE)
@@ -1162,7 +1297,457 @@ static void ofs__lamb_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
     for (i = 0; i < n; i++) p[i] = p[i] - lr * (ofs__lamb_u(o, i, p[i], bc1, bc2) * trust);
 }
 
-/* @@CHAPTER12@@ */
+/* ==== Chapter 12: Learning-rate schedules ========================================= */
+/* A constant rate leaves SGD jittering around the minimum (chapter 5); a rate that
+   falls lets it settle, and a short rise at the start (warmup) keeps Adam's early,
+   badly estimated steps small. A schedule here is a closed form: lr(k) depends only on
+   the description and on k, the number of optimizer steps already taken, so there is
+   no scheduler state to save (k is the optimizer's t) and no drift. PyTorch's
+   schedulers mostly multiply the current lr by a ratio at each step(); when nothing
+   else writes the lr, that chain equals the closed form to ~1e-14, which is what
+   tests/test_sched.c checks against torch 1.13. With eta0 = base_lr, T = total_iters:
+
+     constant          eta0
+     constant_factor   eta0 (k < T ? factor : 1)                 ConstantLR
+     linear            eta0 (s + (e - s) min(k, T) / T)          LinearLR; s = 0 is allowed
+     step              eta0 gamma^floor(k / step_size)           StepLR
+     multistep         eta0 gamma^#{m in milestones : m <= k}    MultiStepLR; repeats count
+     exponential       eta0 gamma^k                              ExponentialLR
+     factor            max(eta_min, eta0 gamma^k)                D2L's FactorScheduler
+     polynomial        eta0 (1 - min(k, T) / T)^power            PolynomialLR; 0 from k = T
+     inverse_power     eta0 (beta k + 1)^-power                  D2L's polynomial decay
+     sqrt              eta0 (k + 1)^-1/2                         D2L's SquareRootScheduler
+     piecewise         eta0 values[#{m in milestones : m <= k}]
+     cosine            eta_min + (eta0 - eta_min) (1 + cos(pi k / t_max)) / 2
+
+   PyTorch's cosine is periodic: past t_max it rises again, reaching eta0 at 2 t_max.
+   D2L's CosineScheduler holds eta_min instead: hold = 1, that is k -> min(k, t_max).
+
+   Warmup, for any kind: lr(k) = eta0 (s + (1 - s) k / W) for k < W = warmup_steps,
+   s = warmup_start, and the schedule at k - W after that. This is PyTorch's
+   SequentialLR([LinearLR(s, 1, W), schedule], milestones = [W]).                   */
+
+/* Number of milestones <= k in a sorted list: Python's bisect_right. */
+static int ofs__count_le(const int64_t *m, int n, int64_t k)
+{
+    int i = 0;
+    while (i < n && m[i] <= k) i++;
+    return i;
+}
+
+static double ofs__linear_lr(double eta0, double s, double e, int64_t t, int64_t k)
+{
+    return eta0 * (s + (e - s) * (double)(k < t ? k : t) / (double)t);
+}
+
+/* lo + (hi - lo) (1 + cos(pi num / den)) / 2, in PyTorch's order of operations. */
+static double ofs__cosine_lr(double lo, double hi, double num, double den)
+{
+    return lo + (hi - lo) * (1 + cos(M_PI * num / den)) / 2;
+}
+
+/* Cosine with warm restarts (SGDR, Loshchilov and Hutter 2017): periods T_i = t_0
+   t_mult^i follow one another; within a period T_cur counts from 0, and
+       lr = eta_min + (eta0 - eta_min) (1 + cos(pi T_cur / T_i)) / 2.
+   PyTorch's step(epoch) finds the period with a floating-point logarithm, which lands
+   one period early at some exact restarts (t_0 = 2, t_mult = 3, k = 242 gives 0, not
+   eta0). Subtracting whole periods in integers is exact, like PyTorch's step(). */
+static double ofs__restarts_lr(const ofs_sched *s, double eta0, int64_t k)
+{
+    int64_t t_i = s->t_0;
+    if (s->t_mult == 1) k %= t_i;
+    else
+        while (k >= t_i) {
+            k -= t_i;
+            if (t_i > INT64_MAX / s->t_mult)   /* the next period is longer than any k */
+                return ofs__cosine_lr(s->eta_min, eta0, (double)k, (double)t_i * (double)s->t_mult);
+            t_i *= s->t_mult;
+        }
+    return ofs__cosine_lr(s->eta_min, eta0, (double)k, (double)t_i);
+}
+
+/* One-cycle (Smith and Topin 2018; PyTorch's OneCycleLR). With N = total_steps,
+   init = max_lr / div_factor and lo = init / final_div_factor, the phases end at
+       E1 = pct_start N - 1,   E2 = N - 1                   (two phases)
+       E1 = pct_start N - 1,   E2 = 2 pct_start N - 2,   E3 = N - 1   (three phases)
+   (real numbers, not rounded). Step k lies in the first phase with k <= E_end (else the
+   last); p = (k - E_start) / (E_end - E_start) and the value goes from a to b:
+       cos:     b + (a - b) / 2 (cos(pi p) + 1)        linear:  (b - a) p + a
+       lr:        init -> max_lr -> lo                 init -> max_lr -> init -> lo
+       momentum:  max_m -> base_m -> max_m             max_m -> base_m -> max_m -> max_m
+   PyTorch refuses k > N; here the value stays at that of k = N.                   */
+static int ofs__onecycle_ends(const ofs_sched *s, double end[3])
+{
+    double n = (double)s->total_steps;
+    end[0] = s->pct_start * n - 1;
+    if (!s->three_phase) { end[1] = n - 1; return 2; }
+    end[1] = 2 * s->pct_start * n - 2;
+    end[2] = n - 1;
+    return 3;
+}
+
+static double ofs__onecycle(const ofs_sched *s, double max_lr, int64_t k, int momentum)
+{
+    double end[3], pt[4], start = 0, p, a, b;
+    double init = max_lr / s->div_factor, lo = init / s->final_div_factor;
+    int phases = ofs__onecycle_ends(s, end), i;
+    pt[0] = momentum ? s->max_momentum : init;
+    pt[1] = momentum ? s->base_momentum : max_lr;
+    pt[2] = momentum ? s->max_momentum : phases == 3 ? init : lo;
+    pt[3] = momentum ? s->max_momentum : lo;
+    if (k > s->total_steps) k = s->total_steps;
+    for (i = 0; i < phases - 1 && (double)k > end[i]; i++) start = end[i];
+    p = ((double)k - start) / (end[i] - start);
+    a = pt[i]; b = pt[i + 1];
+    return s->anneal_linear ? (b - a) * p + a : b + (a - b) / 2.0 * (cos(M_PI * p) + 1);
+}
+
+/* Composition, as PyTorch's SequentialLR and ChainedScheduler behave when nothing else
+   writes the lr:
+     sequential  lr(k) = child_i(k - m_i), i = #{milestones <= k}, m_0 = 0: every child
+                 starts from the shared eta0 (not from where the previous one stopped);
+     chained     lr(k) = eta0 prod_i child_i(k) / eta0: the product of the children's
+                 factors, for multiplicative children (not cosine, restarts, onecycle,
+                 factor: PyTorch's chain of those is not a product). */
+static double ofs__sched_eval(const ofs_sched *s, double eta0, int64_t k)
+{
+    int64_t t = s->total_iters;
+    int i;
+    double f = 1;
+    if (k < s->warmup_steps) return ofs__linear_lr(eta0, s->warmup_start, 1.0, s->warmup_steps, k);
+    k -= s->warmup_steps;
+    switch (s->kind) {
+    case OFS_SCHED_CONSTANT:        return eta0;
+    case OFS_SCHED_CONSTANT_FACTOR: return eta0 * (k < t ? s->factor : 1.0);
+    case OFS_SCHED_LINEAR:          return ofs__linear_lr(eta0, s->start_factor, s->end_factor, t, k);
+    case OFS_SCHED_STEP:            return eta0 * pow(s->gamma, (double)(k / s->step_size));
+    case OFS_SCHED_MULTISTEP:       return eta0 * pow(s->gamma, (double)ofs__count_le(s->milestones, s->n_milestones, k));
+    case OFS_SCHED_EXPONENTIAL:     return eta0 * pow(s->gamma, (double)k);
+    case OFS_SCHED_FACTOR:          f = eta0 * pow(s->gamma, (double)k); return f > s->eta_min ? f : s->eta_min;
+    case OFS_SCHED_POLYNOMIAL:      return eta0 * pow(1.0 - (double)(k < t ? k : t) / (double)t, s->power);
+    case OFS_SCHED_INVERSE_POWER:   return eta0 * pow(s->beta * (double)k + 1, -s->power);
+    case OFS_SCHED_SQRT:            return eta0 * pow((double)k + 1.0, -0.5);
+    case OFS_SCHED_PIECEWISE:       return eta0 * s->values[ofs__count_le(s->milestones, s->n_milestones, k)];
+    case OFS_SCHED_COSINE:
+        if (s->hold && k > s->t_max) k = s->t_max;
+        return ofs__cosine_lr(s->eta_min, eta0, (double)k, (double)s->t_max);
+    case OFS_SCHED_COSINE_RESTARTS: return ofs__restarts_lr(s, eta0, k);
+    case OFS_SCHED_ONECYCLE:        return ofs__onecycle(s, eta0, k, 0);
+    case OFS_SCHED_SEQUENTIAL:
+        i = ofs__count_le(s->milestones, s->n_milestones, k);
+        return ofs__sched_eval(&s->children[i], eta0, i ? k - s->milestones[i - 1] : k);
+    case OFS_SCHED_CHAINED:
+        for (i = 0; i < s->n_children; i++) f *= ofs__sched_eval(&s->children[i], 1.0, k);
+        return eta0 * f;
+    case OFS_SCHED_COUNT: break;
+    }
+    OFS_ASSERT(0);
+    return eta0;
+}
+
+OFSDEF double ofs_sched_lr(const ofs_sched *s, int64_t k)
+{
+    OFS_ASSERT(s && k >= 0);
+    return ofs__sched_eval(s, s->base_lr, k);
+}
+
+OFSDEF int ofs_sched_momentum(const ofs_sched *s, int64_t k, double *momentum)
+{
+    int i;
+    OFS_ASSERT(s && k >= 0 && momentum);
+    if (k < s->warmup_steps) return 0;
+    k -= s->warmup_steps;
+    if (s->kind == OFS_SCHED_ONECYCLE && s->cycle_momentum) { *momentum = ofs__onecycle(s, 0, k, 1); return 1; }
+    if (s->kind != OFS_SCHED_SEQUENTIAL) return 0;
+    i = ofs__count_le(s->milestones, s->n_milestones, k);
+    return ofs_sched_momentum(&s->children[i], i ? k - s->milestones[i - 1] : k, momentum);
+}
+
+/* Where PyTorch's OneCycleLR writes the cycled momentum: 'momentum' for SGD and
+   RMSprop, betas[0] for the Adam family (here also Lion, Yogi, LAMB, AdaBelief). */
+OFSDEF ofs_status ofs_sched_apply(const ofs_sched *s, int64_t k, ofs_optim_config *cfg, ofs_err *err)
+{
+    double m;
+    ofs_status st = ofs_sched_validate(s, err);
+    if (st != OFS_OK) return st;
+    if (k < 0) return ofs__fail(err, OFS_ERR_ARG, "%s: expected a step k >= 0, found %lld", ofs_sched_name(s->kind), (long long)k);
+    cfg->lr = ofs_sched_lr(s, k);
+    if (!ofs_sched_momentum(s, k, &m)) return ofs__ok(err);
+    if (cfg->kind == OFS_SGD || cfg->kind == OFS_RMSPROP) cfg->momentum = m;
+    else if (cfg->kind >= OFS_ADAM) cfg->beta1 = m;
+    else return ofs__fail(err, OFS_ERR_ARG, "%s: cycle_momentum needs an optimizer with momentum or beta1, found %s; "
+                          "set cycle_momentum = 0", ofs_sched_name(s->kind), ofs_optim_name(cfg->kind));
+    return ofs__ok(err);
+}
+
+/* Names, defaults, and setting a field by name. */
+static const char *const ofs__sched_names[OFS_SCHED_COUNT] = {
+    "constant", "constant_factor", "linear", "step", "multistep", "exponential", "factor", "polynomial",
+    "inverse_power", "sqrt", "piecewise", "cosine", "cosine_restarts", "onecycle", "sequential", "chained" };
+
+OFSDEF const char *ofs_sched_name(ofs_sched_kind kind)
+{
+    return (unsigned)kind < OFS_SCHED_COUNT ? ofs__sched_names[kind] : "unknown";
+}
+
+OFSDEF ofs_status ofs_sched_kind_from_name(const char *name, ofs_sched_kind *kind, ofs_err *err)
+{
+    char list[256] = "";
+    int k;
+    for (k = 0; name && k < OFS_SCHED_COUNT; k++)
+        if (strcmp(name, ofs__sched_names[k]) == 0) { *kind = (ofs_sched_kind)k; return ofs__ok(err); }
+    for (k = 0; k < OFS_SCHED_COUNT; k++) {
+        strcat(list, k ? ", " : "");
+        strcat(list, ofs__sched_names[k]);
+    }
+    return ofs__fail(err, OFS_ERR_ARG, "unknown schedule \"%s\": expected one of %s", name ? name : "(null)", list);
+}
+
+OFSDEF ofs_sched ofs_sched_defaults(ofs_sched_kind kind, double base_lr)
+{
+    ofs_sched s;
+    memset(&s, 0, sizeof s);
+    s.kind = kind; s.base_lr = base_lr;
+    s.gamma = 0.1; s.factor = 1.0 / 3; s.start_factor = 1.0 / 3; s.end_factor = 1; s.total_iters = 5;
+    s.power = 1; s.t_mult = 1; s.pct_start = 0.3; s.div_factor = 25; s.final_div_factor = 1e4;
+    s.base_momentum = 0.85; s.max_momentum = 0.95; s.cycle_momentum = 1;
+    if (kind == OFS_SCHED_EXPONENTIAL) s.gamma = 0;                       /* required, as in PyTorch */
+    if (kind == OFS_SCHED_FACTOR) { s.gamma = 1; s.eta_min = 1e-7; }      /* D2L's FactorScheduler */
+    if (kind == OFS_SCHED_INVERSE_POWER) { s.beta = 0.1; s.power = 0.5; } /* D2L: (1 + 0.1 t)^-1/2 */
+    return s;
+}
+
+#define OFS__SCHED_REALS(X) X(base_lr) X(gamma) X(factor) X(start_factor) X(end_factor) X(power) X(beta) \
+    X(eta_min) X(pct_start) X(div_factor) X(final_div_factor) X(base_momentum) X(max_momentum) X(warmup_start)
+#define OFS__SCHED_STEPS(X) X(step_size) X(total_iters) X(t_max) X(t_0) X(t_mult) X(total_steps) X(warmup_steps)
+#define OFS__SCHED_FLAGS(X) X(hold) X(three_phase) X(anneal_linear) X(cycle_momentum)
+
+OFSDEF ofs_status ofs_sched_set(ofs_sched *s, const char *key, double value, ofs_err *err)
+{
+#define OFS__SET_REAL(f) if (strcmp(key, #f) == 0) { s->f = value; return ofs__ok(err); }
+#define OFS__SET_STEPS(f) if (strcmp(key, #f) == 0) { s->f = (int64_t)value; return ofs__ok(err); }
+#define OFS__SET_FLAG(f) if (strcmp(key, #f) == 0) { \
+        if (value != 0 && value != 1) return ofs__fail(err, OFS_ERR_ARG, "%s: expected 0 or 1, found %g", key, value); \
+        s->f = (int)value; return ofs__ok(err); }
+    OFS__SCHED_REALS(OFS__SET_REAL)
+    OFS__SCHED_FLAGS(OFS__SET_FLAG)
+    if (!(value == floor(value) && fabs(value) < 9e18))
+        return ofs__fail(err, OFS_ERR_ARG, "%s: expected a whole number of steps, found %g", key, value);
+    OFS__SCHED_STEPS(OFS__SET_STEPS)
+#undef OFS__SET_REAL
+#undef OFS__SET_STEPS
+#undef OFS__SET_FLAG
+    return ofs__fail(err, OFS_ERR_ARG, "unknown schedule setting \"%s\"", key);
+}
+
+/* Validation: every setting a user can get wrong, with what was expected. A NaN fails
+   every test below. */
+#define OFS__REQUIRE(cond, ...) do { if (!(cond)) return ofs__fail(err, OFS_ERR_ARG, __VA_ARGS__); } while (0)
+#define OFS__NEED(cond, field, range, v) \
+    OFS__REQUIRE(cond, "%s: expected %s %s, found %.15g", ofs_sched_name(s->kind), field, range, (double)(v))
+
+static ofs_status ofs__check_milestones(const ofs_sched *s, int strict, ofs_err *err)
+{
+    int i;
+    OFS__NEED(s->n_milestones >= 0 && (s->n_milestones == 0 || s->milestones), "a milestones array, n_milestones", ">= 0",
+              s->n_milestones);
+    OFS__NEED(s->n_milestones == 0 || s->milestones[0] >= 0, "milestones", ">= 0", s->n_milestones ? s->milestones[0] : 0);
+    for (i = 1; i < s->n_milestones; i++)
+        OFS__REQUIRE(strict ? s->milestones[i] > s->milestones[i - 1] : s->milestones[i] >= s->milestones[i - 1],
+                     "%s: expected milestones in %s order, found %lld after %lld (milestones[%d])", ofs_sched_name(s->kind),
+                     strict ? "increasing" : "non-decreasing", (long long)s->milestones[i], (long long)s->milestones[i - 1], i);
+    return ofs__ok(err);
+}
+
+static ofs_status ofs__check_kind(const ofs_sched *s, ofs_err *err)
+{
+    double end[3];
+    int i, phases;
+    int64_t t = s->total_iters;
+    switch (s->kind) {
+    case OFS_SCHED_CONSTANT: case OFS_SCHED_SQRT: break;
+    case OFS_SCHED_CONSTANT_FACTOR:
+        OFS__NEED(s->factor > 0 && s->factor <= 1, "factor", "in (0, 1]", s->factor);
+        OFS__NEED(t >= 1, "total_iters", ">= 1", t); break;
+    case OFS_SCHED_LINEAR:
+        OFS__NEED(s->start_factor >= 0 && s->start_factor <= 1, "start_factor", "in [0, 1]", s->start_factor);
+        OFS__NEED(s->end_factor >= 0 && s->end_factor <= 1, "end_factor", "in [0, 1]", s->end_factor);
+        OFS__NEED(t >= 1, "total_iters", ">= 1", t); break;
+    case OFS_SCHED_STEP: case OFS_SCHED_MULTISTEP: case OFS_SCHED_EXPONENTIAL: case OFS_SCHED_FACTOR:
+        OFS__NEED(s->gamma > 0 && ofs__finite(s->gamma), "gamma", "> 0", s->gamma);
+        OFS__NEED(s->kind != OFS_SCHED_STEP || s->step_size >= 1, "step_size", ">= 1", s->step_size);
+        OFS__NEED(s->eta_min >= 0 && ofs__finite(s->eta_min), "eta_min", ">= 0", s->eta_min);
+        return s->kind == OFS_SCHED_MULTISTEP ? ofs__check_milestones(s, 0, err) : ofs__ok(err);
+    case OFS_SCHED_POLYNOMIAL: case OFS_SCHED_INVERSE_POWER:
+        OFS__NEED(s->power >= 0 && ofs__finite(s->power), "power", ">= 0", s->power);
+        OFS__NEED(s->beta >= 0 && ofs__finite(s->beta), "beta", ">= 0", s->beta);
+        OFS__NEED(s->kind != OFS_SCHED_POLYNOMIAL || t >= 1, "total_iters", ">= 1", t); break;
+    case OFS_SCHED_PIECEWISE:
+        if (ofs__check_milestones(s, 1, err) != OFS_OK) return OFS_ERR_ARG;
+        OFS__REQUIRE(s->values, "piecewise: expected n_milestones + 1 values, found NULL");
+        for (i = 0; i <= s->n_milestones; i++)
+            OFS__NEED(s->values[i] >= 0 && ofs__finite(s->values[i]), "values", ">= 0", s->values[i]);
+        break;
+    case OFS_SCHED_COSINE: case OFS_SCHED_COSINE_RESTARTS:
+        OFS__NEED(s->eta_min >= 0 && ofs__finite(s->eta_min), "eta_min", ">= 0", s->eta_min);
+        OFS__NEED(s->kind != OFS_SCHED_COSINE || s->t_max >= 1, "t_max", ">= 1", s->t_max);
+        OFS__NEED(s->kind != OFS_SCHED_COSINE_RESTARTS || s->t_0 >= 1, "t_0", ">= 1", s->t_0);
+        OFS__NEED(s->kind != OFS_SCHED_COSINE_RESTARTS || s->t_mult >= 1, "t_mult", ">= 1", s->t_mult); break;
+    case OFS_SCHED_ONECYCLE:
+        OFS__NEED(s->total_steps >= 1, "total_steps", ">= 1", s->total_steps);
+        OFS__NEED(s->pct_start >= 0 && s->pct_start <= 1, "pct_start", "in [0, 1]", s->pct_start);
+        OFS__NEED(s->div_factor > 0 && ofs__finite(s->div_factor), "div_factor", "> 0", s->div_factor);
+        OFS__NEED(s->final_div_factor > 0 && ofs__finite(s->final_div_factor), "final_div_factor", "> 0", s->final_div_factor);
+        OFS__NEED(s->base_momentum >= 0 && s->base_momentum < 1, "base_momentum", "in [0, 1)", s->base_momentum);
+        OFS__NEED(s->max_momentum >= 0 && s->max_momentum < 1, "max_momentum", "in [0, 1)", s->max_momentum);
+        phases = ofs__onecycle_ends(s, end);
+        for (i = 0; i < phases; i++)   /* an empty phase would divide 0 by 0 */
+            OFS__REQUIRE(end[i] > (i ? end[i - 1] : 0), "onecycle: phase %d has no length (it ends at step %g): "
+                         "pct_start %g does not fit total_steps %lld", i + 1, end[i], s->pct_start, (long long)s->total_steps);
+        break;
+    case OFS_SCHED_SEQUENTIAL: case OFS_SCHED_CHAINED:
+        OFS__NEED(s->n_children >= 1 && s->children, "a children array, n_children", ">= 1", s->n_children);
+        if (s->kind == OFS_SCHED_CHAINED) break;
+        OFS__NEED(s->n_milestones == s->n_children - 1, "n_milestones", "= n_children - 1", s->n_milestones);
+        return ofs__check_milestones(s, 1, err);
+    default:
+        return ofs__fail(err, OFS_ERR_ARG, "schedule kind %d: expected 0 to %d", (int)s->kind, OFS_SCHED_COUNT - 1);
+    }
+    return ofs__ok(err);
+}
+
+/* Chained children must be pure multipliers of eta0 (PyTorch's chain of cosine,
+   restarts or onecycle is not a product; factor's floor is absolute). */
+static int ofs__multiplicative(ofs_sched_kind k)
+{
+    return k <= OFS_SCHED_EXPONENTIAL || (k >= OFS_SCHED_POLYNOMIAL && k <= OFS_SCHED_PIECEWISE) || k == OFS_SCHED_CHAINED;
+}
+
+static ofs_status ofs__sched_check(const ofs_sched *s, int depth, ofs_err *err)
+{
+    ofs_status st;
+    int i, nest = s->kind == OFS_SCHED_SEQUENTIAL || s->kind == OFS_SCHED_CHAINED;
+    OFS__REQUIRE(depth <= 8, "%s: schedules nested more than 8 deep (does a child contain its parent?)", ofs_sched_name(s->kind));
+    OFS__NEED(s->warmup_steps >= 0, "warmup_steps", ">= 0", s->warmup_steps);
+    OFS__NEED(s->warmup_start >= 0 && s->warmup_start <= 1, "warmup_start", "in [0, 1]", s->warmup_start);
+    if ((st = ofs__check_kind(s, err)) != OFS_OK) return st;
+    for (i = 0; nest && i < s->n_children; i++) {
+        OFS__REQUIRE(s->kind == OFS_SCHED_SEQUENTIAL || ofs__multiplicative(s->children[i].kind),
+                     "chained: expected multiplicative children, found %s as child %d (make it a sequential phase)",
+                     ofs_sched_name(s->children[i].kind), i);
+        if ((st = ofs__sched_check(&s->children[i], depth + 1, err)) != OFS_OK) return st;
+    }
+    return ofs__ok(err);
+}
+
+OFSDEF ofs_status ofs_sched_validate(const ofs_sched *s, ofs_err *err)
+{
+    OFS_ASSERT(s);
+    OFS__NEED(s->base_lr >= 0 && ofs__finite(s->base_lr), "base_lr", ">= 0", s->base_lr);
+    return ofs__sched_check(s, 0, err);
+}
+
+OFSDEF ofs_status ofs_sched_set_run(ofs_sched *s, int64_t total_steps, ofs_err *err)
+{
+    int64_t rest = total_steps - s->warmup_steps;
+    OFS__NEED(total_steps >= 1, "a run of total_steps", ">= 1", total_steps);
+    OFS__REQUIRE(rest >= 1, "%s: expected a warmup shorter than the run, found warmup_steps %lld and a run of %lld steps",
+                 ofs_sched_name(s->kind), (long long)s->warmup_steps, (long long)total_steps);
+    if (s->kind == OFS_SCHED_COSINE) s->t_max = rest;
+    if (s->kind == OFS_SCHED_LINEAR || s->kind == OFS_SCHED_POLYNOMIAL) s->total_iters = rest;
+    if (s->kind == OFS_SCHED_ONECYCLE) s->total_steps = rest;
+    return ofs_sched_validate(s, err);
+}
+
+/* ReduceLROnPlateau, PyTorch's state machine. Before the first step best is the worst
+   value (+inf for 'min', -inf for 'max'). Each step:
+       better = min/rel: a < best (1 - threshold)     min/abs: a < best - threshold
+                max/rel: a > best (1 + threshold)     max/abs: a > best + threshold
+       if better: best = a, bad = 0; else bad += 1     (a NaN metric is never better)
+       if cooldown_counter > 0: cooldown_counter -= 1, bad = 0
+       if bad > patience:  new = max(lr factor, min_lr); if lr - new > eps: lr = new
+                           cooldown_counter = cooldown, bad = 0
+   so the lr falls on the (patience + 1)-th bad evaluation in a row.               */
+OFSDEF ofs_plateau ofs_plateau_defaults(void)
+{
+    ofs_plateau p;
+    memset(&p, 0, sizeof p);
+    p.factor = 0.1; p.patience = 10; p.threshold = 1e-4; p.eps = 1e-8;
+    return p;
+}
+
+OFSDEF ofs_status ofs_plateau_validate(const ofs_plateau *p, ofs_err *err)
+{
+    OFS__REQUIRE(p->factor > 0 && p->factor < 1, "plateau: expected factor in (0, 1), found %g", p->factor);
+    OFS__REQUIRE((p->mode_max == 0 || p->mode_max == 1) && (p->threshold_abs == 0 || p->threshold_abs == 1),
+                 "plateau: expected mode_max and threshold_abs 0 or 1, found %d and %d", p->mode_max, p->threshold_abs);
+    OFS__REQUIRE(p->threshold >= 0 && ofs__finite(p->threshold), "plateau: expected threshold >= 0, found %g", p->threshold);
+    OFS__REQUIRE(p->min_lr >= 0 && p->eps >= 0 && ofs__finite(p->min_lr) && ofs__finite(p->eps),
+                 "plateau: expected min_lr >= 0 and eps >= 0, found %g and %g", p->min_lr, p->eps);
+    OFS__REQUIRE(p->patience >= 0 && p->cooldown >= 0, "plateau: expected patience >= 0 and cooldown >= 0, found %lld and %lld",
+                 (long long)p->patience, (long long)p->cooldown);
+    return ofs__ok(err);
+}
+
+static int ofs__plateau_better(const ofs_plateau *p, double a)
+{
+    double best = p->best, t = p->threshold;
+    if (!p->mode_max) return p->threshold_abs ? a < best - t : a < best * (1.0 - t);
+    return p->threshold_abs ? a > best + t : a > best * (t + 1.0);
+}
+
+OFSDEF ofs_status ofs_plateau_step(ofs_plateau *p, double metric, double *lr, ofs_err *err)
+{
+    ofs_status st = ofs_plateau_validate(p, err);
+    if (st != OFS_OK) return st;
+    if (p->last_epoch++ == 0) p->best = p->mode_max ? -HUGE_VAL : HUGE_VAL;
+    if (ofs__plateau_better(p, metric)) { p->best = metric; p->bad_epochs = 0; }
+    else p->bad_epochs++;
+    if (p->cooldown_counter > 0) { p->cooldown_counter--; p->bad_epochs = 0; }
+    if (p->bad_epochs > p->patience) {
+        double lower = *lr * p->factor, next = p->min_lr > lower ? p->min_lr : lower;
+        if (*lr - next > p->eps) *lr = next;
+        p->cooldown_counter = p->cooldown;
+        p->bad_epochs = 0;
+    }
+    return ofs__ok(err);
+}
+
+/* Saved: a tag, the settings, the state; a resumed run continues bit for bit. */
+#define OFS__PLATEAU_TAG 0x31544c50u   /* "PLT1" */
+OFSDEF void ofs_plateau_save(const ofs_plateau *p, ofs_buf *b)
+{
+    ofs_put_u64(b, OFS__PLATEAU_TAG);
+    ofs_put_u64(b, (uint64_t)p->mode_max); ofs_put_u64(b, (uint64_t)p->threshold_abs);
+    ofs_put_f64(b, p->factor); ofs_put_f64(b, p->threshold); ofs_put_f64(b, p->min_lr); ofs_put_f64(b, p->eps);
+    ofs_put_u64(b, (uint64_t)p->patience); ofs_put_u64(b, (uint64_t)p->cooldown);
+    ofs_put_f64(b, p->best);
+    ofs_put_u64(b, (uint64_t)p->bad_epochs); ofs_put_u64(b, (uint64_t)p->cooldown_counter); ofs_put_u64(b, (uint64_t)p->last_epoch);
+}
+
+OFSDEF ofs_status ofs_plateau_load(ofs_plateau *p, ofs_reader *r, ofs_err *err)
+{
+    ofs_plateau q;
+    ofs_err e;
+    uint64_t tag = ofs_get_u64(r), mode = ofs_get_u64(r), thr = ofs_get_u64(r);
+    if (!r->failed && tag != OFS__PLATEAU_TAG)
+        return ofs__fail(err, OFS_ERR_FORMAT, "plateau state: expected the tag %08lx, found %08llx",
+                         (unsigned long)OFS__PLATEAU_TAG, (unsigned long long)tag);
+    q.mode_max = mode > 1 ? -1 : (int)mode; q.threshold_abs = thr > 1 ? -1 : (int)thr;
+    q.factor = ofs_get_f64(r); q.threshold = ofs_get_f64(r); q.min_lr = ofs_get_f64(r); q.eps = ofs_get_f64(r);
+    q.patience = (int64_t)ofs_get_u64(r); q.cooldown = (int64_t)ofs_get_u64(r);
+    q.best = ofs_get_f64(r);
+    q.bad_epochs = (int64_t)ofs_get_u64(r); q.cooldown_counter = (int64_t)ofs_get_u64(r); q.last_epoch = (int64_t)ofs_get_u64(r);
+    if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "plateau state: truncated");
+    if (ofs_plateau_validate(&q, &e) != OFS_OK) return ofs__fail(err, OFS_ERR_FORMAT, "plateau state: %s", e.msg);
+    if (q.bad_epochs < 0 || q.cooldown_counter < 0 || q.last_epoch < 0)
+        return ofs__fail(err, OFS_ERR_FORMAT, "plateau state: expected counters >= 0, found %lld, %lld, %lld",
+                         (long long)q.bad_epochs, (long long)q.cooldown_counter, (long long)q.last_epoch);
+    *p = q;
+    return ofs__ok(err);
+}
+#undef OFS__REQUIRE
+#undef OFS__NEED
 
 /* @@CHAPTER13@@ */
 
@@ -1428,6 +2013,356 @@ OFSDEF ofs_status ofs_optim_load_file(ofs_optim *o, const char *path, ofs_err *e
 #endif
 
 /* @@CHAPTER15@@ */
+
+/* ---- Reading IDX files ---- */
+/* The IDX format (LeCun, Cortes and Burges, "The MNIST database") is a header and
+   a flat array:
+
+       byte 0, 1    0x00 0x00                          the magic
+       byte 2       element type: 0x08 unsigned byte, 0x09 signed byte,
+                    0x0B short (2 bytes), 0x0C int (4), 0x0D float (4), 0x0E double (8)
+       byte 3       NDIM, the number of dimensions
+       4 + 4k       size of dimension k, a big-endian uint32, for k = 0 .. NDIM-1
+       4 + 4 NDIM   the count = d0 d1 ... d(NDIM-1) elements, each big-endian,
+                    the last index varying fastest (row-major)
+
+   Nothing else is in the file, so its length must be exactly
+       4 + 4 NDIM + count * (element size)
+   and the reader checks that before it allocates anything: a corrupt header can
+   neither make it allocate a huge array nor read past the end. MNIST's training
+   images are 0x00 0x00 0x08 0x03, 60000, 28, 28, then 47,040,000 pixel bytes;
+   its labels 0x00 0x00 0x08 0x01, 60000, then 60,000 bytes of digits 0-9.
+   The files are often distributed gzipped (they start 0x1f 0x8b): gunzip first.
+
+   Reading a file is: its length (seek to the end), the header (at most
+   4 + 4 * 255 bytes), the checks, one allocation of count ofs_reals, then the
+   data in chunks of 64 KiB (a buffer on the stack), each converted as it
+   arrives. The chunk stays in cache, so the only large memory touched is the
+   output array, written once. (Where page faults are slow, as on some VMs,
+   first touching that array costs more than the reading and converting.)      */
+
+typedef struct ofs__idx_head {
+    int type, ndim, size;                  /* element type, dimensions, bytes per element */
+    uint32_t dims[OFS_IDX_MAX_DIMS];
+    size_t count, offset;                  /* elements; bytes before the first element */
+} ofs__idx_head;
+
+/* Bytes per element of an IDX type code, 0 for an unknown code. */
+static int ofs__idx_size(int type)
+{
+    switch (type) {
+    case OFS_IDX_U8: case OFS_IDX_I8: return 1;
+    case OFS_IDX_I16: return 2;
+    case OFS_IDX_I32: case OFS_IDX_F32: return 4;
+    case OFS_IDX_F64: return 8;
+    }
+    return 0;
+}
+
+OFSDEF const char *ofs_idx_type_name(int type)
+{
+    switch (type) {
+    case OFS_IDX_U8:  return "unsigned byte";
+    case OFS_IDX_I8:  return "signed byte";
+    case OFS_IDX_I16: return "16-bit int";
+    case OFS_IDX_I32: return "32-bit int";
+    case OFS_IDX_F32: return "32-bit float";
+    case OFS_IDX_F64: return "64-bit float";
+    }
+    return "unknown";
+}
+
+static uint32_t ofs__be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/* "60000 x 28 x 28", cut short with "..." when it does not fit in buf. */
+static const char *ofs__idx_dims_text(const ofs__idx_head *h, char *buf, size_t cap)
+{
+    size_t len = 0;
+    int k;
+    buf[0] = 0;
+    for (k = 0; k < h->ndim; k++) {
+        char one[16];
+        size_t m = (size_t)sprintf(one, k ? " x %lu" : "%lu", (unsigned long)h->dims[k]);
+        if (len + m + 4 >= cap) { memcpy(buf + len, " ...", 5); break; }
+        memcpy(buf + len, one, m + 1);
+        len += m;
+    }
+    return buf;
+}
+
+/* Check the header at p[0 .. avail) of a file of `total` bytes (avail = total,
+   or the first 4 + 4*255 bytes when the data is not in memory) and fill h. */
+static ofs_status ofs__idx_head_parse(const unsigned char *p, size_t avail, uint64_t total,
+                                      const char *name, ofs__idx_head *h, ofs_err *err)
+{
+    char dims[96];
+    double count = 1;   /* the product of the sizes, capped at 2^31 + 1 after each factor:
+                           below the cap every product is exact, and it cannot overflow */
+    uint64_t data_bytes;
+    int k;
+    if (total < 4)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected an IDX file starting with the 4 bytes 0x00 0x00 TYPE NDIM, "
+                         "found a file of %llu bytes", name, (unsigned long long)total);
+    if (p[0] != 0 || p[1] != 0)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected an IDX file, whose first two bytes are 0x00 0x00, found 0x%02x 0x%02x%s",
+                         name, p[0], p[1], (p[0] == 0x1f && p[1] == 0x8b) ? " (a gzip file: gunzip it first)" : "");
+    h->type = p[2];
+    h->size = ofs__idx_size(h->type);
+    if (h->size == 0)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected an IDX element type 0x08, 0x09, 0x0B, 0x0C, 0x0D or 0x0E "
+                         "in byte 2, found 0x%02X", name, p[2]);
+    h->ndim = p[3];
+    if (h->ndim == 0)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected 1 to 255 dimensions in byte 3, found 0", name);
+    h->offset = 4 + 4 * (size_t)h->ndim;
+    if (total < h->offset || avail < h->offset)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected a header of 4 + 4 x %d = %lu bytes for %d dimensions, "
+                         "found a file of %llu bytes", name, h->ndim, (unsigned long)h->offset, h->ndim, (unsigned long long)total);
+    for (k = 0; k < h->ndim; k++) {
+        h->dims[k] = ofs__be32(p + 4 + 4 * k);
+        count *= (double)h->dims[k];
+        if (count > OFS_IDX_MAX_COUNT) count = OFS_IDX_MAX_COUNT + 1;
+    }
+    if (count > OFS_IDX_MAX_COUNT)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected at most 2^31 elements, found the sizes %s, which make more "
+                         "(a corrupt header?)", name, ofs__idx_dims_text(h, dims, sizeof dims));
+    if (count * (h->size > (int)sizeof(ofs_real) ? h->size : (int)sizeof(ofs_real)) > (double)((size_t)-1))
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: the sizes %s make %.0f elements, more than this machine can address",
+                         name, ofs__idx_dims_text(h, dims, sizeof dims), count);
+    h->count = (size_t)count;
+    data_bytes = (uint64_t)h->count * (uint64_t)h->size;
+    if (total - h->offset != data_bytes)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected %llu data bytes after the %lu-byte header (%s elements of %d byte%s), "
+                         "found %llu: %s", name, (unsigned long long)data_bytes, (unsigned long)h->offset,
+                         ofs__idx_dims_text(h, dims, sizeof dims), h->size, h->size == 1 ? "" : "s",
+                         (unsigned long long)(total - h->offset),
+                         total - h->offset < data_bytes ? "the file is truncated" : "trailing bytes after the data");
+    return OFS_OK;
+}
+
+/* Convert n big-endian elements of `type` at src: dst[i] = value_i / div.
+   One loop per type, so each is a plain loop the compiler can vectorize. The
+   signed types are decoded without implementation-defined casts:
+   v = u - 2^bits when the top bit of u is set. Floats reinterpret the bits. */
+static void ofs__idx_convert(int type, const unsigned char *src, size_t n, ofs_real div, ofs_real *dst)
+{
+    size_t i;
+    switch (type) {
+    case OFS_IDX_U8:
+        for (i = 0; i < n; i++) dst[i] = (ofs_real)src[i] / div;
+        break;
+    case OFS_IDX_I8:
+        for (i = 0; i < n; i++) dst[i] = (ofs_real)((int)src[i] - ((src[i] & 0x80) ? 256 : 0)) / div;
+        break;
+    case OFS_IDX_I16:
+        for (i = 0; i < n; i++) {
+            long u = (long)src[2 * i] << 8 | (long)src[2 * i + 1];
+            dst[i] = (ofs_real)(u - ((u & 0x8000L) ? 65536L : 0)) / div;
+        }
+        break;
+    case OFS_IDX_I32:
+        for (i = 0; i < n; i++) {
+            long long u = (long long)ofs__be32(src + 4 * i);
+            dst[i] = (ofs_real)(u - ((u & 0x80000000LL) ? 4294967296LL : 0)) / div;
+        }
+        break;
+    case OFS_IDX_F32:
+        for (i = 0; i < n; i++) {
+            uint32_t u = ofs__be32(src + 4 * i);
+            float f;
+            memcpy(&f, &u, 4);
+            dst[i] = (ofs_real)f / div;
+        }
+        break;
+    case OFS_IDX_F64:
+        for (i = 0; i < n; i++) {
+            uint64_t u = (uint64_t)ofs__be32(src + 8 * i) << 32 | ofs__be32(src + 8 * i + 4);
+            double d;
+            memcpy(&d, &u, 8);
+            dst[i] = (ofs_real)d / div;
+        }
+        break;
+    }
+}
+
+static void ofs__idx_zero(ofs_idx *x) { memset(x, 0, sizeof *x); }
+
+/* Allocate out->x for the checked header h and copy the shape. */
+static ofs_status ofs__idx_alloc(const ofs__idx_head *h, const char *name, ofs_idx *out, ofs_err *err)
+{
+    out->x = (ofs_real *)ofs__alloc(h->count, sizeof(ofs_real));
+    if (!out->x)
+        return ofs__fail(err, OFS_ERR_NOMEM, "%s: cannot allocate %lu values of %d bytes", name,
+                         (unsigned long)h->count, (int)sizeof(ofs_real));
+    out->type = h->type;
+    out->ndim = h->ndim;
+    memcpy(out->dims, h->dims, (size_t)h->ndim * sizeof h->dims[0]);
+    out->count = h->count;
+    return OFS_OK;
+}
+
+OFSDEF ofs_status ofs_idx_parse(const void *data, size_t len, const char *name, ofs_idx *out, ofs_err *err)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    ofs__idx_head h;
+    ofs_status s;
+    ofs__idx_zero(out);
+    if (!name) name = "IDX data";
+    if ((s = ofs__idx_head_parse(p, len, (uint64_t)len, name, &h, err)) != OFS_OK) return s;
+    if ((s = ofs__idx_alloc(&h, name, out, err)) != OFS_OK) return s;
+    ofs__idx_convert(h.type, p + h.offset, h.count, (ofs_real)1, out->x);
+    return ofs__ok(err);
+}
+
+OFSDEF void ofs_idx_free(ofs_idx *x)
+{
+    if (x->x) OFS_FREE(x->x);
+    ofs__idx_zero(x);
+}
+
+OFSDEF void ofs_dataset_free(ofs_dataset *ds)
+{
+    if (ds->x) OFS_FREE(ds->x);
+    if (ds->y) OFS_FREE(ds->y);
+    memset(ds, 0, sizeof *ds);
+}
+
+#ifndef OFS_NO_STDIO
+
+/* Open path, measure it, read and check its header; on success *fp is left at the
+   first element. On failure the file is closed and *fp is NULL. */
+static ofs_status ofs__idx_open(const char *path, FILE **fp, ofs__idx_head *h, ofs_err *err)
+{
+    unsigned char head[4 + 4 * OFS_IDX_MAX_DIMS];
+    FILE *f = fopen(path, "rb");
+    long size;
+    size_t want;
+    ofs_status s;
+    *fp = NULL;
+    if (!f) return ofs__fail(err, OFS_ERR_IO, "%s: cannot open the file: %s", path, strerror(errno));
+    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return ofs__fail(err, OFS_ERR_IO, "%s: cannot determine the file's size (not a regular file?)", path);
+    }
+    want = (uint64_t)size < sizeof head ? (size_t)size : sizeof head;
+    if (fread(head, 1, want, f) != want) {
+        fclose(f);
+        return ofs__fail(err, OFS_ERR_IO, "%s: read error in the first %lu bytes (not a regular file?)", path, (unsigned long)want);
+    }
+    s = ofs__idx_head_parse(head, want, (uint64_t)size, path, h, err);
+    if (s != OFS_OK || fseek(f, (long)h->offset, SEEK_SET) != 0) {
+        fclose(f);
+        return s != OFS_OK ? s : ofs__fail(err, OFS_ERR_IO, "%s: cannot seek to the data", path);
+    }
+    *fp = f;
+    return OFS_OK;
+}
+
+/* Read the h->count elements at f's position into dst, converting: dst[i] = v_i / div. */
+static ofs_status ofs__idx_read(FILE *f, const char *path, const ofs__idx_head *h, ofs_real div, ofs_real *dst, ofs_err *err)
+{
+    unsigned char chunk[65536];
+    size_t per = sizeof chunk / (size_t)h->size, done = 0;
+    while (done < h->count) {
+        size_t n = h->count - done < per ? h->count - done : per;
+        if (fread(chunk, (size_t)h->size, n, f) != n)
+            return ofs__fail(err, OFS_ERR_IO, "%s: read error after %lu of %lu elements (did the file change?)",
+                             path, (unsigned long)done, (unsigned long)h->count);
+        ofs__idx_convert(h->type, chunk, n, div, dst + done);
+        done += n;
+    }
+    return OFS_OK;
+}
+
+OFSDEF ofs_status ofs_idx_load(const char *path, ofs_idx *out, ofs_err *err)
+{
+    FILE *f;
+    ofs__idx_head h;
+    ofs_status s;
+    ofs__idx_zero(out);
+    if ((s = ofs__idx_open(path, &f, &h, err)) != OFS_OK) return s;
+    if ((s = ofs__idx_alloc(&h, path, out, err)) == OFS_OK) s = ofs__idx_read(f, path, &h, (ofs_real)1, out->x, err);
+    fclose(f);
+    if (s != OFS_OK) { ofs_idx_free(out); return s; }
+    return ofs__ok(err);
+}
+
+/* MNIST wants unsigned bytes in `ndim` dimensions, none of size 0. */
+static ofs_status ofs__mnist_check(const char *path, const ofs__idx_head *h, int ndim, const char *what, ofs_err *err)
+{
+    int k;
+    if (h->ndim != ndim)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected an MNIST %s file with %d dimension%s (%s), found %d dimension%s",
+                         path, what, ndim, ndim == 1 ? "" : "s", ndim == 1 ? "count" : "count x rows x cols",
+                         h->ndim, h->ndim == 1 ? "" : "s");
+    if (h->type != OFS_IDX_U8)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected MNIST %s of type 0x08 (unsigned byte), found type 0x%02X (%s)",
+                         path, what, h->type, ofs_idx_type_name(h->type));
+    for (k = 0; k < ndim; k++)
+        if (h->dims[k] == 0)
+            return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected MNIST %s with every size at least 1, found size 0 in dimension %d",
+                             path, what, k);
+    return OFS_OK;
+}
+
+/* Read the labels (already checked: n unsigned bytes) and check each is < classes. */
+static ofs_status ofs__mnist_labels(FILE *f, const char *path, size_t n, int classes, unsigned char *y, ofs_err *err)
+{
+    size_t i;
+    if (fread(y, 1, n, f) != n) return ofs__fail(err, OFS_ERR_IO, "%s: read error in the labels (did the file change?)", path);
+    for (i = 0; i < n; i++)
+        if (y[i] >= classes)
+            return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected labels 0 to %d, found %d at index %lu",
+                             path, classes - 1, y[i], (unsigned long)i);
+    return OFS_OK;
+}
+
+/* Both headers are read and checked before anything is allocated; pixels are
+   converted as PyTorch's ToTensor does: x = (float)byte / 255, in [0, 1].     */
+OFSDEF ofs_status ofs_mnist_load(const char *images_path, const char *labels_path, ofs_dataset *ds, ofs_err *err)
+{
+    FILE *fi = NULL, *fl = NULL;
+    ofs__idx_head hi, hl;
+    ofs_status s;
+    memset(ds, 0, sizeof *ds);
+    if ((s = ofs__idx_open(images_path, &fi, &hi, err)) != OFS_OK) goto done;
+    if ((s = ofs__mnist_check(images_path, &hi, 3, "images", err)) != OFS_OK) goto done;
+    if ((s = ofs__idx_open(labels_path, &fl, &hl, err)) != OFS_OK) goto done;
+    if ((s = ofs__mnist_check(labels_path, &hl, 1, "labels", err)) != OFS_OK) goto done;
+    if (hi.dims[0] != hl.dims[0]) {
+        s = ofs__fail(err, OFS_ERR_FORMAT, "%s holds %lu images but %s holds %lu labels: expected the same count",
+                      images_path, (unsigned long)hi.dims[0], labels_path, (unsigned long)hl.dims[0]);
+        goto done;
+    }
+    if ((uint64_t)hi.dims[1] * hi.dims[2] > 0x7FFFFFFF) {   /* dim is an int */
+        s = ofs__fail(err, OFS_ERR_FORMAT, "%s: expected images of at most 2^31 - 1 pixels, found %lu x %lu",
+                      images_path, (unsigned long)hi.dims[1], (unsigned long)hi.dims[2]);
+        goto done;
+    }
+    ds->n = hi.dims[0];
+    ds->rows = (int)hi.dims[1];
+    ds->cols = (int)hi.dims[2];
+    ds->dim = ds->rows * ds->cols;
+    ds->classes = 10;
+    ds->x = (ofs_real *)ofs__alloc(hi.count, sizeof(ofs_real));
+    ds->y = (unsigned char *)ofs__alloc(ds->n, 1);
+    if (!ds->x || !ds->y) {
+        s = ofs__fail(err, OFS_ERR_NOMEM, "%s: cannot allocate %lu pixels and %lu labels",
+                      images_path, (unsigned long)hi.count, (unsigned long)ds->n);
+        goto done;
+    }
+    if ((s = ofs__idx_read(fi, images_path, &hi, (ofs_real)255, ds->x, err)) != OFS_OK) goto done;
+    s = ofs__mnist_labels(fl, labels_path, ds->n, ds->classes, ds->y, err);
+done:
+    if (fi) fclose(fi);
+    if (fl) fclose(fl);
+    if (s != OFS_OK) { ofs_dataset_free(ds); return s; }
+    return ofs__ok(err);
+}
+#endif /* OFS_NO_STDIO */
 
 #endif /* OPTIMFS_IMPLEMENTATION_DONE */
 #endif /* OPTIMFS_IMPLEMENTATION */

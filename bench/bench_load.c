@@ -8,7 +8,6 @@
 #define _POSIX_C_SOURCE 200809L
 #define OPTIMFS_IMPLEMENTATION
 #include "optimfs.h"
-#include "wip/idx.h"
 #include "tests/fixtures.h"
 #include <time.h>
 

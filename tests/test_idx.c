@@ -6,7 +6,6 @@
    Run from the repository root. */
 #define OPTIMFS_IMPLEMENTATION
 #include "optimfs.h"
-#include "wip/idx.h"
 #include "harness.h"
 #include "fixtures.h"
 

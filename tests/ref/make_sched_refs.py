@@ -325,9 +325,8 @@ TORCH_CASES = [
 
 def torch_description(kind, keys, children):
     text = build(make_opt(keys['base_lr']), kind, keys, children)[1]
-    lr = 'max_lr' if kind == 'onecycle' else 'lr=%r' % keys['base_lr']
-    return 'torch.optim.lr_scheduler.%s, SGD(%s, momentum=0.9)' % (text, lr) if kind != 'onecycle' else \
-        'torch.optim.lr_scheduler.%s, SGD(momentum=0.9)' % text
+    lr = '' if kind == 'onecycle' else 'lr=%r, ' % keys['base_lr']   # OneCycleLR sets its own
+    return 'torch.optim.lr_scheduler.%s on SGD(%smomentum=0.9)' % (text, lr)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -460,7 +459,9 @@ def main():
     for comment, kind, keys, fn, n in D2L_CASES:
         emit_case(lines, 'plain Python (no torch class): ' + comment, kind, keys, fn(n))
     for keys, metrics in PLATEAU_CASES:
-        lines.append('# torch.optim.lr_scheduler.ReduceLROnPlateau')
+        h = dict(PLATEAU_DEFAULTS, **keys)
+        lines.append('# torch.optim.lr_scheduler.ReduceLROnPlateau(%s) on SGD(lr=%r, momentum=0.9)' % (
+            ', '.join('%s=%r' % (k, v) for k, v in h.items() if k != 'lr'), h['lr']))
         lines.append('case plateau ' + fmt_keys(keys))
         lines.append('metric ' + fmt_seq(metrics))
         lines.append('lr ' + fmt_seq(run_plateau(keys, metrics)))

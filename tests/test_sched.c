@@ -1,0 +1,365 @@
+/* Learning-rate schedules (header chapter 12) against PyTorch: every sequence in
+   tests/ref/sched_ref.txt (written by tests/ref/make_sched_refs.py from
+   torch.optim.lr_scheduler, and from D2L's code for D2L's schedules) must agree to
+   1e-12 relative (1e-15 absolute near zero). Then the D2L numbers the tutorial
+   quotes, every bad setting, applying a schedule to an optimizer, and the plateau
+   state machine saved and resumed in the middle of a run. */
+#define OPTIMFS_IMPLEMENTATION
+#include "optimfs.h"
+#include "harness.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define RTOL 1e-12
+#define ATOL 1e-15
+#define MAXV 512
+#define LINE 65536
+
+static int cases_run;
+static double worst_rel;   /* largest relative error against the reference (|want| > 1e-300) */
+
+static void compare(double got, double want, const char *what, const char *desc, int k)
+{
+    char label[600];
+    if (fabs(want) > 1e-300 && fabs(got - want) / fabs(want) > worst_rel) worst_rel = fabs(got - want) / fabs(want);
+    if (got != got && want != want) { CHECK(1, "nan"); return; }   /* the reference itself is NaN */
+    snprintf(label, sizeof label, "%s k=%d %s", what, k, desc);
+    CHECK_CLOSE(got, want, RTOL, ATOL, label);
+}
+
+/* Read "lr v0 v1 ..." into v; returns the count. */
+static int read_values(char *line, const char *head, double *v)
+{
+    int n = 0;
+    char *p = line + strlen(head), *q;
+    while (n < MAXV) {
+        double x = strtod(p, &q);
+        if (q == p) break;
+        v[n++] = x; p = q;
+    }
+    return n;
+}
+
+/* A schedule and the arrays it points to. */
+typedef struct parsed {
+    ofs_sched s;
+    int64_t milestones[16];
+    double values[16];
+} parsed;
+
+/* "kind key=value ..." into p (children are attached by the caller). */
+static int parse_sched(char *text, parsed *p, const char *desc)
+{
+    char *tok = strtok(text, " \n");
+    ofs_sched_kind kind;
+    ofs_err err;
+    if (!tok || ofs_sched_kind_from_name(tok, &kind, &err) != OFS_OK) { CHECK(0, "%s: %s", desc, err.msg); return 1; }
+    p->s = ofs_sched_defaults(kind, 0.0);
+    while ((tok = strtok(NULL, " \n")) != NULL) {
+        char *eq = strchr(tok, '='), *v;
+        int n = 0;
+        if (!eq) continue;
+        *eq = 0; v = eq + 1;
+        if (strcmp(tok, "milestones") == 0 || strcmp(tok, "values") == 0) {
+            int ms = tok[0] == 'm';
+            while (*v && n < 16) {
+                if (ms) p->milestones[n++] = strtoll(v, &v, 10); else p->values[n++] = strtod(v, &v);
+                if (*v == ',') v++;
+            }
+            if (ms) { p->s.milestones = p->milestones; p->s.n_milestones = n; } else p->s.values = p->values;
+        } else if (ofs_sched_set(&p->s, tok, atof(v), &err) != OFS_OK) {
+            CHECK(0, "%s: %s", desc, err.msg); return 1;
+        }
+    }
+    return 0;
+}
+
+/* One "case <schedule>" block: children, then lr (and momentum) compared at every k. */
+static void run_sched_case(FILE *f, char *line)
+{
+    static char desc[LINE];
+    static double want[MAXV];
+    parsed top, kids[4];
+    ofs_sched ch[4];
+    int nkids = 0, n, k;
+    ofs_err err;
+    double m;
+    snprintf(desc, sizeof desc, "%.200s", line + 5);
+    desc[strcspn(desc, "\n")] = 0;
+    if (parse_sched(line + 5, &top, desc)) return;
+    while (fgets(line, LINE, f) && strncmp(line, "end", 3) != 0) {
+        if (strncmp(line, "child ", 6) == 0 && nkids < 4) {
+            if (parse_sched(line + 6, &kids[nkids], desc)) return;
+            ch[nkids] = kids[nkids].s;   /* its arrays stay in kids[nkids] */
+            top.s.children = ch; top.s.n_children = ++nkids;
+            continue;
+        }
+        if (ofs_sched_validate(&top.s, &err) != OFS_OK) { CHECK(0, "%s: %s", desc, err.msg); return; }
+        if (strncmp(line, "lr ", 3) == 0) {
+            n = read_values(line, "lr ", want);
+            CHECK(n >= 8, "%s: only %d reference values", desc, n);
+            for (k = 0; k < n; k++) compare(ofs_sched_lr(&top.s, k), want[k], "lr", desc, k);
+            cases_run++;
+        } else if (strncmp(line, "momentum ", 9) == 0) {
+            n = read_values(line, "momentum ", want);
+            for (k = 0; k < n; k++) {
+                int has = ofs_sched_momentum(&top.s, k, &m);
+                CHECK(has, "%s: expected a momentum at k=%d", desc, k);
+                compare(has ? m : (double)NAN, want[k], "momentum", desc, k);
+            }
+        }
+    }
+}
+
+/* One "case plateau" block: step through the metrics, saving and reloading the state
+   halfway, and compare the lr after every step. */
+static void run_plateau_case(FILE *f, char *line)
+{
+    static char desc[LINE];
+    static double metric[MAXV], want[MAXV];
+    ofs_plateau p = ofs_plateau_defaults();
+    double lr = 0;
+    int n = 0, nw = 0, k;
+    char *tok;
+    ofs_err err;
+    snprintf(desc, sizeof desc, "%.200s", line + 5);
+    desc[strcspn(desc, "\n")] = 0;
+    strtok(line + 5, " \n");
+    while ((tok = strtok(NULL, " \n")) != NULL) {
+        char *eq = strchr(tok, '=');
+        if (!eq) continue;
+        *eq = 0;
+        if (strcmp(tok, "lr") == 0) lr = atof(eq + 1);
+        else if (strcmp(tok, "mode") == 0) p.mode_max = strcmp(eq + 1, "max") == 0;
+        else if (strcmp(tok, "threshold_mode") == 0) p.threshold_abs = strcmp(eq + 1, "abs") == 0;
+        else if (strcmp(tok, "factor") == 0) p.factor = atof(eq + 1);
+        else if (strcmp(tok, "threshold") == 0) p.threshold = atof(eq + 1);
+        else if (strcmp(tok, "min_lr") == 0) p.min_lr = atof(eq + 1);
+        else if (strcmp(tok, "eps") == 0) p.eps = atof(eq + 1);
+        else if (strcmp(tok, "patience") == 0) p.patience = atoi(eq + 1);
+        else if (strcmp(tok, "cooldown") == 0) p.cooldown = atoi(eq + 1);
+        else CHECK(0, "%s: unknown plateau key %s", desc, tok);
+    }
+    while (fgets(line, LINE, f) && strncmp(line, "end", 3) != 0) {
+        if (strncmp(line, "metric ", 7) == 0) n = read_values(line, "metric ", metric);
+        if (strncmp(line, "lr ", 3) == 0) nw = read_values(line, "lr ", want);
+    }
+    CHECK(n == nw && n >= 10, "%s: %d metrics, %d lr values", desc, n, nw);
+    for (k = 0; k < n && k < nw; k++) {
+        if (k == n / 2) {   /* save and resume: the rest must not notice */
+            ofs_buf b = {NULL, 0, 0, 0};
+            ofs_reader r;
+            ofs_plateau q = ofs_plateau_defaults();
+            ofs_plateau_save(&p, &b);
+            r.data = b.data; r.len = b.len; r.pos = 0; r.failed = 0;
+            CHECK(ofs_plateau_load(&q, &r, &err) == OFS_OK && r.pos == r.len, "%s: reload failed", desc);
+            p = q;
+            ofs_buf_free(&b);
+        }
+        CHECK(ofs_plateau_step(&p, metric[k], &lr, &err) == OFS_OK, "%s: %s", desc, err.msg);
+        compare(lr, want[k], "plateau lr", desc, k);
+    }
+    cases_run++;
+}
+
+static void reference_cases(void)
+{
+    static char line[LINE];
+    FILE *f = fopen("tests/ref/sched_ref.txt", "r");
+    CHECK(f != NULL, "cannot open tests/ref/sched_ref.txt (run from the repository root)");
+    if (!f) return;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "case plateau", 12) == 0) run_plateau_case(f, line);
+        else if (strncmp(line, "case ", 5) == 0) run_sched_case(f, line);
+    }
+    fclose(f);
+    CHECK(cases_run >= 80, "expected at least 80 reference cases, ran %d", cases_run);
+    printf("%d reference cases, largest relative error %.3g\n", cases_run, worst_rel);
+}
+
+/* The numbers of the tutorial's chapter 12 (D2L's CosineScheduler), printed with %f. */
+static void check_printed(double v, const char *want, const char *what)
+{
+    char got[64];
+    snprintf(got, sizeof got, "%f", v);
+    CHECK(strcmp(got, want) == 0, "%s: printed %s, want %s", what, got, want);
+}
+
+static void d2l_numbers(void)
+{
+    static const char *warm[7] = {"0.000000", "0.060000", "0.120000", "0.180000", "0.240000", "0.300000", "0.296831"};
+    ofs_sched s = ofs_sched_defaults(OFS_SCHED_COSINE, 0.3);
+    ofs_err err;
+    int k;
+    s.t_max = 20; s.eta_min = 0.01; s.hold = 1;
+    CHECK(ofs_sched_validate(&s, &err) == OFS_OK, "%s", err.msg);
+    check_printed(ofs_sched_lr(&s, 1), "0.298215", "cosine t=1");
+    check_printed(ofs_sched_lr(&s, 10), "0.155000", "cosine t=10");
+    CHECK(ofs_sched_lr(&s, 25) == 0.01, "hold: lr(25) = %.17g, want eta_min", ofs_sched_lr(&s, 25));
+    s.hold = 0;
+    CHECK_CLOSE(ofs_sched_lr(&s, 40), 0.3, 1e-15, 0, "periodic cosine at 2 t_max");
+    s.hold = 1; s.warmup_steps = 5;            /* D2L's CosineScheduler(20, warmup_steps=5) */
+    CHECK(ofs_sched_set_run(&s, 20, &err) == OFS_OK && s.t_max == 15, "set_run: t_max %lld", (long long)s.t_max);
+    for (k = 0; k < 7; k++) check_printed(ofs_sched_lr(&s, k), warm[k], "warmup + cosine");
+}
+
+/* Each bad setting fails with OFS_ERR_ARG and a message naming the setting. */
+static void expect_bad(const ofs_sched *s, const char *word, const char *what)
+{
+    ofs_err err;
+    ofs_status st = ofs_sched_validate(s, &err);
+    CHECK(st == OFS_ERR_ARG && strstr(err.msg, word), "%s: status %d, message \"%s\" (want one naming %s)",
+          what, (int)st, st ? err.msg : "", word);
+}
+
+static void bad_settings(void)
+{
+    static const int64_t down[3] = {10, 5, 20}, dup[3] = {5, 5, 20}, neg[2] = {-1, 4};
+    static const double vals[4] = {1, 0.5, 0.1, 0.01};
+    ofs_sched s, kids[2], loop[1];
+    ofs_err err;
+    double nan = (double)NAN;
+    int k;
+
+    s = ofs_sched_defaults(OFS_SCHED_COSINE, 0.1); expect_bad(&s, "t_max", "cosine t_max = 0");
+    s.t_max = -3; expect_bad(&s, "t_max", "cosine t_max < 0");
+    s.t_max = 10; s.eta_min = nan; expect_bad(&s, "eta_min", "cosine eta_min NaN");
+    s = ofs_sched_defaults(OFS_SCHED_EXPONENTIAL, 0.1); expect_bad(&s, "gamma", "exponential without gamma");
+    s.gamma = -0.5; expect_bad(&s, "gamma", "gamma < 0");
+    s.gamma = nan; expect_bad(&s, "gamma", "gamma NaN");
+    s = ofs_sched_defaults(OFS_SCHED_STEP, 0.1); expect_bad(&s, "step_size", "step without step_size");
+    s.step_size = 3; s.gamma = 0; expect_bad(&s, "gamma", "step gamma = 0");
+    s = ofs_sched_defaults(OFS_SCHED_MULTISTEP, 0.1);
+    s.milestones = down; s.n_milestones = 3; expect_bad(&s, "order", "multistep milestones decreasing");
+    s.milestones = dup; CHECK(ofs_sched_validate(&s, &err) == OFS_OK, "multistep: repeated milestones are allowed: %s", err.msg);
+    s.milestones = neg; s.n_milestones = 2; expect_bad(&s, "milestones >= 0", "negative milestone");
+    s.milestones = NULL; expect_bad(&s, "milestones", "milestones NULL");
+    s = ofs_sched_defaults(OFS_SCHED_PIECEWISE, 0.1);
+    s.milestones = dup; s.n_milestones = 3; s.values = vals; expect_bad(&s, "increasing", "piecewise repeated milestone");
+    s.milestones = down + 1; s.n_milestones = 2; s.values = NULL; expect_bad(&s, "values", "piecewise without values");
+    s = ofs_sched_defaults(OFS_SCHED_CONSTANT_FACTOR, 0.1);
+    s.factor = 0; expect_bad(&s, "factor", "constant factor 0");
+    s.factor = 1.5; expect_bad(&s, "factor", "constant factor > 1");
+    s.factor = nan; expect_bad(&s, "factor", "constant factor NaN");
+    s.factor = 1; s.total_iters = 0; expect_bad(&s, "total_iters", "constant total_iters 0");
+    s = ofs_sched_defaults(OFS_SCHED_LINEAR, 0.1); s.start_factor = 1.5; expect_bad(&s, "start_factor", "linear start > 1");
+    s = ofs_sched_defaults(OFS_SCHED_POLYNOMIAL, 0.1); s.total_iters = 0; expect_bad(&s, "total_iters", "polynomial total_iters 0");
+    s = ofs_sched_defaults(OFS_SCHED_COSINE_RESTARTS, 0.1); expect_bad(&s, "t_0", "restarts without t_0");
+    s.t_0 = 2; s.t_mult = 0; expect_bad(&s, "t_mult", "restarts t_mult 0");
+    s = ofs_sched_defaults(OFS_SCHED_ONECYCLE, 0.1); expect_bad(&s, "total_steps", "onecycle without total_steps");
+    s.total_steps = 10; s.pct_start = 0.1; expect_bad(&s, "phase 1", "onecycle pct_start * total_steps = 1 (0/0)");
+    s.pct_start = 1.5; expect_bad(&s, "pct_start", "onecycle pct_start > 1");
+    s.pct_start = 0.3; s.div_factor = 0; expect_bad(&s, "div_factor", "onecycle div_factor 0");
+    s = ofs_sched_defaults(OFS_SCHED_CONSTANT, -0.1); expect_bad(&s, "base_lr", "negative base_lr");
+    s = ofs_sched_defaults(OFS_SCHED_CONSTANT, 0.1); s.warmup_steps = -1; expect_bad(&s, "warmup", "negative warmup");
+    s.warmup_steps = 5; s.warmup_start = 2; expect_bad(&s, "warmup", "warmup_start > 1");
+    s = ofs_sched_defaults(OFS_SCHED_COSINE, 0.1); s.warmup_steps = 30;
+    CHECK(ofs_sched_set_run(&s, 20, &err) == OFS_ERR_ARG && strstr(err.msg, "warmup"), "warmup longer than the run: %s", err.msg);
+    CHECK(ofs_sched_set_run(&s, 30, &err) == OFS_ERR_ARG, "warmup as long as the run");
+    CHECK(ofs_sched_set_run(&s, 0, &err) == OFS_ERR_ARG && strstr(err.msg, "total_steps"), "run of 0 steps: %s", err.msg);
+    /* composition */
+    kids[0] = ofs_sched_defaults(OFS_SCHED_LINEAR, 0);
+    kids[1] = ofs_sched_defaults(OFS_SCHED_COSINE, 0); kids[1].t_max = 10;
+    s = ofs_sched_defaults(OFS_SCHED_SEQUENTIAL, 0.1); s.children = kids; s.n_children = 2;
+    expect_bad(&s, "milestones", "sequential without milestones");
+    s.milestones = dup; s.n_milestones = 1; CHECK(ofs_sched_validate(&s, &err) == OFS_OK, "sequential: %s", err.msg);
+    kids[1].t_max = 0; expect_bad(&s, "t_max", "a bad child");
+    kids[1].t_max = 10;
+    s.kind = OFS_SCHED_CHAINED; expect_bad(&s, "multiplicative", "chained with a cosine child");
+    loop[0] = ofs_sched_defaults(OFS_SCHED_CHAINED, 0); loop[0].children = loop; loop[0].n_children = 1;
+    expect_bad(&loop[0], "nested", "a chain that contains itself");
+    s = ofs_sched_defaults(OFS_SCHED_CHAINED, 0.1); expect_bad(&s, "child", "chained without children");
+    s.kind = (ofs_sched_kind)99; expect_bad(&s, "kind", "unknown kind");
+    /* names and settings by name */
+    for (k = 0; k < OFS_SCHED_COUNT; k++) {
+        ofs_sched_kind back = OFS_SCHED_COUNT;
+        CHECK(ofs_sched_kind_from_name(ofs_sched_name((ofs_sched_kind)k), &back, &err) == OFS_OK && (int)back == k, "name %d", k);
+    }
+    CHECK(ofs_sched_kind_from_name("cosine_annealing", (ofs_sched_kind *)&k, &err) == OFS_ERR_ARG && strstr(err.msg, "onecycle"),
+          "unknown name: %s", err.msg);
+    s = ofs_sched_defaults(OFS_SCHED_COSINE, 0.1);
+    CHECK(ofs_sched_set(&s, "t_max", 20, &err) == OFS_OK && s.t_max == 20, "set t_max");
+    CHECK(ofs_sched_set(&s, "eta_min", 0.5, &err) == OFS_OK && s.eta_min == 0.5, "set eta_min");
+    CHECK(ofs_sched_set(&s, "t_max", 2.5, &err) == OFS_ERR_ARG, "set t_max 2.5");
+    CHECK(ofs_sched_set(&s, "hold", 2, &err) == OFS_ERR_ARG, "set hold 2");
+    CHECK(ofs_sched_set(&s, "T_max", 20, &err) == OFS_ERR_ARG && strstr(err.msg, "T_max"), "set T_max: %s", err.msg);
+}
+
+/* lr and momentum reach the optimizer's configuration; onecycle edges. */
+static void apply_and_edges(void)
+{
+    ofs_sched s = ofs_sched_defaults(OFS_SCHED_ONECYCLE, 1.0), kids[2], seq;
+    ofs_optim_config sgd = ofs_optim_defaults(OFS_SGD), adam = ofs_optim_defaults(OFS_ADAM);
+    ofs_optim_config ada = ofs_optim_defaults(OFS_ADAGRAD);
+    static const int64_t at5[1] = {5};
+    ofs_err err;
+    double m = -1;
+    s.total_steps = 10;
+    CHECK(ofs_sched_apply(&s, 3, &sgd, &err) == OFS_OK && sgd.lr == ofs_sched_lr(&s, 3) && sgd.momentum > 0.85 && sgd.momentum < 0.86,
+          "apply to SGD: lr %g momentum %g", sgd.lr, sgd.momentum);
+    CHECK(ofs_sched_apply(&s, 3, &adam, &err) == OFS_OK && adam.beta1 == sgd.momentum && adam.momentum == 0, "apply to Adam: beta1 %g", adam.beta1);
+    CHECK(ofs_sched_apply(&s, 3, &ada, &err) == OFS_ERR_ARG && strstr(err.msg, "cycle_momentum"), "onecycle on Adagrad: %s", err.msg);
+    s.cycle_momentum = 0;
+    CHECK(ofs_sched_apply(&s, 3, &ada, &err) == OFS_OK && !ofs_sched_momentum(&s, 3, &m), "onecycle without momentum on Adagrad");
+    CHECK(ofs_sched_apply(&s, -1, &ada, &err) == OFS_ERR_ARG, "apply at k = -1");
+    s.cycle_momentum = 1;
+    CHECK(ofs_sched_lr(&s, 15) == ofs_sched_lr(&s, 10), "onecycle holds its value past total_steps");
+    s.total_steps = 0;
+    CHECK(ofs_sched_apply(&s, 3, &sgd, &err) == OFS_ERR_ARG, "apply validates the schedule");
+    /* a onecycle inside a sequential still cycles the momentum; a warmup does not */
+    kids[0] = ofs_sched_defaults(OFS_SCHED_CONSTANT, 0);
+    kids[1] = ofs_sched_defaults(OFS_SCHED_ONECYCLE, 0); kids[1].total_steps = 10;
+    seq = ofs_sched_defaults(OFS_SCHED_SEQUENTIAL, 1.0);
+    seq.children = kids; seq.n_children = 2; seq.milestones = at5; seq.n_milestones = 1;
+    s = kids[1]; s.base_lr = 1.0;
+    CHECK(!ofs_sched_momentum(&seq, 4, &m), "no momentum in the constant phase");
+    CHECK(ofs_sched_momentum(&seq, 7, &m) && ofs_sched_momentum(&s, 2, &sgd.momentum) && m == sgd.momentum, "momentum of a child");
+    CHECK(ofs_sched_lr(&seq, 7) == ofs_sched_lr(&s, 2), "lr of a child");
+    s.warmup_steps = 3;
+    CHECK(!ofs_sched_momentum(&s, 2, &m) && ofs_sched_momentum(&s, 3, &m) && m == 0.95, "warmup before onecycle: m %g", m);
+    /* warm restarts far out: integer periods, no overflow */
+    s = ofs_sched_defaults(OFS_SCHED_COSINE_RESTARTS, 0.1); s.t_0 = 2; s.t_mult = 3;
+    CHECK(ofs_sched_lr(&s, 242) == 0.1 && ofs_sched_lr(&s, 241) < 1e-3, "restart at k = 242");
+    m = ofs_sched_lr(&s, INT64_MAX);
+    CHECK(m >= 0 && m <= 0.1, "restarts at k = INT64_MAX: %g", m);
+    s.t_mult = 1; s.t_0 = 7;
+    CHECK(ofs_sched_lr(&s, 7 * 1000003) == 0.1, "restarts, t_mult 1");
+}
+
+/* The plateau's own checks: bad settings, NaN metrics, bad saved states. */
+static void plateau_edges(void)
+{
+    ofs_plateau p = ofs_plateau_defaults(), q;
+    ofs_buf b = {NULL, 0, 0, 0};
+    ofs_reader r;
+    ofs_err err;
+    double lr = 0.1;
+    int k;
+    p.factor = 1; CHECK(ofs_plateau_step(&p, 1.0, &lr, &err) == OFS_ERR_ARG && strstr(err.msg, "factor"), "plateau factor 1");
+    p.factor = 0; CHECK(ofs_plateau_validate(&p, &err) == OFS_ERR_ARG, "plateau factor 0");
+    p.factor = 0.5; p.patience = -1; CHECK(ofs_plateau_validate(&p, &err) == OFS_ERR_ARG && strstr(err.msg, "patience"), "patience < 0");
+    p.patience = 0; p.mode_max = 2; CHECK(ofs_plateau_validate(&p, &err) == OFS_ERR_ARG, "mode_max 2");
+    p.mode_max = 1; p.threshold = (double)NAN; CHECK(ofs_plateau_validate(&p, &err) == OFS_ERR_ARG, "threshold NaN");
+    p = ofs_plateau_defaults(); p.patience = 0; p.factor = 0.5;
+    for (k = 0; k < 3; k++) ofs_plateau_step(&p, (double)NAN, &lr, &err);
+    CHECK(lr == 0.1 / 8, "three NaN metrics with patience 0 halve three times: %g", lr);
+    ofs_plateau_save(&p, &b);
+    r.data = b.data; r.len = b.len - 8; r.pos = 0; r.failed = 0;
+    CHECK(ofs_plateau_load(&q, &r, &err) == OFS_ERR_FORMAT && strstr(err.msg, "truncated"), "truncated state: %s", err.msg);
+    b.data[0] ^= 1; r.len = b.len; r.pos = 0; r.failed = 0;
+    CHECK(ofs_plateau_load(&q, &r, &err) == OFS_ERR_FORMAT && strstr(err.msg, "tag"), "wrong tag: %s", err.msg);
+    b.data[0] ^= 1; b.data[31] ^= 0x40;   /* factor's high byte: 0.5 becomes a huge number */
+    r.pos = 0; r.failed = 0;
+    CHECK(ofs_plateau_load(&q, &r, &err) == OFS_ERR_FORMAT && strstr(err.msg, "factor"), "bad factor: %s", err.msg);
+    ofs_buf_free(&b);
+}
+
+int main(void)
+{
+    reference_cases();
+    d2l_numbers();
+    bad_settings();
+    apply_and_edges();
+    plateau_edges();
+    return harness_done("test_sched");
+}
