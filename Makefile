@@ -40,7 +40,22 @@ figures: $(EXAMPLES)
 bench:
 	@bash bench/run.sh
 
+# Fuzz each reader with libFuzzer (clang) for FUZZ_RUNS executions, growing build/corpus_*;
+# new crashes are written as crash-* files: copy them into fuzz/corpus/NAME to keep them.
+FUZZ_RUNS ?= 10000000
+fuzz:
+	@mkdir -p build
+	@for f in fuzz/fuzz_*.c; do n=$$(basename $$f .c); c=$${n#fuzz_}; \
+	  clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -I. $$f -o build/$$n -lm || exit 1; \
+	  mkdir -p build/corpus_$$c; echo "== $$n: $(FUZZ_RUNS) runs"; \
+	  ./build/$$n -runs=$(FUZZ_RUNS) -print_final_stats=1 build/corpus_$$c fuzz/corpus/$$c 2>&1 | \
+	    grep -E 'ERROR|SUMMARY|Done|number_of_executed_units' || exit 1; done
+
+# Every test program under valgrind's memcheck: no error, no leak.
+valgrind: $(TESTS)
+	@for t in $(TESTS); do echo "== $$t"; valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all $$t | tail -n 1 || exit 1; done
+
 clean:
 	rm -rf build out
 
-.PHONY: all test data mnist figures bench clean
+.PHONY: all test data mnist figures bench fuzz valgrind clean

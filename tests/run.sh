@@ -64,6 +64,15 @@ for t in $TESTS; do
     else bad "compile $t with sanitizers: $(head -n 5 build/san/err.log)"; fi
 done
 
+step "fuzz corpora replayed under the sanitizers (make fuzz grows them)"
+for fz in fuzz/fuzz_*.c; do
+    name=$(basename "$fz" .c); corpus=fuzz/corpus/${name#fuzz_}
+    b=build/san/replay_${name#fuzz_}
+    if gcc -std=c99 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -DFUZZ_REPLAY -I. "$fz" -o "$b" -lm 2>build/san/err.log; then
+        run_counted "$b" "$corpus"/*
+    else bad "compile $fz for replay: $(head -n 5 build/san/err.log)"; fi
+done
+
 step "examples in smoke mode, checked against tests/expect"
 for src in examples/*.c; do
     name=$(basename "$src" .c); b=build/$name
