@@ -69,7 +69,7 @@ static double first_step(double g, double eps, int inside)
     ofs_optim_config c = adagrad(0.4, eps, inside);
     ofs_optim o;
     double x = 0.0;
-    if (ofs_optim_init(&o, &c, 1, NULL) != OFS_OK) return NAN;
+    if (ofs_optim_init(&o, &c, 1, NULL) != OFS_OK) return -1.0;   /* cannot happen: the config is valid */
     ofs_optim_step(&o, &x, &g, NULL);
     ofs_optim_free(&o);
     return -x;

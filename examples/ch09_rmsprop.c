@@ -139,6 +139,15 @@ int main(int argc, char **argv)
     printf("centered, eps inside:         epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
     c = rmsprop(0.4, 0.99, 0, 0);  if (run(&c, 20, x, NULL, NULL, NULL, NULL)) return 1;
     printf("PyTorch's gamma 0.99:         epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
+    printf("\nWith a constant lr RMSProp does not stop: its step tends to lr g/|g|, and it ends in a cycle\n"
+           "between -lr/2 and lr/2 in each coordinate (lr 0.4, gamma 0.9, eps inside):\n");
+    c = rmsprop(0.4, 0.9, 1, 0);
+    for (i = 0; i < 2; i++) {
+        int steps = i == 0 ? 200 : 2001;
+        ofs_toy t = quad();
+        if (run(&c, steps, x, NULL, NULL, NULL, NULL)) return 1;
+        printf("  after %4d steps: x1: %f, x2: %f, f: %f\n", steps, x[0], x[1], ofs_toy_eval(&t, x, NULL, NULL));
+    }
     if (fclose(paths) != 0) return 1;
 
     printf("\nThe weights (1-gamma) gamma^t sum to 1 - gamma^T (out/ch09_weights.dat); after 40 steps:\n");
