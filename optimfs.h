@@ -955,9 +955,10 @@ OFSDEF ofs_status ofs_newton_step(const ofs_toy *t, double *x, double eta, doubl
        b <- mu b + (1 - tau) g                     (t > 1)
        d <- nesterov ? g + mu b : b                (d = g when mu = 0)
        theta <- theta - lr d
-   The exponential-average form (Ng's course) with ema_momentum:
+   D2L 12.6's v <- mu v + g, theta <- theta - lr v is PyTorch's form. The
+   exponential-average form (Ng's course), with ema_momentum:
        v <- mu v + (1 - mu) g,   theta <- theta - lr v         (v0 = 0)
-   equals PyTorch's with lr' = (1 - mu) lr; D2L 12.6's v <- mu v + g is PyTorch's. Sutskever's v <- mu v + lr g, theta -= v
+   equals PyTorch's with lr' = (1 - mu) lr. Sutskever's v <- mu v + lr g, theta -= v
    equals PyTorch's only while lr is constant: it keeps old step sizes in v.        */
 
 static void ofs__sgd_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)

@@ -73,6 +73,12 @@ static ofs_real peak_fma(ofs_real a, ofs_real b, ofs_real c)
 #endif
 }
 
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#define PEAK_LANE_LOOP _Pragma("GCC unroll 1")
+#else
+#define PEAK_LANE_LOOP
+#endif
+
 volatile long peak_iters_v = 20000000L;
 volatile ofs_real peak_seed_v = (ofs_real)1;
 
@@ -92,6 +98,7 @@ static ofs_real peak_run(long iters, ofs_real seed)
     }
     for (it = 0; it < iters; ++it)
         for (i = 0; i < PEAK_CHAINS; ++i)
+            PEAK_LANE_LOOP /* one vector op per chain, see gemm.h */
             for (l = 0; l < PEAK_LANES; ++l)
                 acc[i][l] = peak_fma(acc[i][l], m[l], d[l]);
     for (i = 0; i < PEAK_CHAINS; ++i)

@@ -13,7 +13,7 @@
 
 #define TOL 1e-6
 #define H 1e-5
-#define FLOOR 1e-8
+#define FLOOR 1e-4
 
 /* f(z) = sum_i w_i act(z_i); grad = w * act'(z), from the library's backward. */
 typedef struct { ofs_act act; const double *w; } act_ctx;
