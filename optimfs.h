@@ -315,6 +315,193 @@ OFSDEF ofs_status  ofs_plateau_step(ofs_plateau *p, double metric, double *lr, o
 OFSDEF void        ofs_plateau_save(const ofs_plateau *p, ofs_buf *b);
 OFSDEF ofs_status  ofs_plateau_load(ofs_plateau *p, ofs_reader *r, ofs_err *err);
 
+/* ---- Chapter 13: gradient checking --------------------------------------------- */
+
+/* A function to check: returns f(x) for x (n doubles) and, when grad is not NULL,
+   writes its gradient (n doubles). ctx is passed through untouched. */
+typedef double (*ofs_objective)(const double *x, double *grad, void *ctx);
+
+typedef struct ofs_gradcheck_result {
+    double max_rel_err;   /* max over i of |a_i - n_i| / max(|a_i|, |n_i|, floor) */
+    size_t worst;         /* the index i where it occurs */
+    double analytic;      /* a_worst: the gradient f computed */
+    double numeric;       /* n_worst: the central difference */
+    double f;             /* f(x) */
+} ofs_gradcheck_result;
+
+/* The central difference (f(x + h e_i) - f(x - h e_i)) / 2h; x[i] is restored exactly. */
+OFSDEF double ofs_fd_partial(ofs_objective f, void *ctx, double *x, size_t i, double h);
+/* Compare f's gradient at x with central differences in every coordinate. grad is
+   n doubles of workspace and receives the analytic gradient; x is perturbed one
+   coordinate at a time and restored exactly. Fails on h <= 0 or a non-finite value. */
+OFSDEF ofs_status ofs_gradcheck(ofs_objective f, void *ctx, double *x, size_t n, double h, double rel_floor,
+                                double *grad, ofs_gradcheck_result *res, ofs_err *err);
+/* A toy objective (ctx: const ofs_toy *) as an ofs_objective: f and its gradient. */
+OFSDEF double ofs_toy_objective(const double *x, double *grad, void *toy);
+
+/* ------------------------------------------------------------------ gemm API
+ *
+ * ofs_gemm: C = op(A) * op(B) + beta * C
+ *
+ *   C      M x N, row-major, leading dimension N.
+ *   op(A)  M x K.  trans_a == 0: A is stored row-major as M x K.
+ *                  trans_a != 0: A is stored row-major as K x M.
+ *   op(B)  K x N.  trans_b == 0: B is stored row-major as K x N.
+ *                  trans_b != 0: B is stored row-major as N x K.
+ *   beta   typically 0 or 1 (any value works). With beta == 0, C is
+ *          write-only: its previous contents (even NaN/Inf) are ignored.
+ *          With K == 0, C becomes beta * C (zero if beta == 0).
+ *
+ *   C must not overlap A or B. A and B may overlap each other.
+ *
+ * Threads: when compiled with OpenMP, products that are large enough are
+ * split over omp_get_max_threads() threads, i.e. the count is set the usual
+ * OpenMP way (omp_set_num_threads(), OMP_NUM_THREADS, num_threads clause of
+ * an enclosing region). Small products run on the calling thread. The
+ * library itself keeps no thread-count setting or any other global state.
+ * Without OpenMP everything runs on the calling thread.
+ *
+ * Memory: no heap allocation. Each thread uses at most about 100 KB of
+ * stack for packing buffers (about 72 KB for float with AVX-512).
+ *
+ * Speed: the kernel is plain C written for auto-vectorization; build with
+ * optimization and a native target (e.g. -O3 -march=native) for full speed.
+ * On AVX-512 machines whose compiler tuning prefers 256-bit vectors, add
+ * -mprefer-vector-width=512.
+ *
+ * ofs_gemm_ref: same contract, straightforward triple loop accumulating in
+ * double. Slow; meant for tests.
+ */
+OFSDEF void ofs_gemm(int trans_a, int trans_b, int M, int N, int K,
+              const ofs_real *A, const ofs_real *B, ofs_real beta, ofs_real *C);
+OFSDEF void ofs_gemm_ref(int trans_a, int trans_b, int M, int N, int K,
+                  const ofs_real *A, const ofs_real *B, ofs_real beta,
+                  ofs_real *C);
+
+/* ---- Chapter 15: matrices, layers, loss, the MLP, training, checkpoints ------- */
+
+/* A row-major view of rows x cols numbers; it does not own them. */
+typedef struct ofs_mat { ofs_real *data; int rows, cols; } ofs_mat;
+OFSDEF ofs_mat ofs_mat_view(ofs_real *data, int rows, int cols);            /* {data, rows, cols} */
+OFSDEF void ofs_mat_mul(ofs_mat C, ofs_mat A, ofs_mat B, ofs_real beta);    /* C = A B   + beta C */
+OFSDEF void ofs_mat_mul_tn(ofs_mat C, ofs_mat A, ofs_mat B, ofs_real beta); /* C = A^T B + beta C */
+OFSDEF void ofs_mat_mul_nt(ofs_mat C, ofs_mat A, ofs_mat B, ofs_real beta); /* C = A B^T + beta C */
+
+typedef enum ofs_act { OFS_ACT_IDENTITY, OFS_ACT_RELU, OFS_ACT_TANH, OFS_ACT_SIGMOID, OFS_ACT_COUNT } ofs_act;
+OFSDEF const char *ofs_act_name(ofs_act a);                          /* "relu" */
+OFSDEF ofs_status  ofs_act_from_name(const char *name, ofs_act *a, ofs_err *err);
+OFSDEF void ofs_act_forward(ofs_act a, ofs_real *x, size_t n);       /* x <- act(x) */
+/* dy <- dy * act'(x), computed from the outputs y = act(x). */
+OFSDEF void ofs_act_backward(ofs_act a, const ofs_real *y, ofs_real *dy, size_t n);
+/* Fused forward: each row z of Z becomes act(z + bias) (bias NULL: act(z)). */
+OFSDEF void ofs_bias_act_forward(ofs_mat Z, const ofs_real *bias, ofs_act a);
+/* Fused backward: each row of dY becomes dY * act'(Y); then db += its column sums. */
+OFSDEF void ofs_act_bias_backward(ofs_act a, ofs_mat Y, ofs_mat dY, ofs_real *db);
+
+/* Mean softmax cross-entropy of the rows of logits against labels (log-sum-exp,
+   in double). dlogits (NULL, or rows x cols, may be logits.data itself) receives
+   the gradient of the mean loss: (softmax(z) - onehot(y)) / rows. */
+OFSDEF double ofs_softmax_xent(ofs_mat logits, const unsigned char *labels, ofs_real *dlogits);
+OFSDEF int    ofs_argmax(const ofs_real *x, int n);                  /* first largest */
+OFSDEF size_t ofs_count_correct(ofs_mat logits, const unsigned char *labels);
+
+#ifndef OFS_MLP_MAX_LAYERS
+#define OFS_MLP_MAX_LAYERS 8   /* weight layers; define a larger number before including for deeper nets */
+#endif
+
+typedef enum ofs_init { OFS_INIT_HE, OFS_INIT_XAVIER } ofs_init;
+
+/* A multi-layer perceptron: x -> act(x W1 + b1) -> ... -> x WL + bL (the logits).
+   Layer l's W is sizes[l] x sizes[l+1], row-major. All parameters live in one
+   buffer, all the weights first, then all the biases:
+       params = [W1 | W2 | ... | WL | b1 | b2 | ... | bL]
+   so [0, nweights) is one optimizer group and [nweights, nparams) another. */
+typedef struct ofs_mlp {
+    int nlayers;                               /* L, the number of weight layers */
+    int sizes[OFS_MLP_MAX_LAYERS + 1];         /* sizes[0] inputs, ..., sizes[L] outputs */
+    ofs_act act;                               /* hidden activation; the last layer is linear */
+    int max_batch;                             /* the workspace holds this many rows */
+    size_t nparams, nweights;
+    size_t w_off[OFS_MLP_MAX_LAYERS], b_off[OFS_MLP_MAX_LAYERS];  /* offsets into params */
+    ofs_real *params, *grads;                  /* nparams each, owned */
+    ofs_real *out[OFS_MLP_MAX_LAYERS];         /* each layer's output for the last forward */
+    ofs_real *delta[2];                        /* backward scratch: dLoss/d(hidden) */
+    ofs_real *dlogits;                         /* the loss gradient (ofs_mlp_loss_grad) */
+    const ofs_real *input;                     /* the last forward's x (not owned) */
+    int batch;                                 /* the last forward's row count */
+    ofs_real *work;                            /* the one workspace block behind out/delta/dlogits */
+} ofs_mlp;
+
+/* sizes: nsizes layer widths (inputs, hidden..., outputs). Parameters start at 0. */
+OFSDEF ofs_status ofs_mlp_create(ofs_mlp *m, const int *sizes, int nsizes, ofs_act hidden, int max_batch, ofs_err *err);
+OFSDEF void ofs_mlp_free(ofs_mlp *m);
+/* Weights from the seeded rng: He, N(0, 2/fan_in); or Xavier, U(-a, a) with
+   a = sqrt(6/(fan_in + fan_out)). Biases 0. */
+OFSDEF void ofs_mlp_randomize(ofs_mlp *m, ofs_init init, ofs_rng *rng);
+OFSDEF void ofs_mlp_zero_grad(ofs_mlp *m);
+/* Forward pass over batch rows of x (batch x sizes[0]); returns the logits
+   (batch x sizes[L], inside m) and keeps what backward needs (x is not copied). */
+OFSDEF const ofs_real *ofs_mlp_forward(ofs_mlp *m, const ofs_real *x, int batch);
+/* Backward pass for the last forward: grads += dLoss/dparams, given dLoss/dlogits. */
+OFSDEF void ofs_mlp_backward(ofs_mlp *m, const ofs_real *dlogits);
+/* forward, mean softmax cross-entropy, backward (grads +=); returns the loss and,
+   if correct is not NULL, the number of rows whose argmax is the label. */
+OFSDEF double ofs_mlp_loss_grad(ofs_mlp *m, const ofs_real *x, const unsigned char *y, int batch, size_t *correct);
+/* Mean loss over n rows (0 if y is NULL), in chunks of max_batch; correct and
+   pred (n predicted classes) are written where not NULL. */
+OFSDEF double ofs_mlp_evaluate(ofs_mlp *m, const ofs_real *x, const unsigned char *y, size_t n,
+                               size_t *correct, unsigned char *pred);
+/* The MLP's loss on one batch as an ofs_objective of its nparams parameters. */
+typedef struct ofs_mlp_batch { ofs_mlp *mlp; const ofs_real *x; const unsigned char *y; int batch; } ofs_mlp_batch;
+OFSDEF double ofs_mlp_objective(const double *theta, double *grad, void *batch);
+
+/* Called before each optimizer step with the number of steps already taken, once
+   per group: set cfg->lr (and momentum or beta1, if it cycles). A one-line wrapper
+   around ofs_sched_apply (chapter 12) makes any schedule one. */
+typedef ofs_status (*ofs_schedule_fn)(int64_t step, ofs_optim_config *cfg, void *ctx, ofs_err *err);
+
+/* Minibatch training. Each epoch shuffles the n examples with the trainer's rng,
+   and for each batch: zero_grad, loss_grad, schedule(step, cfg), optimizer step(s).
+   decay_biases = 0 makes two groups: weights with cfg's weight decay, biases without. */
+typedef struct ofs_trainer {
+    ofs_mlp *mlp;              /* the model (not owned) */
+    int ngroups;               /* 1: one optimizer over all; 2: weights, then biases */
+    ofs_optim opt[2];          /* opt[g] steps params[offset[g] .. offset[g] + opt[g].n) */
+    size_t offset[2];
+    int batch;                 /* rows per step (the last batch of an epoch may be smaller) */
+    size_t n;                  /* examples per epoch */
+    ofs_schedule_fn schedule;  /* NULL: keep opt[g].cfg as it is */
+    void *schedule_ctx;
+    int64_t epoch, step;       /* epochs completed, steps taken: the schedule's position */
+    ofs_rng rng;               /* draws each epoch's order */
+    uint32_t *order;           /* workspace: n indices, a batch of x and y */
+    ofs_real *xb;
+    unsigned char *yb;
+} ofs_trainer;
+
+typedef struct ofs_epoch_stats {
+    double loss;       /* mean training loss over the epoch's batches (weighted by size) */
+    double accuracy;   /* fraction of training examples classified right, as seen in training */
+    double lr;         /* the last step's learning rate */
+    int64_t steps;     /* steps in this epoch */
+} ofs_epoch_stats;
+
+/* rng: copied; its stream draws the epochs' orders (pass the one that initialised the model). */
+OFSDEF ofs_status ofs_trainer_create(ofs_trainer *t, ofs_mlp *m, const ofs_optim_config *cfg, int decay_biases,
+                                     int batch, size_t n, const ofs_rng *rng, ofs_err *err);
+OFSDEF void ofs_trainer_free(ofs_trainer *t);
+/* One epoch over x (n x sizes[0]) and y. A non-finite loss stops it before that
+   step's update, with OFS_ERR_NONFINITE and a message naming the step and epoch. */
+OFSDEF ofs_status ofs_trainer_epoch(ofs_trainer *t, const ofs_real *x, const unsigned char *y,
+                                    ofs_epoch_stats *st, ofs_err *err);
+#ifndef OFS_NO_STDIO
+/* Checkpoint: version, sizeof(ofs_real), layer sizes, activation, batch, n, groups,
+   epoch, step, rng state, parameters, optimizer states; in ofs_file_save's checked
+   file. Loading refuses any mismatch with the trainer and then changes nothing. */
+OFSDEF ofs_status ofs_trainer_save(const ofs_trainer *t, const char *path, ofs_err *err);
+OFSDEF ofs_status ofs_trainer_load(ofs_trainer *t, const char *path, ofs_err *err);
+#endif
+
 /* ---- Chapter 15: reading IDX files (MNIST, Fashion-MNIST, any IDX) ----------- */
 /* IDX files (the format of MNIST, Fashion-MNIST, EMNIST, KMNIST): a 4-byte
    magic 0x00 0x00 TYPE NDIM, NDIM big-endian uint32 sizes, then the elements,
@@ -379,6 +566,9 @@ OFSDEF ofs_status ofs_mnist_load(const char *images_path, const char *labels_pat
 #include <string.h>
 #include <stdarg.h>
 #include <errno.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <stdio.h>     /* vsnprintf for messages; files only without OFS_NO_STDIO */
 
 #if defined(OFS_MALLOC) != defined(OFS_FREE)
@@ -1750,7 +1940,66 @@ OFSDEF ofs_status ofs_plateau_load(ofs_plateau *p, ofs_reader *r, ofs_err *err)
 #undef OFS__REQUIRE
 #undef OFS__NEED
 
-/* @@CHAPTER13@@ */
+/* ==== Chapter 13: Gradient checking =============================================== */
+/* Backpropagation is easy to get subtly wrong: a missing transpose, a forgotten
+   1/batch, a += that should be =. A gradient check compares the analytic gradient
+   a = grad f(x) with a numerical one, coordinate by coordinate:
+
+       n_i = (f(x + h e_i) - f(x - h e_i)) / (2h)          central difference
+
+   By Taylor's theorem n_i = a_i + h^2 f'''/6 + O(h^4): the truncation error falls
+   as h^2. But f is computed with rounding errors of about eps |f| (eps = 2^-52 in
+   double), and dividing their difference by 2h makes them eps |f| / h. The total
+   error, about h^2 |f'''|/6 + eps |f|/h, is V-shaped in log-log axes, smallest
+   near h = (3 eps |f/f'''|)^(1/3), about 1e-5 for f of order 1. The one-sided
+   difference (f(x+h) - f(x))/h has an O(h) truncation error and does worse.
+
+   The comparison is relative, with a floor for entries that are (nearly) zero:
+
+       rel_i = |a_i - n_i| / max(|a_i|, |n_i|, floor)
+
+   In double, a correct gradient gives rel errors of 1e-8 to 1e-11; a wrong one
+   gives 1e-2 or more. In float the numbers are meaningless: always check in double
+   (compile with OFS_REAL = double when checking the MLP). Kinks (ReLU at 0) give
+   large errors when x +- h straddles one: use points away from them.              */
+
+OFSDEF double ofs_fd_partial(ofs_objective f, void *ctx, double *x, size_t i, double h)
+{
+    double xi = x[i], fp, fm;
+    x[i] = xi + h; fp = f(x, NULL, ctx);
+    x[i] = xi - h; fm = f(x, NULL, ctx);
+    x[i] = xi;
+    return (fp - fm) / (2 * h);
+}
+
+OFSDEF ofs_status ofs_gradcheck(ofs_objective f, void *ctx, double *x, size_t n, double h, double rel_floor,
+                                double *grad, ofs_gradcheck_result *res, ofs_err *err)
+{
+    size_t i;
+    OFS_ASSERT(f && x && grad && res);
+    memset(res, 0, sizeof *res);
+    if (!(h > 0) || !ofs__finite(h) || !(rel_floor >= 0))
+        return ofs__fail(err, OFS_ERR_ARG, "gradcheck: expected a step h > 0 and a floor >= 0, found h = %g, floor = %g", h, rel_floor);
+    res->f = f(x, grad, ctx);
+    if (!ofs__finite(res->f)) return ofs__fail(err, OFS_ERR_NONFINITE, "gradcheck: f(x) = %g", res->f);
+    for (i = 0; i < n; i++) {
+        double a = grad[i], num = ofs_fd_partial(f, ctx, x, i, h), den, rel;
+        if (!ofs__finite(a) || !ofs__finite(num))
+            return ofs__fail(err, OFS_ERR_NONFINITE, "gradcheck: coordinate %lu: analytic %g, numeric %g",
+                             (unsigned long)i, a, num);
+        den = ofs__max(ofs__max(fabs(a), fabs(num)), rel_floor);
+        rel = den > 0 ? fabs(a - num) / den : 0.0;      /* 0: both exactly 0, no floor */
+        if (rel > res->max_rel_err || i == 0) {
+            res->max_rel_err = rel; res->worst = i; res->analytic = a; res->numeric = num;
+        }
+    }
+    return ofs__ok(err);
+}
+
+OFSDEF double ofs_toy_objective(const double *x, double *grad, void *toy)
+{
+    return ofs_toy_eval((const ofs_toy *)toy, x, grad, NULL);
+}
 
 /* ==== Chapter 14: Choosing an optimizer by name ==================================== */
 /* One table row per algorithm: its name, its update, how many moment arrays it
@@ -2013,7 +2262,1051 @@ OFSDEF ofs_status ofs_optim_load_file(ofs_optim *o, const char *path, ofs_err *e
 }
 #endif
 
-/* @@CHAPTER15@@ */
+/* ==== Chapter 15: A multi-layer perceptron on MNIST ================================ */
+/* The model of the last chapter: a multi-layer perceptron trained with minibatches.
+   For a batch X (B rows, one example each) and layers l = 1..L:
+
+       Z_l = A_{l-1} W_l + 1 b_l          A_0 = X,  W_l: n_{l-1} x n_l
+       A_l = act(Z_l)   (l < L),          A_L = Z_L = the logits
+       loss = (1/B) sum_r [ log sum_j exp(Z_L[r,j]) - Z_L[r, y_r] ]
+
+   Backpropagation is the chain rule run from the loss back to each parameter;
+   with G_l = dLoss/dZ_l (B x n_l):
+
+       G_L = (softmax(Z_L) - onehot(y)) / B
+       dW_l += A_{l-1}^T G_l,   db_l += 1^T G_l   (column sums)
+       dA_{l-1} = G_l W_l^T,    G_{l-1} = dA_{l-1} * act'(Z_{l-1})   (element-wise)
+
+   so each layer costs three matrix products, A W, A^T G and G W^T, which is what
+   ofs_mat_mul, ofs_mat_mul_tn and ofs_mat_mul_nt compute through ofs_gemm. The
+   first layer needs no dA_0. act' is computed from the stored outputs A (relu:
+   A > 0; tanh: 1 - A^2; sigmoid: A (1 - A)), so the forward pass keeps only A_l.  */
+
+/* ---- The matrix product ---- */
+#if defined(__GNUC__) || defined(__clang__)
+#  define OFS__GEMM_INLINE static inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#  define OFS__GEMM_INLINE static __forceinline
+#else
+#  define OFS__GEMM_INLINE static inline
+#endif
+
+/* Use fused multiply-add when the target has it in hardware. Writing the FMA
+ * explicitly makes it independent of -ffp-contract (ISO modes such as
+ * -std=c99 turn contraction off in gcc); the calls compile to vfmadd
+ * instructions and vectorize. Without hardware FMA plain a*b+c is used so no
+ * slow software fma is ever called. */
+#if !defined(OFS__GEMM_USE_FMA)
+#  if defined(FP_FAST_FMAF) || defined(__FMA__) || defined(__AVX512F__) || \
+      defined(__ARM_FEATURE_FMA) || defined(__aarch64__)
+#    define OFS__GEMM_USE_FMA 1
+#  else
+#    define OFS__GEMM_USE_FMA 0
+#  endif
+#endif
+
+/* Register blocking. The micro-kernel keeps an MR x NR block of C in
+ * registers, NR = 2 vectors. Chosen from the target's vector registers:
+ * AVX-512 has 32 registers of 64 bytes (12 x 2 accumulators), AVX/AVX2 16 of
+ * 32 bytes (6 x 2), SSE 16 of 16 bytes, NEON 32 of 16 bytes. */
+#ifndef OFS__GEMM_VBYTES
+#  if defined(__AVX512F__)
+#    define OFS__GEMM_VBYTES 64
+#  elif defined(__AVX__)
+#    define OFS__GEMM_VBYTES 32
+#  else
+#    define OFS__GEMM_VBYTES 16
+#  endif
+#endif
+#ifndef OFS__GEMM_MR
+#  if defined(__AVX512F__) || defined(__aarch64__)
+#    define OFS__GEMM_MR 12
+#  else
+#    define OFS__GEMM_MR 6
+#  endif
+#endif
+#if OFS__GEMM_MR < 1 || OFS__GEMM_MR > 16
+#  error "OFS__GEMM_MR must be in 1..16 (the kernel spells out 16 rows)"
+#endif
+/* smaller row counts for the bottom edge: MR, MR2, MR3 */
+#define OFS__GEMM_MR2 ((OFS__GEMM_MR * 2) / 3 > 0 ? (OFS__GEMM_MR * 2) / 3 : 1)
+#define OFS__GEMM_MR3 (OFS__GEMM_MR / 3 > 0 ? OFS__GEMM_MR / 3 : 1)
+/* lanes per vector and columns per micro-panel */
+#define OFS__GEMM_VL ((int)(OFS__GEMM_VBYTES / sizeof(ofs_real)))
+#define OFS__GEMM_NR (2 * OFS__GEMM_VL)
+/* Cache blocking. KC: depth of a block (a K-loop longer than that is split
+ * into equal blocks of at most KC; longer blocks mean fewer passes over C).
+ * NC: columns of op(B) packed at a time (multiple of NR). The packed buffer
+ * of KC x NC values is the largest stack object. */
+#ifndef OFS__GEMM_KC
+#  define OFS__GEMM_KC 400
+#endif
+#ifndef OFS__GEMM_NC
+#  define OFS__GEMM_NC OFS__GEMM_NR
+#endif
+/* rows of A per block (A block of MC x KC kept in L2) */
+#ifndef OFS__GEMM_MC
+#  define OFS__GEMM_MC (32 * OFS__GEMM_MR)
+#endif
+/* Products with fewer multiply-adds (M*N*K) than this run on one thread:
+ * starting a parallel region costs a few microseconds, about the time of a
+ * 10^6 multiply-add product on one core. */
+#ifndef OFS__GEMM_PAR_MIN
+#  define OFS__GEMM_PAR_MIN 1e6
+#endif
+
+OFS__GEMM_INLINE ofs_real ofs__gemm_fma(ofs_real a, ofs_real b, ofs_real c)
+{
+#if OFS__GEMM_USE_FMA
+    return sizeof(ofs_real) == sizeof(float)
+               ? (ofs_real)fmaf((float)a, (float)b, (float)c)
+               : (ofs_real)fma((double)a, (double)b, (double)c);
+#else
+    return a * b + c;
+#endif
+}
+
+/* GCC completely unrolls loops of up to 16 iterations before vectorizing
+ * them; for the lane loops of the micro-kernel that yields scalar code with
+ * the accumulators in memory (about 20x slower). Keeping the lane loop rolled
+ * lets the loop vectorizer turn it into one vector operation per (row,
+ * vector), which is then unrolled and kept in registers. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#  define OFS__GEMM_LANE_LOOP _Pragma("GCC unroll 1")
+#else
+#  define OFS__GEMM_LANE_LOOP
+#endif
+
+/* Micro-kernel. Computes the mr x (nv*VL) block
+ *     acc = sum_k a(i,k) * b(k,j),    k < kc,
+ * and stores c = acc (beta == 0) or c = acc + beta * c.
+ *   a(i,k) = a[i*rsa + k*csa] (one of the strides is the literal 1 at every
+ *            call site, so the compiler specializes);
+ *   b      packed: sub-panel v holds columns v*VL..v*VL+VL-1 as kc rows of
+ *          VL contiguous values, sub-panels bstr elements apart.
+ * mr <= 16 and nv <= 2 are compile-time constants at each (inlined) call
+ * site. The rows are written out rather than looped over so that the
+ * compiler cannot interchange the row and k loops; with the lane loops
+ * vectorized, acc then lives entirely in vector registers. */
+#define OFS__GEMM_ROWS(X)                                                     \
+    X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)                                   \
+    X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+OFS__GEMM_INLINE void ofs__gemm_kernel(int kc, const ofs_real *OFS__RESTRICT a,
+                                       ptrdiff_t rsa, ptrdiff_t csa,
+                                       const ofs_real *OFS__RESTRICT b,
+                                       ptrdiff_t bstr,
+                                       ofs_real *OFS__RESTRICT c, ptrdiff_t ldc,
+                                       ofs_real beta, const int mr,
+                                       const int nv)
+{
+    ofs_real acc[OFS__GEMM_MR][OFS__GEMM_NR];
+    int i, v, l, k;
+    for (i = 0; i < mr; ++i)
+        for (v = 0; v < nv; ++v)
+            OFS__GEMM_LANE_LOOP
+            for (l = 0; l < OFS__GEMM_VL; ++l)
+                acc[i][v * OFS__GEMM_VL + l] = (ofs_real)0;
+    for (k = 0; k < kc; ++k) {
+        const ofs_real *OFS__RESTRICT ak = a + k * csa;
+        const ofs_real *OFS__RESTRICT bk = b + (ptrdiff_t)k * OFS__GEMM_VL;
+#define OFS__GEMM_STEP(r)                                                     \
+        if ((r) < mr) {                                                       \
+            const ofs_real ar = ak[(r) * rsa];                                \
+            for (v = 0; v < nv; ++v)                                          \
+                OFS__GEMM_LANE_LOOP                                           \
+                for (l = 0; l < OFS__GEMM_VL; ++l)                            \
+                    acc[(r) % OFS__GEMM_MR][v * OFS__GEMM_VL + l] =           \
+                        ofs__gemm_fma(ar, bk[v * bstr + l],                   \
+                            acc[(r) % OFS__GEMM_MR][v * OFS__GEMM_VL + l]);   \
+        }
+        OFS__GEMM_ROWS(OFS__GEMM_STEP)
+#undef OFS__GEMM_STEP
+    }
+    if (beta == (ofs_real)0) {
+        for (i = 0; i < mr; ++i)
+            for (v = 0; v < nv; ++v)
+                OFS__GEMM_LANE_LOOP
+                for (l = 0; l < OFS__GEMM_VL; ++l)
+                    c[i * ldc + v * OFS__GEMM_VL + l] =
+                        acc[i][v * OFS__GEMM_VL + l];
+    } else {
+        for (i = 0; i < mr; ++i)
+            for (v = 0; v < nv; ++v)
+                OFS__GEMM_LANE_LOOP
+                for (l = 0; l < OFS__GEMM_VL; ++l)
+                    c[i * ldc + v * OFS__GEMM_VL + l] = ofs__gemm_fma(
+                        beta, c[i * ldc + v * OFS__GEMM_VL + l],
+                        acc[i][v * OFS__GEMM_VL + l]);
+    }
+}
+
+/* Dispatch to a specialized kernel. lay: 0 = a(i,k) at a[i*ars + k],
+ * 1 = a(i,k) at a[i + k*ars]. mk in {MR, MR2, MR3}, nv in {1, 2}. */
+static void ofs__gemm_micro(int lay, int mk, int nv, int kc, const ofs_real *a,
+                            ptrdiff_t ars, const ofs_real *b, ptrdiff_t bstr,
+                            ofs_real *c, ptrdiff_t ldc, ofs_real beta)
+{
+#define OFS__GEMM_K(MK, NV)                                                   \
+    do {                                                                      \
+        if (lay == 0)                                                         \
+            ofs__gemm_kernel(kc, a, ars, 1, b, bstr, c, ldc, beta, MK, NV);   \
+        else                                                                  \
+            ofs__gemm_kernel(kc, a, 1, ars, b, bstr, c, ldc, beta, MK, NV);   \
+    } while (0)
+    if (nv == 2) {
+        if (mk == OFS__GEMM_MR)       OFS__GEMM_K(OFS__GEMM_MR, 2);
+        else if (mk == OFS__GEMM_MR2) OFS__GEMM_K(OFS__GEMM_MR2, 2);
+        else                          OFS__GEMM_K(OFS__GEMM_MR3, 2);
+    } else {
+        if (mk == OFS__GEMM_MR)       OFS__GEMM_K(OFS__GEMM_MR, 1);
+        else if (mk == OFS__GEMM_MR2) OFS__GEMM_K(OFS__GEMM_MR2, 1);
+        else                          OFS__GEMM_K(OFS__GEMM_MR3, 1);
+    }
+#undef OFS__GEMM_K
+}
+
+/* Pack the kc x w block of op(B) whose (k,j) element is
+ * src[k*rs + j*cs] into one sub-panel: dst[k*VL + j], zero-padded to VL
+ * columns. The two full-width cases are written so that they vectorize:
+ * a plain copy, and a transpose (j unrolled, k vectorized). */
+static void ofs__gemm_pack_b(int kc, int w, const ofs_real *OFS__RESTRICT src,
+                             ptrdiff_t rs, ptrdiff_t cs,
+                             ofs_real *OFS__RESTRICT dst)
+{
+    int k, j;
+    if (w == OFS__GEMM_VL && cs == 1) {
+        for (k = 0; k < kc; ++k)
+            for (j = 0; j < OFS__GEMM_VL; ++j)
+                dst[k * OFS__GEMM_VL + j] = src[k * rs + j];
+    } else if (w == OFS__GEMM_VL && rs == 1) {
+        for (k = 0; k < kc; ++k)
+            for (j = 0; j < OFS__GEMM_VL; ++j)
+                dst[k * OFS__GEMM_VL + j] = src[j * cs + k];
+    } else { /* partial sub-panel (one per column edge) */
+        for (k = 0; k < kc * OFS__GEMM_VL; ++k)
+            dst[k] = (ofs_real)0;
+        for (k = 0; k < kc; ++k)
+            for (j = 0; j < w; ++j)
+                dst[k * OFS__GEMM_VL + j] = src[k * rs + j * cs];
+    }
+}
+
+/* Pack mr rows of op(A) (kc columns, (i,k) at src[i*rs + k*cs]) as
+ * dst[k*mk + i], zero-padded to mk rows. Used only for bottom-edge panels
+ * that the kernel could otherwise read past the end of A for. */
+static void ofs__gemm_pack_a(int kc, int mr, int mk, const ofs_real *src,
+                             ptrdiff_t rs, ptrdiff_t cs, ofs_real *dst)
+{
+    int k, i;
+    for (k = 0; k < kc * mk; ++k)
+        dst[k] = (ofs_real)0;
+    for (k = 0; k < kc; ++k)
+        for (i = 0; i < mr; ++i)
+            dst[k * mk + i] = src[i * rs + k * cs];
+}
+
+typedef struct ofs__gemm_args {
+    int M, N, K;
+    const ofs_real *A, *B;
+    ptrdiff_t rsa, csa, rsb, csb; /* op(A)(i,k) = A[i*rsa + k*csa], etc. */
+    ofs_real beta;
+    ofs_real *C;
+} ofs__gemm_args;
+
+/* Rows of the next row panel when rem rows are left: MR, except that the
+ * last rows are covered by MR2-row panels (e.g. 128 = 10*12 + 8,
+ * 256 = 20*12 + 2*8) or one MR3-row panel, which run nearly as fast per row
+ * (MR3 rows a bit slower). A panel with more rows than are left is padded
+ * (e.g. 10 rows: one padded 12-row panel). */
+static int ofs__gemm_panel_rows(int rem)
+{
+    if (rem >= OFS__GEMM_MR + OFS__GEMM_MR2 ||
+        (rem > OFS__GEMM_MR2 && rem <= OFS__GEMM_MR))
+        return OFS__GEMM_MR;
+    return rem > OFS__GEMM_MR3 ? OFS__GEMM_MR2 : OFS__GEMM_MR3;
+}
+
+/* One mr x nr tile of C (mr <= mk, nr <= NR): full tiles go straight to C,
+ * partial ones through a local tile. */
+static void ofs__gemm_tile(int lay, int mk, int mr, int nr, int kc,
+                           const ofs_real *a, ptrdiff_t ars, const ofs_real *b,
+                           ptrdiff_t bstr, ofs_real *c, ptrdiff_t ldc,
+                           ofs_real beta)
+{
+    const int nv = nr > OFS__GEMM_VL ? 2 : 1;
+    if (mr == mk && nr == nv * OFS__GEMM_VL) {
+        ofs__gemm_micro(lay, mk, nv, kc, a, ars, b, bstr, c, ldc, beta);
+    } else {
+        ofs_real ct[OFS__GEMM_MR * OFS__GEMM_NR];
+        int i, j;
+        ofs__gemm_micro(lay, mk, nv, kc, a, ars, b, bstr, ct, OFS__GEMM_NR,
+                        (ofs_real)0);
+        for (i = 0; i < mr; ++i)
+            for (j = 0; j < nr; ++j)
+                c[i * ldc + j] = beta == (ofs_real)0
+                                     ? ct[i * OFS__GEMM_NR + j]
+                                     : ct[i * OFS__GEMM_NR + j] +
+                                           beta * c[i * ldc + j];
+    }
+}
+
+/* Compute rows [i0,i1) x columns [j0,j1) of C.
+ * Loops, outer to inner: KC-deep block, MC-row block (that block of A stays
+ * in L2), NC-column chunk (packed from B into bp), NR-column micro-panel,
+ * row panel. The packed B micro-panel (KC x NR) stays in L1 while the row
+ * panels of A stream through it; A is read in place, except for a padded
+ * last row panel, which is packed once per block into ap. */
+static void ofs__gemm_block(const ofs__gemm_args *g, int i0, int i1, int j0,
+                            int j1)
+{
+    ofs_real bp[OFS__GEMM_KC * OFS__GEMM_NC];
+    ofs_real ap[OFS__GEMM_KC * OFS__GEMM_MR];
+    const ptrdiff_t ldc = g->N;
+    const int K = g->K;
+    const int nkb = (K + OFS__GEMM_KC - 1) / OFS__GEMM_KC;
+    const int kcb = (K + nkb - 1) / nkb; /* balanced depth blocks */
+    int pc, ic, jc, jr, ir, s, mr;
+
+    for (pc = 0; pc < K; pc += kcb) {
+        const int kc = K - pc < kcb ? K - pc : kcb;
+        const ofs_real bt = pc == 0 ? g->beta : (ofs_real)1;
+        const ptrdiff_t bstr = (ptrdiff_t)kc * OFS__GEMM_VL;
+        for (ic = i0; ic < i1; ic += OFS__GEMM_MC) {
+            const int ie = i1 - ic < OFS__GEMM_MC ? i1 : ic + OFS__GEMM_MC;
+            int edge_packed = 0;
+            for (jc = j0; jc < j1; jc += OFS__GEMM_NC) {
+                const int nc = j1 - jc < OFS__GEMM_NC ? j1 - jc : OFS__GEMM_NC;
+                for (s = 0; s * OFS__GEMM_VL < nc; ++s) {
+                    const int js = jc + s * OFS__GEMM_VL;
+                    const int w = nc - s * OFS__GEMM_VL < OFS__GEMM_VL
+                                      ? nc - s * OFS__GEMM_VL
+                                      : OFS__GEMM_VL;
+                    ofs__gemm_pack_b(kc, w, g->B + pc * g->rsb + js * g->csb,
+                                     g->rsb, g->csb, bp + s * bstr);
+                }
+                for (jr = 0; jr < nc; jr += OFS__GEMM_NR) {
+                    const int nr =
+                        nc - jr < OFS__GEMM_NR ? nc - jr : OFS__GEMM_NR;
+                    for (ir = ic; ir < ie; ir += mr) {
+                        const int mk = ofs__gemm_panel_rows(ie - ir);
+                        const ofs_real *a = g->A + ir * g->rsa + pc * g->csa;
+                        int lay;
+                        ptrdiff_t ars;
+                        mr = ie - ir < mk ? ie - ir : mk;
+                        if (mr < mk) { /* padded: stay inside A */
+                            if (!edge_packed)
+                                ofs__gemm_pack_a(kc, mr, mk, a, g->rsa,
+                                                 g->csa, ap);
+                            edge_packed = 1;
+                            a = ap;
+                            lay = 1;
+                            ars = mk;
+                        } else if (g->csa == 1) {
+                            lay = 0;
+                            ars = g->rsa;
+                        } else {
+                            lay = 1;
+                            ars = g->csa;
+                        }
+                        ofs__gemm_tile(lay, mk, mr, nr, kc, a, ars,
+                                       bp + (ptrdiff_t)jr * kc, bstr,
+                                       g->C + ir * ldc + jc + jr, ldc, bt);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* Work of thread t out of nt (see ofs_gemm). Columns are dealt out in whole
+ * vectors (VL columns): each thread gets `per` units for all rows; the
+ * remaining units (< nt of them) are shared by rows, so that the threads do
+ * the same amount of work. With too few columns the rows are split. */
+static void ofs__gemm_part(const ofs__gemm_args *g, int t, int nt)
+{
+    const int M = g->M, N = g->N;
+    const int units_n = (N + OFS__GEMM_VL - 1) / OFS__GEMM_VL;
+    const int units_m = (M + OFS__GEMM_MR3 - 1) / OFS__GEMM_MR3;
+    const int per = units_n / nt;
+    int j0 = 0, ib, ie;
+    if (per >= 2) { /* column split */
+        const int jb = t * per * OFS__GEMM_VL;
+        const int je = jb + per * OFS__GEMM_VL;
+        ofs__gemm_block(g, 0, M, jb, je < N ? je : N);
+        j0 = nt * per * OFS__GEMM_VL; /* leftover columns, shared by rows */
+        if (j0 >= N)
+            return;
+    }
+    ib = OFS__GEMM_MR3 * (int)((long long)units_m * t / nt);
+    ie = OFS__GEMM_MR3 * (int)((long long)units_m * (t + 1) / nt);
+    if (ie > M)
+        ie = M;
+    if (ib < ie)
+        ofs__gemm_block(g, ib, ie, j0, N);
+}
+
+OFSDEF void ofs_gemm(int trans_a, int trans_b, int M, int N, int K,
+              const ofs_real *A, const ofs_real *B, ofs_real beta, ofs_real *C)
+{
+    ofs__gemm_args g;
+    int nt = 1;
+
+    if (M <= 0 || N <= 0)
+        return;
+    if (K <= 0) {
+        ptrdiff_t i, n = (ptrdiff_t)M * N;
+        for (i = 0; i < n; ++i)
+            C[i] = beta == (ofs_real)0 ? (ofs_real)0 : beta * C[i];
+        return;
+    }
+    g.M = M;
+    g.N = N;
+    g.K = K;
+    g.A = A;
+    g.B = B;
+    g.rsa = trans_a ? 1 : K;
+    g.csa = trans_a ? M : 1;
+    g.rsb = trans_b ? 1 : N;
+    g.csb = trans_b ? K : 1;
+    g.beta = beta;
+    g.C = C;
+
+#ifdef _OPENMP
+    if ((double)M * (double)N * (double)K >= OFS__GEMM_PAR_MIN)
+        nt = omp_get_max_threads();
+#endif
+    if (nt <= 1) {
+        ofs__gemm_block(&g, 0, M, 0, N);
+    } else {
+        int t;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(nt)
+#endif
+        for (t = 0; t < nt; ++t)
+            ofs__gemm_part(&g, t, nt);
+    }
+}
+
+OFSDEF void ofs_gemm_ref(int trans_a, int trans_b, int M, int N, int K,
+                  const ofs_real *A, const ofs_real *B, ofs_real beta,
+                  ofs_real *C)
+{
+    int i, j, k;
+    for (i = 0; i < M; ++i) {
+        for (j = 0; j < N; ++j) {
+            double s = 0.0;
+            for (k = 0; k < K; ++k) {
+                const double a = (double)(trans_a ? A[(ptrdiff_t)k * M + i]
+                                                  : A[(ptrdiff_t)i * K + k]);
+                const double b = (double)(trans_b ? B[(ptrdiff_t)j * K + k]
+                                                  : B[(ptrdiff_t)k * N + j]);
+                s += a * b;
+            }
+            if (beta != (ofs_real)0)
+                s += (double)beta * (double)C[(ptrdiff_t)i * N + j];
+            C[(ptrdiff_t)i * N + j] = (ofs_real)s;
+        }
+    }
+}
+
+/* ---- Matrices, layers and the loss ---- */
+OFSDEF ofs_mat ofs_mat_view(ofs_real *data, int rows, int cols)
+{
+    ofs_mat m;
+    m.data = data; m.rows = rows; m.cols = cols;
+    return m;
+}
+
+OFSDEF void ofs_mat_mul(ofs_mat C, ofs_mat A, ofs_mat B, ofs_real beta)
+{
+    OFS_ASSERT(A.cols == B.rows && C.rows == A.rows && C.cols == B.cols);
+    ofs_gemm(0, 0, C.rows, C.cols, A.cols, A.data, B.data, beta, C.data);
+}
+
+OFSDEF void ofs_mat_mul_tn(ofs_mat C, ofs_mat A, ofs_mat B, ofs_real beta)
+{
+    OFS_ASSERT(A.rows == B.rows && C.rows == A.cols && C.cols == B.cols);
+    ofs_gemm(1, 0, C.rows, C.cols, A.rows, A.data, B.data, beta, C.data);
+}
+
+OFSDEF void ofs_mat_mul_nt(ofs_mat C, ofs_mat A, ofs_mat B, ofs_real beta)
+{
+    OFS_ASSERT(A.cols == B.cols && C.rows == A.rows && C.cols == B.rows);
+    ofs_gemm(0, 1, C.rows, C.cols, A.cols, A.data, B.data, beta, C.data);
+}
+
+/* Activations and their derivatives, written in terms of the output y = act(x):
+       identity  y = x                          y' = 1
+       relu      y = max(x, 0)                  y' = [y > 0]
+       tanh      y = tanh(x)                    y' = 1 - y^2
+       sigmoid   y = 1 / (1 + exp(-x))          y' = y (1 - y)
+   relu keeps a NaN (x < 0 ? 0 : x), so a broken model cannot hide behind it.
+   sigmoid uses exp(x) / (1 + exp(x)) for x < 0, which cannot overflow.            */
+
+static const char *const ofs__act_names[OFS_ACT_COUNT] = {"identity", "relu", "tanh", "sigmoid"};
+
+OFSDEF const char *ofs_act_name(ofs_act a)
+{
+    return (unsigned)a < OFS_ACT_COUNT ? ofs__act_names[a] : "unknown";
+}
+
+OFSDEF ofs_status ofs_act_from_name(const char *name, ofs_act *a, ofs_err *err)
+{
+    int k;
+    for (k = 0; name && k < OFS_ACT_COUNT; k++)
+        if (strcmp(name, ofs__act_names[k]) == 0) { *a = (ofs_act)k; return ofs__ok(err); }
+    return ofs__fail(err, OFS_ERR_ARG, "unknown activation \"%s\": expected identity, relu, tanh or sigmoid",
+                     name ? name : "(null)");
+}
+
+static ofs_real ofs__sigmoid(ofs_real x)
+{
+    double e;
+    if (x >= 0) return (ofs_real)(1.0 / (1.0 + exp(-(double)x)));
+    e = exp((double)x);
+    return (ofs_real)(e / (1.0 + e));
+}
+
+OFSDEF void ofs_act_forward(ofs_act a, ofs_real *x, size_t n)
+{
+    size_t i;
+    switch (a) {
+    case OFS_ACT_IDENTITY: break;
+    case OFS_ACT_RELU:     for (i = 0; i < n; i++) x[i] = x[i] < 0 ? (ofs_real)0 : x[i]; break;
+    case OFS_ACT_TANH:     for (i = 0; i < n; i++) x[i] = (ofs_real)tanh((double)x[i]); break;
+    case OFS_ACT_SIGMOID:  for (i = 0; i < n; i++) x[i] = ofs__sigmoid(x[i]); break;
+    case OFS_ACT_COUNT:    OFS_ASSERT(0); break;
+    }
+}
+
+OFSDEF void ofs_act_backward(ofs_act a, const ofs_real *y, ofs_real *dy, size_t n)
+{
+    size_t i;
+    switch (a) {
+    case OFS_ACT_IDENTITY: break;
+    case OFS_ACT_RELU:     for (i = 0; i < n; i++) dy[i] = y[i] > 0 ? dy[i] : (ofs_real)0; break;
+    case OFS_ACT_TANH:     for (i = 0; i < n; i++) dy[i] *= 1 - y[i] * y[i]; break;
+    case OFS_ACT_SIGMOID:  for (i = 0; i < n; i++) dy[i] *= y[i] * (1 - y[i]); break;
+    case OFS_ACT_COUNT:    OFS_ASSERT(0); break;
+    }
+}
+
+/* Row by row, so each row is still in cache for its second pass. */
+OFSDEF void ofs_bias_act_forward(ofs_mat Z, const ofs_real *bias, ofs_act a)
+{
+    int r, j;
+    for (r = 0; r < Z.rows; r++) {
+        ofs_real *z = Z.data + (size_t)r * Z.cols;
+        if (bias) for (j = 0; j < Z.cols; j++) z[j] += bias[j];
+        ofs_act_forward(a, z, (size_t)Z.cols);
+    }
+}
+
+/* db += the column sums of G (rows x cols). */
+static void ofs__add_colsums(ofs_real *db, const ofs_real *G, int rows, int cols)
+{
+    int r, j;
+    for (r = 0; r < rows; r++)
+        for (j = 0; j < cols; j++) db[j] += G[(size_t)r * cols + j];
+}
+
+OFSDEF void ofs_act_bias_backward(ofs_act a, ofs_mat Y, ofs_mat dY, ofs_real *db)
+{
+    int r;
+    OFS_ASSERT(Y.rows == dY.rows && Y.cols == dY.cols);
+    for (r = 0; r < dY.rows; r++) {
+        ofs_real *g = dY.data + (size_t)r * dY.cols;
+        ofs_act_backward(a, Y.data + (size_t)r * Y.cols, g, (size_t)dY.cols);
+        if (db) ofs__add_colsums(db, g, 1, dY.cols);
+    }
+}
+
+/* Softmax cross-entropy, for one row z with label y, in double:
+       m = max_j z_j,   s = sum_j exp(z_j - m),   lse = m + log s
+       loss = lse - z_y                         (never exp of a large number)
+       dz_j = (exp(z_j - m) / s - [j = y]) / B  (softmax minus one-hot, over the batch)
+   The gradient is written after the row has been read, so dlogits may be the
+   logits themselves.                                                              */
+
+static double ofs__xent_row(const ofs_real *z, int n, int y, ofs_real *dz, double scale)
+{
+    double m = (double)z[0], s = 0, zy = (double)z[y], lse;
+    int j;
+    for (j = 1; j < n; j++) m = ofs__max(m, (double)z[j]);
+    for (j = 0; j < n; j++) s += exp((double)z[j] - m);
+    lse = m + log(s);
+    if (dz)
+        for (j = 0; j < n; j++)
+            dz[j] = (ofs_real)((exp((double)z[j] - lse) - (j == y ? 1.0 : 0.0)) * scale);
+    return lse - zy;
+}
+
+OFSDEF double ofs_softmax_xent(ofs_mat logits, const unsigned char *labels, ofs_real *dlogits)
+{
+    double sum = 0, scale = 1.0 / logits.rows;
+    int r;
+    for (r = 0; r < logits.rows; r++) {
+        size_t o = (size_t)r * logits.cols;
+        OFS_ASSERT(labels[r] < logits.cols);
+        sum += ofs__xent_row(logits.data + o, logits.cols, labels[r], dlogits ? dlogits + o : NULL, scale);
+    }
+    return sum * scale;
+}
+
+OFSDEF int ofs_argmax(const ofs_real *x, int n)
+{
+    int j, best = 0;
+    for (j = 1; j < n; j++) if (x[j] > x[best]) best = j;
+    return best;
+}
+
+OFSDEF size_t ofs_count_correct(ofs_mat logits, const unsigned char *labels)
+{
+    size_t c = 0;
+    int r;
+    for (r = 0; r < logits.rows; r++)
+        c += ofs_argmax(logits.data + (size_t)r * logits.cols, logits.cols) == (int)labels[r];
+    return c;
+}
+
+/* The MLP. Memory: params and grads (nparams each), and one workspace block:
+   every layer's output (max_batch x n_l), two backward buffers for dLoss/dA of
+   the hidden layers (max_batch x widest hidden layer), and dLoss/dlogits. Nothing
+   is allocated after ofs_mlp_create.                                            */
+
+/* total += a * b, failing on overflow. */
+static int ofs__size_madd(size_t *total, size_t a, size_t b)
+{
+    if (b != 0 && a > ((size_t)-1 - *total) / b) return 0;
+    *total += a * b;
+    return 1;
+}
+
+static ofs_status ofs__mlp_check(const int *sizes, int nsizes, ofs_act hidden, int max_batch, ofs_err *err)
+{
+    int l;
+    if (!sizes || nsizes < 2 || nsizes > OFS_MLP_MAX_LAYERS + 1)
+        return ofs__fail(err, OFS_ERR_ARG, "mlp: expected 2 to %d layer sizes, found %d", OFS_MLP_MAX_LAYERS + 1, nsizes);
+    for (l = 0; l < nsizes; l++)
+        if (sizes[l] < 1) return ofs__fail(err, OFS_ERR_ARG, "mlp: expected layer sizes >= 1, found sizes[%d] = %d", l, sizes[l]);
+    if ((unsigned)hidden >= OFS_ACT_COUNT)
+        return ofs__fail(err, OFS_ERR_ARG, "mlp: expected an activation 0 to %d, found %d", OFS_ACT_COUNT - 1, (int)hidden);
+    if (max_batch < 1) return ofs__fail(err, OFS_ERR_ARG, "mlp: expected max_batch >= 1, found %d", max_batch);
+    return ofs__ok(err);
+}
+
+OFSDEF ofs_status ofs_mlp_create(ofs_mlp *m, const int *sizes, int nsizes, ofs_act hidden, int max_batch, ofs_err *err)
+{
+    size_t nw = 0, nb = 0, nwork = 0, widest = 0, B = (size_t)max_batch, pos;
+    int l, L = nsizes - 1, ok = 1;
+    ofs_status st;
+    OFS_ASSERT(m);
+    memset(m, 0, sizeof *m);
+    if ((st = ofs__mlp_check(sizes, nsizes, hidden, max_batch, err)) != OFS_OK) return st;
+    m->nlayers = L; m->act = hidden; m->max_batch = max_batch;
+    for (l = 0; l <= L; l++) m->sizes[l] = sizes[l];
+    for (l = 0; l < L; l++) {
+        m->w_off[l] = nw;
+        ok &= ofs__size_madd(&nw, (size_t)sizes[l], (size_t)sizes[l + 1]);
+        ok &= ofs__size_madd(&nwork, B, (size_t)sizes[l + 1]);       /* out[l] */
+        if (l + 1 < L && (size_t)sizes[l + 1] > widest) widest = (size_t)sizes[l + 1];
+    }
+    for (l = 0; l < L; l++) { m->b_off[l] = nw + nb; nb += (size_t)sizes[l + 1]; }
+    ok &= ofs__size_madd(&nwork, 2 * B, widest);                       /* delta[0], delta[1] */
+    ok &= ofs__size_madd(&nwork, B, (size_t)sizes[L]);                 /* dlogits */
+    m->nweights = nw; m->nparams = nw + nb;
+    if (ok) {
+        m->params = (ofs_real *)ofs__alloc(m->nparams, sizeof(ofs_real));
+        m->grads = (ofs_real *)ofs__alloc(m->nparams, sizeof(ofs_real));
+        m->work = (ofs_real *)ofs__alloc(nwork, sizeof(ofs_real));
+    }
+    if (!ok || !m->params || !m->grads || !m->work) {
+        ofs_mlp_free(m);
+        return ofs__fail(err, OFS_ERR_NOMEM, "mlp: cannot allocate %lu parameters and a workspace for batches of %d",
+                         (unsigned long)(nw + nb), max_batch);
+    }
+    for (pos = 0, l = 0; l < L; l++) { m->out[l] = m->work + pos; pos += B * (size_t)sizes[l + 1]; }
+    m->delta[0] = m->work + pos; pos += B * widest;
+    m->delta[1] = m->work + pos; pos += B * widest;
+    m->dlogits = m->work + pos;
+    memset(m->params, 0, m->nparams * sizeof(ofs_real));
+    ofs_mlp_zero_grad(m);
+    return ofs__ok(err);
+}
+
+OFSDEF void ofs_mlp_free(ofs_mlp *m)
+{
+    if (m->params) OFS_FREE(m->params);
+    if (m->grads) OFS_FREE(m->grads);
+    if (m->work) OFS_FREE(m->work);
+    memset(m, 0, sizeof *m);
+}
+
+/* He (Kaiming) initialisation keeps the variance of ReLU activations constant
+   from layer to layer: Var(W) = 2 / fan_in. Xavier (Glorot) keeps it for tanh
+   and sigmoid: Var(W) = 2 / (fan_in + fan_out), as U(-a, a) with a^2/3 = Var. */
+OFSDEF void ofs_mlp_randomize(ofs_mlp *m, ofs_init init, ofs_rng *rng)
+{
+    int l;
+    size_t i;
+    for (l = 0; l < m->nlayers; l++) {
+        double fin = m->sizes[l], fout = m->sizes[l + 1];
+        double sd = sqrt(2.0 / fin), a = sqrt(6.0 / (fin + fout));
+        ofs_real *W = m->params + m->w_off[l];
+        size_t nw = (size_t)m->sizes[l] * (size_t)m->sizes[l + 1];
+        for (i = 0; i < nw; i++)
+            W[i] = (ofs_real)(init == OFS_INIT_HE ? sd * ofs_rng_normal(rng) : a * (2 * ofs_rng_uniform(rng) - 1));
+    }
+    for (i = m->nweights; i < m->nparams; i++) m->params[i] = 0;
+}
+
+OFSDEF void ofs_mlp_zero_grad(ofs_mlp *m)
+{
+    memset(m->grads, 0, m->nparams * sizeof(ofs_real));
+}
+
+/* Views of layer l's pieces for the current batch. The input is only ever read. */
+static ofs_mat ofs__mlp_in(const ofs_mlp *m, int l)
+{
+    return ofs_mat_view(l == 0 ? (ofs_real *)m->input : m->out[l - 1], m->batch, m->sizes[l]);
+}
+static ofs_mat ofs__mlp_w(const ofs_mlp *m, ofs_real *base, int l)
+{
+    return ofs_mat_view(base + m->w_off[l], m->sizes[l], m->sizes[l + 1]);
+}
+static ofs_act ofs__mlp_act(const ofs_mlp *m, int l) { return l + 1 < m->nlayers ? m->act : OFS_ACT_IDENTITY; }
+
+OFSDEF const ofs_real *ofs_mlp_forward(ofs_mlp *m, const ofs_real *x, int batch)
+{
+    int l;
+    OFS_ASSERT(batch >= 1 && batch <= m->max_batch);
+    m->input = x; m->batch = batch;
+    for (l = 0; l < m->nlayers; l++) {
+        ofs_mat Z = ofs_mat_view(m->out[l], batch, m->sizes[l + 1]);
+        ofs_mat_mul(Z, ofs__mlp_in(m, l), ofs__mlp_w(m, m->params, l), 0);     /* Z = A W */
+        ofs_bias_act_forward(Z, m->params + m->b_off[l], ofs__mlp_act(m, l));   /* A = act(Z + b) */
+    }
+    return m->out[m->nlayers - 1];
+}
+
+OFSDEF void ofs_mlp_backward(ofs_mlp *m, const ofs_real *dlogits)
+{
+    int l, L = m->nlayers, B = m->batch;
+    ofs_mat G = ofs_mat_view((ofs_real *)dlogits, B, m->sizes[L]);   /* read only */
+    ofs__add_colsums(m->grads + m->b_off[L - 1], dlogits, B, m->sizes[L]);  /* db_L += 1^T G_L */
+    for (l = L - 1; l >= 0; l--) {
+        ofs_mat_mul_tn(ofs__mlp_w(m, m->grads, l), ofs__mlp_in(m, l), G, 1);   /* dW_l += A^T G */
+        if (l > 0) {
+            ofs_mat dA = ofs_mat_view(m->delta[l & 1], B, m->sizes[l]);
+            ofs_mat_mul_nt(dA, G, ofs__mlp_w(m, m->params, l), 0);             /* dA = G W^T */
+            ofs_act_bias_backward(m->act, ofs__mlp_in(m, l), dA, m->grads + m->b_off[l - 1]);  /* G_{l-1}, db */
+            G = dA;
+        }
+    }
+}
+
+OFSDEF double ofs_mlp_loss_grad(ofs_mlp *m, const ofs_real *x, const unsigned char *y, int batch, size_t *correct)
+{
+    ofs_mat Z = ofs_mat_view((ofs_real *)ofs_mlp_forward(m, x, batch), batch, m->sizes[m->nlayers]);
+    double loss;
+    if (correct) *correct = ofs_count_correct(Z, y);
+    loss = ofs_softmax_xent(Z, y, m->dlogits);
+    ofs_mlp_backward(m, m->dlogits);
+    return loss;
+}
+
+OFSDEF double ofs_mlp_evaluate(ofs_mlp *m, const ofs_real *x, const unsigned char *y, size_t n,
+                               size_t *correct, unsigned char *pred)
+{
+    size_t i, r, c = 0;
+    double sum = 0;
+    int nout = m->sizes[m->nlayers];
+    for (i = 0; i < n; i += (size_t)m->max_batch) {
+        int b = n - i < (size_t)m->max_batch ? (int)(n - i) : m->max_batch;
+        ofs_mat Z = ofs_mat_view((ofs_real *)ofs_mlp_forward(m, x + i * (size_t)m->sizes[0], b), b, nout);
+        if (y) { sum += ofs_softmax_xent(Z, y + i, NULL) * b; c += ofs_count_correct(Z, y + i); }
+        if (pred) for (r = 0; r < (size_t)b; r++) pred[i + r] = (unsigned char)ofs_argmax(Z.data + r * (size_t)nout, nout);
+    }
+    if (correct) *correct = c;
+    return n ? sum / (double)n : 0.0;
+}
+
+/* For the gradient checker: theta is copied into the parameters (converted to
+   ofs_real: use OFS_REAL double for a meaningful check), then loss and gradient. */
+OFSDEF double ofs_mlp_objective(const double *theta, double *grad, void *batch)
+{
+    ofs_mlp_batch *b = (ofs_mlp_batch *)batch;
+    ofs_mlp *m = b->mlp;
+    size_t i;
+    double loss;
+    for (i = 0; i < m->nparams; i++) m->params[i] = (ofs_real)theta[i];
+    if (!grad) {
+        ofs_mat Z = ofs_mat_view((ofs_real *)ofs_mlp_forward(m, b->x, b->batch), b->batch, m->sizes[m->nlayers]);
+        return ofs_softmax_xent(Z, b->y, NULL);
+    }
+    ofs_mlp_zero_grad(m);
+    loss = ofs_mlp_loss_grad(m, b->x, b->y, b->batch, NULL);
+    for (i = 0; i < m->nparams; i++) grad[i] = (double)m->grads[i];
+    return loss;
+}
+
+/* Training. An epoch draws a fresh order from the trainer's rng (the identity
+   permutation shuffled, so the order depends on the rng state alone and a resumed
+   run sees the same batches), copies each batch's rows into one block, and takes
+   one step per batch. With two groups the biases get weight_decay = 0: decaying
+   them towards 0 only shifts the units' thresholds and does not regularise.     */
+
+OFSDEF ofs_status ofs_trainer_create(ofs_trainer *t, ofs_mlp *m, const ofs_optim_config *cfg, int decay_biases,
+                                     int batch, size_t n, const ofs_rng *rng, ofs_err *err)
+{
+    ofs_optim_config c = *cfg;
+    ofs_status st;
+    OFS_ASSERT(t && m && cfg && rng);
+    memset(t, 0, sizeof *t);
+    if (batch < 1 || batch > m->max_batch)
+        return ofs__fail(err, OFS_ERR_ARG, "trainer: expected a batch size from 1 to the model's max_batch %d, found %d", m->max_batch, batch);
+    if (n < 1 || n > 0xFFFFFFFFu)
+        return ofs__fail(err, OFS_ERR_ARG, "trainer: expected 1 to 4294967295 training examples, found %lu", (unsigned long)n);
+    t->mlp = m; t->batch = batch; t->n = n; t->rng = *rng;
+    t->ngroups = decay_biases ? 1 : 2;
+    t->offset[0] = 0; t->offset[1] = m->nweights;
+    st = ofs_optim_init(&t->opt[0], &c, decay_biases ? m->nparams : m->nweights, err);
+    c.weight_decay = 0;
+    if (st == OFS_OK && !decay_biases) st = ofs_optim_init(&t->opt[1], &c, m->nparams - m->nweights, err);
+    if (st != OFS_OK) { ofs_trainer_free(t); return st; }
+    t->order = (uint32_t *)ofs__alloc(n, sizeof(uint32_t));
+    t->xb = (ofs_real *)ofs__alloc((size_t)batch * (size_t)m->sizes[0], sizeof(ofs_real));
+    t->yb = (unsigned char *)ofs__alloc((size_t)batch, 1);
+    if (!t->order || !t->xb || !t->yb) {
+        ofs_trainer_free(t);
+        return ofs__fail(err, OFS_ERR_NOMEM, "trainer: cannot allocate the order of %lu examples", (unsigned long)n);
+    }
+    return ofs__ok(err);
+}
+
+OFSDEF void ofs_trainer_free(ofs_trainer *t)
+{
+    int g;
+    for (g = 0; g < 2; g++) ofs_optim_free(&t->opt[g]);
+    if (t->order) OFS_FREE(t->order);
+    if (t->xb) OFS_FREE(t->xb);
+    if (t->yb) OFS_FREE(t->yb);
+    memset(t, 0, sizeof *t);
+}
+
+/* Copy the rows order[start .. start+b) of x and y into the batch block. */
+static void ofs__gather(ofs_trainer *t, const ofs_real *x, const unsigned char *y, size_t start, int b)
+{
+    size_t d = (size_t)t->mlp->sizes[0];
+    int r;
+    for (r = 0; r < b; r++) {
+        size_t k = t->order[start + (size_t)r];
+        memcpy(t->xb + (size_t)r * d, x + k * d, d * sizeof(ofs_real));
+        t->yb[r] = y[k];
+    }
+}
+
+/* One step on the gathered batch: the loss must be finite before anything moves. */
+static ofs_status ofs__train_step(ofs_trainer *t, int b, size_t batch_no, double *loss, size_t *correct, ofs_err *err)
+{
+    ofs_mlp *m = t->mlp;
+    ofs_status st;
+    int g;
+    ofs_mlp_zero_grad(m);
+    *loss = ofs_mlp_loss_grad(m, t->xb, t->yb, b, correct);
+    if (!ofs__finite(*loss))
+        return ofs__fail(err, OFS_ERR_NONFINITE, "non-finite loss (%s) at step %lld (epoch %lld, batch %lu of %lu): "
+                         "training stopped before that step's update", *loss != *loss ? "nan" : *loss > 0 ? "inf" : "-inf",
+                         (long long)t->step + 1,
+                         (long long)t->epoch + 1, (unsigned long)batch_no + 1,
+                         (unsigned long)((t->n + (size_t)t->batch - 1) / (size_t)t->batch));
+    for (g = 0; g < t->ngroups; g++) {
+        st = t->schedule ? t->schedule(t->step, &t->opt[g].cfg, t->schedule_ctx, err) : OFS_OK;
+        if (st == OFS_OK) st = ofs_optim_step(&t->opt[g], m->params + t->offset[g], m->grads + t->offset[g], err);
+        if (st != OFS_OK) return st;
+    }
+    t->step++;
+    return ofs__ok(err);
+}
+
+OFSDEF ofs_status ofs_trainer_epoch(ofs_trainer *t, const ofs_real *x, const unsigned char *y,
+                                    ofs_epoch_stats *st, ofs_err *err)
+{
+    size_t i, start, correct, right = 0;
+    double loss, sum = 0;
+    ofs_status s;
+    OFS_ASSERT(t && t->order && x && y);
+    for (i = 0; i < t->n; i++) t->order[i] = (uint32_t)i;
+    ofs_rng_shuffle(&t->rng, t->order, t->n);
+    if (st) memset(st, 0, sizeof *st);
+    for (start = 0; start < t->n; start += (size_t)t->batch) {
+        int b = t->n - start < (size_t)t->batch ? (int)(t->n - start) : t->batch;
+        ofs__gather(t, x, y, start, b);
+        s = ofs__train_step(t, b, start / (size_t)t->batch, &loss, &correct, err);
+        if (s != OFS_OK) return s;
+        sum += loss * b; right += correct;
+        if (st) st->steps++;
+    }
+    t->epoch++;
+    if (st) {
+        st->loss = sum / (double)t->n;
+        st->accuracy = (double)right / (double)t->n;
+        st->lr = t->opt[0].cfg.lr;
+    }
+    return ofs__ok(err);
+}
+
+#ifndef OFS_NO_STDIO
+/* Checkpoints. The payload (inside ofs_file_save's magic, kind, length, CRC-32):
+       u64 version (1), u64 sizeof(ofs_real), u64 L, u64 sizes[0..L], u64 activation,
+       u64 batch, u64 n, u64 groups, u64 offset[g]..., u64 epoch, u64 step, u64 rng[4],
+       f64 params[nparams], then each group's ofs_optim_save.
+   Loading checks everything against the trainer first, reads the optimizer states
+   into fresh ones, and only when all is well replaces the parameters, optimizers,
+   counters and rng: a refused file leaves the trainer as it was.               */
+#define OFS__FILE_CHECKPOINT 15u
+#define OFS__CHECKPOINT_VERSION 1u
+
+OFSDEF ofs_status ofs_trainer_save(const ofs_trainer *t, const char *path, ofs_err *err)
+{
+    const ofs_mlp *m = t->mlp;
+    ofs_buf b = {NULL, 0, 0, 0};
+    ofs_status st;
+    int l, g;
+    ofs_put_u64(&b, OFS__CHECKPOINT_VERSION);
+    ofs_put_u64(&b, sizeof(ofs_real));
+    ofs_put_u64(&b, (uint64_t)m->nlayers);
+    for (l = 0; l <= m->nlayers; l++) ofs_put_u64(&b, (uint64_t)m->sizes[l]);
+    ofs_put_u64(&b, (uint64_t)m->act);
+    ofs_put_u64(&b, (uint64_t)t->batch);
+    ofs_put_u64(&b, (uint64_t)t->n);
+    ofs_put_u64(&b, (uint64_t)t->ngroups);
+    for (g = 0; g < t->ngroups; g++) ofs_put_u64(&b, (uint64_t)t->offset[g]);
+    ofs_put_u64(&b, (uint64_t)t->epoch);
+    ofs_put_u64(&b, (uint64_t)t->step);
+    for (l = 0; l < 4; l++) ofs_put_u64(&b, t->rng.s[l]);
+    ofs_put_reals(&b, m->params, m->nparams);
+    for (g = 0; g < t->ngroups; g++) ofs_optim_save(&t->opt[g], &b);
+    st = ofs_file_save(path, OFS__FILE_CHECKPOINT, &b, err);
+    ofs_buf_free(&b);
+    return st;
+}
+
+/* "784-256-10" */
+static void ofs__sizes_str(char *s, size_t cap, const uint64_t *sizes, int nsizes)
+{
+    size_t len = 0;
+    int l;
+    s[0] = 0;
+    for (l = 0; l < nsizes && len + 24 < cap; l++)
+        len += (size_t)sprintf(s + len, l ? "-%llu" : "%llu", (unsigned long long)sizes[l]);
+}
+
+/* The fixed-size header: everything but parameters and optimizer states. */
+static ofs_status ofs__checkpoint_header(const ofs_trainer *t, ofs_reader *r, const char *path,
+                                         int64_t *epoch, int64_t *step, ofs_rng *rng, ofs_err *err)
+{
+    const ofs_mlp *m = t->mlp;
+    uint64_t v = ofs_get_u64(r), rs = ofs_get_u64(r), L = ofs_get_u64(r), sizes[OFS_MLP_MAX_LAYERS + 1], mine[OFS_MLP_MAX_LAYERS + 1];
+    uint64_t act, batch, n, ng;
+    char a[200], b[200];
+    int l, same;
+    if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "%s: checkpoint truncated in its header", path);
+    if (v != OFS__CHECKPOINT_VERSION)
+        return ofs__fail(err, OFS_ERR_MISMATCH, "%s: expected checkpoint format version %u, found version %llu",
+                         path, OFS__CHECKPOINT_VERSION, (unsigned long long)v);
+    if (rs != sizeof(ofs_real))
+        return ofs__fail(err, OFS_ERR_MISMATCH, "%s: expected numbers of %u bytes (this build's ofs_real), found %llu-byte numbers: "
+                         "the checkpoint comes from a build with the other OFS_REAL", path, (unsigned)sizeof(ofs_real), (unsigned long long)rs);
+    if (L < 1 || L > OFS_MLP_MAX_LAYERS)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected 1 to %d layers, found %llu", path, OFS_MLP_MAX_LAYERS, (unsigned long long)L);
+    for (l = 0; l <= (int)L; l++) sizes[l] = ofs_get_u64(r);
+    for (l = 0; l <= m->nlayers; l++) mine[l] = (uint64_t)m->sizes[l];
+    act = ofs_get_u64(r);
+    if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "%s: checkpoint truncated in its layer sizes", path);
+    same = L == (uint64_t)m->nlayers && act == (uint64_t)m->act;
+    for (l = 0; same && l <= (int)L; l++) same = sizes[l] == mine[l];
+    if (!same) {
+        ofs__sizes_str(a, sizeof a, mine, m->nlayers + 1);
+        ofs__sizes_str(b, sizeof b, sizes, (int)L + 1);
+        return ofs__fail(err, OFS_ERR_MISMATCH, "%s: expected a %s %s network, found a checkpoint of a %s %s network", path,
+                         a, ofs_act_name(m->act), b, ofs_act_name(act < OFS_ACT_COUNT ? (ofs_act)act : OFS_ACT_COUNT));
+    }
+    batch = ofs_get_u64(r); n = ofs_get_u64(r); ng = ofs_get_u64(r);
+    if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "%s: checkpoint truncated in its training settings", path);
+    if (batch != (uint64_t)t->batch || n != (uint64_t)t->n)
+        return ofs__fail(err, OFS_ERR_MISMATCH, "%s: expected a run with batch %d over %lu examples, found batch %llu over %llu",
+                         path, t->batch, (unsigned long)t->n, (unsigned long long)batch, (unsigned long long)n);
+    if (ng != (uint64_t)t->ngroups)
+        return ofs__fail(err, OFS_ERR_MISMATCH, "%s: expected %d parameter group(s) (%s), found %llu", path, t->ngroups,
+                         t->ngroups == 2 ? "no weight decay on biases" : "one optimizer for all", (unsigned long long)ng);
+    for (l = 0; l < t->ngroups; l++)
+        if (ofs_get_u64(r) != (uint64_t)t->offset[l] && !r->failed)
+            return ofs__fail(err, OFS_ERR_MISMATCH, "%s: parameter group %d starts elsewhere", path, l);
+    *epoch = (int64_t)ofs_get_u64(r);
+    *step = (int64_t)ofs_get_u64(r);
+    for (l = 0; l < 4; l++) rng->s[l] = ofs_get_u64(r);
+    if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "%s: checkpoint truncated in its counters", path);
+    return ofs__ok(err);
+}
+
+/* Read each group's optimizer state into a fresh optimizer like the trainer's. */
+static ofs_status ofs__checkpoint_optims(const ofs_trainer *t, ofs_reader *r, const char *path, ofs_optim *fresh, ofs_err *err)
+{
+    ofs_status st = OFS_OK;
+    int g;
+    for (g = 0; g < t->ngroups && st == OFS_OK; g++) {
+        st = ofs_optim_init(&fresh[g], &t->opt[g].cfg, t->opt[g].n, err);
+        if (st == OFS_OK) st = ofs_optim_load(&fresh[g], r, err);
+    }
+    if (st != OFS_OK && err) {
+        char msg[sizeof err->msg];
+        memcpy(msg, err->msg, sizeof msg);
+        ofs__fail(err, st, "%s: %s", path, msg);
+    }
+    return st;
+}
+
+OFSDEF ofs_status ofs_trainer_load(ofs_trainer *t, const char *path, ofs_err *err)
+{
+    ofs_mlp *m = t->mlp;
+    ofs_buf b;
+    ofs_reader r;
+    ofs_optim fresh[2];
+    int64_t epoch = 0, step = 0;
+    ofs_rng rng;
+    size_t at;
+    int g;
+    ofs_status st = ofs_file_load(path, OFS__FILE_CHECKPOINT, &b, err);
+    if (st != OFS_OK) return st;
+    memset(fresh, 0, sizeof fresh);
+    r.data = b.data; r.len = b.len; r.pos = 0; r.failed = 0;
+    st = ofs__checkpoint_header(t, &r, path, &epoch, &step, &rng, err);
+    at = r.pos;                                     /* the parameters, read last */
+    if (st == OFS_OK && (r.len - r.pos) / 8 < m->nparams)
+        st = ofs__fail(err, OFS_ERR_FORMAT, "%s: checkpoint truncated in its %lu parameters", path, (unsigned long)m->nparams);
+    if (st == OFS_OK) {
+        r.pos += 8 * m->nparams;
+        st = ofs__checkpoint_optims(t, &r, path, fresh, err);
+    }
+    if (st == OFS_OK && r.pos != r.len)
+        st = ofs__fail(err, OFS_ERR_FORMAT, "%s: %lu bytes left over after the checkpoint", path, (unsigned long)(r.len - r.pos));
+    if (st == OFS_OK) {
+        r.pos = at;
+        ofs_get_reals(&r, m->params, m->nparams);
+        for (g = 0; g < t->ngroups; g++) {      /* move the fresh states in */
+            ofs_optim_free(&t->opt[g]);
+            t->opt[g] = fresh[g];
+            memset(&fresh[g], 0, sizeof fresh[g]);
+        }
+        t->epoch = epoch; t->step = step; t->rng = rng;
+        st = ofs__ok(err);
+    }
+    for (g = 0; g < 2; g++) ofs_optim_free(&fresh[g]);
+    ofs_buf_free(&b);
+    return st;
+}
+#endif /* OFS_NO_STDIO */
 
 /* ---- Reading IDX files ---- */
 /* The IDX format (LeCun, Cortes and Burges, "The MNIST database") is a header and

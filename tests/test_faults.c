@@ -10,7 +10,7 @@ int main(void)
     const char *path = "build/test_faults_state.bin";
     ofs_optim a, b, check;
     ofs_optim_config c = ofs_optim_defaults(OFS_ADAM);
-    ofs_real x[6] = {1, 2, 3, 4, 5, 6}, g[6] = {0.5f, -1, 2, -0.25f, 1, 3};
+    ofs_real x[6] = {1, 2, 3, 4, 5, 6}, g[6] = {(ofs_real)0.5, -1, 2, (ofs_real)-0.25, 1, 3};
     ofs_buf newer = {NULL, 0, 0, 0};
     ofs_err err;
     size_t k, total;

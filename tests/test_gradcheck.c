@@ -6,8 +6,6 @@
 #endif
 #define OPTIMFS_IMPLEMENTATION
 #include "optimfs.h"
-#include "wip/gemm.h"
-#include "wip/nn.h"
 #include "harness.h"
 #include <string.h>
 
@@ -214,7 +212,7 @@ static void check_api(void)
     CHECK(fabs(d - (cos(M_PI * x[0]) - M_PI * x[0] * sin(M_PI * x[0]))) < 1e-4, "fd_partial approximates f': %g", d);
     CHECK(ofs_gradcheck(ofs_toy_objective, &t, x, 1, 0.0, FLOOR, g, &res, &e) == OFS_ERR_ARG && strstr(e.msg, "h > 0"),
           "h = 0 is refused: %s", e.msg);
-    CHECK(ofs_gradcheck(ofs_toy_objective, &t, x, 1, NAN, FLOOR, g, &res, &e) == OFS_ERR_ARG, "h = NaN is refused");
+    CHECK(ofs_gradcheck(ofs_toy_objective, &t, x, 1, (double)NAN, FLOOR, g, &res, &e) == OFS_ERR_ARG, "h = NaN is refused");
     CHECK(ofs_gradcheck(nan_objective, NULL, x2, 1, 0.1, FLOOR, g, &res, &e) == OFS_ERR_NONFINITE && strstr(e.msg, "coordinate 0"),
           "a NaN in a difference is reported: %s", e.msg);
     CHECK(x2[0] == 0.5, "x restored after a failed check");

@@ -1,0 +1,219 @@
+/* test_checkpoint: training checkpoints (chapter 15). Two epochs straight and one
+   epoch + save + resume + one epoch give bit-identical parameters and optimizer
+   state; corrupt, truncated and mismatched checkpoints are refused with a clear
+   message and change nothing; a non-finite loss stops training and the last good
+   checkpoint stays intact. Files go to build/fixtures/test_checkpoint (or argv[1]).
+   Run from the repository root. */
+#define OPTIMFS_IMPLEMENTATION
+#include "optimfs.h"
+#include "harness.h"
+#include "fixtures.h"
+
+static char dir[512];
+static ofs_dataset ds;
+
+static const char *path(const char *name)
+{
+    static char buf[4][768];
+    static int k;
+    k = (k + 1) % 4;
+    return fixture_path(buf[k], sizeof buf[k], dir, name);
+}
+
+/* Linear warmup over a tenth of the run, then cosine to 0: the schedule position matters. */
+static ofs_status warmup_cosine(int64_t k, ofs_optim_config *cfg, void *ctx, ofs_err *err)
+{
+    double T = *(const double *)ctx, W = T / 10;
+    if ((double)k < W) cfg->lr = 1e-2 * ((double)k + 1) / W;
+    else cfg->lr = 1e-2 * 0.5 * (1 + cos(M_PI * ((double)k - W) / (T - W)));
+    (void)err;
+    return OFS_OK;
+}
+static double total_steps = 2 * 19;    /* 2 epochs of ceil(300/16) = 19 batches */
+
+typedef struct run { ofs_mlp m; ofs_trainer t; } run;
+
+static int setup(run *r, int hidden, int batch, ofs_optim_kind kind, int decay_biases, uint64_t seed)
+{
+    int sizes[3];
+    ofs_optim_config cfg = ofs_optim_defaults(kind);
+    ofs_rng rng;
+    ofs_err e;
+    sizes[0] = ds.dim; sizes[1] = hidden; sizes[2] = 10;
+    if (kind == OFS_SGD) cfg.momentum = 0.9;
+    if (ofs_mlp_create(&r->m, sizes, 3, OFS_ACT_RELU, batch, &e) != OFS_OK) { printf("setup: %s\n", e.msg); return -1; }
+    ofs_rng_seed(&rng, seed);
+    ofs_mlp_randomize(&r->m, OFS_INIT_HE, &rng);
+    if (ofs_trainer_create(&r->t, &r->m, &cfg, decay_biases, batch, ds.n, &rng, &e) != OFS_OK) { printf("setup: %s\n", e.msg); return -1; }
+    r->t.schedule = warmup_cosine; r->t.schedule_ctx = &total_steps;
+    return 0;
+}
+
+static void teardown(run *r) { ofs_trainer_free(&r->t); ofs_mlp_free(&r->m); }
+
+static int epoch(run *r)
+{
+    ofs_err e;
+    ofs_status s = ofs_trainer_epoch(&r->t, ds.x, ds.y, NULL, &e);
+    if (s != OFS_OK) printf("epoch: %s\n", e.msg);
+    return s == OFS_OK;
+}
+
+static int same_state(const run *a, const run *b)
+{
+    int g, k, same = memcmp(a->m.params, b->m.params, a->m.nparams * sizeof(ofs_real)) == 0;
+    same &= a->t.epoch == b->t.epoch && a->t.step == b->t.step && memcmp(&a->t.rng, &b->t.rng, sizeof a->t.rng) == 0;
+    for (g = 0; g < a->t.ngroups; g++) {
+        same &= a->t.opt[g].t == b->t.opt[g].t;
+        for (k = 0; k < 3; k++)
+            if (a->t.opt[g].s[k]) same &= memcmp(a->t.opt[g].s[k], b->t.opt[g].s[k], a->t.opt[g].n * sizeof(ofs_real)) == 0;
+    }
+    return same;
+}
+
+static unsigned char *slurp(const char *p, size_t *len)
+{
+    FILE *f = fopen(p, "rb");
+    unsigned char *d;
+    long n;
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END); n = ftell(f); fseek(f, 0, SEEK_SET);
+    d = (unsigned char *)malloc((size_t)n + 1);
+    *len = fread(d, 1, (size_t)n, f);
+    fclose(f);
+    return d;
+}
+
+static void check_resume(void)
+{
+    run a, b, c;
+    ofs_err e;
+    CHECK(setup(&a, 32, 16, OFS_ADAMW, 0, 1) == 0 && setup(&b, 32, 16, OFS_ADAMW, 0, 1) == 0, "setup");
+    CHECK(epoch(&a) && epoch(&a), "two epochs straight");
+    CHECK(epoch(&b), "one epoch");
+    CHECK(ofs_trainer_save(&b.t, path("one.ckpt"), &e) == OFS_OK, "save: %s", e.msg);
+    teardown(&b);
+    CHECK(setup(&c, 32, 16, OFS_ADAMW, 0, 12345) == 0, "a fresh run, other seed");
+    CHECK(ofs_trainer_load(&c.t, path("one.ckpt"), &e) == OFS_OK, "load: %s", e.msg);
+    CHECK(c.t.epoch == 1 && c.t.step == 19, "resumed at epoch %lld, step %lld", (long long)c.t.epoch, (long long)c.t.step);
+    CHECK(epoch(&c), "one more epoch");
+    CHECK(same_state(&a, &c), "2 epochs == 1 + save + resume + 1, bit for bit (parameters, moments, counters, rng)");
+    CHECK(a.t.step == 38 && a.m.params[0] == a.m.params[0], "sanity: %lld steps", (long long)a.t.step);
+    teardown(&a); teardown(&c);
+}
+
+/* Each refused file leaves the trainer exactly as it was. */
+static void refuse(run *r, const char *file, ofs_status want, const char *msg1, const char *msg2)
+{
+    run copy;
+    ofs_err e;
+    ofs_status s;
+    setup(&copy, r->m.sizes[1], r->t.batch, r->t.opt[0].cfg.kind, r->t.ngroups == 1, 777);
+    memcpy(copy.m.params, r->m.params, r->m.nparams * sizeof(ofs_real));
+    s = ofs_trainer_load(&r->t, file, &e);
+    CHECK(s == want, "%s: status %s, want %s (%s)", file, ofs_status_string(s), ofs_status_string(want), e.msg);
+    CHECK(strstr(e.msg, msg1) != NULL && strstr(e.msg, msg2) != NULL, "%s: message '%s' should contain '%s' and '%s'",
+          file, e.msg, msg1, msg2);
+    CHECK(memcmp(copy.m.params, r->m.params, r->m.nparams * sizeof(ofs_real)) == 0 && r->t.epoch == 0 && r->t.step == 0,
+          "%s: a refused checkpoint changes nothing", file);
+    teardown(&copy);
+}
+
+static void write_bytes(const char *p, const unsigned char *d, size_t n) { fixture_write(p, d, n); }
+
+/* Re-save the checkpoint's payload with one u64 field replaced. */
+static void patch_u64(const char *from, const char *to, size_t at, uint64_t v)
+{
+    ofs_buf b;
+    int i;
+    if (ofs_file_load(from, 15u, &b, NULL) != OFS_OK) { printf("patch: cannot read %s\n", from); return; }
+    for (i = 0; i < 8; i++) b.data[at + i] = (unsigned char)(v >> (8 * i));
+    ofs_file_save(to, 15u, &b, NULL);
+    ofs_buf_free(&b);
+}
+
+static void check_refusals(void)
+{
+    run r, o;
+    unsigned char *d;
+    size_t n;
+    char good[768];
+    snprintf(good, sizeof good, "%s", path("one.ckpt"));
+    CHECK(setup(&r, 32, 16, OFS_ADAMW, 0, 3) == 0, "setup");
+    d = slurp(good, &n);
+    CHECK(d != NULL && n > 1000, "the checkpoint exists");
+    if (!d) return;
+    d[n / 2] ^= 0x40;
+    write_bytes(path("corrupt.ckpt"), d, n);
+    d[n / 2] ^= 0x40;
+    refuse(&r, path("corrupt.ckpt"), OFS_ERR_FORMAT, "checksum mismatch", "corrupt");
+    write_bytes(path("truncated.ckpt"), d, n - 100);
+    refuse(&r, path("truncated.ckpt"), OFS_ERR_FORMAT, "truncated.ckpt", "the header promises");
+    write_bytes(path("empty.ckpt"), d, 0);
+    refuse(&r, path("empty.ckpt"), OFS_ERR_FORMAT, "empty.ckpt", "at least 24 bytes");
+    refuse(&r, path("missing.ckpt"), OFS_ERR_IO, "missing.ckpt", "cannot open");
+    patch_u64(good, path("v2.ckpt"), 0, 2);
+    refuse(&r, path("v2.ckpt"), OFS_ERR_MISMATCH, "expected checkpoint format version 1", "found version 2");
+    patch_u64(good, path("real.ckpt"), 8, sizeof(ofs_real) == 4 ? 8 : 4);
+    refuse(&r, path("real.ckpt"), OFS_ERR_MISMATCH, "ofs_real", "OFS_REAL");
+    free(d);
+    ofs_optim_save_file(&r.t.opt[0], path("optim.state"), NULL);
+    refuse(&r, path("optim.state"), OFS_ERR_MISMATCH, "expected a file of kind 15", "found kind 1");
+    teardown(&r);
+
+    CHECK(setup(&o, 16, 16, OFS_ADAMW, 0, 3) == 0, "setup 16 hidden");
+    refuse(&o, good, OFS_ERR_MISMATCH, "expected a 144-16-10 relu network", "found a checkpoint of a 144-32-10 relu network");
+    teardown(&o);
+    CHECK(setup(&o, 32, 20, OFS_ADAMW, 0, 3) == 0, "setup batch 20");
+    refuse(&o, good, OFS_ERR_MISMATCH, "expected a run with batch 20 over 300 examples", "found batch 16 over 300");
+    teardown(&o);
+    CHECK(setup(&o, 32, 16, OFS_SGD, 0, 3) == 0, "setup sgd");
+    refuse(&o, good, OFS_ERR_MISMATCH, "optimizer state: expected sgd", "found adamw");
+    teardown(&o);
+    CHECK(setup(&o, 32, 16, OFS_ADAMW, 1, 3) == 0, "setup one group");
+    refuse(&o, good, OFS_ERR_MISMATCH, "expected 1 parameter group(s)", "found 2");
+    teardown(&o);
+}
+
+/* Save after every good epoch, as the trainer does; a NaN stops the next one and
+   no save follows: the file on disk is the last good state and loads. */
+static void check_nonfinite(void)
+{
+    run r, back;
+    ofs_err e;
+    unsigned char *before, *after;
+    size_t n1 = 0, n2 = 0;
+    ofs_real keep;
+    char ck[768];
+    snprintf(ck, sizeof ck, "%s", path("last_good.ckpt"));
+    CHECK(setup(&r, 32, 16, OFS_ADAMW, 0, 9) == 0, "setup");
+    CHECK(epoch(&r) && ofs_trainer_save(&r.t, ck, &e) == OFS_OK, "epoch 1 saved");
+    before = slurp(ck, &n1);
+    keep = ds.x[123 * (size_t)ds.dim + 40];
+    ds.x[123 * (size_t)ds.dim + 40] = (ofs_real)NAN;
+    CHECK(ofs_trainer_epoch(&r.t, ds.x, ds.y, NULL, &e) == OFS_ERR_NONFINITE, "a NaN pixel stops training");
+    CHECK(strstr(e.msg, "non-finite loss (nan)") && strstr(e.msg, "(epoch 2, batch ") && strstr(e.msg, "at step "),
+          "the message names the step and the epoch: %s", e.msg);
+    ds.x[123 * (size_t)ds.dim + 40] = keep;
+    after = slurp(ck, &n2);
+    CHECK(before && after && n1 == n2 && memcmp(before, after, n1) == 0, "the last good checkpoint is untouched");
+    CHECK(setup(&back, 32, 16, OFS_ADAMW, 0, 10) == 0 && ofs_trainer_load(&back.t, ck, &e) == OFS_OK, "and it loads: %s", e.msg);
+    CHECK(back.t.epoch == 1, "at epoch 1");
+    CHECK(epoch(&back), "training goes on from it");
+    free(before); free(after);
+    teardown(&r); teardown(&back);
+}
+
+int main(int argc, char **argv)
+{
+    ofs_err e;
+    if (!fixture_dir(argc, argv, "test_checkpoint", dir, sizeof dir)) return 1;
+    CHECK(fixture_mnist(path("images.idx"), path("labels.idx"), 300, 12, 12, 5) == 0, "fixture written");
+    CHECK(ofs_mnist_load(path("images.idx"), path("labels.idx"), &ds, &e) == OFS_OK, "fixture loads: %s", e.msg);
+    if (ds.n != 300) return harness_done("test_checkpoint");
+    check_resume();
+    check_refusals();
+    check_nonfinite();
+    ofs_dataset_free(&ds);
+    return harness_done("test_checkpoint");
+}

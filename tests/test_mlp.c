@@ -1,0 +1,293 @@
+/* The MLP pieces (chapter 15): matrix products, activations, the loss, the MLP's
+   layout, forward pass, accumulation, initialisation, evaluation and training. */
+#define OPTIMFS_IMPLEMENTATION
+#include "optimfs.h"
+#include "harness.h"
+#include <string.h>
+
+/* float needs looser tolerances than double */
+#define RTOL (sizeof(ofs_real) == 4 ? 1e-5 : 1e-12)
+
+static void fill(ofs_real *x, size_t n, ofs_rng *r)
+{
+    size_t i;
+    for (i = 0; i < n; i++) x[i] = (ofs_real)ofs_rng_normal(r);
+}
+
+/* Naive C(MxN) = op(A) op(B) in double. */
+static double naive(int ta, int tb, int M, int N, int K, const ofs_real *A, const ofs_real *B, int i, int j)
+{
+    double s = 0;
+    int k;
+    (void)M; (void)N;
+    for (k = 0; k < K; k++) {
+        double a = ta ? A[(size_t)k * M + i] : A[(size_t)i * K + k];
+        double b = tb ? B[(size_t)j * K + k] : B[(size_t)k * N + j];
+        s += a * b;
+    }
+    return s;
+}
+
+static void check_products(void)
+{
+    enum { M = 7, N = 5, K = 9 };
+    ofs_real A[M * K], B[K * N], C[M * N], C0[M * N];
+    ofs_rng r;
+    int t, i, j;
+    double worst = 0;
+    ofs_rng_seed(&r, 1);
+    fill(A, M * K, &r); fill(B, K * N, &r); fill(C0, M * N, &r);
+    for (t = 0; t < 3; t++) {
+        int ta = t == 1, tb = t == 2;
+        ofs_mat Cm = ofs_mat_view(C, M, N);
+        memcpy(C, C0, sizeof C);
+        if (t == 0) ofs_mat_mul(Cm, ofs_mat_view(A, M, K), ofs_mat_view(B, K, N), 1);
+        if (t == 1) ofs_mat_mul_tn(Cm, ofs_mat_view(A, K, M), ofs_mat_view(B, K, N), 1);   /* A read as K x M */
+        if (t == 2) ofs_mat_mul_nt(Cm, ofs_mat_view(A, M, K), ofs_mat_view(B, N, K), 1);   /* B read as N x K */
+        for (i = 0; i < M; i++)
+            for (j = 0; j < N; j++) {
+                double want = naive(ta, tb, M, N, K, A, B, i, j) + (double)C0[i * N + j];
+                double d = fabs((double)C[i * N + j] - want) / (fabs(want) + 1);
+                if (!(d <= worst)) worst = d;
+            }
+    }
+    CHECK(worst <= 10 * RTOL, "A B, A^T B, A B^T + C agree with the naive product: worst %g", worst);
+}
+
+static void check_activations(void)
+{
+    ofs_real x[6] = {-3, -0.5, 0, 0.5, 3, 40}, y[6], d[6];
+    int i;
+    memcpy(y, x, sizeof x); ofs_act_forward(OFS_ACT_RELU, y, 6);
+    CHECK(y[0] == 0 && y[1] == 0 && y[2] == 0 && y[3] == (ofs_real)0.5 && y[5] == 40, "relu values");
+    memcpy(y, x, sizeof x); ofs_act_forward(OFS_ACT_SIGMOID, y, 6);
+    CHECK_CLOSE(y[2], 0.5, 1e-7, 0, "sigmoid(0)");
+    CHECK_CLOSE(y[4], 1 / (1 + exp(-3.0)), RTOL, 0, "sigmoid(3)");
+    for (i = 0; i < 6; i++) d[i] = 1;
+    ofs_act_backward(OFS_ACT_SIGMOID, y, d, 6);
+    CHECK_CLOSE(d[4], y[4] * (1 - y[4]), RTOL, 0, "sigmoid'(3) from its output");
+    y[0] = (ofs_real)-1000; ofs_act_forward(OFS_ACT_SIGMOID, y, 1);
+    CHECK(y[0] >= 0 && (double)y[0] < 1e-30, "sigmoid(-1000) underflows cleanly to %g", (double)y[0]);
+    memcpy(y, x, sizeof x); ofs_act_forward(OFS_ACT_TANH, y, 6);
+    CHECK_CLOSE(y[3], tanh(0.5), RTOL, 0, "tanh(0.5)");
+    y[0] = (ofs_real)NAN; ofs_act_forward(OFS_ACT_RELU, y, 1);
+    CHECK(y[0] != y[0], "relu keeps a NaN");
+    {
+        ofs_act a;
+        ofs_err e;
+        CHECK(ofs_act_from_name("tanh", &a, &e) == OFS_OK && a == OFS_ACT_TANH, "act from name");
+        CHECK(ofs_act_from_name("gelu", &a, &e) == OFS_ERR_ARG && strstr(e.msg, "gelu") && strstr(e.msg, "relu"),
+              "an unknown activation is named: %s", e.msg);
+    }
+}
+
+static void check_loss(void)
+{
+    ofs_real z[2 * 3] = {0, 0, 0, 1000, 0, -1000}, g[6];
+    unsigned char y[2] = {2, 0};
+    double loss = ofs_softmax_xent(ofs_mat_view(z, 2, 3), y, g);
+    /* row 0: log 3; row 1: log(1 + e^-1000 + e^-2000) = 0 */
+    CHECK_CLOSE(loss, log(3.0) / 2, RTOL, 0, "mean cross-entropy");
+    CHECK_CLOSE(g[2], (1.0 / 3 - 1) / 2, RTOL, 0, "gradient at the label");
+    CHECK_CLOSE(g[0], (1.0 / 3) / 2, RTOL, 0, "gradient elsewhere");
+    CHECK(g[3] == 0 && g[4] == 0 && g[5] == 0, "a confident right answer has zero gradient");
+    y[1] = 1;
+    loss = ofs_softmax_xent(ofs_mat_view(z, 2, 3), y, NULL);
+    CHECK_CLOSE(loss, (log(3.0) + 1000) / 2, RTOL, 0, "a confident wrong answer costs 1000, without overflow");
+    /* in place: the logits become the gradient */
+    ofs_softmax_xent(ofs_mat_view(z, 2, 3), y, z);
+    CHECK_CLOSE(z[4], -0.5, RTOL, 0, "in-place gradient");
+    {
+        ofs_real l[6] = {1, 7, 2, 3, -1, 3};
+        unsigned char lab[2] = {1, 2};
+        CHECK(ofs_argmax(l + 3, 3) == 0, "argmax takes the first of equal maxima");
+        CHECK(ofs_count_correct(ofs_mat_view(l, 2, 3), lab) == 1, "count_correct");
+    }
+}
+
+static void check_layout(void)
+{
+    static const int sizes[] = {784, 256, 10};
+    ofs_mlp m;
+    ofs_err e;
+    int bad[] = {784, 0, 10};
+    CHECK(ofs_mlp_create(&m, sizes, 3, OFS_ACT_RELU, 128, &e) == OFS_OK, "create: %s", e.msg);
+    CHECK(m.nparams == 784 * 256 + 256 * 10 + 256 + 10, "nparams = %lu", (unsigned long)m.nparams);
+    CHECK(m.nweights == 784 * 256 + 256 * 10, "weights first: nweights = %lu", (unsigned long)m.nweights);
+    CHECK(m.w_off[1] == 784 * 256 && m.b_off[0] == m.nweights && m.b_off[1] == m.nweights + 256, "offsets");
+    ofs_mlp_free(&m);
+    CHECK(m.params == NULL, "free clears");
+    CHECK(ofs_mlp_create(&m, bad, 3, OFS_ACT_RELU, 128, &e) == OFS_ERR_ARG && strstr(e.msg, "sizes[1] = 0"), "zero width: %s", e.msg);
+    CHECK(ofs_mlp_create(&m, sizes, 1, OFS_ACT_RELU, 128, &e) == OFS_ERR_ARG && strstr(e.msg, "found 1"), "one size: %s", e.msg);
+    CHECK(ofs_mlp_create(&m, sizes, 3, OFS_ACT_RELU, 0, &e) == OFS_ERR_ARG && strstr(e.msg, "max_batch"), "batch 0: %s", e.msg);
+    CHECK(ofs_mlp_create(&m, sizes, 3, (ofs_act)9, 4, &e) == OFS_ERR_ARG && strstr(e.msg, "activation"), "bad act: %s", e.msg);
+    CHECK(m.params == NULL, "a failed create leaves nothing allocated");
+}
+
+/* The forward pass against a plain loop; backward accumulates; zero_grad clears. */
+static void check_forward_backward(void)
+{
+    static const int sizes[] = {5, 4, 3};
+    enum { B = 3 };
+    ofs_mlp m;
+    ofs_rng r;
+    ofs_real x[B * 5], h[4];
+    unsigned char y[B] = {0, 2, 1};
+    const ofs_real *z;
+    double worst = 0, l1, l2;
+    ofs_real *g1;
+    int b, j, k;
+    size_t i, c;
+    ofs_mlp_create(&m, sizes, 3, OFS_ACT_TANH, 4, NULL);
+    ofs_rng_seed(&r, 3);
+    fill(m.params, m.nparams, &r);
+    fill(x, B * 5, &r);
+    z = ofs_mlp_forward(&m, x, B);
+    for (b = 0; b < B; b++) {
+        for (j = 0; j < 4; j++) {
+            double s = (double)m.params[m.b_off[0] + j];
+            for (k = 0; k < 5; k++) s += (double)x[b * 5 + k] * (double)m.params[m.w_off[0] + k * 4 + j];
+            h[j] = (ofs_real)tanh(s);
+        }
+        for (j = 0; j < 3; j++) {
+            double s = (double)m.params[m.b_off[1] + j], d;
+            for (k = 0; k < 4; k++) s += (double)h[k] * (double)m.params[m.w_off[1] + k * 3 + j];
+            d = fabs((double)z[b * 3 + j] - s) / (fabs(s) + 1);
+            if (!(d <= worst)) worst = d;
+        }
+    }
+    CHECK(worst <= 10 * RTOL, "forward matches a plain loop: %g", worst);
+    g1 = (ofs_real *)malloc(m.nparams * sizeof(ofs_real));
+    ofs_mlp_zero_grad(&m);
+    l1 = ofs_mlp_loss_grad(&m, x, y, B, &c);
+    memcpy(g1, m.grads, m.nparams * sizeof(ofs_real));
+    l2 = ofs_mlp_loss_grad(&m, x, y, B, NULL);
+    CHECK(l1 == l2 && l1 > 0, "the same batch gives the same loss: %g %g", l1, l2);
+    worst = 0;
+    for (i = 0; i < m.nparams; i++) {
+        double d = fabs((double)m.grads[i] - 2.0 * (double)g1[i]);
+        if (!(d <= worst)) worst = d;
+    }
+    CHECK(worst <= 1e-6, "backward accumulates: two passes give twice the gradient (%g)", worst);
+    ofs_mlp_zero_grad(&m);
+    for (i = 0, worst = 0; i < m.nparams; i++) worst += fabs((double)m.grads[i]);
+    CHECK(worst == 0, "zero_grad clears");
+    CHECK(c <= B, "correct count in range");
+    free(g1);
+    ofs_mlp_free(&m);
+}
+
+static void check_init(void)
+{
+    static const int sizes[] = {400, 300, 10};
+    ofs_mlp m, m2;
+    ofs_rng r;
+    double s = 0, s2 = 0, mx = 0;
+    size_t i, n = 400 * 300;
+    ofs_mlp_create(&m, sizes, 3, OFS_ACT_RELU, 1, NULL);
+    ofs_mlp_create(&m2, sizes, 3, OFS_ACT_RELU, 1, NULL);
+    ofs_rng_seed(&r, 42);
+    ofs_mlp_randomize(&m, OFS_INIT_HE, &r);
+    for (i = 0; i < n; i++) { double w = (double)m.params[i]; s += w; s2 += w * w; }
+    CHECK_CLOSE(sqrt(s2 / n - (s / n) * (s / n)), sqrt(2.0 / 400), 0.01, 0, "He: std sqrt(2/fan_in)");
+    CHECK(fabs(s / n) < 0.001, "He: mean 0 (%g)", s / n);
+    for (i = m.nweights; i < m.nparams; i++) mx += fabs((double)m.params[i]);
+    CHECK(mx == 0, "biases start at 0");
+    ofs_rng_seed(&r, 42);
+    ofs_mlp_randomize(&m2, OFS_INIT_HE, &r);
+    CHECK(memcmp(m.params, m2.params, m.nparams * sizeof(ofs_real)) == 0, "the same seed gives the same network");
+    ofs_mlp_randomize(&m, OFS_INIT_XAVIER, &r);
+    for (i = 0, mx = 0, s2 = 0; i < n; i++) { double a = fabs((double)m.params[i]); if (a > mx) mx = a; s2 += a * a; }
+    CHECK(mx <= sqrt(6.0 / 700) && mx > 0.99 * sqrt(6.0 / 700), "Xavier: |w| up to sqrt(6/(in+out)): %g", mx);
+    CHECK_CLOSE(sqrt(s2 / n), sqrt(2.0 / 700), 0.01, 0, "Xavier: std sqrt(2/(in+out))");
+    ofs_mlp_free(&m); ofs_mlp_free(&m2);
+}
+
+/* Three Gaussian blobs in 8 dimensions. */
+static void blobs(ofs_real *x, unsigned char *y, size_t n, uint64_t seed)
+{
+    ofs_real mu[3][8];
+    ofs_rng r;
+    size_t i;
+    int j, c;
+    ofs_rng_seed(&r, 99);
+    for (c = 0; c < 3; c++) for (j = 0; j < 8; j++) mu[c][j] = (ofs_real)(1.5 * ofs_rng_normal(&r));
+    ofs_rng_seed(&r, seed);
+    for (i = 0; i < n; i++) {
+        c = (int)ofs_rng_below(&r, 3);
+        y[i] = (unsigned char)c;
+        for (j = 0; j < 8; j++) x[i * 8 + j] = mu[c][j] + (ofs_real)ofs_rng_normal(&r);
+    }
+}
+
+static void check_evaluate_and_train(void)
+{
+    static const int sizes[] = {8, 16, 3};
+    enum { N = 300, NT = 200 };
+    ofs_real *x = (ofs_real *)malloc(N * 8 * sizeof(ofs_real)), *xt = (ofs_real *)malloc(NT * 8 * sizeof(ofs_real));
+    unsigned char y[N], yt[NT], pred[NT];
+    ofs_mlp m;
+    ofs_trainer t;
+    ofs_optim_config cfg = ofs_optim_defaults(OFS_ADAMW);
+    ofs_epoch_stats st;
+    ofs_rng r;
+    ofs_err e;
+    size_t correct, c2 = 0, i;
+    double loss0, loss, sum = 0;
+    int ep;
+    blobs(x, y, N, 1); blobs(xt, yt, NT, 2);
+    ofs_mlp_create(&m, sizes, 3, OFS_ACT_RELU, 32, NULL);
+    ofs_rng_seed(&r, 5);
+    ofs_mlp_randomize(&m, OFS_INIT_HE, &r);
+    /* evaluate in chunks of 32 equals one pass per chunk */
+    loss0 = ofs_mlp_evaluate(&m, xt, yt, NT, &correct, pred);
+    for (i = 0; i < NT; i += 32) {
+        int b = NT - i < 32 ? (int)(NT - i) : 32, k;
+        const ofs_real *z = ofs_mlp_forward(&m, xt + i * 8, b);
+        sum += ofs_softmax_xent(ofs_mat_view((ofs_real *)z, b, 3), yt + i, NULL) * b;
+        for (k = 0; k < b; k++) c2 += pred[i + k] == ofs_argmax(z + k * 3, 3) && pred[i + k] == yt[i + k];
+    }
+    CHECK_CLOSE(loss0, sum / NT, 1e-12, 0, "evaluate: mean loss over chunks");
+    CHECK(correct == c2, "evaluate: predictions and count agree (%lu, %lu)", (unsigned long)correct, (unsigned long)c2);
+
+    cfg.lr = 0.01;
+    CHECK(ofs_trainer_create(&t, &m, &cfg, 0, 64, N, &r, &e) == OFS_ERR_ARG && strstr(e.msg, "max_batch 32"),
+          "batch above max_batch refused: %s", e.msg);
+    CHECK(ofs_trainer_create(&t, &m, &cfg, 0, 32, N, &r, &e) == OFS_OK, "trainer: %s", e.msg);
+    CHECK(t.ngroups == 2 && t.opt[0].n == m.nweights && t.opt[1].n == m.nparams - m.nweights && t.offset[1] == m.nweights,
+          "two groups: weights, biases");
+    CHECK(t.opt[0].cfg.weight_decay == cfg.weight_decay && t.opt[1].cfg.weight_decay == 0, "no weight decay on biases");
+    for (ep = 0; ep < 5; ep++) CHECK(ofs_trainer_epoch(&t, x, y, &st, &e) == OFS_OK, "epoch: %s", e.msg);
+    CHECK(t.epoch == 5 && t.step == 5 * 10 && st.steps == 10, "counters: epoch %lld, step %lld", (long long)t.epoch, (long long)t.step);
+    loss = ofs_mlp_evaluate(&m, xt, yt, NT, &correct, NULL);
+    CHECK(loss < 0.5 * loss0, "training lowers the test loss: %g -> %g", loss0, loss);
+    CHECK(correct >= 0.9 * NT, "blobs are learned: %lu of %d", (unsigned long)correct, NT);
+    CHECK(st.accuracy > 0.8 && st.loss < loss0, "epoch stats: accuracy %g, loss %g", st.accuracy, st.loss);
+
+    /* A NaN in the data stops the epoch before the update, naming step and epoch. */
+    x[17 * 8 + 3] = (ofs_real)NAN;
+    {
+        int finite = 1;
+        CHECK(ofs_trainer_epoch(&t, x, y, &st, &e) == OFS_ERR_NONFINITE, "NaN input stops training");
+        CHECK(strstr(e.msg, "non-finite loss") && strstr(e.msg, "epoch 6") && strstr(e.msg, "step "), "message: %s", e.msg);
+        for (i = 0; i < m.nparams; i++) finite &= m.params[i] == m.params[i];
+        CHECK(finite, "no NaN reached the parameters");
+        CHECK(t.epoch == 5, "the failed epoch is not counted");
+    }
+    ofs_trainer_free(&t);
+    CHECK(t.order == NULL && t.opt[0].s[0] == NULL, "trainer_free clears");
+    ofs_mlp_free(&m);
+    free(x); free(xt);
+}
+
+int main(void)
+{
+    check_products();
+    check_activations();
+    check_loss();
+    check_layout();
+    check_forward_backward();
+    check_init();
+    check_evaluate_and_train();
+    return harness_done("test_mlp");
+}
