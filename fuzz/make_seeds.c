@@ -1,5 +1,5 @@
 /* Writes the seed corpora: valid IDX files of every element type and shape, and
-   saved optimizer states of every algorithm.
+   saved optimizer states of every algorithm, and checkpoints.
      cc -std=c99 -I. fuzz/make_seeds.c -o build/make_seeds && ./build/make_seeds */
 #define OPTIMFS_IMPLEMENTATION
 #include "optimfs.h"
@@ -36,5 +36,33 @@ int main(void)
         ofs_buf_free(&b);
         ofs_optim_free(&o);
     }
+    /* checkpoints of a 4-3-2 network, one and two parameter groups: payload and whole file */
+    for (t = 0; t < 2; t++) {
+        static const int sizes[3] = {4, 3, 2};
+        ofs_mlp m;
+        ofs_trainer tr;
+        ofs_optim_config c = ofs_optim_defaults(OFS_ADAMW);
+        ofs_rng rng;
+        unsigned char bytes[4096];
+        size_t len;
+        FILE *f;
+        ofs_rng_seed(&rng, 1);
+        ofs_mlp_create(&m, sizes, 3, OFS_ACT_RELU, 4, NULL);
+        ofs_mlp_randomize(&m, OFS_INIT_HE, &rng);
+        ofs_trainer_create(&tr, &m, &c, t, 2, 8, &rng, NULL);
+        ofs_trainer_save(&tr, "build/seed.ckpt", NULL);
+        f = fopen("build/seed.ckpt", "rb");
+        len = f ? fread(bytes + 1, 1, sizeof bytes - 1, f) : 0;
+        if (f) fclose(f);
+        bytes[0] = (unsigned char)(1 | (t ? 2 : 0));                 /* whole file */
+        snprintf(path, sizeof path, "fuzz/corpus/checkpoint/file%d.bin", t);
+        f = fopen(path, "wb"); fwrite(bytes, 1, len + 1, f); fclose(f);
+        bytes[20] = (unsigned char)(t ? 2 : 0);                       /* payload only */
+        snprintf(path, sizeof path, "fuzz/corpus/checkpoint/payload%d.bin", t);
+        f = fopen(path, "wb"); fwrite(bytes + 20, 1, len + 1 - 24, f); fclose(f);
+        ofs_trainer_free(&tr);
+        ofs_mlp_free(&m);
+    }
+    remove("build/seed.ckpt");
     return 0;
 }
