@@ -130,6 +130,9 @@ OFSDEF uint32_t ofs_crc32(const unsigned char *p, size_t n);
    replaces a good file. Reading checks every field and the checksum. */
 OFSDEF ofs_status ofs_file_save(const char *path, uint32_t kind, const ofs_buf *payload, ofs_err *err);
 OFSDEF ofs_status ofs_file_load(const char *path, uint32_t kind, ofs_buf *payload, ofs_err *err);
+/* Check a whole file's bytes in memory; on success *payload points inside data. */
+OFSDEF ofs_status ofs_file_parse(const unsigned char *data, size_t size, uint32_t kind, const char *name,
+                                 const unsigned char **payload, size_t *payload_len, ofs_err *err);
 #endif
 
 /* ---- Chapters 1-2: toy objectives, convexity -------------------------------- */
@@ -500,6 +503,8 @@ OFSDEF ofs_status ofs_trainer_epoch(ofs_trainer *t, const ofs_real *x, const uns
    file. Loading refuses any mismatch with the trainer and then changes nothing. */
 OFSDEF ofs_status ofs_trainer_save(const ofs_trainer *t, const char *path, ofs_err *err);
 OFSDEF ofs_status ofs_trainer_load(ofs_trainer *t, const char *path, ofs_err *err);
+/* The same from a checkpoint's payload already in memory (what the fuzzer feeds). */
+OFSDEF ofs_status ofs_trainer_load_payload(ofs_trainer *t, const unsigned char *data, size_t len, const char *path, ofs_err *err);
 #endif
 
 /* ---- Chapter 15: reading IDX files (MNIST, Fashion-MNIST, any IDX) ----------- */
@@ -856,13 +861,37 @@ OFSDEF ofs_status ofs_file_save(const char *path, uint32_t kind, const ofs_buf *
     return ofs__file_save_limited(path, kind, payload, (size_t)-1, err);
 }
 
+OFSDEF ofs_status ofs_file_parse(const unsigned char *data, size_t size, uint32_t kind, const char *name,
+                                  const unsigned char **payload, size_t *payload_len, ofs_err *err)
+{
+    uint64_t len;
+    *payload = NULL; *payload_len = 0;
+    if (size < 24)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected at least 24 bytes, found %lu", name, (unsigned long)size);
+    if (memcmp(data, "OPTIMFS1", 8) != 0)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected the magic bytes \"OPTIMFS1\", found others: not an optimfs file", name);
+    if (ofs__rd32(data + 8) != kind)
+        return ofs__fail(err, OFS_ERR_MISMATCH, "%s: expected a file of kind %lu, found kind %lu",
+                         name, (unsigned long)kind, (unsigned long)ofs__rd32(data + 8));
+    len = (uint64_t)ofs__rd32(data + 12) | (uint64_t)ofs__rd32(data + 16) << 32;
+    if (len != (uint64_t)size - 24)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: the header promises %llu payload bytes, the file holds %lu",
+                         name, (unsigned long long)len, (unsigned long)(size - 24));
+    if (ofs_crc32(data, 20 + (size_t)len) != ofs__rd32(data + 20 + len))
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: checksum mismatch (expected %08lx, found %08lx): the file is corrupt",
+                         name, (unsigned long)ofs__rd32(data + 20 + len), (unsigned long)ofs_crc32(data, 20 + (size_t)len));
+    *payload = data + 20; *payload_len = (size_t)len;
+    return ofs__ok(err);
+}
+
 OFSDEF ofs_status ofs_file_load(const char *path, uint32_t kind, ofs_buf *payload, ofs_err *err)
 {
     FILE *f = fopen(path, "rb");
-    unsigned char head[20], tail[4];
-    uint64_t len;
+    unsigned char *all;
+    const unsigned char *p;
+    size_t plen;
     long size;
-    uint32_t c = 0xFFFFFFFFu;
+    ofs_status st;
 
     payload->data = NULL; payload->len = payload->cap = 0; payload->failed = 0;
     if (!f) return ofs__fail(err, OFS_ERR_IO, "%s: cannot open the file", path);
@@ -870,40 +899,21 @@ OFSDEF ofs_status ofs_file_load(const char *path, uint32_t kind, ofs_buf *payloa
         fclose(f);
         return ofs__fail(err, OFS_ERR_IO, "%s: cannot determine the file size", path);
     }
-    if (size < 24 || fread(head, 1, 20, f) != 20) {
-        fclose(f);
-        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected at least 24 bytes, found %ld", path, size);
-    }
-    if (memcmp(head, "OPTIMFS1", 8) != 0) {
-        fclose(f);
-        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected the magic bytes \"OPTIMFS1\", found others: not an optimfs file", path);
-    }
-    if (ofs__rd32(head + 8) != kind) {
-        fclose(f);
-        return ofs__fail(err, OFS_ERR_MISMATCH, "%s: expected a file of kind %lu, found kind %lu",
-                         path, (unsigned long)kind, (unsigned long)ofs__rd32(head + 8));
-    }
-    len = (uint64_t)ofs__rd32(head + 12) | (uint64_t)ofs__rd32(head + 16) << 32;
-    if (len != (uint64_t)size - 24) {
-        fclose(f);
-        return ofs__fail(err, OFS_ERR_FORMAT, "%s: the header promises %llu payload bytes, the file holds %ld",
-                         path, (unsigned long long)len, size - 24);
-    }
-    payload->data = (unsigned char *)ofs__alloc((size_t)len, 1);
-    if (!payload->data) { fclose(f); return ofs__fail(err, OFS_ERR_NOMEM, "%s: cannot allocate %llu bytes", path, (unsigned long long)len); }
-    payload->len = payload->cap = (size_t)len;
-    if (fread(payload->data, 1, (size_t)len, f) != (size_t)len || fread(tail, 1, 4, f) != 4) {
-        fclose(f); ofs_buf_free(payload);
+    all = (unsigned char *)ofs__alloc((size_t)size, 1);
+    if (!all) { fclose(f); return ofs__fail(err, OFS_ERR_NOMEM, "%s: cannot allocate %ld bytes", path, size); }
+    if (fread(all, 1, (size_t)size, f) != (size_t)size) {
+        fclose(f); OFS_FREE(all);
         return ofs__fail(err, OFS_ERR_IO, "%s: read error", path);
     }
     fclose(f);
-    c = ofs__crc_update(ofs__crc_update(c, head, 20), payload->data, (size_t)len);
-    if (~c != ofs__rd32(tail)) {
-        ofs_buf_free(payload);
-        return ofs__fail(err, OFS_ERR_FORMAT, "%s: checksum mismatch (expected %08lx, found %08lx): the file is corrupt",
-                         path, (unsigned long)ofs__rd32(tail), (unsigned long)~c);
+    st = ofs_file_parse(all, (size_t)size, kind, path, &p, &plen, err);
+    if (st == OFS_OK) {              /* keep the whole block; the payload moves to its start */
+        memmove(all, p, plen);
+        payload->data = all; payload->len = payload->cap = plen;
+    } else {
+        OFS_FREE(all);
     }
-    return ofs__ok(err);
+    return st;
 }
 #endif /* OFS_NO_STDIO */
 
@@ -3267,20 +3277,18 @@ static ofs_status ofs__checkpoint_optims(const ofs_trainer *t, ofs_reader *r, co
     return st;
 }
 
-OFSDEF ofs_status ofs_trainer_load(ofs_trainer *t, const char *path, ofs_err *err)
+OFSDEF ofs_status ofs_trainer_load_payload(ofs_trainer *t, const unsigned char *data, size_t len, const char *path, ofs_err *err)
 {
     ofs_mlp *m = t->mlp;
-    ofs_buf b;
     ofs_reader r;
     ofs_optim fresh[2];
     int64_t epoch = 0, step = 0;
     ofs_rng rng;
     size_t at;
     int g;
-    ofs_status st = ofs_file_load(path, OFS__FILE_CHECKPOINT, &b, err);
-    if (st != OFS_OK) return st;
+    ofs_status st;
     memset(fresh, 0, sizeof fresh);
-    r.data = b.data; r.len = b.len; r.pos = 0; r.failed = 0;
+    r.data = data; r.len = len; r.pos = 0; r.failed = 0;
     st = ofs__checkpoint_header(t, &r, path, &epoch, &step, &rng, err);
     at = r.pos;                                     /* the parameters, read last */
     if (st == OFS_OK && (r.len - r.pos) / 8 < m->nparams)
@@ -3303,6 +3311,15 @@ OFSDEF ofs_status ofs_trainer_load(ofs_trainer *t, const char *path, ofs_err *er
         st = ofs__ok(err);
     }
     for (g = 0; g < 2; g++) ofs_optim_free(&fresh[g]);
+    return st;
+}
+
+OFSDEF ofs_status ofs_trainer_load(ofs_trainer *t, const char *path, ofs_err *err)
+{
+    ofs_buf b;
+    ofs_status st = ofs_file_load(path, OFS__FILE_CHECKPOINT, &b, err);
+    if (st != OFS_OK) return st;
+    st = ofs_trainer_load_payload(t, b.data, b.len, path, err);
     ofs_buf_free(&b);
     return st;
 }

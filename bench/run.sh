@@ -14,8 +14,9 @@ for b in bench/bench_*.c; do
     cc $FAST -I. "$b" -o "build/$n" -lm || { echo "cannot build $b"; exit 1; }
 done
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-echo; echo "== matrix products";        OMP_NUM_THREADS=2 ./build/bench_gemm
-echo; echo "== training epoch";         out=$(OMP_NUM_THREADS=2 ./build/bench_train); echo "$out"
+echo; echo "== matrix products";        g=$(OMP_NUM_THREADS=2 ./build/bench_gemm); echo "$g"
+peak=$(printf '%s\n' "$g" | sed -n 's/^FMA peak: .* GFLOP\/s on 1 thread, \([0-9.]*\) GFLOP\/s.*/\1/p')
+echo; echo "== training epoch";         out=$(OMP_NUM_THREADS=2 ./build/bench_train "$peak"); echo "$out"
 echo; echo "== optimizer step";         OMP_NUM_THREADS=2 ./build/bench_optim
 echo; echo "== loading MNIST";          ./build/bench_load data/mnist
 ours=$(printf '%s\n' "$out" | sed -n 's/^optimfs: \([0-9.]*\) s\/epoch.*/\1/p')

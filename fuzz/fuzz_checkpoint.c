@@ -1,13 +1,11 @@
-/* libFuzzer harness for the checkpoint reader (ofs_trainer_load). An input whose
-   first byte is even is a checkpoint payload: it is wrapped in a valid container
-   (correct length and CRC-32) so the fuzzer reaches the parser behind the checksum;
-   an odd first byte means the rest is the whole file, container included.
+/* libFuzzer harness for the checkpoint reader, in memory. An input whose first byte
+   is even is a checkpoint payload (what ofs_trainer_load_payload reads once the
+   file's checksum has passed); an odd first byte means the rest is a whole file,
+   container included, checked by ofs_file_parse first.
      clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -I. fuzz/fuzz_checkpoint.c -o build/fuzz_checkpoint -lm
    Built with -DFUZZ_REPLAY it replays files given on the command line. */
 #define OPTIMFS_IMPLEMENTATION
 #include "optimfs.h"
-
-#define FUZZ_PATH "build/fuzz_checkpoint.tmp"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -18,21 +16,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ofs_optim_config c = ofs_optim_defaults(OFS_ADAMW);
     ofs_rng rng;
     ofs_err err;
-    ofs_buf b = {NULL, 0, 0, 0};
-    ofs_status st;
-    FILE *f;
+    const unsigned char *payload = data + 1;
+    size_t len = size - 1;
+    ofs_status st = OFS_OK;
     if (size < 1) return 0;
     ofs_rng_seed(&rng, 1);
     if (ofs_mlp_create(&m, sizes, 3, OFS_ACT_RELU, 4, NULL) != OFS_OK) return 0;
     if (ofs_trainer_create(&t, &m, &c, (data[0] & 2) != 0, 2, 8, &rng, NULL) != OFS_OK) { ofs_mlp_free(&m); return 0; }
-    if (data[0] & 1) {
-        f = fopen(FUZZ_PATH, "wb");
-        if (f) { fwrite(data + 1, 1, size - 1, f); fclose(f); }
-    } else {
-        b.data = (unsigned char *)(size > 1 ? data + 1 : data); b.len = b.cap = size - 1;
-        ofs_file_save(FUZZ_PATH, 15u, &b, NULL);
-    }
-    st = ofs_trainer_load(&t, FUZZ_PATH, &err);
+    if (data[0] & 1) st = ofs_file_parse(data + 1, size - 1, 15u, "fuzz input", &payload, &len, &err);
+    if (st == OFS_OK) st = ofs_trainer_load_payload(&t, payload, len, "fuzz input", &err);
     OFS_ASSERT(st == OFS_OK || err.msg[0] != 0);   /* every refusal has its sentence */
     ofs_trainer_free(&t);
     ofs_mlp_free(&m);
