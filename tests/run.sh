@@ -88,6 +88,18 @@ for src in examples/*.c; do
     done < "$exp"
 done
 
+step "the trainer's command line refuses bad input (tests/cli_cases.txt)"
+if [ -x build/ch15_mnist ]; then
+    while IFS='|' read -r want args text; do
+        case "$want" in ''|'#'*) continue ;; esac
+        # shellcheck disable=SC2086
+        out=$(./build/ch15_mnist $args 2>&1 </dev/null); rc=$?
+        first=$(printf '%s\n' "$out" | head -n 1)
+        if [ "$rc" = "$want" ] && printf '%s' "$first" | grep -qF -- "$text"; then ok
+        else bad "ch15_mnist $args: exit $rc (want $want), first line: $first"; fi
+    done < tests/cli_cases.txt
+else bad "build/ch15_mnist not built"; fi
+
 step "tutorial code excerpts match the code"
 run_counted bash tests/check_excerpts.sh
 
