@@ -2999,13 +2999,17 @@ OFSDEF const ofs_real *ofs_mlp_forward(ofs_mlp *m, const ofs_real *x, int batch)
     return m->out[m->nlayers - 1];
 }
 
-OFSDEF void ofs_mlp_backward(ofs_mlp *m, const ofs_real *dlogits)
+/* beta = 1: grads += dLoss/dparams; beta = 0: grads = dLoss/dparams, which saves
+   the trainer a pass that zeroes them (only the short bias slices are cleared). */
+static void ofs__mlp_backward(ofs_mlp *m, const ofs_real *dlogits, ofs_real beta)
 {
     int l, L = m->nlayers, B = m->batch;
     ofs_mat G = ofs_mat_view((ofs_real *)dlogits, B, m->sizes[L]);   /* read only */
+    if (beta == 0)
+        for (l = 0; l < L; l++) memset(m->grads + m->b_off[l], 0, (size_t)m->sizes[l + 1] * sizeof(ofs_real));
     ofs__add_colsums(m->grads + m->b_off[L - 1], dlogits, B, m->sizes[L]);  /* db_L += 1^T G_L */
     for (l = L - 1; l >= 0; l--) {
-        ofs_mat_mul_tn(ofs__mlp_w(m, m->grads, l), ofs__mlp_in(m, l), G, 1);   /* dW_l += A^T G */
+        ofs_mat_mul_tn(ofs__mlp_w(m, m->grads, l), ofs__mlp_in(m, l), G, beta);  /* dW_l = beta dW_l + A^T G */
         if (l > 0) {
             ofs_mat dA = ofs_mat_view(m->delta[l & 1], B, m->sizes[l]);
             ofs_mat_mul_nt(dA, G, ofs__mlp_w(m, m->params, l), 0);             /* dA = G W^T */
@@ -3015,14 +3019,22 @@ OFSDEF void ofs_mlp_backward(ofs_mlp *m, const ofs_real *dlogits)
     }
 }
 
-OFSDEF double ofs_mlp_loss_grad(ofs_mlp *m, const ofs_real *x, const unsigned char *y, int batch, size_t *correct)
+OFSDEF void ofs_mlp_backward(ofs_mlp *m, const ofs_real *dlogits) { ofs__mlp_backward(m, dlogits, 1); }
+
+static double ofs__mlp_loss_grad(ofs_mlp *m, const ofs_real *x, const unsigned char *y, int batch, size_t *correct,
+                                 ofs_real beta)
 {
     ofs_mat Z = ofs_mat_view((ofs_real *)ofs_mlp_forward(m, x, batch), batch, m->sizes[m->nlayers]);
     double loss;
     if (correct) *correct = ofs_count_correct(Z, y);
     loss = ofs_softmax_xent(Z, y, m->dlogits);
-    ofs_mlp_backward(m, m->dlogits);
+    ofs__mlp_backward(m, m->dlogits, beta);
     return loss;
+}
+
+OFSDEF double ofs_mlp_loss_grad(ofs_mlp *m, const ofs_real *x, const unsigned char *y, int batch, size_t *correct)
+{
+    return ofs__mlp_loss_grad(m, x, y, batch, correct, 1);
 }
 
 OFSDEF double ofs_mlp_evaluate(ofs_mlp *m, const ofs_real *x, const unsigned char *y, size_t n,
@@ -3109,6 +3121,9 @@ static void ofs__gather(ofs_trainer *t, const ofs_real *x, const unsigned char *
 {
     size_t d = (size_t)t->mlp->sizes[0];
     int r;
+#ifdef _OPENMP
+#pragma omp parallel for if ((size_t)b * d > 32768) schedule(static)
+#endif
     for (r = 0; r < b; r++) {
         size_t k = t->order[start + (size_t)r];
         memcpy(t->xb + (size_t)r * d, x + k * d, d * sizeof(ofs_real));
@@ -3122,8 +3137,7 @@ static ofs_status ofs__train_step(ofs_trainer *t, int b, size_t batch_no, double
     ofs_mlp *m = t->mlp;
     ofs_status st;
     int g;
-    ofs_mlp_zero_grad(m);
-    *loss = ofs_mlp_loss_grad(m, t->xb, t->yb, b, correct);
+    *loss = ofs__mlp_loss_grad(m, t->xb, t->yb, b, correct, 0);   /* grads = this batch's gradient */
     if (!ofs__finite(*loss))
         return ofs__fail(err, OFS_ERR_NONFINITE, "non-finite loss (%s) at step %lld (epoch %lld, batch %lu of %lu): "
                          "training stopped before that step's update", *loss != *loss ? "nan" : *loss > 0 ? "inf" : "-inf",

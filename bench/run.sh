@@ -22,6 +22,11 @@ echo; echo "== loading MNIST";          ./build/bench_load data/mnist
 ours=$(printf '%s\n' "$out" | sed -n 's/^optimfs: \([0-9.]*\) s\/epoch.*/\1/p')
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
     echo; echo "== PyTorch, same model, each thread setting (fastest kept)"
+    # Debian's torch calls whatever libblas.so.3 the system selects; the reference BLAS
+    # is some 20x slower than OpenBLAS, which would make the comparison meaningless.
+    blas=$(/usr/bin/python3 -c 'import torch; print(" ".join(sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l})))' 2>/dev/null)
+    echo "PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)' 2>/dev/null), BLAS: ${blas:-unknown}"
+    case "$blas" in *openblas*|*mkl*) ;; *) echo "WARNING: PyTorch is not using OpenBLAS: apt-get install libopenblas0-pthread for a fair comparison";; esac
     best=""
     for cfg in "1 2" "2 2" "2 1" "1 1"; do
         set -- $cfg

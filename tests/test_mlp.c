@@ -169,6 +169,10 @@ static void check_forward_backward(void)
         if (!(d <= worst)) worst = d;
     }
     CHECK(worst <= 1e-6, "backward accumulates: two passes give twice the gradient (%g)", worst);
+    for (i = 0; i < m.nparams; i++) m.grads[i] = (ofs_real)1e30;   /* stale values that must not survive */
+    l2 = ofs__mlp_loss_grad(&m, x, y, B, NULL, 0);
+    CHECK(l2 == l1 && memcmp(m.grads, g1, m.nparams * sizeof(ofs_real)) == 0,
+          "the trainer's overwriting backward (beta 0) equals zero_grad + backward, bit for bit");
     ofs_mlp_zero_grad(&m);
     for (i = 0, worst = 0; i < m.nparams; i++) worst += fabs((double)m.grads[i]);
     CHECK(worst == 0, "zero_grad clears");
