@@ -1,0 +1,526 @@
+/* cc -std=c99 -O3 -march=native -fno-math-errno -fopenmp -I. examples/ch16_sweep.c -o ch16_sweep -lm */
+/* Chapter 16: every optimizer with every schedule, on MNIST.
+   Thirteen optimizers x four learning-rate schedules (constant, step, cosine,
+   warmup + cosine), each run training chapter 15's 784-256-10 ReLU network for
+   5 epochs from the same initial weights with the same batches. Prints a log
+   line per epoch, then the results table (test accuracy, test loss, final
+   training loss, seconds); the full sweep writes out/ch16_results.dat,
+   out/ch16_results.txt and out/ch16_curves.dat (--smoke: out/ch16_smoke_*).
+   `--tune` picks the learning rates on a validation split; `--help` lists the
+   options; `make data` downloads MNIST. */
+#define _POSIX_C_SOURCE 199309L
+#define OPTIMFS_IMPLEMENTATION
+#include "optimfs.h"
+#include "tests/fixtures.h"   /* fixture_mnist: the generated digits of --smoke */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <math.h>
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define PROG "ch16_sweep"
+#define NOPT OFS_OPTIM_COUNT
+#define NSCHED 4
+#define BATCH 128
+
+/* ---- what is swept ----------------------------------------------------------- */
+
+/* One learning rate per optimizer, used with all four schedules (the peak rate of
+   the decaying ones). Each is the best of five on a factor-2 grid around `centre`,
+   by validation accuracy (the last 10,000 training images, never the test set)
+   averaged over the constant and warmup + cosine schedules: `--tune` redoes it.
+   The centres began as the usual rates and moved up where the best was at an edge. */
+typedef struct optim_entry { ofs_optim_kind kind; double lr, centre; } optim_entry;
+static const optim_entry optims[NOPT] = {
+    /* kind          lr      centre of the grid */
+    {OFS_SGD,       0.2,    0.1},    /* momentum 0.9 */
+    {OFS_ADAGRAD,   0.04,   0.02},
+    {OFS_RMSPROP,   4e-3,   2e-3},
+    {OFS_ADADELTA,  4.0,    4.0},
+    {OFS_ADAM,      4e-3,   2e-3},
+    {OFS_ADAMW,     4e-3,   2e-3},   /* weight decay 0.05, as in chapter 15 */
+    {OFS_ADAMAX,    1.6e-2, 8e-3},
+    {OFS_NADAM,     4e-3,   2e-3},
+    {OFS_RADAM,     4e-3,   2e-3},
+    {OFS_LION,      4e-4,   4e-4},
+    {OFS_YOGI,      1e-2,   5e-3},
+    {OFS_LAMB,      5e-3,   1e-2},
+    {OFS_ADABELIEF, 4e-3,   2e-3}
+};
+
+static const char *const sched_names[NSCHED] = {"constant", "step", "cosine", "warmup_cosine"};
+
+/* Every setting but the rate is the library's default (PyTorch's; optax's for
+   lion, yogi, lamb, adabelief), except SGD's momentum and AdamW's decay. */
+static ofs_optim_config optim_config(ofs_optim_kind kind, double lr)
+{
+    ofs_optim_config c = ofs_optim_defaults(kind);
+    c.lr = lr;
+    if (kind == OFS_SGD) c.momentum = 0.9;
+    if (kind == OFS_ADAMW) c.weight_decay = 0.05;
+    return c;
+}
+
+/* The schedules, for a run of `total` steps, `per_epoch` to an epoch:
+     constant       lr
+     step           lr, x 0.1 after a third of the run, x 0.01 after two thirds
+     cosine         lr (1 + cos(pi k / total)) / 2, from lr down to 0
+     warmup_cosine  linear from 0 to lr over the first epoch (a fifth of the run at
+                    most), then the cosine over the rest                          */
+static ofs_status make_sched(int which, double lr, int64_t total, int64_t per_epoch, ofs_sched *s, ofs_err *e)
+{
+    *s = ofs_sched_defaults(which == 0 ? OFS_SCHED_CONSTANT : which == 1 ? OFS_SCHED_STEP : OFS_SCHED_COSINE, lr);
+    if (which == 1) s->step_size = (total + 2) / 3;
+    if (which == 3) s->warmup_steps = per_epoch < total / 5 ? per_epoch : total / 5;
+    return ofs_sched_set_run(s, total, e);
+}
+
+static ofs_status apply_sched(int64_t k, ofs_optim_config *cfg, void *s, ofs_err *err)
+{
+    return ofs_sched_apply((const ofs_sched *)s, k, cfg, err);
+}
+
+/* ---- options ----------------------------------------------------------------- */
+
+typedef struct options {
+    int use_opt[NOPT], use_sched[NSCHED], got_opt, got_sched;
+    int epochs, threads, smoke, tune;
+    uint64_t seed;
+    const char *data;
+} options;
+
+static void usage(void)
+{
+    printf("usage: " PROG " [options]\n"
+           "Train chapter 15's MLP on MNIST with every optimizer and every schedule (chapter 16).\n\n"
+           "  --optim LIST   optimizers, comma-separated, e.g. adam,lion, among sgd, adagrad,\n"
+           "                 rmsprop, adadelta, adam, adamw, adamax, nadam, radam, lion, yogi,\n"
+           "                 lamb, adabelief                                     (all 13)\n"
+           "  --sched LIST   among constant,step,cosine,warmup_cosine            (all 4)\n"
+           "  --epochs N     epochs per run                                      (5)\n"
+           "  --seed N       seed of the initial weights and of the batches      (1)\n"
+           "  --data DIR     the four MNIST files                                (data/mnist)\n"
+           "  --threads N    OpenMP threads (default: all)\n"
+           "  --tune         choose each optimizer's learning rate on a validation split\n"
+           "  --smoke        sgd and adamw, constant and warmup_cosine, 3 epochs on generated\n"
+           "                 digits (or on --data DIR)\n"
+           "  --help         this text\n");
+}
+
+static void die(const char *flag, const char *what, const char *found)
+{
+    fprintf(stderr, PROG ": %s: expected %s, found '%s' (see --help)\n", flag, what, found);
+    exit(2);
+}
+
+static long parse_int(const char *flag, const char *s, long lo, long hi, const char *what)
+{
+    char *end;
+    long v;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (end == s || *end || errno || v < lo || v > hi) die(flag, what, s);
+    return v;
+}
+
+/* "adam,lion": use[k] = 1 for each of names[0..n) in the list, 0 for the others. */
+static void parse_list(const char *flag, const char *s, const char *const *names, int n, int *use, const char *what)
+{
+    const char *p = s;
+    memset(use, 0, sizeof(int) * (size_t)n);
+    if (!*p) die(flag, what, s);
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        int k, found = 0;
+        for (k = 0; k < n && !found; k++)
+            if (strlen(names[k]) == len && strncmp(p, names[k], len) == 0) use[k] = found = 1;
+        if (!found) die(flag, what, s);
+        p += len;
+        if (*p == ',' && !*++p) die(flag, what, s);
+    }
+}
+
+static void parse(int argc, char **argv, options *o)
+{
+    const char *opt_names[NOPT];
+    int i, k;
+    memset(o, 0, sizeof *o);
+    for (k = 0; k < NOPT; k++) { opt_names[k] = ofs_optim_name(optims[k].kind); o->use_opt[k] = 1; }
+    for (k = 0; k < NSCHED; k++) o->use_sched[k] = 1;
+    o->epochs = -1; o->seed = 1;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { usage(); exit(0); }
+        if (strcmp(a, "--smoke") == 0) { o->smoke = 1; continue; }
+        if (strcmp(a, "--tune") == 0) { o->tune = 1; continue; }
+        if (strcmp(a, "--optim") && strcmp(a, "--sched") && strcmp(a, "--epochs") && strcmp(a, "--seed") &&
+            strcmp(a, "--data") && strcmp(a, "--threads")) {
+            fprintf(stderr, PROG ": unknown option '%s' (see --help)\n", a);
+            exit(2);
+        }
+        if (i + 1 >= argc) { fprintf(stderr, PROG ": %s: expected a value after it (see --help)\n", a); exit(2); }
+        v = argv[++i];
+        if (strcmp(a, "--optim") == 0) {
+            parse_list(a, v, opt_names, NOPT, o->use_opt, "optimizer names from sgd,adagrad,rmsprop,adadelta,adam,"
+                       "adamw,adamax,nadam,radam,lion,yogi,lamb,adabelief");
+            o->got_opt = 1;
+        } else if (strcmp(a, "--sched") == 0) {
+            parse_list(a, v, sched_names, NSCHED, o->use_sched, "schedules from constant,step,cosine,warmup_cosine");
+            o->got_sched = 1;
+        } else if (strcmp(a, "--epochs") == 0) o->epochs = (int)parse_int(a, v, 1, 100000, "a number of epochs from 1 to 100000");
+        else if (strcmp(a, "--seed") == 0) o->seed = (uint64_t)parse_int(a, v, 0, 2147483647L, "a seed from 0 to 2147483647");
+        else if (strcmp(a, "--threads") == 0) o->threads = (int)parse_int(a, v, 1, 4096, "a thread count from 1 to 4096");
+        else o->data = v;
+    }
+    if (o->smoke && !o->got_opt)       /* the smoke run's two optimizers */
+        for (k = 0; k < NOPT; k++) o->use_opt[k] = optims[k].kind == OFS_SGD || optims[k].kind == OFS_ADAMW;
+    if (o->smoke && !o->got_sched)     /* and two schedules */
+        for (k = 0; k < NSCHED; k++) o->use_sched[k] = k == 0 || k == 3;
+    if (o->epochs < 0) o->epochs = o->smoke ? 3 : 5;
+}
+
+static double now(void)
+{
+#ifdef _OPENMP
+    return omp_get_wtime();
+#elif defined(CLOCK_MONOTONIC)
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+#else
+    return (double)clock() / CLOCKS_PER_SEC;
+#endif
+}
+
+static FILE *open_out(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) fprintf(stderr, PROG ": cannot open %s for writing (run from the repository root; make creates out/)\n", path);
+    return f;
+}
+
+/* ---- data -------------------------------------------------------------------- */
+
+static int load_pair(const char *dir, const char *prefix, ofs_dataset *ds)
+{
+    char img[1024], lab[1024];
+    ofs_err e;
+    snprintf(img, sizeof img, "%s/%s-images-idx3-ubyte", dir, prefix);
+    snprintf(lab, sizeof lab, "%s/%s-labels-idx1-ubyte", dir, prefix);
+    if (ofs_mnist_load(img, lab, ds, &e) != OFS_OK) {
+        fprintf(stderr, PROG ": %s\n", e.msg);
+        if (e.status == OFS_ERR_IO) fprintf(stderr, PROG ": run `make data` to download MNIST, or give --data DIR (or --smoke)\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* --smoke: generated digits, a bright disc at each class's own place plus noise
+   (the tests' fixture), written as IDX files and read back like MNIST. */
+static int load_data(const options *o, ofs_dataset *train, ofs_dataset *test)
+{
+    const char *dir = o->data ? o->data : "data/mnist";
+    if (o->smoke && !o->data) {
+        if (fixture_mnist("out/ch16_smoke-train-images-idx3-ubyte", "out/ch16_smoke-train-labels-idx1-ubyte", 2000, 28, 28, 11) ||
+            fixture_mnist("out/ch16_smoke-t10k-images-idx3-ubyte", "out/ch16_smoke-t10k-labels-idx1-ubyte", 500, 28, 28, 12))
+            return -1;
+        printf("smoke run: 2000 generated training images, 500 test images\n");
+        return load_pair("out", "ch16_smoke-train", train) || load_pair("out", "ch16_smoke-t10k", test) ? -1 : 0;
+    }
+    if (load_pair(dir, "train", train) || load_pair(dir, "t10k", test)) return -1;
+    if (o->smoke) {            /* the first images of the real set */
+        if (train->n > 2000) train->n = 2000;
+        if (test->n > 500) test->n = 500;
+        printf("smoke run: the first %lu training and %lu test images\n", (unsigned long)train->n, (unsigned long)test->n);
+    }
+    return 0;
+}
+
+/* Examples [from, from + n) of ds, without copying (not to be freed). */
+static ofs_dataset slice(const ofs_dataset *ds, size_t from, size_t n)
+{
+    ofs_dataset v = *ds;
+    v.n = n;
+    v.x = ds->x + from * (size_t)ds->dim;
+    v.y = ds->y + from;
+    return v;
+}
+
+/* ---- one run ------------------------------------------------------------------ */
+
+typedef struct result {
+    double test_acc, test_loss, train_loss, seconds;   /* after the last epoch */
+    int diverged;                                      /* a non-finite loss stopped the run */
+} result;
+
+typedef struct sweep {
+    options o;
+    ofs_dataset train, test;
+    FILE *curves;                  /* NULL: no curves (tuning) */
+    int verbose;                   /* a log line per epoch */
+} sweep;
+
+/* Evaluation on `ev`: accuracy (fraction) and mean loss. */
+static double evaluate(ofs_mlp *m, const ofs_dataset *ev, double *loss)
+{
+    size_t correct;
+    *loss = ofs_mlp_evaluate(m, ev->x, ev->y, ev->n, &correct, NULL);
+    return (double)correct / (double)ev->n;
+}
+
+/* Train a fresh 784-256-10 network (the same initial weights and batch order for
+   every run: both come from the seed) with optimizer cfg and schedule `which`,
+   evaluating on `ev` after each epoch. Returns 0, or 1 on a setup error. */
+static int run_one(const sweep *S, const ofs_optim_config *cfg, int which, const ofs_dataset *tr,
+                   const ofs_dataset *ev, result *res)
+{
+    int sizes[3] = {0, 256, 10}, rc = 1, batch = BATCH;    /* sizes[0]: the images' pixels */
+    int64_t per_epoch = (int64_t)((tr->n + (size_t)batch - 1) / (size_t)batch);
+    ofs_mlp m;
+    ofs_trainer t;
+    ofs_sched sched;
+    ofs_rng rng;
+    ofs_err e;
+    memset(res, 0, sizeof *res);
+    memset(&t, 0, sizeof t);
+    sizes[0] = tr->dim;
+    if (ofs_mlp_create(&m, sizes, 3, OFS_ACT_RELU, batch, &e) != OFS_OK) { fprintf(stderr, PROG ": %s\n", e.msg); return 1; }
+    ofs_rng_seed(&rng, S->o.seed);
+    ofs_mlp_randomize(&m, OFS_INIT_HE, &rng);
+    if (ofs_trainer_create(&t, &m, cfg, 0, batch, tr->n, &rng, &e) != OFS_OK ||
+        make_sched(which, cfg->lr, per_epoch * S->o.epochs, per_epoch, &sched, &e) != OFS_OK) {
+        fprintf(stderr, PROG ": %s\n", e.msg);
+        goto done;
+    }
+    t.schedule = apply_sched; t.schedule_ctx = &sched;
+    if (S->curves) {              /* epoch 0: the initial network */
+        double trl, tel, tra = evaluate(&m, tr, &trl), tea = evaluate(&m, ev, &tel);
+        fprintf(S->curves, "%s %s\n0 %.6f %.6f %.6f %.6f %.6e 0\n", ofs_optim_name(cfg->kind), sched_names[which],
+                trl, tra, tel, tea, ofs_sched_lr(&sched, 0));
+    }
+    while (t.epoch < S->o.epochs) {
+        ofs_epoch_stats st;
+        double t0 = now(), sec;
+        if (ofs_trainer_epoch(&t, tr->x, tr->y, &st, &e) != OFS_OK) {
+            if (S->verbose) printf("  %s\n", e.msg);
+            res->diverged = 1;
+            res->test_acc = res->test_loss = res->train_loss = (double)NAN;
+            rc = 0;
+            goto done;
+        }
+        sec = now() - t0;
+        res->seconds += sec;
+        res->train_loss = st.loss;
+        res->test_acc = evaluate(&m, ev, &res->test_loss);
+        if (S->verbose)
+            printf("  epoch %lld/%d  loss %.4f  train %6.2f%%  test %6.2f%% (loss %.4f)  lr %.2e  %.2f s\n",
+                   (long long)t.epoch, S->o.epochs, st.loss, 100 * st.accuracy, 100 * res->test_acc, res->test_loss, st.lr, sec);
+        if (S->curves)
+            fprintf(S->curves, "%lld %.6f %.6f %.6f %.6f %.6e %.3f\n", (long long)t.epoch, st.loss, st.accuracy,
+                    res->test_loss, res->test_acc, st.lr, res->seconds);
+    }
+    rc = 0;
+done:
+    if (S->curves) fprintf(S->curves, "\n\n");
+    fflush(stdout);
+    ofs_trainer_free(&t);
+    ofs_mlp_free(&m);
+    return rc;
+}
+
+static void describe(const ofs_optim_config *c, char *buf, size_t cap)
+{
+    int m = snprintf(buf, cap, "%s lr %g", ofs_optim_name(c->kind), c->lr);
+    if (c->kind == OFS_SGD && m > 0 && (size_t)m < cap) m += snprintf(buf + m, cap - (size_t)m, " momentum %g", c->momentum);
+    if (c->weight_decay > 0 && m > 0 && (size_t)m < cap) snprintf(buf + m, cap - (size_t)m, " wd %g (not on biases)", c->weight_decay);
+}
+
+/* ---- the sweep --------------------------------------------------------------- */
+
+static void print_pct(FILE *f, const result *r, int width)
+{
+    if (r->diverged) fprintf(f, "%*s", width, "diverged");
+    else fprintf(f, "%*.2f", width, 100 * r->test_acc);
+}
+
+/* The mean test accuracy over the selected runs that did not diverge: of optimizer
+   i0 (or of all, i0 < 0) with schedule k0 (or with all, k0 < 0). */
+static void print_mean(FILE *f, const options *o, result R[NOPT][NSCHED], int i0, int k0, int width)
+{
+    double sum = 0;
+    int i, k, n = 0;
+    for (i = 0; i < NOPT; i++)
+        for (k = 0; k < NSCHED; k++)
+            if (o->use_opt[i] && o->use_sched[k] && (i0 < 0 || i == i0) && (k0 < 0 || k == k0) && !R[i][k].diverged) {
+                sum += R[i][k].test_acc;
+                n++;
+            }
+    if (n) fprintf(f, "%*.2f", width, 100 * sum / n);
+    else fprintf(f, "%*s", width, "-");
+}
+
+/* The results: test accuracy, optimizer by schedule, with means; then every run. */
+static void print_tables(FILE *f, const options *o, result R[NOPT][NSCHED])
+{
+    int i, k;
+    fprintf(f, "test accuracy (%%) after %d epochs\n%-10s %7s", o->epochs, "optimizer", "lr");
+    for (k = 0; k < NSCHED; k++) if (o->use_sched[k]) fprintf(f, " %14s", sched_names[k]);
+    fprintf(f, " %8s\n", "mean");
+    for (i = 0; i < NOPT; i++) {
+        if (!o->use_opt[i]) continue;
+        fprintf(f, "%-10s %7g", ofs_optim_name(optims[i].kind), optims[i].lr);
+        for (k = 0; k < NSCHED; k++) if (o->use_sched[k]) print_pct(f, &R[i][k], 15);
+        print_mean(f, o, R, i, -1, 9);
+        fprintf(f, "\n");
+    }
+    fprintf(f, "%-18s", "mean");
+    for (k = 0; k < NSCHED; k++) if (o->use_sched[k]) print_mean(f, o, R, -1, k, 15);
+    print_mean(f, o, R, -1, -1, 9);
+    fprintf(f, "\n");
+    fprintf(f, "\nevery run\n%-10s %-14s %7s %9s %10s %11s %8s\n", "optimizer", "schedule", "lr", "test acc", "test loss",
+            "train loss", "seconds");
+    for (i = 0; i < NOPT; i++)
+        for (k = 0; k < NSCHED; k++) {
+            const result *r = &R[i][k];
+            if (!o->use_opt[i] || !o->use_sched[k]) continue;
+            fprintf(f, "%-10s %-14s %7g", ofs_optim_name(optims[i].kind), sched_names[k], optims[i].lr);
+            if (r->diverged) fprintf(f, " %9s %10s %11s %8.2f\n", "diverged", "-", "-", r->seconds);
+            else fprintf(f, " %8.2f%% %10.4f %11.4f %8.2f\n", 100 * r->test_acc, r->test_loss, r->train_loss, r->seconds);
+        }
+}
+
+static int write_results(const char *prefix, const options *o, result R[NOPT][NSCHED])
+{
+    char path[256];
+    FILE *f;
+    int i, k;
+    snprintf(path, sizeof path, "%sresults.dat", prefix);
+    if (!(f = open_out(path))) return -1;
+    fprintf(f, "# opt sched optimizer schedule lr test_acc test_loss train_loss seconds (NaN: diverged)\n");
+    for (i = 0; i < NOPT; i++)
+        for (k = 0; k < NSCHED; k++)
+            if (o->use_opt[i] && o->use_sched[k])
+                fprintf(f, "%d %d %s %s %g %.6f %.6f %.6f %.3f\n", i, k, ofs_optim_name(optims[i].kind), sched_names[k],
+                        optims[i].lr, R[i][k].test_acc, R[i][k].test_loss, R[i][k].train_loss, R[i][k].seconds);
+    fclose(f);
+    snprintf(path, sizeof path, "%sresults.txt", prefix);
+    if (!(f = open_out(path))) return -1;
+    print_tables(f, o, R);
+    fclose(f);
+    return 0;
+}
+
+/* The schedules' lengths for n training examples, as run_one makes them. */
+static void print_schedules(const options *o, size_t n)
+{
+    int64_t per_epoch = (int64_t)((n + BATCH - 1) / BATCH), total = per_epoch * o->epochs;
+    ofs_sched step, warm;
+    if (make_sched(1, 1.0, total, per_epoch, &step, NULL) != OFS_OK || make_sched(3, 1.0, total, per_epoch, &warm, NULL) != OFS_OK)
+        return;
+    printf("%lld steps per run (%lld per epoch); step: x 0.1 after %lld and %lld steps; warmup_cosine: %lld steps of warmup\n",
+           (long long)total, (long long)per_epoch, (long long)step.step_size, (long long)(2 * step.step_size),
+           (long long)warm.warmup_steps);
+}
+
+/* The figures need the whole table, so a subset (--optim, --sched) writes no files;
+   --smoke writes its own (out/ch16_smoke_*). */
+static int run_sweep(sweep *S)
+{
+    result R[NOPT][NSCHED];
+    const options *o = &S->o;
+    const char *prefix = o->smoke ? "out/ch16_smoke_" : "out/ch16_";
+    char path[256], what[128];
+    int i, k, n = 0, runs = 0, write;
+    double t_all = now();
+    memset(R, 0, sizeof R);
+    for (i = 0; i < NOPT; i++) for (k = 0; k < NSCHED; k++) runs += o->use_opt[i] && o->use_sched[k];
+    write = o->smoke || runs == NOPT * NSCHED;
+    snprintf(path, sizeof path, "%scurves.dat", prefix);
+    if (write && !(S->curves = open_out(path))) return 1;
+    if (write)
+        fprintf(S->curves, "# one block per run (gnuplot index: the run's number from 0), its first line: optimizer schedule\n"
+                           "# epoch train_loss train_acc test_loss test_acc lr seconds (epoch 0: the initial network, both evaluated)\n");
+    S->verbose = 1;
+    print_schedules(o, S->train.n);
+    for (i = 0; i < NOPT; i++)
+        for (k = 0; k < NSCHED; k++) {
+            ofs_optim_config cfg = optim_config(optims[i].kind, optims[i].lr);
+            if (!o->use_opt[i] || !o->use_sched[k]) continue;
+            describe(&cfg, what, sizeof what);
+            printf("run %2d/%d  %s, %s\n", ++n, runs, what, sched_names[k]);
+            if (run_one(S, &cfg, k, &S->train, &S->test, &R[i][k])) return 1;
+            if (R[i][k].diverged) printf("  -> diverged\n");
+            else printf("  -> test %.2f%%  final training loss %.4f  %.2f s\n", 100 * R[i][k].test_acc, R[i][k].train_loss, R[i][k].seconds);
+        }
+    printf("\n");
+    print_tables(stdout, o, R);
+    printf("\nsweep time %.1f s (%d runs)\n", now() - t_all, runs);
+    if (!write) { printf("a subset of the sweep: no files written\n"); return 0; }
+    if (write_results(prefix, o, R)) return 1;
+    printf("wrote %sresults.dat, %sresults.txt, %scurves.dat\n", prefix, prefix, prefix);
+    return 0;
+}
+
+/* ---- --tune: the learning rates ----------------------------------------------- */
+
+/* For each optimizer, five rates a factor 2 apart around its centre, each with the
+   constant and the warmup + cosine schedule, trained on the first 50,000 training
+   images and scored on the last 10,000: the best mean validation accuracy wins. */
+static int run_tune(sweep *S)
+{
+    static const double factor[5] = {0.25, 0.5, 1, 2, 4};
+    size_t nval = S->train.n / 6;
+    ofs_dataset tr = slice(&S->train, 0, S->train.n - nval), val = slice(&S->train, S->train.n - nval, nval);
+    int i, j;
+    double t_all = now();
+    printf("tuning: %lu training images, validation on the other %lu; %d epochs per run\n",
+           (unsigned long)tr.n, (unsigned long)val.n, S->o.epochs);
+    printf("%-10s %9s %10s %14s %8s\n", "optimizer", "lr", "constant", "warmup_cosine", "mean");
+    for (i = 0; i < NOPT; i++) {
+        double best = -1, best_lr = 0;
+        if (!S->o.use_opt[i]) continue;
+        for (j = 0; j < 5; j++) {
+            ofs_optim_config cfg = optim_config(optims[i].kind, optims[i].centre * factor[j]);
+            result a, b;
+            double mean;
+            if (run_one(S, &cfg, 0, &tr, &val, &a) || run_one(S, &cfg, 3, &tr, &val, &b)) return 1;
+            mean = a.diverged || b.diverged ? 0 : (a.test_acc + b.test_acc) / 2;
+            printf("%-10s %9g", ofs_optim_name(optims[i].kind), cfg.lr);
+            print_pct(stdout, &a, 11); print_pct(stdout, &b, 15);
+            printf(" %8.2f\n", 100 * mean);
+            if (mean > best) { best = mean; best_lr = cfg.lr; }
+        }
+        printf("%-10s best lr %g (mean validation accuracy %.2f%%)%s\n", ofs_optim_name(optims[i].kind), best_lr, 100 * best,
+               best_lr == optims[i].centre * factor[0] || best_lr == optims[i].centre * factor[4] ? ": at the edge of the grid" : "");
+        fflush(stdout);
+    }
+    printf("tuning time %.1f s\n", now() - t_all);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    sweep S;
+    int rc = 1;
+    memset(&S, 0, sizeof S);
+    parse(argc, argv, &S.o);
+#ifdef _OPENMP
+    if (S.o.threads) omp_set_num_threads(S.o.threads);
+#endif
+    if (load_data(&S.o, &S.train, &S.test) == 0) {
+        printf("model %d-256-10 relu, batch %d, %d epochs per run, seed %lu, %lu training and %lu test images\n",
+               S.train.dim, BATCH, S.o.epochs, (unsigned long)S.o.seed, (unsigned long)S.train.n, (unsigned long)S.test.n);
+#ifdef _OPENMP
+        printf("threads: %d\n", omp_get_max_threads());
+#endif
+        rc = S.o.tune ? run_tune(&S) : run_sweep(&S);
+    }
+    if (S.curves) fclose(S.curves);
+    ofs_dataset_free(&S.train);
+    ofs_dataset_free(&S.test);
+    return rc;
+}
