@@ -31,8 +31,10 @@ test:
 data:
 	@bash scripts/fetch_mnist.sh data/mnist
 
+# glibc >= 2.35 backs large allocations with 2 MB pages when asked: the 220 MB of
+# pixels are then touched with 512x fewer page faults (other C libraries ignore it).
 mnist: data build/ch15_mnist
-	./build/ch15_mnist --data data/mnist
+	GLIBC_TUNABLES=glibc.malloc.hugetlb=1 ./build/ch15_mnist --data data/mnist
 
 figures: $(EXAMPLES)
 	@bash scripts/figures.sh

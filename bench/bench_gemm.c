@@ -4,7 +4,8 @@
  *  1. Measures the machine's multiply-add peak (GFLOP/s, 1 FMA = 2 flops)
  *     with a vectorized loop of independent FMA chains, on one thread and on
  *     all OpenMP threads.
- *  2. For the matrix shapes of an MNIST MLP 784-256-10 with batch 128, times
+ *  2. For the matrix products of an MNIST MLP 784-256-10 with batch 128, in the
+ *     layouts ofs_mlp uses (the first two are the epoch's large products), times
  *     ofs_gemm (warm-up, then best of several timed batches, CLOCK_MONOTONIC)
  *     on one thread and on all threads, and prints GFLOP/s and the percentage
  *     of the measured peak for the same thread count.
@@ -211,12 +212,13 @@ static double max_rel_err(const ofs_real *C, const ofs_real *R, size_t n)
 int main(void)
 {
     static const shape shapes[] = {
-        {"fwd  784->256  X.W^T   NT", 0, 1, 128, 256, 784},
-        {"dW   784->256  dY^T.X  TN", 1, 0, 256, 784, 128},
-        {"dX   784->256  dY.W    NN", 0, 0, 128, 784, 256},
-        {"fwd  256->10   X.W^T   NT", 0, 1, 128, 10, 256},
-        {"dW   256->10   dY^T.X  TN", 1, 0, 10, 256, 128},
-        {"dX   256->10   dY.W    NN", 0, 0, 128, 256, 10},
+        /* as ofs_mlp computes them: W is in x out, row-major */
+        {"fwd  784->256  X.W     NN", 0, 0, 128, 256, 784},
+        {"dW   784->256  X^T.G   TN", 1, 0, 784, 256, 128},
+        {"dX   784->256  G.W^T   NT", 0, 1, 128, 784, 256},  /* not needed for the input layer */
+        {"fwd  256->10   H.W     NN", 0, 0, 128, 10, 256},
+        {"dW   256->10   H^T.G   TN", 1, 0, 256, 10, 128},
+        {"dH   256->10   G.W^T   NT", 0, 1, 128, 256, 10},
     };
     const int nshape = (int)(sizeof shapes / sizeof shapes[0]);
     const int nthr = max_threads();
