@@ -459,9 +459,11 @@ typedef struct ofs_mlp_batch { ofs_mlp *mlp; const ofs_real *x; const unsigned c
 OFSDEF double ofs_mlp_objective(const double *theta, double *grad, void *batch);
 
 /* Called before each optimizer step with the number of steps already taken, once
-   per group: set cfg->lr (and momentum or beta1, if it cycles). A one-line wrapper
-   around ofs_sched_apply (chapter 12) makes any schedule one. */
+   per group: set cfg->lr (and momentum or beta1, if it cycles). */
 typedef ofs_status (*ofs_schedule_fn)(int64_t step, ofs_optim_config *cfg, void *ctx, ofs_err *err);
+/* The ofs_schedule_fn of any chapter 12 schedule, ctx a const ofs_sched*: it is
+   ofs_sched_apply(ctx, step, cfg, err). t.schedule = ofs_sched_callback; t.schedule_ctx = &s; */
+OFSDEF ofs_status ofs_sched_callback(int64_t step, ofs_optim_config *cfg, void *sched, ofs_err *err);
 
 /* Minibatch training. Each epoch shuffles the n examples with the trainer's rng,
    and for each batch: zero_grad, loss_grad, schedule(step, cfg), optimizer step(s).
@@ -547,12 +549,22 @@ OFSDEF const char *ofs_idx_type_name(int type);   /* "unsigned byte", ..., or "u
 OFSDEF ofs_status ofs_idx_parse(const void *data, size_t len, const char *name, ofs_idx *out, ofs_err *err);
 OFSDEF void       ofs_idx_free(ofs_idx *x);       /* frees x->x and zeroes *x */
 OFSDEF void       ofs_dataset_free(ofs_dataset *ds);
+/* MNIST-like digits that need no download: n images of 28 x 28 bytes into pixels
+   (n * 784) and their classes 0-9 into labels (n); each class a bright disc at its
+   own place, plus noise. The same seed gives the same bytes on every platform. */
+OFSDEF void       ofs_mnist_synthetic(unsigned char *pixels, unsigned char *labels, size_t n, uint64_t seed);
 #ifndef OFS_NO_STDIO
 /* Read any IDX file; on error *out is zeroed and nothing stays allocated. */
 OFSDEF ofs_status ofs_idx_load(const char *path, ofs_idx *out, ofs_err *err);
 /* Read an MNIST pair (unsigned-byte images n x rows x cols, labels n, each < 10);
    on error *ds is zeroed and nothing stays allocated. */
 OFSDEF ofs_status ofs_mnist_load(const char *images_path, const char *labels_path, ofs_dataset *ds, ofs_err *err);
+/* Write an unsigned-byte IDX file of ndim sizes dims (outermost first) holding their
+   product of bytes from data; through PATH.tmp and a rename, as ofs_file_save. */
+OFSDEF ofs_status ofs_idx_save(const char *path, const unsigned char *data, int ndim, const uint32_t *dims, ofs_err *err);
+/* ofs_mnist_synthetic's n digits (1 <= n <= 2^31 / 784) as an MNIST pair of IDX files. */
+OFSDEF ofs_status ofs_mnist_synthetic_save(const char *images_path, const char *labels_path, size_t n, uint64_t seed,
+                                           ofs_err *err);
 #endif
 
 #ifdef __cplusplus
@@ -808,52 +820,64 @@ static uint32_t ofs__rd32(const unsigned char *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Write the checked file; `limit` stops writing after that many bytes, which is
-   how the tests simulate a crash in the middle of a save ((size_t)-1: no limit). */
-static ofs_status ofs__file_save_limited(const char *path, uint32_t kind, const ofs_buf *payload,
-                                         size_t limit, ofs_err *err)
+/* Write the n byte spans parts[i] (lens[i] bytes each) to PATH.tmp, flush, close,
+   and only then rename it over PATH; on any failure remove PATH.tmp, so PATH is
+   either the previous file or the complete new one. `limit` stops writing after
+   that many bytes, which is how the tests simulate a crash in the middle of a
+   save ((size_t)-1: no limit). */
+static ofs_status ofs__save_parts(const char *path, const unsigned char *const *parts, const size_t *lens, int n,
+                                  size_t limit, ofs_err *err)
 {
-    unsigned char head[20], tail[4];
     char tmp[4096];
     FILE *f;
-    uint32_t crc;
-    size_t written = 0, i;
-    const unsigned char *parts[3];
-    size_t lens[3];
-    int ok = 1;
-
-    if (payload->failed) return ofs__fail(err, OFS_ERR_NOMEM, "%s: out of memory while preparing the data to save", path);
+    size_t written = 0, total = 0;
+    int i, ok = 1;
     if (strlen(path) + 5 > sizeof tmp) return ofs__fail(err, OFS_ERR_ARG, "%s: path longer than %d bytes", path, (int)sizeof tmp - 5);
-    memcpy(head, "OPTIMFS1", 8);
-    ofs__le32(head + 8, kind);
-    ofs__le32(head + 12, (uint32_t)(payload->len & 0xFFFFFFFFu));
-    ofs__le32(head + 16, (uint32_t)((uint64_t)payload->len >> 32));
-    crc = ~ofs__crc_update(ofs__crc_update(0xFFFFFFFFu, head, 20), payload->data, payload->len);
-    ofs__le32(tail, crc);
     sprintf(tmp, "%s.tmp", path);
     f = fopen(tmp, "wb");
-    if (!f) return ofs__fail(err, OFS_ERR_IO, "%s: cannot create the temporary file %s", path, tmp);
-    parts[0] = head; lens[0] = 20;
-    parts[1] = payload->data; lens[1] = payload->len;
-    parts[2] = tail; lens[2] = 4;
-    for (i = 0; i < 3 && ok; i++) {
-        size_t n = lens[i];
-        if (written + n > limit) { n = limit - written; ok = 0; }
-        if (n && fwrite(parts[i], 1, n, f) != n) ok = 0;
-        written += n;
+    if (!f) return ofs__fail(err, OFS_ERR_IO, "%s: cannot create the temporary file %s: %s", path, tmp, strerror(errno));
+    for (i = 0; i < n; i++) total += lens[i];
+    for (i = 0; i < n && ok; i++) {
+        size_t m = lens[i];
+        if (written + m > limit) { m = limit - written; ok = 0; }
+        if (m && fwrite(parts[i], 1, m, f) != m) ok = 0;
+        written += m;
     }
     if (fflush(f) != 0) ok = 0;
     if (fclose(f) != 0) ok = 0;
     if (!ok) {
         remove(tmp);
         return ofs__fail(err, OFS_ERR_IO, "%s: writing failed after %lu of %lu bytes; the previous file is untouched",
-                         path, (unsigned long)written, (unsigned long)(24 + payload->len));
+                         path, (unsigned long)written, (unsigned long)total);
     }
     if (rename(tmp, path) != 0) {
+        int e = errno;
         remove(tmp);
-        return ofs__fail(err, OFS_ERR_IO, "%s: cannot rename %s over it", path, tmp);
+        return ofs__fail(err, OFS_ERR_IO, "%s: cannot rename %s over it: %s", path, tmp, strerror(e));
     }
     return ofs__ok(err);
+}
+
+/* The checked file: head (magic, kind, length), payload, CRC-32, through ofs__save_parts. */
+static ofs_status ofs__file_save_limited(const char *path, uint32_t kind, const ofs_buf *payload,
+                                         size_t limit, ofs_err *err)
+{
+    unsigned char head[20], tail[4];
+    const unsigned char *parts[3];
+    size_t lens[3];
+    uint32_t crc;
+
+    if (payload->failed) return ofs__fail(err, OFS_ERR_NOMEM, "%s: out of memory while preparing the data to save", path);
+    memcpy(head, "OPTIMFS1", 8);
+    ofs__le32(head + 8, kind);
+    ofs__le32(head + 12, (uint32_t)(payload->len & 0xFFFFFFFFu));
+    ofs__le32(head + 16, (uint32_t)((uint64_t)payload->len >> 32));
+    crc = ~ofs__crc_update(ofs__crc_update(0xFFFFFFFFu, head, 20), payload->data, payload->len);
+    ofs__le32(tail, crc);
+    parts[0] = head; lens[0] = 20;
+    parts[1] = payload->data; lens[1] = payload->len;
+    parts[2] = tail; lens[2] = 4;
+    return ofs__save_parts(path, parts, lens, 3, limit, err);
 }
 
 OFSDEF ofs_status ofs_file_save(const char *path, uint32_t kind, const ofs_buf *payload, ofs_err *err)
@@ -3131,6 +3155,11 @@ static void ofs__gather(ofs_trainer *t, const ofs_real *x, const unsigned char *
     }
 }
 
+OFSDEF ofs_status ofs_sched_callback(int64_t step, ofs_optim_config *cfg, void *sched, ofs_err *err)
+{
+    return ofs_sched_apply((const ofs_sched *)sched, step, cfg, err);
+}
+
 /* One step on the gathered batch: the loss must be finite before anything moves. */
 static ofs_status ofs__train_step(ofs_trainer *t, int b, size_t batch_no, double *loss, size_t *correct, ofs_err *err)
 {
@@ -3418,14 +3447,26 @@ static const char *ofs__idx_dims_text(const ofs__idx_head *h, char *buf, size_t 
     return buf;
 }
 
+/* The number of elements, the product of the ndim sizes, capped at 2^31 + 1 after
+   each factor: below the cap every product is exact, and it cannot overflow. */
+static double ofs__idx_count(const uint32_t *dims, int ndim)
+{
+    double count = 1;
+    int k;
+    for (k = 0; k < ndim; k++) {
+        count *= (double)dims[k];
+        if (count > OFS_IDX_MAX_COUNT) count = OFS_IDX_MAX_COUNT + 1;
+    }
+    return count;
+}
+
 /* Check the header at p[0 .. avail) of a file of `total` bytes (avail = total,
    or the first 4 + 4*255 bytes when the data is not in memory) and fill h. */
 static ofs_status ofs__idx_head_parse(const unsigned char *p, size_t avail, uint64_t total,
                                       const char *name, ofs__idx_head *h, ofs_err *err)
 {
     char dims[96];
-    double count = 1;   /* the product of the sizes, capped at 2^31 + 1 after each factor:
-                           below the cap every product is exact, and it cannot overflow */
+    double count;
     uint64_t data_bytes;
     int k;
     if (total < 4)
@@ -3446,11 +3487,8 @@ static ofs_status ofs__idx_head_parse(const unsigned char *p, size_t avail, uint
     if (total < h->offset || avail < h->offset)
         return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected a header of 4 + 4 x %d = %lu bytes for %d dimensions, "
                          "found a file of %llu bytes", name, h->ndim, (unsigned long)h->offset, h->ndim, (unsigned long long)total);
-    for (k = 0; k < h->ndim; k++) {
-        h->dims[k] = ofs__be32(p + 4 + 4 * k);
-        count *= (double)h->dims[k];
-        if (count > OFS_IDX_MAX_COUNT) count = OFS_IDX_MAX_COUNT + 1;
-    }
+    for (k = 0; k < h->ndim; k++) h->dims[k] = ofs__be32(p + 4 + 4 * k);
+    count = ofs__idx_count(h->dims, h->ndim);
     if (count > OFS_IDX_MAX_COUNT)
         return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected at most 2^31 elements, found the sizes %s, which make more "
                          "(a corrupt header?)", name, ofs__idx_dims_text(h, dims, sizeof dims));
@@ -3553,6 +3591,39 @@ OFSDEF void ofs_dataset_free(ofs_dataset *ds)
     if (ds->x) OFS_FREE(ds->x);
     if (ds->y) OFS_FREE(ds->y);
     memset(ds, 0, sizeof *ds);
+}
+
+/* Synthetic digits, for runs and tests without a download. Each image draws from
+   one ofs_rng, in this order: its class k (0-9), a shift sy and a shift sx (each
+   -2 to 2), then a noise value u (0-59) for every pixel, row by row. Class k is a
+   cone of radius 5 centred at row 7 + 14 (k div 5) + sy, column 3 + 5 (k mod 5) + sx
+   (two rows of five places; the left ones are cut by the edge):
+
+       pixel(y, x) = min(255, floor(255 (25 - d2) / 25) [d2 < 25] + u),
+       d2 = (y - cy)^2 + (x - cx)^2
+
+   The ranges of the centres do not overlap (rows 5-9 and 19-23, columns 1-5, 6-10,
+   ...), so the class is told by where the bright pixels are, not by a shape: an
+   easy problem, which chapter 15's network learns to 100 % in a few epochs.     */
+OFSDEF void ofs_mnist_synthetic(unsigned char *pixels, unsigned char *labels, size_t n, uint64_t seed)
+{
+    ofs_rng r;
+    size_t i;
+    OFS_ASSERT(n == 0 || (pixels && labels));
+    ofs_rng_seed(&r, seed);
+    for (i = 0; i < n; i++) {
+        unsigned char *img = pixels + i * 784;
+        int k = (int)ofs_rng_below(&r, 10), y, x;
+        int cy = 7 + 14 * (k / 5) + (int)ofs_rng_below(&r, 5) - 2;
+        int cx = 3 + 5 * (k % 5) + (int)ofs_rng_below(&r, 5) - 2;
+        labels[i] = (unsigned char)k;
+        for (y = 0; y < 28; y++)
+            for (x = 0; x < 28; x++) {
+                int d2 = (y - cy) * (y - cy) + (x - cx) * (x - cx);
+                int v = (d2 < 25 ? 255 * (25 - d2) / 25 : 0) + (int)ofs_rng_below(&r, 60);
+                img[y * 28 + x] = (unsigned char)(v > 255 ? 255 : v);
+            }
+    }
 }
 
 #ifndef OFS_NO_STDIO
@@ -3686,6 +3757,68 @@ done:
     if (fl) fclose(fl);
     if (s != OFS_OK) { ofs_dataset_free(ds); return s; }
     return ofs__ok(err);
+}
+
+/* ---- Writing IDX files ---- */
+/* Only unsigned bytes, the type of images and labels: the header 0x00 0x00 0x08
+   NDIM and the big-endian sizes, then the bytes, through chapter 0's temporary
+   file and rename, so that a failed write leaves any previous file as it was. */
+static void ofs__be32_put(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24); p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8); p[3] = (unsigned char)v;
+}
+
+OFSDEF ofs_status ofs_idx_save(const char *path, const unsigned char *data, int ndim, const uint32_t *dims, ofs_err *err)
+{
+    unsigned char head[4 + 4 * OFS_IDX_MAX_DIMS];
+    const unsigned char *parts[2];
+    size_t lens[2];
+    ofs__idx_head h;
+    char text[96];
+    double count;
+    int k;
+    OFS_ASSERT(path && (ndim <= 0 || dims));
+    if (ndim < 1 || ndim > OFS_IDX_MAX_DIMS)
+        return ofs__fail(err, OFS_ERR_ARG, "%s: expected 1 to %d dimensions for an IDX file, found %d", path, OFS_IDX_MAX_DIMS, ndim);
+    h.ndim = ndim;
+    memcpy(h.dims, dims, (size_t)ndim * sizeof dims[0]);
+    count = ofs__idx_count(dims, ndim);
+    if (count > OFS_IDX_MAX_COUNT)
+        return ofs__fail(err, OFS_ERR_ARG, "%s: expected at most 2^31 elements (the reader's limit), found the sizes %s, "
+                         "which make more", path, ofs__idx_dims_text(&h, text, sizeof text));
+    OFS_ASSERT(count == 0 || data);
+    head[0] = head[1] = 0;
+    head[2] = OFS_IDX_U8;
+    head[3] = (unsigned char)ndim;
+    for (k = 0; k < ndim; k++) ofs__be32_put(head + 4 + 4 * k, dims[k]);
+    parts[0] = head; lens[0] = 4 + 4 * (size_t)ndim;
+    parts[1] = data; lens[1] = (size_t)count;
+    return ofs__save_parts(path, parts, lens, 2, (size_t)-1, err);
+}
+
+OFSDEF ofs_status ofs_mnist_synthetic_save(const char *images_path, const char *labels_path, size_t n, uint64_t seed,
+                                           ofs_err *err)
+{
+    unsigned char *pixels, *labels;
+    uint32_t dims[3];
+    ofs_status s;
+    if (n < 1 || (double)n > OFS_IDX_MAX_COUNT / 784)
+        return ofs__fail(err, OFS_ERR_ARG, "%s: expected 1 to %lu synthetic images, found %lu", images_path,
+                         (unsigned long)(OFS_IDX_MAX_COUNT / 784), (unsigned long)n);
+    pixels = (unsigned char *)ofs__alloc(n, 784);
+    labels = (unsigned char *)ofs__alloc(n, 1);
+    if (!pixels || !labels) {
+        s = ofs__fail(err, OFS_ERR_NOMEM, "%s: cannot allocate %lu images of 784 bytes", images_path, (unsigned long)n);
+    } else {
+        ofs_mnist_synthetic(pixels, labels, n, seed);
+        dims[0] = (uint32_t)n; dims[1] = dims[2] = 28;
+        s = ofs_idx_save(images_path, pixels, 3, dims, err);
+        if (s == OFS_OK) s = ofs_idx_save(labels_path, labels, 1, dims, err);
+    }
+    if (pixels) OFS_FREE(pixels);
+    if (labels) OFS_FREE(labels);
+    return s;
 }
 #endif /* OFS_NO_STDIO */
 

@@ -185,56 +185,6 @@ static FILE *open_out(const char *path)
 
 /* ---- data ------------------------------------------------------------------ */
 
-/* A stand-in for MNIST that needs no download, for --smoke: each class is a bright
-   disc at its own place on a 28 x 28 canvas, shifted by up to 2 pixels, plus noise.
-   Written as IDX files and read back, so the loader is exercised too. */
-static int write_idx(const char *path, const unsigned char *data, size_t n, int rows, int cols)
-{
-    unsigned char h[16];
-    uint32_t d[3];
-    int k, nd = rows ? 3 : 1;
-    size_t bytes = n * (size_t)(rows ? rows * cols : 1);
-    FILE *f = open_out(path);
-    if (!f) return -1;
-    d[0] = (uint32_t)n; d[1] = (uint32_t)rows; d[2] = (uint32_t)cols;
-    h[0] = h[1] = 0; h[2] = 0x08; h[3] = (unsigned char)nd;
-    for (k = 0; k < nd; k++) {
-        h[4 + 4 * k] = (unsigned char)(d[k] >> 24); h[5 + 4 * k] = (unsigned char)(d[k] >> 16);
-        h[6 + 4 * k] = (unsigned char)(d[k] >> 8); h[7 + 4 * k] = (unsigned char)d[k];
-    }
-    if (fwrite(h, 1, (size_t)(4 + 4 * nd), f) != (size_t)(4 + 4 * nd) || fwrite(data, 1, bytes, f) != bytes) {
-        fclose(f);
-        fprintf(stderr, PROG ": cannot write %s\n", path);
-        return -1;
-    }
-    return fclose(f) == 0 ? 0 : -1;
-}
-
-static int make_smoke_set(const char *images, const char *labels, size_t n, uint64_t seed)
-{
-    unsigned char *pix = (unsigned char *)malloc(n * 784), *lab = (unsigned char *)malloc(n);
-    ofs_rng r;
-    size_t i;
-    int rc = -1;
-    if (!pix || !lab) { fprintf(stderr, PROG ": out of memory\n"); free(pix); free(lab); return -1; }
-    ofs_rng_seed(&r, seed);
-    for (i = 0; i < n; i++) {
-        int k = (int)ofs_rng_below(&r, 10), y, x;
-        int cy = 7 + 14 * (k / 5) + (int)ofs_rng_below(&r, 5) - 2;
-        int cx = 3 + 5 * (k % 5) + (int)ofs_rng_below(&r, 5) - 2;
-        lab[i] = (unsigned char)k;
-        for (y = 0; y < 28; y++)
-            for (x = 0; x < 28; x++) {
-                int d2 = (y - cy) * (y - cy) + (x - cx) * (x - cx);
-                int v = (d2 < 25 ? 255 * (25 - d2) / 25 : 0) + (int)ofs_rng_below(&r, 60);
-                pix[i * 784 + (size_t)(y * 28 + x)] = (unsigned char)(v > 255 ? 255 : v);
-            }
-    }
-    if (write_idx(images, pix, n, 28, 28) == 0 && write_idx(labels, lab, n, 0, 0) == 0) rc = 0;
-    free(pix); free(lab);
-    return rc;
-}
-
 static int load_pair(const char *dir, const char *prefix, ofs_dataset *ds)
 {
     char img[1024], lab[1024];
@@ -249,12 +199,20 @@ static int load_pair(const char *dir, const char *prefix, ofs_dataset *ds)
     return 0;
 }
 
+/* --smoke without --data: a stand-in for MNIST that needs no download (the
+   header's ofs_mnist_synthetic: a bright disc per class, plus noise), written
+   as IDX files and read back, so the loader is exercised too. */
 static int load_data(const options *o, ofs_dataset *train, ofs_dataset *test)
 {
+    ofs_err e;
     if (o->smoke && !o->data) {
-        if (make_smoke_set("out/ch15_smoke-train-images-idx3-ubyte", "out/ch15_smoke-train-labels-idx1-ubyte", 2000, 11) ||
-            make_smoke_set("out/ch15_smoke-t10k-images-idx3-ubyte", "out/ch15_smoke-t10k-labels-idx1-ubyte", 500, 12))
+        if (ofs_mnist_synthetic_save("out/ch15_smoke-train-images-idx3-ubyte", "out/ch15_smoke-train-labels-idx1-ubyte",
+                                     2000, 11, &e) != OFS_OK ||
+            ofs_mnist_synthetic_save("out/ch15_smoke-t10k-images-idx3-ubyte", "out/ch15_smoke-t10k-labels-idx1-ubyte",
+                                     500, 12, &e) != OFS_OK) {
+            fprintf(stderr, PROG ": %s (run from the repository root; make creates out/)\n", e.msg);
             return -1;
+        }
         printf("smoke run: 2000 generated training images, 500 test images\n");
         return load_pair("out", "ch15_smoke-train", train) || load_pair("out", "ch15_smoke-t10k", test) ? -1 : 0;
     }
@@ -269,11 +227,6 @@ static int load_data(const options *o, ofs_dataset *train, ofs_dataset *test)
 }
 
 /* ---- the learning-rate schedule ------------------------------------------- */
-
-static ofs_status apply_sched(int64_t k, ofs_optim_config *cfg, void *s, ofs_err *err)
-{
-    return ofs_sched_apply((const ofs_sched *)s, k, cfg, err);
-}
 
 /* --sched NAME over a run of `total` steps of which `per_epoch` make an epoch. */
 static int make_sched(const options *o, int64_t total, int64_t per_epoch, ofs_sched *s)
@@ -428,7 +381,7 @@ static int setup(run *R)
     if (ofs_trainer_create(&R->t, &R->m, &cfg, 0, o->batch, R->train.n, &rng, &e) != OFS_OK) { fprintf(stderr, PROG ": %s\n", e.msg); return 1; }
     per_epoch = (int64_t)((R->train.n + (size_t)o->batch - 1) / (size_t)o->batch);
     if ((rc = make_sched(o, per_epoch * o->epochs, per_epoch, &R->sched)) != 0) return rc;
-    R->t.schedule = apply_sched; R->t.schedule_ctx = &R->sched;
+    R->t.schedule = ofs_sched_callback; R->t.schedule_ctx = &R->sched;
     if (o->resume) {
         if (ofs_trainer_load(&R->t, o->resume, &e) != OFS_OK) { fprintf(stderr, PROG ": --resume: %s\n", e.msg); return 1; }
         printf("resumed from %s after epoch %lld (step %lld)\n", o->resume, (long long)R->t.epoch, (long long)R->t.step);

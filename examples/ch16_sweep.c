@@ -11,7 +11,6 @@
 #define _POSIX_C_SOURCE 199309L
 #define OPTIMFS_IMPLEMENTATION
 #include "optimfs.h"
-#include "tests/fixtures.h"   /* fixture_mnist: the generated digits of --smoke */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,11 +76,6 @@ static ofs_status make_sched(int which, double lr, int64_t total, int64_t per_ep
     if (which == 1) s->step_size = (total + 2) / 3;
     if (which == 3) s->warmup_steps = per_epoch < total / 5 ? per_epoch : total / 5;
     return ofs_sched_set_run(s, total, e);
-}
-
-static ofs_status apply_sched(int64_t k, ofs_optim_config *cfg, void *s, ofs_err *err)
-{
-    return ofs_sched_apply((const ofs_sched *)s, k, cfg, err);
 }
 
 /* ---- options ----------------------------------------------------------------- */
@@ -219,15 +213,20 @@ static int load_pair(const char *dir, const char *prefix, ofs_dataset *ds)
     return 0;
 }
 
-/* --smoke: generated digits, a bright disc at each class's own place plus noise
-   (the tests' fixture), written as IDX files and read back like MNIST. */
+/* --smoke: chapter 15's generated digits (ofs_mnist_synthetic, a bright disc at
+   each class's own place plus noise), written as IDX files and read back like MNIST. */
 static int load_data(const options *o, ofs_dataset *train, ofs_dataset *test)
 {
     const char *dir = o->data ? o->data : "data/mnist";
+    ofs_err e;
     if (o->smoke && !o->data) {
-        if (fixture_mnist("out/ch16_smoke-train-images-idx3-ubyte", "out/ch16_smoke-train-labels-idx1-ubyte", 2000, 28, 28, 11) ||
-            fixture_mnist("out/ch16_smoke-t10k-images-idx3-ubyte", "out/ch16_smoke-t10k-labels-idx1-ubyte", 500, 28, 28, 12))
+        if (ofs_mnist_synthetic_save("out/ch16_smoke-train-images-idx3-ubyte", "out/ch16_smoke-train-labels-idx1-ubyte",
+                                     2000, 11, &e) != OFS_OK ||
+            ofs_mnist_synthetic_save("out/ch16_smoke-t10k-images-idx3-ubyte", "out/ch16_smoke-t10k-labels-idx1-ubyte",
+                                     500, 12, &e) != OFS_OK) {
+            fprintf(stderr, PROG ": %s (run from the repository root; make creates out/)\n", e.msg);
             return -1;
+        }
         printf("smoke run: 2000 generated training images, 500 test images\n");
         return load_pair("out", "ch16_smoke-train", train) || load_pair("out", "ch16_smoke-t10k", test) ? -1 : 0;
     }
@@ -296,7 +295,7 @@ static int run_one(const sweep *S, const ofs_optim_config *cfg, int which, const
         fprintf(stderr, PROG ": %s\n", e.msg);
         goto done;
     }
-    t.schedule = apply_sched; t.schedule_ctx = &sched;
+    t.schedule = ofs_sched_callback; t.schedule_ctx = &sched;
     if (S->curves) {              /* epoch 0: the initial network */
         double trl, tel, tra = evaluate(&m, tr, &trl), tea = evaluate(&m, ev, &tel);
         fprintf(S->curves, "%s %s\n0 %.6f %.6f %.6f %.6f %.6e 0\n", ofs_optim_name(cfg->kind), sched_names[which],

@@ -1,7 +1,8 @@
 /* test_idx: the IDX and MNIST loaders on fixture files written into
    build/fixtures/test_idx (or argv[1]): every element type round-trips, every
    malformed case is refused with a message naming the file and the expectation,
-   and nothing is left allocated or half-filled after an error. If real MNIST is
+   and nothing is left allocated or half-filled after an error. The writer
+   (ofs_idx_save) and the synthetic digits are checked against them. If real MNIST is
    in data/mnist (make data), its known counts and statistics are checked too.
    Run from the repository root. */
 #define OPTIMFS_IMPLEMENTATION
@@ -249,6 +250,149 @@ static void test_fixture_learnable(void)
     CHECK(right >= 190, "fixture: nearest class mean gets %d of 200 right, want >= 190", right);
 }
 
+/* ofs_idx_save writes what the independent fixture writer writes, byte for byte,
+   and ofs_idx_load reads it back; a second save replaces the first. */
+static void save_round_trip(const char *dir, const char *name, int ndim, const uint32_t *dims, const unsigned char *data,
+                            size_t count)
+{
+    char path[512];
+    double v[64];
+    size_t i, len, flen;
+    unsigned char *want, *got;
+    ofs_idx x;
+    ofs_err err;
+    for (i = 0; i < count && i < 64; i++) v[i] = data[i];
+    fixture_path(path, sizeof path, dir, name);
+    CHECK(ofs_idx_save(path, data, ndim, dims, &err) == OFS_OK && err.status == OFS_OK && err.msg[0] == 0,
+          "%s: save failed: %s", name, err.msg);
+    want = fixture_idx_bytes(OFS_IDX_U8, ndim, dims, v, &len);
+    got = slurp(path, &flen);
+    CHECK(want && got && flen == len && memcmp(want, got, len) == 0,
+          "%s: the file (%lu bytes) differs from the fixture writer's (%lu bytes)", name, (unsigned long)flen, (unsigned long)len);
+    free(want); free(got);
+    CHECK(ofs_idx_load(path, &x, &err) == OFS_OK, "%s: load after save: %s", name, err.msg);
+    check_idx(&x, OFS_IDX_U8, ndim, dims, v, count, name);
+    ofs_idx_free(&x);
+}
+
+static void test_idx_save(const char *dir)
+{
+    static const unsigned char bytes[24] = {0, 1, 2, 127, 128, 200, 254, 255, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 42, 43, 44, 45, 46, 47};
+    uint32_t d1[1] = {24}, d3[3] = {2, 3, 4}, d0[2] = {5, 0}, d255[255], big[2] = {65536, 32769}, one[1] = {3};
+    char path[512], tmp[520], sub[512];
+    unsigned char *p;
+    size_t len;
+    ofs_idx x;
+    ofs_err err;
+    ofs_status s;
+    FILE *f;
+    int k;
+    for (k = 0; k < 255; k++) d255[k] = 1;
+    save_round_trip(dir, "save-1d.idx", 1, d1, bytes, 24);
+    save_round_trip(dir, "save-3d.idx", 3, d3, bytes, 24);
+    save_round_trip(dir, "save-empty.idx", 2, d0, NULL, 0);
+    save_round_trip(dir, "save-255d.idx", 255, d255, bytes + 5, 1);
+    save_round_trip(dir, "save-3d.idx", 1, one, bytes + 3, 3);     /* replaces the 3-d file */
+
+    /* A directory that does not exist: refused, naming the path, and nothing created. */
+    fixture_path(path, sizeof path, dir, "no-such-dir/a.idx");
+    memset(&err, 0, sizeof err);
+    s = ofs_idx_save(path, bytes, 1, d1, &err);
+    CHECK(s == OFS_ERR_IO && err.status == OFS_ERR_IO, "save into a missing directory: %s (%s)", ofs_status_string(s), err.msg);
+    CHECK(contains(err.msg, path) && contains(err.msg, "cannot create the temporary file"), "message \"%s\" names %s", err.msg, path);
+    CHECK(ofs_idx_save(path, bytes, 1, d1, NULL) == OFS_ERR_IO, "missing directory, err NULL");
+    f = fopen(path, "rb");
+    CHECK(f == NULL, "nothing written at %s", path);
+    if (f) fclose(f);
+
+    /* A path that is a directory: the temporary file is written, the rename fails,
+       and the temporary file is removed. */
+    fixture_path(sub, sizeof sub, dir, "a-directory.idx");
+    CHECK(fixture_mkdirs(sub) == 0, "mkdir %s", sub);
+    s = ofs_idx_save(sub, bytes, 1, d1, &err);
+    CHECK(s == OFS_ERR_IO && contains(err.msg, sub) && contains(err.msg, "cannot rename"), "save over a directory: %s: %s",
+          ofs_status_string(s), err.msg);
+    snprintf(tmp, sizeof tmp, "%s.tmp", sub);
+    f = fopen(tmp, "rb");
+    CHECK(f == NULL, "no temporary file %s left behind", tmp);
+    if (f) fclose(f);
+
+    /* Bad shapes are refused before anything is written; the previous file stays. */
+    fixture_path(path, sizeof path, dir, "save-1d.idx");
+    CHECK(ofs_idx_save(path, bytes, 0, d1, &err) == OFS_ERR_ARG && contains(err.msg, path) &&
+          contains(err.msg, "expected 1 to 255 dimensions") && contains(err.msg, "found 0"), "ndim 0: %s", err.msg);
+    CHECK(ofs_idx_save(path, bytes, 256, d255, &err) == OFS_ERR_ARG && contains(err.msg, "found 256"), "ndim 256: %s", err.msg);
+    CHECK(ofs_idx_save(path, bytes, 2, big, &err) == OFS_ERR_ARG && contains(err.msg, "65536 x 32769") &&
+          contains(err.msg, "at most 2^31 elements"), "2^31 + 2^16 elements: %s", err.msg);
+    CHECK(ofs_idx_load(path, &x, &err) == OFS_OK && x.count == 24 && x.x[7] == 255, "refused saves left %s as it was: %s", path, err.msg);
+    ofs_idx_free(&x);
+    p = slurp(path, &len);
+    CHECK(p && len == 4 + 4 + 24, "%s: %lu bytes", path, (unsigned long)len);
+    free(p);
+}
+
+/* The synthetic digits: the same seed gives the same bytes (pinned by their CRC-32,
+   which are the bytes chapter 15's --smoke has always trained on), another seed
+   others; every class appears and each image is brightest near its class's place;
+   the saved pair loads as x = byte / 255 with the same labels. */
+static void test_synthetic(const char *dir)
+{
+    enum { N = 2000 };
+    static unsigned char pix[N * 784], lab[N], pix2[N * 784], lab2[N];
+    char images[512], labels[512];
+    int counts[10] = {0}, seen = 0, placed = 0, k;
+    size_t i, bad = 0;
+    ofs_dataset ds;
+    ofs_err err;
+    ofs_mnist_synthetic(pix, lab, N, 11);
+    ofs_mnist_synthetic(pix2, lab2, N, 11);
+    CHECK(memcmp(pix, pix2, sizeof pix) == 0 && memcmp(lab, lab2, sizeof lab) == 0, "synthetic: same seed, same bytes");
+    CHECK(ofs_crc32(pix, sizeof pix) == 0xb76ea23eu && ofs_crc32(lab, sizeof lab) == 0x180d3286u,
+          "synthetic: seed 11 gives CRC-32 %08lx and %08lx, want b76ea23e and 180d3286", (unsigned long)ofs_crc32(pix, sizeof pix),
+          (unsigned long)ofs_crc32(lab, sizeof lab));
+    ofs_mnist_synthetic(pix2, lab2, N, 12);
+    CHECK(memcmp(pix, pix2, sizeof pix) != 0 && memcmp(lab, lab2, sizeof lab) != 0, "synthetic: another seed, other bytes");
+    ofs_mnist_synthetic(pix2, lab2, 10, 11);
+    CHECK(memcmp(pix, pix2, 10 * 784) == 0 && memcmp(lab, lab2, 10) == 0, "synthetic: the first n of a longer run");
+    ofs_mnist_synthetic(NULL, NULL, 0, 11);   /* nothing to do */
+    for (i = 0; i < N; i++) {
+        /* of the ten 5 x 5 blocks of possible disc centres, the label's is the brightest */
+        int best = -1, arg = -1, c, y, x;
+        if (lab[i] > 9) { bad++; continue; }
+        counts[lab[i]]++;
+        for (c = 0; c < 10; c++) {
+            int sum = 0;
+            for (y = 5 + 14 * (c / 5); y <= 9 + 14 * (c / 5); y++)
+                for (x = 1 + 5 * (c % 5); x <= 5 + 5 * (c % 5); x++) sum += pix[i * 784 + (size_t)(y * 28 + x)];
+            if (sum > best) { best = sum; arg = c; }
+        }
+        placed += arg == lab[i];
+    }
+    CHECK(bad == 0, "synthetic: %lu labels above 9", (unsigned long)bad);
+    for (k = 0; k < 10; k++) seen += counts[k] >= 150;
+    CHECK(seen == 10, "synthetic: %d of the 10 classes have at least 150 of 2000 images", seen);
+    CHECK(placed == N, "synthetic: %d of %d images are brightest at their class's place", placed, N);
+
+    fixture_path(images, sizeof images, dir, "synthetic-images.idx");
+    fixture_path(labels, sizeof labels, dir, "synthetic-labels.idx");
+    CHECK(ofs_mnist_synthetic_save(images, labels, 50, 11, &err) == OFS_OK, "synthetic save: %s", err.msg);
+    CHECK(ofs_mnist_load(images, labels, &ds, &err) == OFS_OK, "synthetic load: %s", err.msg);
+    CHECK(ds.n == 50 && ds.rows == 28 && ds.cols == 28 && ds.dim == 784, "synthetic pair: shape n %lu, %d x %d",
+          (unsigned long)ds.n, ds.rows, ds.cols);
+    if (ds.n == 50 && ds.x && ds.y) {
+        bad = 0;
+        for (i = 0; i < 50 * 784; i++) bad += ds.x[i] != (ofs_real)pix[i] / (ofs_real)255;
+        CHECK(bad == 0 && memcmp(ds.y, lab, 50) == 0, "synthetic pair: %lu pixels differ, labels %s", (unsigned long)bad,
+              memcmp(ds.y, lab, 50) == 0 ? "equal" : "differ");
+    }
+    ofs_dataset_free(&ds);
+    CHECK(ofs_mnist_synthetic_save(images, labels, 0, 11, &err) == OFS_ERR_ARG && contains(err.msg, images) &&
+          contains(err.msg, "found 0"), "synthetic save of 0 images: %s", err.msg);
+    fixture_path(images, sizeof images, dir, "no-such-dir/images.idx");
+    CHECK(ofs_mnist_synthetic_save(images, labels, 5, 11, &err) == OFS_ERR_IO && contains(err.msg, images),
+          "synthetic save into a missing directory: %s", err.msg);
+}
+
 /* Real MNIST, when make data has put it in data/mnist. */
 static void test_real_mnist(void)
 {
@@ -306,6 +450,8 @@ int main(int argc, char **argv)
     test_malformed(dir);
     test_mnist_fixture(dir);
     test_fixture_learnable();
+    test_idx_save(dir);
+    test_synthetic(dir);
     test_real_mnist();
     return harness_done("test_idx");
 }
