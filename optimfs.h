@@ -62,6 +62,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#ifndef OFS_NO_STDIO
+#include <stdio.h>     /* FILE, for the functions that write text for gnuplot */
+#endif
 
 #ifndef OFS_REAL
 #define OFS_REAL float
@@ -161,6 +164,14 @@ OFSDEF const char *ofs_toy_name(const ofs_toy *t);
 OFSDEF double ofs_toy_eval(const ofs_toy *t, const double *x, double *grad, double *hess);
 /* Project x (n values) onto the ball of radius r around c (c NULL: the origin). */
 OFSDEF void   ofs_project_ball(double *x, size_t n, const double *c, double r);
+#ifndef OFS_NO_STDIO
+/* Contour data of a 2-D toy for gnuplot: f at n1 x n2 points spread evenly over
+   [box[0], box[1]] x [box[2], box[3]] (ends included), one "x1 x2 f" row each (%.6g),
+   a blank line after each value of x1, and one comment line first. With log10_f the
+   third column is log10(f + 1e-12), for functions that span many decades. */
+OFSDEF ofs_status ofs_toy_grid_save(const char *path, const ofs_toy *t, const double box[4], int n1, int n2,
+                                    int log10_f, ofs_err *err);
+#endif
 
 /* ---- Chapters 3, 7-11, 14: the optimizers ------------------------------------ */
 
@@ -227,6 +238,20 @@ OFSDEF ofs_status ofs_clip_grad_norm(ofs_real *g, size_t n, double max_norm, dou
                                      double *total_norm, ofs_err *err);
 OFSDEF void       ofs_clip_grad_value(ofs_real *g, size_t n, double clip_value);
 OFSDEF ofs_status ofs_check_finite(const ofs_real *x, size_t n, const char *what, int64_t step, ofs_err *err);
+
+/* An optimizer on a toy objective (chapter 3; chapters 7-11 and 14 draw these paths):
+   `steps` steps of cfg on t from x (ofs_toy_dim(t) values), which ends as the last
+   iterate. path (NULL: not kept) receives steps + 1 rows of dim + 1 doubles, the
+   iterate x_k and f(x_k) for k = 0 .. steps. A diverging run is recorded as it goes
+   (inf, NaN), not refused. The iterates are the optimizer's ofs_real parameters: in
+   float, x is rounded to float first. */
+OFSDEF ofs_status ofs_toy_trace(const ofs_toy *t, const ofs_optim_config *cfg, double *x, int steps,
+                                double *path, ofs_err *err);
+#ifndef OFS_NO_STDIO
+/* Such a path as one gnuplot data block: a row "k x1 [x2] f" (%.10g) for k = 0 .. steps,
+   then two blank lines, so that the next block written to f is the next `index`. */
+OFSDEF ofs_status ofs_toy_trace_write(FILE *f, const ofs_toy *t, const double *path, int steps, ofs_err *err);
+#endif
 
 /* ---- Chapter 4: Newton's method ------------------------------------------------ */
 /* x <- x - eta (H + damping I)^-1 grad f(x), for a 1-D or 2-D toy objective. */
@@ -559,6 +584,10 @@ OFSDEF ofs_status ofs_idx_load(const char *path, ofs_idx *out, ofs_err *err);
 /* Read an MNIST pair (unsigned-byte images n x rows x cols, labels n, each < 10);
    on error *ds is zeroed and nothing stays allocated. */
 OFSDEF ofs_status ofs_mnist_load(const char *images_path, const char *labels_path, ofs_dataset *ds, ofs_err *err);
+/* The same from a directory holding the pair under MNIST's standard names:
+   DIR/SET-images-idx3-ubyte and DIR/SET-labels-idx1-ubyte, SET being "train" (60,000
+   images) or "t10k" (10,000); Fashion-MNIST uses the same names. */
+OFSDEF ofs_status ofs_mnist_load_dir(const char *dir, const char *set, ofs_dataset *ds, ofs_err *err);
 /* Write an unsigned-byte IDX file of ndim sizes dims (outermost first) holding their
    product of bytes from data; through PATH.tmp and a rename, as ofs_file_save. */
 OFSDEF ofs_status ofs_idx_save(const char *path, const unsigned char *data, int ndim, const uint32_t *dims, ofs_err *err);
@@ -1010,6 +1039,47 @@ OFSDEF double ofs_toy_eval(const ofs_toy *t, const double *x, double *grad, doub
     return f;
 }
 
+#ifndef OFS_NO_STDIO
+/* A 2-D landscape is seen best as contour lines, which gnuplot draws from f on a
+   grid: rows "x1 x2 f", one block per value of x1, the blocks separated by a blank
+   line. Point (i, j) is x1 = lo1 + (hi1 - lo1) i / (n1 - 1), x2 likewise, so that
+   both ends of each range are on the grid.                                        */
+OFSDEF ofs_status ofs_toy_grid_save(const char *path, const ofs_toy *t, const double box[4], int n1, int n2,
+                                    int log10_f, ofs_err *err)
+{
+    FILE *f;
+    int i, j, ok;
+    OFS_ASSERT(t);
+    if (!path) return ofs__fail(err, OFS_ERR_ARG, "toy grid of %s: expected a file name, found NULL", ofs_toy_name(t));
+    if (ofs_toy_dim(t) != 2)
+        return ofs__fail(err, OFS_ERR_ARG, "%s: expected a 2-D toy objective for a grid, found %s (1-D)", path, ofs_toy_name(t));
+    if (n1 < 2 || n2 < 2)
+        return ofs__fail(err, OFS_ERR_ARG, "%s: expected at least 2 points along each axis, found %d x %d", path, n1, n2);
+    if (!box) return ofs__fail(err, OFS_ERR_ARG, "%s: expected a box {lo1, hi1, lo2, hi2}, found NULL", path);
+    if (!(box[0] < box[1]) || !(box[2] < box[3]) || !ofs__finite(box[1] - box[0]) || !ofs__finite(box[3] - box[2]))
+        return ofs__fail(err, OFS_ERR_ARG, "%s: expected a finite box with lo < hi on each axis, found [%g, %g] x [%g, %g]",
+                         path, box[0], box[1], box[2], box[3]);
+    f = fopen(path, "w");
+    if (!f) return ofs__fail(err, OFS_ERR_IO, "%s: cannot open the file for writing: %s", path, strerror(errno));
+    ok = fprintf(f, "# x1 x2 %s   (%s", log10_f ? "log10(f + 1e-12)" : "f", ofs_toy_name(t)) > 0;
+    if (ok && (t->kind == OFS_TOY_QUAD || t->kind == OFS_TOY_ROSENBROCK)) ok = fprintf(f, ", a = %g, b = %g", t->a, t->b) > 0;
+    ok = ok && fprintf(f, ": %d x %d points on [%g, %g] x [%g, %g])\n", n1, n2, box[0], box[1], box[2], box[3]) > 0;
+    for (i = 0; i < n1 && ok; i++) {
+        for (j = 0; j < n2 && ok; j++) {
+            double x[2], v;
+            x[0] = box[0] + (box[1] - box[0]) * i / (n1 - 1);
+            x[1] = box[2] + (box[3] - box[2]) * j / (n2 - 1);
+            v = ofs_toy_eval(t, x, NULL, NULL);
+            ok = fprintf(f, "%.6g %.6g %.6g\n", x[0], x[1], log10_f ? log10(v + 1e-12) : v) > 0;
+        }
+        ok = ok && fprintf(f, "\n") > 0;
+    }
+    if (fclose(f) != 0) ok = 0;
+    if (!ok) return ofs__fail(err, OFS_ERR_IO, "%s: writing the %d x %d grid failed (disk full?)", path, n1, n2);
+    return ofs__ok(err);
+}
+#endif
+
 /* ==== Chapter 2: Convexity ======================================================= */
 /* A convex set contains every chord between two of its points; the projection
    Proj(x) = argmin_{y in X} |x - y| onto a ball is a rescaling towards its centre:
@@ -1127,6 +1197,63 @@ OFSDEF void ofs_clip_grad_value(ofs_real *g, size_t n, double c)
         g[i] = (ofs_real)(x < -c ? -c : x > c ? c : x);
     }
 }
+
+/* The experiment of every toy chapter: run an optimizer on a toy objective and keep
+   its path. The optimizer steps its own ofs_real copy p of the iterate; the toy is
+   evaluated in double at x = p:
+
+       for k = 0 .. steps:   f_k = f(x_k), g_k = grad f(x_k)     row k: x_k, f_k
+                             x_{k+1} = update(x_k, g_k)          (k < steps)
+
+   so row k is the point after k steps, and the last row the point the run ends at. */
+OFSDEF ofs_status ofs_toy_trace(const ofs_toy *t, const ofs_optim_config *cfg, double *x, int steps,
+                                double *path, ofs_err *err)
+{
+    ofs_optim opt;
+    ofs_real p[2], g[2];
+    double grad[2];
+    int k, i, dim;
+    ofs_status st;
+    OFS_ASSERT(t && cfg);
+    if (!x) return ofs__fail(err, OFS_ERR_ARG, "toy trace on %s: expected a start point x, found NULL", ofs_toy_name(t));
+    if (steps < 0) return ofs__fail(err, OFS_ERR_ARG, "toy trace on %s: expected steps >= 0, found %d", ofs_toy_name(t), steps);
+    dim = ofs_toy_dim(t);
+    /* x is read back from p at each step, never in the loop that rounds it: GCC 12's
+       SLP vectorizer (-O2) drops the rounding from "p = (float)x; x = (double)p". */
+    for (i = 0; i < dim; i++) p[i] = (ofs_real)x[i];
+    if ((st = ofs_optim_init(&opt, cfg, (size_t)dim, err)) != OFS_OK) return st;
+    for (k = 0; k <= steps; k++) {
+        double f;
+        for (i = 0; i < dim; i++) x[i] = (double)p[i];
+        f = ofs_toy_eval(t, x, grad, NULL);
+        if (path) { for (i = 0; i < dim; i++) *path++ = x[i]; *path++ = f; }
+        if (k == steps) break;
+        for (i = 0; i < dim; i++) g[i] = (ofs_real)grad[i];
+        if ((st = ofs_optim_step(&opt, p, g, err)) != OFS_OK) break;
+    }
+    ofs_optim_free(&opt);
+    return st == OFS_OK ? ofs__ok(err) : st;
+}
+
+#ifndef OFS_NO_STDIO
+OFSDEF ofs_status ofs_toy_trace_write(FILE *f, const ofs_toy *t, const double *path, int steps, ofs_err *err)
+{
+    int k, dim, ok = 1;
+    OFS_ASSERT(t);
+    if (!f || !path)
+        return ofs__fail(err, OFS_ERR_ARG, "toy trace on %s: expected a file and a path to write, found %s NULL",
+                         ofs_toy_name(t), !f ? "the file" : "the path");
+    if (steps < 0) return ofs__fail(err, OFS_ERR_ARG, "toy trace on %s: expected steps >= 0, found %d", ofs_toy_name(t), steps);
+    dim = ofs_toy_dim(t);
+    for (k = 0; k <= steps && ok; k++, path += dim + 1)
+        ok = (dim == 1 ? fprintf(f, "%d %.10g %.10g\n", k, path[0], path[1])
+                       : fprintf(f, "%d %.10g %.10g %.10g\n", k, path[0], path[1], path[2])) > 0;
+    if (!ok || fprintf(f, "\n\n") < 0 || ferror(f))
+        return ofs__fail(err, OFS_ERR_IO, "toy trace on %s: writing the path failed (%d of %d rows written)",
+                         ofs_toy_name(t), ok ? k : k - 1, steps + 1);
+    return ofs__ok(err);
+}
+#endif
 
 /* ==== Chapter 4: Newton's method ================================================= */
 /* Newton's method uses the curvature: it jumps to the minimum of the local quadratic
@@ -3757,6 +3884,32 @@ done:
     if (fl) fclose(fl);
     if (s != OFS_OK) { ofs_dataset_free(ds); return s; }
     return ofs__ok(err);
+}
+
+/* MNIST comes as four files with fixed names (after gunzip): train-images-idx3-ubyte,
+   train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte. The
+   directory may end with a slash or not; any other prefix than train and t10k is
+   read the same way (the --smoke runs write theirs as ch15_smoke-train-..., say).  */
+OFSDEF ofs_status ofs_mnist_load_dir(const char *dir, const char *set, ofs_dataset *ds, ofs_err *err)
+{
+    char images[4096], labels[4096];
+    size_t len;
+    const char *slash;
+    OFS_ASSERT(ds);
+    memset(ds, 0, sizeof *ds);
+    if (!dir || !*dir)
+        return ofs__fail(err, OFS_ERR_ARG, "mnist: expected a directory name, found %s", dir ? "an empty string" : "NULL");
+    if (!set || !*set)
+        return ofs__fail(err, OFS_ERR_ARG, "mnist: expected a set name such as \"train\" or \"t10k\", found %s",
+                         set ? "an empty string" : "NULL");
+    len = strlen(dir);
+    slash = dir[len - 1] == '/' ? "" : "/";
+    if (len + strlen(set) + 32 > sizeof images)
+        return ofs__fail(err, OFS_ERR_ARG, "mnist: expected file names shorter than %d bytes, found a directory name of %lu "
+                         "and a set name of %lu bytes", (int)sizeof images, (unsigned long)len, (unsigned long)strlen(set));
+    sprintf(images, "%s%s%s-images-idx3-ubyte", dir, slash, set);
+    sprintf(labels, "%s%s%s-labels-idx1-ubyte", dir, slash, set);
+    return ofs_mnist_load(images, labels, ds, err);
 }
 
 /* ---- Writing IDX files ---- */

@@ -393,6 +393,58 @@ static void test_synthetic(const char *dir)
           "synthetic save into a missing directory: %s", err.msg);
 }
 
+/* ofs_mnist_load_dir: MNIST's standard names in a directory (with or without a
+   trailing slash) give what ofs_mnist_load gives for the same files; a missing
+   directory or file is named in the message; bad arguments are refused; after
+   every error *ds is zero. */
+static void test_mnist_dir(const char *dir)
+{
+    char images[512], labels[512], slashed[520], lone[512], longdir[5000];
+    ofs_dataset a, b, c;
+    ofs_err err;
+    fixture_path(images, sizeof images, dir, "train-images-idx3-ubyte");
+    fixture_path(labels, sizeof labels, dir, "train-labels-idx1-ubyte");
+    CHECK(ofs_mnist_synthetic_save(images, labels, 50, 3, &err) == OFS_OK, "train pair: %s", err.msg);
+    fixture_path(images, sizeof images, dir, "t10k-images-idx3-ubyte");
+    fixture_path(labels, sizeof labels, dir, "t10k-labels-idx1-ubyte");
+    CHECK(ofs_mnist_synthetic_save(images, labels, 20, 4, &err) == OFS_OK, "t10k pair: %s", err.msg);
+    fixture_path(lone, sizeof lone, dir, "lone-images-idx3-ubyte");     /* images, labels under another name */
+    fixture_path(slashed, sizeof slashed, dir, "lone-labels.idx");
+    CHECK(ofs_mnist_synthetic_save(lone, slashed, 5, 5, &err) == OFS_OK, "lone images: %s", err.msg);
+
+    CHECK(ofs_mnist_load_dir(dir, "t10k", &a, &err) == OFS_OK && a.n == 20 && a.dim == 784, "t10k: %s", err.msg);
+    CHECK(ofs_mnist_load(images, labels, &b, &err) == OFS_OK, "t10k by path: %s", err.msg);
+    CHECK(a.n == b.n && a.x && b.x && memcmp(a.x, b.x, b.n * 784 * sizeof *b.x) == 0 && memcmp(a.y, b.y, b.n) == 0,
+          "load_dir and load read the same");
+    ofs_dataset_free(&a);
+    ofs_dataset_free(&b);
+    snprintf(slashed, sizeof slashed, "%s/", dir);
+    CHECK(ofs_mnist_load_dir(slashed, "train", &c, &err) == OFS_OK && c.n == 50, "\"%s\" with a slash: %s", slashed, err.msg);
+    ofs_dataset_free(&c);
+
+    CHECK(ofs_mnist_load_dir(dir, "nope", &a, &err) == OFS_ERR_IO && contains(err.msg, "/nope-images-idx3-ubyte") &&
+          contains(err.msg, dir) && dataset_is_zero(&a), "a missing set: %s", err.msg);
+    CHECK(ofs_mnist_load_dir("build/no-such-dir", "train", &a, &err) == OFS_ERR_IO &&
+          contains(err.msg, "build/no-such-dir/train-images-idx3-ubyte: cannot open") && dataset_is_zero(&a),
+          "a missing directory: %s", err.msg);
+    CHECK(ofs_mnist_load_dir(dir, "lone", &a, &err) == OFS_ERR_IO && contains(err.msg, "lone-labels-idx1-ubyte") &&
+          dataset_is_zero(&a), "images without labels: %s", err.msg);
+    CHECK(ofs_mnist_load_dir(dir, "nope", &a, NULL) == OFS_ERR_IO && dataset_is_zero(&a), "a missing set, err NULL");
+
+    CHECK(ofs_mnist_load_dir(NULL, "train", &a, &err) == OFS_ERR_ARG && contains(err.msg, "directory") &&
+          contains(err.msg, "NULL") && dataset_is_zero(&a), "dir NULL: %s", err.msg);
+    CHECK(ofs_mnist_load_dir("", "train", &a, &err) == OFS_ERR_ARG && contains(err.msg, "empty"), "dir \"\": %s", err.msg);
+    CHECK(ofs_mnist_load_dir(dir, NULL, &a, &err) == OFS_ERR_ARG && contains(err.msg, "\"train\" or \"t10k\"") &&
+          contains(err.msg, "NULL"), "set NULL: %s", err.msg);
+    CHECK(ofs_mnist_load_dir(dir, "", &a, &err) == OFS_ERR_ARG && contains(err.msg, "empty") && dataset_is_zero(&a),
+          "set \"\": %s", err.msg);
+    CHECK(ofs_mnist_load_dir(NULL, NULL, &a, NULL) == OFS_ERR_ARG, "both NULL, err NULL");
+    memset(longdir, 'd', sizeof longdir - 1);
+    longdir[sizeof longdir - 1] = 0;
+    CHECK(ofs_mnist_load_dir(longdir, "train", &a, &err) == OFS_ERR_ARG && contains(err.msg, "shorter than 4096") &&
+          contains(err.msg, "4999") && dataset_is_zero(&a), "a 4999-byte directory name: %.80s", err.msg);
+}
+
 /* Real MNIST, when make data has put it in data/mnist. */
 static void test_real_mnist(void)
 {
@@ -423,6 +475,10 @@ static void test_real_mnist(void)
         CHECK(mx == 1.0, "MNIST max pixel %g, want 1", mx);
     }
     ofs_dataset_free(&tr);
+    CHECK(ofs_mnist_load_dir("data/mnist", "t10k", &tr, &err) == OFS_OK && tr.n == te.n && te.x &&
+          memcmp(tr.x, te.x, te.n * 784 * sizeof *te.x) == 0 && memcmp(tr.y, te.y, te.n) == 0,
+          "MNIST test set by its standard names: %s", err.msg);
+    ofs_dataset_free(&tr);
     ofs_dataset_free(&te);
 }
 
@@ -452,6 +508,7 @@ int main(int argc, char **argv)
     test_fixture_learnable();
     test_idx_save(dir);
     test_synthetic(dir);
+    test_mnist_dir(dir);
     test_real_mnist();
     return harness_done("test_idx");
 }
