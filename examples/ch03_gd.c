@@ -17,30 +17,22 @@ static FILE *open_out(const char *path)
     return f;
 }
 
-/* Run `steps` steps of gradient descent on toy t from x (dim values, updated in
-   place), writing "step x... f" rows to out, and the 1-D iterates to stdout when
-   verbose. Returns 0 on success. */
+/* `steps` (<= 20) steps of gradient descent on toy t from x (dim values, the end
+   point on return) by the library's ofs_toy_trace; the path goes to out as one
+   gnuplot block ("step x... f" rows), and the 1-D iterates to stdout when verbose. */
 static int gd(const ofs_toy *t, double *x, double eta, int steps, FILE *out, int verbose)
 {
-    ofs_optim opt;
     ofs_optim_config cfg = ofs_optim_defaults(OFS_SGD);   /* momentum 0: plain GD */
     ofs_err err;
-    double g[2];
-    int k, dim = ofs_toy_dim(t);
+    double path[21 * 3];
+    int k, row = ofs_toy_dim(t) + 1;                      /* a row: x..., f */
     cfg.lr = eta;
-    if (ofs_optim_init(&opt, &cfg, (size_t)dim, &err) != OFS_OK) {
+    if (ofs_toy_trace(t, &cfg, x, steps, path, &err) != OFS_OK || ofs_toy_trace_write(out, t, path, steps, &err) != OFS_OK) {
         fprintf(stderr, "ch03_gd: %s\n", err.msg);
         return 1;
     }
-    for (k = 0; k <= steps; k++) {
-        double f = ofs_toy_eval(t, x, g, NULL);
-        if (dim == 1) fprintf(out, "%d %.6f %.6f\n", k, x[0], f);
-        else fprintf(out, "%d %.6f %.6f %.6f\n", k, x[0], x[1], f);
-        if (verbose) printf("%s%f%s", k == 0 ? "  x: " : "", x[0], k == steps ? "\n" : k % 5 == 4 ? "\n     " : "  ");
-        if (k < steps) ofs_optim_step(&opt, x, g, NULL);   /* x <- x - eta g */
-    }
-    ofs_optim_free(&opt);
-    fprintf(out, "\n\n");
+    for (k = 0; verbose && k <= steps; k++)
+        printf("%s%f%s", k == 0 ? "  x: " : "", path[k * row], k == steps ? "\n" : k % 5 == 4 ? "\n     " : "  ");
     return 0;
 }
 

@@ -11,12 +11,7 @@
 #include <string.h>
 #include <math.h>
 
-static ofs_toy quad(void)
-{
-    ofs_toy t = ofs_toy_make(OFS_TOY_QUAD);
-    t.a = 0.1; t.b = 2.0;                   /* f = 0.1 x1^2 + 2 x2^2 */
-    return t;
-}
+static const ofs_toy quad = {OFS_TOY_QUAD, 0.1, 2.0};   /* f = 0.1 x1^2 + 2 x2^2 */
 
 static FILE *open_out(const char *path)
 {
@@ -25,26 +20,17 @@ static FILE *open_out(const char *path)
     return f;
 }
 
-/* `steps` steps of cfg from (-5, -2); the end point goes to x. When `path` is
-   not NULL, every iterate is appended to it as one gnuplot data block. */
-static int run(const ofs_optim_config *cfg, int steps, double x[2], FILE *path)
+/* 20 steps of cfg from (-5, -2) (the library's ofs_toy_trace); the end point goes
+   to x. When `out` is not NULL, every iterate is appended to it as one gnuplot block. */
+static int run(const ofs_optim_config *cfg, double x[2], FILE *out)
 {
-    ofs_toy t = quad();
-    ofs_optim o;
+    double path[21 * 3];
     ofs_err err;
-    double g[2];
-    int k;
     x[0] = -5; x[1] = -2;
-    if (ofs_optim_init(&o, cfg, 2, &err) != OFS_OK) { fprintf(stderr, "ch07_momentum: %s\n", err.msg); return 1; }
-    for (k = 0; k <= steps; k++) {
-        double f = ofs_toy_eval(&t, x, g, NULL);
-        if (path) fprintf(path, "%d %.10g %.10g %.10g\n", k, x[0], x[1], f);
-        if (k == steps) break;
-        if (ofs_optim_step(&o, x, g, &err) != OFS_OK) { fprintf(stderr, "ch07_momentum: %s\n", err.msg); ofs_optim_free(&o); return 1; }
-    }
-    if (path) fprintf(path, "\n\n");
-    ofs_optim_free(&o);
-    return 0;
+    if (ofs_toy_trace(&quad, cfg, x, 20, path, &err) == OFS_OK && (!out || ofs_toy_trace_write(out, &quad, path, 20, &err) == OFS_OK))
+        return 0;
+    fprintf(stderr, "ch07_momentum: %s\n", err.msg);
+    return 1;
 }
 
 static ofs_optim_config sgd(double lr, double momentum, int nesterov)
@@ -58,13 +44,12 @@ static ofs_optim_config sgd(double lr, double momentum, int nesterov)
    lr_t = lr until step `drop`, lr/2 after it. */
 static void sutskever(double lr, double beta, int steps, int drop, double x[2])
 {
-    ofs_toy t = quad();
     double v[2] = {0, 0}, g[2];
     int k, i;
     x[0] = -5; x[1] = -2;
     for (k = 1; k <= steps; k++) {
         double lr_t = k > drop ? lr / 2 : lr;
-        ofs_toy_eval(&t, x, g, NULL);
+        ofs_toy_eval(&quad, x, g, NULL);
         for (i = 0; i < 2; i++) { v[i] = beta * v[i] + lr_t * g[i]; x[i] -= v[i]; }
     }
 }
@@ -72,7 +57,6 @@ static void sutskever(double lr, double beta, int steps, int drop, double x[2])
 /* The same schedule through the library (PyTorch's form, lr outside the buffer). */
 static int pytorch_dropped(double lr, double beta, int steps, int drop, double x[2])
 {
-    ofs_toy t = quad();
     ofs_optim_config c = sgd(lr, beta, 0);
     ofs_optim o;
     double g[2];
@@ -81,21 +65,18 @@ static int pytorch_dropped(double lr, double beta, int steps, int drop, double x
     if (ofs_optim_init(&o, &c, 2, NULL) != OFS_OK) return 1;
     for (k = 1; k <= steps; k++) {
         o.cfg.lr = k > drop ? lr / 2 : lr;        /* what a scheduler would do */
-        ofs_toy_eval(&t, x, g, NULL);
+        ofs_toy_eval(&quad, x, g, NULL);
         ofs_optim_step(&o, x, g, NULL);
     }
     ofs_optim_free(&o);
     return 0;
 }
 
-/* Stable: after 4000 steps f is below its starting value (NaN and inf are not). */
+/* Stable: after 4000 steps f is below its starting value 10.5 (NaN and inf are not). */
 static int stable(ofs_optim_config c)
 {
-    double x[2];
-    ofs_toy t = quad();
-    double f0 = 10.5;                         /* f(-5, -2) */
-    if (run(&c, 4000, x, NULL)) return 0;
-    return ofs_toy_eval(&t, x, NULL, NULL) < f0;
+    double x[2] = {-5, -2};
+    return ofs_toy_trace(&quad, &c, x, 4000, NULL, NULL) == OFS_OK && ofs_toy_eval(&quad, x, NULL, NULL) < 10.5;
 }
 
 /* Bisection on lr in (0, 2) for the boundary between stable and unstable. */
@@ -110,52 +91,38 @@ static double largest_stable_lr(ofs_optim_config c)
     return lo;
 }
 
-static int write_grid(const char *path)
-{
-    ofs_toy t = quad();
-    FILE *f = open_out(path);
-    int i, j;
-    if (!f) return 1;
-    fprintf(f, "# x1 x2 f   (f = 0.1 x1^2 + 2 x2^2 on a 81 x 61 grid)\n");
-    for (i = 0; i <= 80; i++) {
-        for (j = 0; j <= 60; j++) {
-            double x[2];
-            x[0] = -5.5 + 7.0 * i / 80; x[1] = -3.0 + 6.0 * j / 60;
-            fprintf(f, "%.6g %.6g %.6g\n", x[0], x[1], ofs_toy_eval(&t, x, NULL, NULL));
-        }
-        fprintf(f, "\n");
-    }
-    return fclose(f) != 0;
-}
-
 int main(int argc, char **argv)
 {
-    static const double betas[4] = {0.95, 0.9, 0.6, 0.0};
+    static const double betas[4] = {0.95, 0.9, 0.6, 0.0}, box[4] = {-5.5, 1.5, -3, 3};
     double x[2], y[2], z[2], lam = 4.0;      /* lam: the largest curvature, d2f/dx2^2 = 4 */
     ofs_optim_config c;
     FILE *paths, *w;
+    ofs_err err;
     int k, i;
     (void)argc; (void)argv;                   /* --smoke: the full run takes milliseconds */
 
-    if (write_grid("out/ch07_grid.dat")) return 1;
+    if (ofs_toy_grid_save("out/ch07_grid.dat", &quad, box, 81, 61, 0, &err) != OFS_OK) {
+        fprintf(stderr, "ch07_momentum: %s (run from the repository root; make creates out/)\n", err.msg);
+        return 1;
+    }
     if (!(paths = open_out("out/ch07_paths.dat"))) return 1;
     fprintf(paths, "# step x1 x2 f   blocks: GD lr 0.4 | momentum lr 0.6 beta 0.5 | momentum lr 0.6 beta 0.25 | Nesterov lr 0.3 beta 0.5\n");
 
     printf("f(x) = 0.1 x1^2 + 2 x2^2 from (-5, -2), 20 steps\n\n");
-    c = sgd(0.4, 0, 0);  if (run(&c, 20, x, paths)) return 1;
+    c = sgd(0.4, 0, 0);  if (run(&c, x, paths)) return 1;
     printf("gradient descent, lr 0.4:            epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
-    c = sgd(0.6, 0, 0);  if (run(&c, 20, x, NULL)) return 1;
+    c = sgd(0.6, 0, 0);  if (run(&c, x, NULL)) return 1;
     printf("gradient descent, lr 0.6:            epoch 20, x1: %f, x2: %f  (x2 diverges)\n", x[0], x[1]);
-    c = sgd(0.6, 0.5, 0);  if (run(&c, 20, x, paths)) return 1;
+    c = sgd(0.6, 0.5, 0);  if (run(&c, x, paths)) return 1;
     printf("momentum, lr 0.6, beta 0.5:          epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
-    c = sgd(0.6, 0.25, 0);  if (run(&c, 20, x, paths)) return 1;
+    c = sgd(0.6, 0.25, 0);  if (run(&c, x, paths)) return 1;
     printf("momentum, lr 0.6, beta 0.25:         epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
 
     printf("\nThree ways to write momentum (beta 0.5), 20 steps:\n");
-    c = sgd(0.6, 0.5, 0);  if (run(&c, 20, x, NULL)) return 1;
+    c = sgd(0.6, 0.5, 0);  if (run(&c, x, NULL)) return 1;
     printf("  PyTorch/D2L  v = b v + g,      x -= 0.6 v:   x1: %f, x2: %f\n", x[0], x[1]);
     c = ofs_optim_defaults(OFS_SGD); c.lr = 0.6 / (1 - 0.5); c.momentum = 0.5; c.ema_momentum = 1;
-    if (run(&c, 20, y, NULL)) return 1;
+    if (run(&c, y, NULL)) return 1;
     printf("  EMA (Ng)     v = b v + (1-b) g, x -= 1.2 v:   x1: %f, x2: %f\n", y[0], y[1]);
     sutskever(0.6, 0.5, 20, 20, z);
     printf("  Sutskever    v = b v + 0.6 g,  x -= v:       x1: %f, x2: %f\n", z[0], z[1]);
@@ -167,11 +134,11 @@ int main(int argc, char **argv)
     printf("                                 Sutskever x1: %f, x2: %f  (v keeps the old lr)\n", z[0], z[1]);
 
     printf("\nNesterov, 20 steps:\n");
-    c = sgd(0.3, 0.5, 1);  if (run(&c, 20, x, paths)) return 1;
+    c = sgd(0.3, 0.5, 1);  if (run(&c, x, paths)) return 1;
     printf("  Nesterov, lr 0.3, beta 0.5:  epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
-    c = sgd(0.3, 0.5, 0);  if (run(&c, 20, x, NULL)) return 1;
+    c = sgd(0.3, 0.5, 0);  if (run(&c, x, NULL)) return 1;
     printf("  momentum, lr 0.3, beta 0.5:  epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
-    c = sgd(0.6, 0.5, 1);  if (run(&c, 20, x, NULL)) return 1;
+    c = sgd(0.6, 0.5, 1);  if (run(&c, x, NULL)) return 1;
     printf("  Nesterov, lr 0.6, beta 0.5:  epoch 20, x1: %f, x2: %e  (diverges)\n", x[0], x[1]);
     if (fclose(paths) != 0) return 1;
 

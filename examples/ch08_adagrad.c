@@ -9,12 +9,7 @@
 #include <stdio.h>
 #include <math.h>
 
-static ofs_toy quad(void)
-{
-    ofs_toy t = ofs_toy_make(OFS_TOY_QUAD);
-    t.a = 0.1; t.b = 2.0;                   /* f = 0.1 x1^2 + 2 x2^2 */
-    return t;
-}
+static const ofs_toy quad = {OFS_TOY_QUAD, 0.1, 2.0};   /* f = 0.1 x1^2 + 2 x2^2 */
 
 static FILE *open_out(const char *path)
 {
@@ -30,36 +25,30 @@ static ofs_optim_config adagrad(double lr, double eps, int inside)
     return c;
 }
 
-/* `steps` steps of cfg from (-5, -2); the end point goes to x. `path` (may be
-   NULL) gets every iterate as one gnuplot block; `rates` (may be NULL) gets the
-   learning rate each coordinate used, lr / sqrt(s + eps) or lr / (sqrt(s) + eps). */
-static int run(const ofs_optim_config *cfg, int steps, double x[2], FILE *path, FILE *rates)
+/* 20 steps of cfg from (-5, -2) (the library's ofs_toy_trace); the end point goes
+   to x. `out` (may be NULL) gets every iterate as one gnuplot block; `rates` (may be
+   NULL) the learning rate each coordinate used at each step, lr / sqrt(s + eps) or
+   lr / (sqrt(s) + eps), where s, the optimizer's state, is the sum of the squared
+   gradients so far: here summed again along the path. */
+static int run(const ofs_optim_config *cfg, double x[2], FILE *out, FILE *rates)
 {
-    ofs_toy t = quad();
-    ofs_optim o;
+    double path[21 * 3], s[2] = {0, 0}, g[2], r[2];
     ofs_err err;
-    double g[2];
     int k, i;
     x[0] = -5; x[1] = -2;
-    if (ofs_optim_init(&o, cfg, 2, &err) != OFS_OK) { fprintf(stderr, "ch08_adagrad: %s\n", err.msg); return 1; }
-    for (k = 0; k <= steps; k++) {
-        double f = ofs_toy_eval(&t, x, g, NULL);
-        if (path) fprintf(path, "%d %.10g %.10g %.10g\n", k, x[0], x[1], f);
-        if (k == steps) break;
-        if (ofs_optim_step(&o, x, g, &err) != OFS_OK) { fprintf(stderr, "ch08_adagrad: %s\n", err.msg); ofs_optim_free(&o); return 1; }
-        if (rates) {
-            double r[2];
-            for (i = 0; i < 2; i++) {
-                double s = (double)o.s[0][i];       /* the accumulated sum of g^2 */
-                r[i] = cfg->eps_inside_sqrt ? cfg->lr / sqrt(s + cfg->eps) : cfg->lr / (sqrt(s) + cfg->eps);
-            }
-            fprintf(rates, "%d %.10g %.10g\n", k + 1, r[0], r[1]);
-            if (k + 1 == 1 || k + 1 == 5 || k + 1 == 20)
-                printf("    step %2d: rate of x1 %.6f, rate of x2 %.6f\n", k + 1, r[0], r[1]);
-        }
+    if (ofs_toy_trace(&quad, cfg, x, 20, path, &err) != OFS_OK || (out && ofs_toy_trace_write(out, &quad, path, 20, &err) != OFS_OK)) {
+        fprintf(stderr, "ch08_adagrad: %s\n", err.msg);
+        return 1;
     }
-    if (path) fprintf(path, "\n\n");
-    ofs_optim_free(&o);
+    for (k = 1; rates && k <= 20; k++) {
+        ofs_toy_eval(&quad, path + 3 * (k - 1), g, NULL);     /* the gradient step k used */
+        for (i = 0; i < 2; i++) {
+            s[i] += g[i] * g[i];
+            r[i] = cfg->eps_inside_sqrt ? cfg->lr / sqrt(s[i] + cfg->eps) : cfg->lr / (sqrt(s[i]) + cfg->eps);
+        }
+        fprintf(rates, "%d %.10g %.10g\n", k, r[0], r[1]);
+        if (k == 1 || k == 5 || k == 20) printf("    step %2d: rate of x1 %.6f, rate of x2 %.6f\n", k, r[0], r[1]);
+    }
     return 0;
 }
 
@@ -75,34 +64,20 @@ static double first_step(double g, double eps, int inside)
     return -x;
 }
 
-static int write_grid(const char *path)
-{
-    ofs_toy t = quad();
-    FILE *f = open_out(path);
-    int i, j;
-    if (!f) return 1;
-    fprintf(f, "# x1 x2 f   (f = 0.1 x1^2 + 2 x2^2 on a 81 x 61 grid)\n");
-    for (i = 0; i <= 80; i++) {
-        for (j = 0; j <= 60; j++) {
-            double x[2];
-            x[0] = -5.5 + 7.0 * i / 80; x[1] = -3.0 + 6.0 * j / 60;
-            fprintf(f, "%.6g %.6g %.6g\n", x[0], x[1], ofs_toy_eval(&t, x, NULL, NULL));
-        }
-        fprintf(f, "\n");
-    }
-    return fclose(f) != 0;
-}
-
 int main(int argc, char **argv)
 {
-    static const double gs[3] = {1.0, 1e-4, 1e-6};
+    static const double gs[3] = {1.0, 1e-4, 1e-6}, box[4] = {-5.5, 1.5, -3, 3};
     double x[2];
     ofs_optim_config c;
     FILE *paths, *rates;
+    ofs_err err;
     int i;
     (void)argc; (void)argv;                   /* --smoke: the full run takes milliseconds */
 
-    if (write_grid("out/ch08_grid.dat")) return 1;
+    if (ofs_toy_grid_save("out/ch08_grid.dat", &quad, box, 81, 61, 0, &err) != OFS_OK) {
+        fprintf(stderr, "ch08_adagrad: %s (run from the repository root; make creates out/)\n", err.msg);
+        return 1;
+    }
     if (!(paths = open_out("out/ch08_paths.dat"))) return 1;
     if (!(rates = open_out("out/ch08_rates.dat"))) { fclose(paths); return 1; }
     fprintf(paths, "# step x1 x2 f   blocks: lr 0.4 eps inside | lr 0.4 eps outside | lr 2 eps inside\n");
@@ -110,13 +85,13 @@ int main(int argc, char **argv)
 
     printf("f(x) = 0.1 x1^2 + 2 x2^2 from (-5, -2), 20 steps of Adagrad\n\n");
     printf("lr 0.4, eps 1e-6 inside, the rate each coordinate used, lr / sqrt(s + eps):\n");
-    c = adagrad(0.4, 1e-6, 1);  if (run(&c, 20, x, paths, rates)) return 1;
+    c = adagrad(0.4, 1e-6, 1);  if (run(&c, x, paths, rates)) return 1;
     printf("lr 0.4, eps 1e-6 inside  (D2L):      epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
-    c = adagrad(0.4, 1e-6, 0);  if (run(&c, 20, x, paths, NULL)) return 1;
+    c = adagrad(0.4, 1e-6, 0);  if (run(&c, x, paths, NULL)) return 1;
     printf("lr 0.4, eps 1e-6 outside (PyTorch):  epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
-    c = adagrad(0.4, 1e-10, 0);  if (run(&c, 20, x, NULL, NULL)) return 1;
+    c = adagrad(0.4, 1e-10, 0);  if (run(&c, x, NULL, NULL)) return 1;
     printf("lr 0.4, eps 1e-10 outside (default): epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
-    c = adagrad(2.0, 1e-6, 1);  if (run(&c, 20, x, paths, NULL)) return 1;
+    c = adagrad(2.0, 1e-6, 1);  if (run(&c, x, paths, NULL)) return 1;
     printf("lr 2,   eps 1e-6 inside  (D2L):      epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
     if (fclose(paths) != 0 || fclose(rates) != 0) return 1;
 

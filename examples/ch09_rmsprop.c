@@ -10,12 +10,7 @@
 #include <stdio.h>
 #include <math.h>
 
-static ofs_toy quad(void)
-{
-    ofs_toy t = ofs_toy_make(OFS_TOY_QUAD);
-    t.a = 0.1; t.b = 2.0;                   /* f = 0.1 x1^2 + 2 x2^2 */
-    return t;
-}
+static const ofs_toy quad = {OFS_TOY_QUAD, 0.1, 2.0};   /* f = 0.1 x1^2 + 2 x2^2 */
 
 static FILE *open_out(const char *path)
 {
@@ -38,48 +33,19 @@ static ofs_optim_config adadelta(double lr, double eps)
     return c;
 }
 
-/* `steps` steps of cfg from (-5, -2); the end point goes to x. `path` (may be
-   NULL) gets every iterate as one gnuplot block. *f20 and *f200 (may be NULL)
-   receive f after 20 and 200 steps; *first the size of the first step in x1. */
-static int run(const ofs_optim_config *cfg, int steps, double x[2], FILE *path, double *first, double *f20, double *f200)
-{
-    ofs_toy t = quad();
-    ofs_optim o;
-    ofs_err err;
-    double g[2];
-    int k;
-    x[0] = -5; x[1] = -2;
-    if (ofs_optim_init(&o, cfg, 2, &err) != OFS_OK) { fprintf(stderr, "ch09_rmsprop: %s\n", err.msg); return 1; }
-    for (k = 0; k <= steps; k++) {
-        double f = ofs_toy_eval(&t, x, g, NULL);
-        if (path) fprintf(path, "%d %.10g %.10g %.10g\n", k, x[0], x[1], f);
-        if (k == 1 && first) *first = fabs(x[0] + 5);
-        if (k == 20 && f20) *f20 = f;
-        if (k == 200 && f200) *f200 = f;
-        if (k == steps) break;
-        if (ofs_optim_step(&o, x, g, &err) != OFS_OK) { fprintf(stderr, "ch09_rmsprop: %s\n", err.msg); ofs_optim_free(&o); return 1; }
-    }
-    if (path) fprintf(path, "\n\n");
-    ofs_optim_free(&o);
-    return 0;
-}
+static double trace[2002 * 3];   /* the last run: row k = x1 x2 f after k steps (2001 at most) */
 
-static int write_grid(const char *path)
+/* `steps` steps of cfg from (-5, -2), recorded in `trace`; the end point goes to x.
+   When `out` is not NULL, every iterate is appended to it as one gnuplot block. */
+static int run(const ofs_optim_config *cfg, int steps, double x[2], FILE *out)
 {
-    ofs_toy t = quad();
-    FILE *f = open_out(path);
-    int i, j;
-    if (!f) return 1;
-    fprintf(f, "# x1 x2 f   (f = 0.1 x1^2 + 2 x2^2 on a 81 x 61 grid)\n");
-    for (i = 0; i <= 80; i++) {
-        for (j = 0; j <= 60; j++) {
-            double x[2];
-            x[0] = -5.5 + 7.0 * i / 80; x[1] = -3.0 + 6.0 * j / 60;
-            fprintf(f, "%.6g %.6g %.6g\n", x[0], x[1], ofs_toy_eval(&t, x, NULL, NULL));
-        }
-        fprintf(f, "\n");
+    ofs_err err;
+    x[0] = -5; x[1] = -2;
+    if (ofs_toy_trace(&quad, cfg, x, steps, trace, &err) != OFS_OK || (out && ofs_toy_trace_write(out, &quad, trace, steps, &err) != OFS_OK)) {
+        fprintf(stderr, "ch09_rmsprop: %s\n", err.msg);
+        return 1;
     }
-    return fclose(f) != 0;
+    return 0;
 }
 
 static int write_weights(const char *path)
@@ -101,14 +67,13 @@ static int write_weights(const char *path)
    state holds v (s[0]) and u (s[1]); the rate is lr sqrt(u + eps) / sqrt(v + eps). */
 static int adadelta_rate(int steps)
 {
-    ofs_toy t = quad();
     ofs_optim_config c = adadelta(1.0, 1e-2);
     ofs_optim o;
     double x[2] = {-5, -2}, g[2], rate;
     int k;
     if (ofs_optim_init(&o, &c, 2, NULL) != OFS_OK) return 1;
     for (k = 0; k < steps; k++) {
-        ofs_toy_eval(&t, x, g, NULL);
+        ofs_toy_eval(&quad, x, g, NULL);
         ofs_optim_step(&o, x, g, NULL);
     }
     rate = c.lr * sqrt((double)o.s[1][1] + c.eps) / sqrt((double)o.s[0][1] + c.eps);
@@ -119,34 +84,38 @@ static int adadelta_rate(int steps)
 
 int main(int argc, char **argv)
 {
-    static const double epss[4] = {1e-8, 1e-6, 1e-4, 1e-2};
-    double x[2], first, f20, f200;
+    static const double epss[4] = {1e-8, 1e-6, 1e-4, 1e-2}, box[4] = {-5.5, 1.5, -3, 3};
+    double x[2];
     ofs_optim_config c;
     FILE *paths, *ad;
+    ofs_err err;
     int i;
     (void)argc; (void)argv;                   /* --smoke: the full run takes milliseconds */
 
-    if (write_grid("out/ch09_grid.dat") || write_weights("out/ch09_weights.dat")) return 1;
+    if (ofs_toy_grid_save("out/ch09_grid.dat", &quad, box, 81, 61, 0, &err) != OFS_OK) {
+        fprintf(stderr, "ch09_rmsprop: %s (run from the repository root; make creates out/)\n", err.msg);
+        return 1;
+    }
+    if (write_weights("out/ch09_weights.dat")) return 1;
     if (!(paths = open_out("out/ch09_paths.dat"))) return 1;
     fprintf(paths, "# step x1 x2 f   blocks: RMSProp eps inside | eps outside | centered, eps inside\n");
 
     printf("f(x) = 0.1 x1^2 + 2 x2^2 from (-5, -2), 20 steps of RMSProp, lr 0.4, gamma 0.9, eps 1e-6\n\n");
-    c = rmsprop(0.4, 0.9, 1, 0);  if (run(&c, 20, x, paths, NULL, NULL, NULL)) return 1;
+    c = rmsprop(0.4, 0.9, 1, 0);  if (run(&c, 20, x, paths)) return 1;
     printf("eps inside the root (D2L):    epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
-    c = rmsprop(0.4, 0.9, 0, 0);  if (run(&c, 20, x, paths, NULL, NULL, NULL)) return 1;
+    c = rmsprop(0.4, 0.9, 0, 0);  if (run(&c, 20, x, paths)) return 1;
     printf("eps outside (PyTorch):        epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
-    c = rmsprop(0.4, 0.9, 1, 1);  if (run(&c, 20, x, paths, NULL, NULL, NULL)) return 1;
+    c = rmsprop(0.4, 0.9, 1, 1);  if (run(&c, 20, x, paths)) return 1;
     printf("centered, eps inside:         epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
-    c = rmsprop(0.4, 0.99, 0, 0);  if (run(&c, 20, x, NULL, NULL, NULL, NULL)) return 1;
+    c = rmsprop(0.4, 0.99, 0, 0);  if (run(&c, 20, x, NULL)) return 1;
     printf("PyTorch's gamma 0.99:         epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
     printf("\nWith a constant lr RMSProp does not stop: its step tends to lr g/|g|, and it ends in a cycle\n"
            "between -lr/2 and lr/2 in each coordinate (lr 0.4, gamma 0.9, eps inside):\n");
     c = rmsprop(0.4, 0.9, 1, 0);
     for (i = 0; i < 2; i++) {
         int steps = i == 0 ? 200 : 2001;
-        ofs_toy t = quad();
-        if (run(&c, steps, x, NULL, NULL, NULL, NULL)) return 1;
-        printf("  after %4d steps: x1: %f, x2: %f, f: %f\n", steps, x[0], x[1], ofs_toy_eval(&t, x, NULL, NULL));
+        if (run(&c, steps, x, NULL)) return 1;
+        printf("  after %4d steps: x1: %f, x2: %f, f: %f\n", steps, x[0], x[1], trace[3 * steps + 2]);
     }
     if (fclose(paths) != 0) return 1;
 
@@ -160,8 +129,9 @@ int main(int argc, char **argv)
     fprintf(ad, "# step x1 x2 f   blocks: Adadelta lr 1, rho 0.9, eps 1e-8 | 1e-6 | 1e-4 | 1e-2\n");
     for (i = 0; i < 4; i++) {
         c = adadelta(1.0, epss[i]);
-        if (run(&c, 2000, x, ad, &first, &f20, &f200)) { fclose(ad); return 1; }
-        printf("  1     %-6g  %.6f    %.6f           %.4e    %.4e\n", epss[i], first, sqrt(epss[i] / 0.1), f20, f200);
+        if (run(&c, 2000, x, ad)) { fclose(ad); return 1; }
+        printf("  1     %-6g  %.6f    %.6f           %.4e    %.4e\n", epss[i], fabs(trace[3] - trace[0]), sqrt(epss[i] / 0.1),
+               trace[3 * 20 + 2], trace[3 * 200 + 2]);
     }
     if (fclose(ad) != 0) return 1;
     printf("\nWith eps 1e-2 Adadelta reaches f < 1e-14 near step 100, then leaves: x2 settles where its rate times\n"
@@ -171,8 +141,9 @@ int main(int argc, char **argv)
     for (i = 0; i < 3; i++) {
         double lr = i == 0 ? 0.1 : i == 1 ? 1.0 : 10.0, eps = 1e-6 / (lr * lr);
         c = adadelta(lr, eps);
-        if (run(&c, 200, x, NULL, &first, &f20, &f200)) return 1;
-        printf("  lr %-4g eps %-6g  first step %.6f  f after 20: %.4e  after 200: %.4e\n", lr, eps, first, f20, f200);
+        if (run(&c, 200, x, NULL)) return 1;
+        printf("  lr %-4g eps %-6g  first step %.6f  f after 20: %.4e  after 200: %.4e\n", lr, eps, fabs(trace[3] - trace[0]),
+               trace[3 * 20 + 2], trace[3 * 200 + 2]);
     }
     return 0;
 }

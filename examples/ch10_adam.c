@@ -10,12 +10,7 @@
 #include <stdio.h>
 #include <math.h>
 
-static ofs_toy quad(void)
-{
-    ofs_toy t = ofs_toy_make(OFS_TOY_QUAD);
-    t.a = 0.1; t.b = 2.0;                   /* f = 0.1 x1^2 + 2 x2^2 */
-    return t;
-}
+static const ofs_toy quad = {OFS_TOY_QUAD, 0.1, 2.0};   /* f = 0.1 x1^2 + 2 x2^2 */
 
 static FILE *open_out(const char *path)
 {
@@ -31,37 +26,14 @@ static ofs_optim_config family(ofs_optim_kind kind, double lr, int amsgrad)
     return c;
 }
 
-/* `steps` steps of cfg from (-5, -2); the path (every iterate) goes to `path`. */
-static int run(const ofs_optim_config *cfg, int steps, double x[2], FILE *path)
+/* Adam without bias correction, by hand: m/(sqrt(v) + eps) in place of m^/(sqrt(v^) + eps).
+   `steps` steps from (-5, -2); rows x1 x2 f into path, as ofs_toy_trace records them. */
+static void adam_uncorrected(double lr, int steps, double *path)
 {
-    ofs_toy t = quad();
-    ofs_optim o;
-    ofs_err err;
-    double g[2];
-    int k;
-    x[0] = -5; x[1] = -2;
-    if (ofs_optim_init(&o, cfg, 2, &err) != OFS_OK) { fprintf(stderr, "ch10_adam: %s\n", err.msg); return 1; }
-    for (k = 0; k <= steps; k++) {
-        double f = ofs_toy_eval(&t, x, g, NULL);
-        if (path) fprintf(path, "%d %.10g %.10g %.10g\n", k, x[0], x[1], f);
-        if (k == steps) break;
-        if (ofs_optim_step(&o, x, g, &err) != OFS_OK) { fprintf(stderr, "ch10_adam: %s\n", err.msg); ofs_optim_free(&o); return 1; }
-    }
-    if (path) fprintf(path, "\n\n");
-    ofs_optim_free(&o);
-    return 0;
-}
-
-/* Adam without bias correction, by hand: m/(sqrt(v) + eps) in place of m^/(sqrt(v^) + eps). */
-static void adam_uncorrected(double lr, int steps, double x[2], FILE *path)
-{
-    ofs_toy t = quad();
-    double g[2], m[2] = {0, 0}, v[2] = {0, 0};
+    double x[2] = {-5, -2}, g[2], m[2] = {0, 0}, v[2] = {0, 0};
     int k, i;
-    x[0] = -5; x[1] = -2;
-    for (k = 0; k <= steps; k++) {
-        double f = ofs_toy_eval(&t, x, g, NULL);
-        if (path) fprintf(path, "%d %.10g %.10g %.10g\n", k, x[0], x[1], f);
+    for (k = 0; k <= steps; k++, path += 3) {
+        path[0] = x[0]; path[1] = x[1]; path[2] = ofs_toy_eval(&quad, x, g, NULL);
         if (k == steps) break;
         for (i = 0; i < 2; i++) {
             m[i] = 0.9 * m[i] + 0.1 * g[i];
@@ -69,7 +41,6 @@ static void adam_uncorrected(double lr, int steps, double x[2], FILE *path)
             x[i] -= lr * m[i] / (sqrt(v[i]) + 1e-8);
         }
     }
-    if (path) fprintf(path, "\n\n");
 }
 
 /* A constant gradient g = 1 on one parameter: the library's step divided by lr
@@ -166,10 +137,13 @@ static int denominators(const char *path)
 
 int main(int argc, char **argv)
 {
-    double x[2];
-    ofs_optim_config c;
+    static const char *names[6] = {"Adam", "Adam, no bias correction", "AMSGrad", "Adamax", "Yogi", "AdaBelief"};
+    static const ofs_optim_kind kinds[6] = {OFS_ADAM, OFS_ADAM, OFS_ADAM, OFS_ADAMAX, OFS_YOGI, OFS_ADABELIEF};
+    static const double box[4] = {-5.5, 2.5, -3, 3};
+    double path[101 * 3], x[2];
     FILE *paths;
-    ofs_toy t = quad();
+    ofs_err err;
+    int j;
     (void)argc; (void)argv;                   /* --smoke: the full run takes milliseconds */
 
     printf("Bias correction. Constant gradient g = 1: the step divided by lr\n");
@@ -185,35 +159,18 @@ int main(int argc, char **argv)
     fprintf(paths, "# step x1 x2 f   blocks: Adam | Adam without bias correction | AMSGrad | Adamax | Yogi | AdaBelief (lr 0.1)\n");
     printf("\nf(x) = 0.1 x1^2 + 2 x2^2 from (-5, -2), lr 0.1, beta1 0.9, beta2 0.999:\n");
     printf("                               after 20 steps                  f after 100 steps\n");
-    {
-        static const char *names[6] = {"Adam", "Adam, no bias correction", "AMSGrad", "Adamax", "Yogi", "AdaBelief"};
-        static const ofs_optim_kind kinds[6] = {OFS_ADAM, OFS_ADAM, OFS_ADAM, OFS_ADAMAX, OFS_YOGI, OFS_ADABELIEF};
-        int j;
-        for (j = 0; j < 6; j++) {
-            double y[2];
-            c = family(kinds[j], 0.1, j == 2);
-            if (j == 1) { adam_uncorrected(0.1, 20, y, NULL); adam_uncorrected(0.1, 100, x, paths); }
-            else if (run(&c, 20, y, NULL) || run(&c, 100, x, paths)) { fclose(paths); return 1; }
-            printf("  %-26s   x1: %9f, x2: %9f   f: %.3e\n", names[j], y[0], y[1], ofs_toy_eval(&t, x, NULL, NULL));
-        }
+    for (j = 0; j < 6; j++) {               /* 100 steps; row 20 of the path is the point after 20 */
+        ofs_optim_config c = family(kinds[j], 0.1, j == 2);
+        x[0] = -5; x[1] = -2;
+        if (j == 1) adam_uncorrected(0.1, 100, path);
+        else if (ofs_toy_trace(&quad, &c, x, 100, path, &err) != OFS_OK) break;
+        if (ofs_toy_trace_write(paths, &quad, path, 100, &err) != OFS_OK) break;
+        printf("  %-26s   x1: %9f, x2: %9f   f: %.3e\n", names[j], path[3 * 20], path[3 * 20 + 1], path[3 * 100 + 2]);
     }
     if (fclose(paths) != 0) return 1;
-
-    {
-        ofs_toy q = quad();
-        FILE *f = open_out("out/ch10_grid.dat");
-        int i, j;
-        if (!f) return 1;
-        fprintf(f, "# x1 x2 f   (f = 0.1 x1^2 + 2 x2^2 on a 81 x 61 grid)\n");
-        for (i = 0; i <= 80; i++) {
-            for (j = 0; j <= 60; j++) {
-                double p[2];
-                p[0] = -5.5 + 8.0 * i / 80; p[1] = -3.0 + 6.0 * j / 60;
-                fprintf(f, "%.6g %.6g %.6g\n", p[0], p[1], ofs_toy_eval(&q, p, NULL, NULL));
-            }
-            fprintf(f, "\n");
-        }
-        if (fclose(f) != 0) return 1;
+    if (j < 6 || ofs_toy_grid_save("out/ch10_grid.dat", &quad, box, 81, 61, 0, &err) != OFS_OK) {
+        fprintf(stderr, "ch10_adam: %s\n", err.msg);
+        return 1;
     }
     return 0;
 }

@@ -9,12 +9,7 @@
 #include <stdio.h>
 #include <math.h>
 
-static ofs_toy quad(void)
-{
-    ofs_toy t = ofs_toy_make(OFS_TOY_QUAD);
-    t.a = 0.1; t.b = 2.0;                   /* f = 0.1 x1^2 + 2 x2^2 */
-    return t;
-}
+static const ofs_toy quad = {OFS_TOY_QUAD, 0.1, 2.0};   /* f = 0.1 x1^2 + 2 x2^2 */
 
 static FILE *open_out(const char *path)
 {
@@ -120,51 +115,14 @@ static int lamb_demo(void)
     return 0;
 }
 
-/* `steps` steps of cfg on the quadratic from (-5, -2); the path goes to `path`. */
-static int run(const ofs_optim_config *cfg, int steps, double x[2], FILE *path)
-{
-    ofs_toy t = quad();
-    ofs_optim o;
-    ofs_err err;
-    double g[2];
-    int k;
-    x[0] = -5; x[1] = -2;
-    if (ofs_optim_init(&o, cfg, 2, &err) != OFS_OK) { fprintf(stderr, "ch11_adamw: %s\n", err.msg); return 1; }
-    for (k = 0; k <= steps; k++) {
-        double f = ofs_toy_eval(&t, x, g, NULL);
-        if (path) fprintf(path, "%d %.10g %.10g %.10g\n", k, x[0], x[1], f);
-        if (k == steps) break;
-        if (ofs_optim_step(&o, x, g, &err) != OFS_OK) { fprintf(stderr, "ch11_adamw: %s\n", err.msg); ofs_optim_free(&o); return 1; }
-    }
-    if (path) fprintf(path, "\n\n");
-    ofs_optim_free(&o);
-    return 0;
-}
-
-static int write_grid(const char *path)
-{
-    ofs_toy t = quad();
-    FILE *f = open_out(path);
-    int i, j;
-    if (!f) return 1;
-    fprintf(f, "# x1 x2 f   (f = 0.1 x1^2 + 2 x2^2 on a 91 x 61 grid)\n");
-    for (i = 0; i <= 90; i++) {
-        for (j = 0; j <= 60; j++) {
-            double x[2];
-            x[0] = -5.5 + 9.0 * i / 90; x[1] = -3.0 + 6.0 * j / 60;
-            fprintf(f, "%.6g %.6g %.6g\n", x[0], x[1], ofs_toy_eval(&t, x, NULL, NULL));
-        }
-        fprintf(f, "\n");
-    }
-    return fclose(f) != 0;
-}
-
 int main(int argc, char **argv)
 {
     static const char *names[4] = {"AdamW (lambda 0.01)", "NAdam", "RAdam", "Lion (lambda 0)"};
     static const ofs_optim_kind kinds[4] = {OFS_ADAMW, OFS_NADAM, OFS_RADAM, OFS_LION};
-    ofs_toy t = quad();
+    static const double box[4] = {-5.5, 3.5, -3, 3};
+    double path[101 * 3];
     FILE *paths;
+    ofs_err err;
     int j;
     (void)argc; (void)argv;                   /* --smoke: the full run takes milliseconds */
 
@@ -180,19 +138,26 @@ int main(int argc, char **argv)
     printf("\nLAMB scales the step to lr |theta| (trust ratio |theta| / |u|), lr 0.01:\n");
     if (lamb_demo()) return 1;
 
-    if (write_grid("out/ch11_grid.dat")) return 1;
+    if (ofs_toy_grid_save("out/ch11_grid.dat", &quad, box, 91, 61, 0, &err) != OFS_OK) {
+        fprintf(stderr, "ch11_adamw: %s\n", err.msg);
+        return 1;
+    }
     if (!(paths = open_out("out/ch11_paths.dat"))) return 1;
     fprintf(paths, "# step x1 x2 f   blocks: AdamW | NAdam | RAdam | Lion   (lr 0.1, 100 steps)\n");
     printf("\nf(x) = 0.1 x1^2 + 2 x2^2 from (-5, -2), lr 0.1:\n");
     printf("                         after 20 steps                after 100 steps\n");
-    for (j = 0; j < 4; j++) {
+    for (j = 0; j < 4; j++) {                 /* row 20 of the path is the point after 20 steps */
         ofs_optim_config c = ofs_optim_defaults(kinds[j]);
-        double x[2], y[2];
+        double x[2] = {-5, -2};
         c.lr = 0.1;
         if (kinds[j] == OFS_LION) c.weight_decay = 0;
-        if (run(&c, 20, y, NULL) || run(&c, 100, x, paths)) { fclose(paths); return 1; }
-        printf("  %-20s   x1: %9f, x2: %9f   x1: %9f, x2: %9f  f: %.2e\n", names[j], y[0], y[1], x[0], x[1],
-               ofs_toy_eval(&t, x, NULL, NULL));
+        if (ofs_toy_trace(&quad, &c, x, 100, path, &err) != OFS_OK || ofs_toy_trace_write(paths, &quad, path, 100, &err) != OFS_OK) {
+            fprintf(stderr, "ch11_adamw: %s\n", err.msg);
+            fclose(paths);
+            return 1;
+        }
+        printf("  %-20s   x1: %9f, x2: %9f   x1: %9f, x2: %9f  f: %.2e\n", names[j], path[3 * 20], path[3 * 20 + 1],
+               x[0], x[1], path[3 * 100 + 2]);
     }
     return fclose(paths) != 0;
 }

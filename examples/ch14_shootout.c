@@ -66,35 +66,34 @@ static ofs_status make_config(int opt, double lr, ofs_optim_config *c, ofs_err *
 /* Is step k written to the path file? All of the first 200, then every 20th. */
 static int kept(int k) { return k <= 200 || k % 20 == 0 || k == STEPS; }
 
-/* STEPS steps of optimizer `opt` on function `fn`; the path goes to `path` if not NULL. */
-static int run(int opt, int fn, double lr, FILE *path, result *r)
+static double trace[(STEPS + 1) * 3];   /* the last run's rows x1 x2 f (ofs_toy_trace) */
+
+/* STEPS steps of optimizer `opt` on function `fn`; the kept rows of the path go to
+   `out` if not NULL, up to the row where f passes 1e8 (a diverging run). */
+static int run(int opt, int fn, double lr, FILE *out, result *r)
 {
     ofs_toy t = ofs_toy_make(fns[fn]);
     ofs_optim_config c;
-    ofs_optim o;
     ofs_err err;
-    double x[2], g[2], f = 0;
+    double x[2];
     int k;
-    if (make_config(opt, lr, &c, &err) != OFS_OK || ofs_optim_init(&o, &c, 2, &err) != OFS_OK) {
+    x[0] = starts[fn][0]; x[1] = starts[fn][1];
+    if (make_config(opt, lr, &c, &err) != OFS_OK || ofs_toy_trace(&t, &c, x, STEPS, trace, &err) != OFS_OK) {
         fprintf(stderr, "ch14_shootout: %s\n", err.msg);
         return 1;
     }
-    x[0] = starts[fn][0]; x[1] = starts[fn][1];
     r->first = -1; r->settled = 0; r->diverged = 0; r->tail = 0;
     for (k = 0; k <= STEPS; k++) {
-        f = ofs_toy_eval(&t, x, g, NULL);
-        if (path && kept(k)) fprintf(path, "%d %.10g %.10g %.10g\n", k, x[0], x[1], f);
-        if (!(f < 1e8)) { r->diverged = 1; break; }
-        if (!(f < TOL)) r->settled = k + 1;
+        const double *row = trace + 3 * k;
+        r->x[0] = row[0]; r->x[1] = row[1]; r->f = row[2];
+        if (out && kept(k)) fprintf(out, "%d %.10g %.10g %.10g\n", k, row[0], row[1], row[2]);
+        if (!(r->f < 1e8)) { r->diverged = 1; break; }
+        if (!(r->f < TOL)) r->settled = k + 1;
         else if (r->first < 0) r->first = k;
-        if (k >= STEPS - 2000 && f > r->tail) r->tail = f;
-        if (k == STEPS) break;
-        if (ofs_optim_step(&o, x, g, &err) != OFS_OK) { fprintf(stderr, "ch14_shootout: %s\n", err.msg); ofs_optim_free(&o); return 1; }
+        if (k >= STEPS - 2000 && r->f > r->tail) r->tail = r->f;
     }
-    if (path) fprintf(path, "\n\n");
+    if (out) fprintf(out, "\n\n");
     if (r->diverged || r->settled > STEPS) r->settled = -1;
-    r->x[0] = x[0]; r->x[1] = x[1]; r->f = f;
-    ofs_optim_free(&o);
     return 0;
 }
 
@@ -140,25 +139,6 @@ static FILE *open_out(const char *path)
     return f;
 }
 
-/* log10 f on a grid, for gnuplot's contour lines. */
-static int write_grid(int fn, const char *path, double x0, double x1, double y0, double y1)
-{
-    ofs_toy t = ofs_toy_make(fns[fn]);
-    FILE *f = open_out(path);
-    int i, j;
-    if (!f) return 1;
-    fprintf(f, "# x1 x2 log10(f)   (%s on a 121 x 121 grid)\n", ofs_toy_name(&t));
-    for (i = 0; i <= 120; i++) {
-        for (j = 0; j <= 120; j++) {
-            double x[2];
-            x[0] = x0 + (x1 - x0) * i / 120; x[1] = y0 + (y1 - y0) * j / 120;
-            fprintf(f, "%.6g %.6g %.6g\n", x[0], x[1], log10(ofs_toy_eval(&t, x, NULL, NULL) + 1e-12));
-        }
-        fprintf(f, "\n");
-    }
-    return fclose(f) != 0;
-}
-
 /* Himmelblau's four minima (to 6 decimals), and which is nearest to x. */
 static const double himmelblau_minima[4][2] = {{3.0, 2.0}, {-2.805118, 3.131312}, {-3.779310, -3.283186}, {3.584428, -1.848126}};
 
@@ -201,12 +181,16 @@ int main(int argc, char **argv)
 
     for (fn = 0; fn < NFN; fn++) {
         ofs_toy t = ofs_toy_make(fns[fn]);
-        char path[64];
+        char name[64];
         FILE *f;
-        sprintf(path, "out/ch14_%s_grid.dat", ofs_toy_name(&t));
-        if (write_grid(fn, path, box[fn][0], box[fn][1], box[fn][2], box[fn][3])) return 1;
-        sprintf(path, "out/ch14_%s_paths.dat", ofs_toy_name(&t));
-        if (!(f = open_out(path))) return 1;
+        ofs_err err;
+        sprintf(name, "out/ch14_%s_grid.dat", ofs_toy_name(&t));
+        if (ofs_toy_grid_save(name, &t, box[fn], 121, 121, 1, &err) != OFS_OK) {   /* log10 f, for the contours */
+            fprintf(stderr, "ch14_shootout: %s\n", err.msg);
+            return 1;
+        }
+        sprintf(name, "out/ch14_%s_paths.dat", ofs_toy_name(&t));
+        if (!(f = open_out(name))) return 1;
         fprintf(f, "# step x1 x2 f   one block per optimizer in the order:");
         for (opt = 0; opt < NOPT; opt++) fprintf(f, " %s", names[opt]);
         fprintf(f, "   (steps 0-200, then every 20th)\n");

@@ -185,27 +185,17 @@ static FILE *open_out(const char *path)
 
 /* ---- data ------------------------------------------------------------------ */
 
-static int load_pair(const char *dir, const char *prefix, ofs_dataset *ds)
-{
-    char img[1024], lab[1024];
-    ofs_err e;
-    snprintf(img, sizeof img, "%s/%s-images-idx3-ubyte", dir, prefix);
-    snprintf(lab, sizeof lab, "%s/%s-labels-idx1-ubyte", dir, prefix);
-    if (ofs_mnist_load(img, lab, ds, &e) != OFS_OK) {
-        fprintf(stderr, PROG ": %s\n", e.msg);
-        if (e.status == OFS_ERR_IO) fprintf(stderr, PROG ": run `make data` to download MNIST, or give --data DIR (or --smoke)\n");
-        return -1;
-    }
-    return 0;
-}
-
-/* --smoke without --data: a stand-in for MNIST that needs no download (the
-   header's ofs_mnist_synthetic: a bright disc per class, plus noise), written
-   as IDX files and read back, so the loader is exercised too. */
+/* MNIST's train and t10k pairs in --data DIR (data/mnist), under their standard
+   names (ofs_mnist_load_dir). --smoke without --data: a stand-in for MNIST that
+   needs no download (the header's ofs_mnist_synthetic: a bright disc per class,
+   plus noise), written as IDX files under the same names into out/ and read back,
+   so the loader is exercised too. --smoke with --data: the first images of DIR's. */
 static int load_data(const options *o, ofs_dataset *train, ofs_dataset *test)
 {
+    const char *dir = o->data ? o->data : "data/mnist", *tr = "train", *te = "t10k";
     ofs_err e;
     if (o->smoke && !o->data) {
+        dir = "out"; tr = "ch15_smoke-train"; te = "ch15_smoke-t10k";
         if (ofs_mnist_synthetic_save("out/ch15_smoke-train-images-idx3-ubyte", "out/ch15_smoke-train-labels-idx1-ubyte",
                                      2000, 11, &e) != OFS_OK ||
             ofs_mnist_synthetic_save("out/ch15_smoke-t10k-images-idx3-ubyte", "out/ch15_smoke-t10k-labels-idx1-ubyte",
@@ -214,11 +204,13 @@ static int load_data(const options *o, ofs_dataset *train, ofs_dataset *test)
             return -1;
         }
         printf("smoke run: 2000 generated training images, 500 test images\n");
-        return load_pair("out", "ch15_smoke-train", train) || load_pair("out", "ch15_smoke-t10k", test) ? -1 : 0;
     }
-    if (load_pair(o->data ? o->data : "data/mnist", "train", train) || load_pair(o->data ? o->data : "data/mnist", "t10k", test))
+    if (ofs_mnist_load_dir(dir, tr, train, &e) != OFS_OK || ofs_mnist_load_dir(dir, te, test, &e) != OFS_OK) {
+        fprintf(stderr, PROG ": %s\n", e.msg);
+        if (e.status == OFS_ERR_IO) fprintf(stderr, PROG ": run `make data` to download MNIST, or give --data DIR (or --smoke)\n");
         return -1;
-    if (o->smoke) {            /* the first images of the real set */
+    }
+    if (o->smoke && o->data) {
         if (train->n > 2000) train->n = 2000;
         if (test->n > 500) test->n = 500;
         printf("smoke run: the first %lu training and %lu test images\n", (unsigned long)train->n, (unsigned long)test->n);

@@ -199,39 +199,30 @@ static FILE *open_out(const char *path)
 
 /* ---- data -------------------------------------------------------------------- */
 
-static int load_pair(const char *dir, const char *prefix, ofs_dataset *ds)
+/* MNIST's train and t10k pairs in --data DIR, as chapter 15 reads them; --smoke:
+   chapter 15's generated digits (ofs_mnist_synthetic, a bright disc at each class's
+   own place plus noise), written as IDX files into out/ and read back like MNIST,
+   or with --data the first images of DIR's. */
+static int load_data(const options *o, ofs_dataset *train, ofs_dataset *test)
 {
-    char img[1024], lab[1024];
+    int gen = o->smoke && !o->data;
+    const char *dir = gen ? "out" : o->data ? o->data : "data/mnist";
     ofs_err e;
-    snprintf(img, sizeof img, "%s/%s-images-idx3-ubyte", dir, prefix);
-    snprintf(lab, sizeof lab, "%s/%s-labels-idx1-ubyte", dir, prefix);
-    if (ofs_mnist_load(img, lab, ds, &e) != OFS_OK) {
+    if (gen && (ofs_mnist_synthetic_save("out/ch16_smoke-train-images-idx3-ubyte", "out/ch16_smoke-train-labels-idx1-ubyte",
+                                         2000, 11, &e) != OFS_OK ||
+                ofs_mnist_synthetic_save("out/ch16_smoke-t10k-images-idx3-ubyte", "out/ch16_smoke-t10k-labels-idx1-ubyte",
+                                         500, 12, &e) != OFS_OK)) {
+        fprintf(stderr, PROG ": %s (run from the repository root; make creates out/)\n", e.msg);
+        return -1;
+    }
+    if (ofs_mnist_load_dir(dir, gen ? "ch16_smoke-train" : "train", train, &e) != OFS_OK ||
+        ofs_mnist_load_dir(dir, gen ? "ch16_smoke-t10k" : "t10k", test, &e) != OFS_OK) {
         fprintf(stderr, PROG ": %s\n", e.msg);
         if (e.status == OFS_ERR_IO) fprintf(stderr, PROG ": run `make data` to download MNIST, or give --data DIR (or --smoke)\n");
         return -1;
     }
-    return 0;
-}
-
-/* --smoke: chapter 15's generated digits (ofs_mnist_synthetic, a bright disc at
-   each class's own place plus noise), written as IDX files and read back like MNIST. */
-static int load_data(const options *o, ofs_dataset *train, ofs_dataset *test)
-{
-    const char *dir = o->data ? o->data : "data/mnist";
-    ofs_err e;
-    if (o->smoke && !o->data) {
-        if (ofs_mnist_synthetic_save("out/ch16_smoke-train-images-idx3-ubyte", "out/ch16_smoke-train-labels-idx1-ubyte",
-                                     2000, 11, &e) != OFS_OK ||
-            ofs_mnist_synthetic_save("out/ch16_smoke-t10k-images-idx3-ubyte", "out/ch16_smoke-t10k-labels-idx1-ubyte",
-                                     500, 12, &e) != OFS_OK) {
-            fprintf(stderr, PROG ": %s (run from the repository root; make creates out/)\n", e.msg);
-            return -1;
-        }
-        printf("smoke run: 2000 generated training images, 500 test images\n");
-        return load_pair("out", "ch16_smoke-train", train) || load_pair("out", "ch16_smoke-t10k", test) ? -1 : 0;
-    }
-    if (load_pair(dir, "train", train) || load_pair(dir, "t10k", test)) return -1;
-    if (o->smoke) {            /* the first images of the real set */
+    if (gen) printf("smoke run: 2000 generated training images, 500 test images\n");
+    else if (o->smoke) {
         if (train->n > 2000) train->n = 2000;
         if (test->n > 500) test->n = 500;
         printf("smoke run: the first %lu training and %lu test images\n", (unsigned long)train->n, (unsigned long)test->n);
