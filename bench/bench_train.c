@@ -5,13 +5,85 @@
    Prints seconds per epoch (best of 3), samples per second, and GFLOP/s against the
    FMA peak given as the first argument (bench/run.sh passes what bench_gemm measured).
    One epoch is 49.1 GFLOP: 406,528 FLOP per image forward, 411,648 backward (no
-   gradient for the input). */
+   gradient for the input).
+   Then where the time goes: one more epoch, from the same start, taken step by step
+   as ofs_trainer_epoch takes it (the same calls, in the same order) with a clock
+   read between the parts; each part's median over the steps, times the steps per
+   epoch. The parameters must come out bit-identical to the library's own epoch,
+   or the breakdown is not printed. */
 #define _POSIX_C_SOURCE 200809L
 #define OPTIMFS_IMPLEMENTATION
 #include "optimfs.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+enum { GATHER, FWD1, FWD_REST, ELEMWISE, LOSS, DW1, BWD_REST, OPTIM, NPART };
+static const char *const part_name[NPART] = {
+    "copy the batch's rows", "X.W1 (784->256)", "second layer forward", "bias, ReLU and their gradients",
+    "softmax cross-entropy", "X^T.G1 (dW1)", "second layer backward", "optimizer (AdamW)"};
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double now(void);
+
+/* One epoch of t (784-256-10, no schedule), as ofs_trainer_epoch and ofs__train_step
+   compute it, adding each part's time per step to dt[part][step]. */
+static void timed_epoch(ofs_trainer *t, const ofs_dataset *ds, double *dt[NPART])
+{
+    ofs_mlp *m = t->mlp;
+    size_t i, start, correct, s = 0;
+    for (i = 0; i < t->n; i++) t->order[i] = (uint32_t)i;
+    ofs_rng_shuffle(&t->rng, t->order, t->n);
+    for (start = 0; start < t->n; start += (size_t)t->batch, s++) {
+        int b = t->n - start < (size_t)t->batch ? (int)(t->n - start) : t->batch, g;
+        ofs_mat X = ofs_mat_view(t->xb, b, 784), H = ofs_mat_view(m->out[0], b, 256), Z = ofs_mat_view(m->out[1], b, 10);
+        ofs_mat G2 = ofs_mat_view(m->dlogits, b, 10), G1 = ofs_mat_view(m->delta[1], b, 256);
+        double c[10];   /* the clock before, between and after the parts */
+        c[0] = now();
+        ofs__gather(t, ds->x, ds->y, start, b);
+        m->input = t->xb; m->batch = b;
+        c[1] = now();
+        ofs_mat_mul(H, X, ofs__mlp_w(m, m->params, 0), 0);
+        c[2] = now();
+        ofs_bias_act_forward(H, m->params + m->b_off[0], OFS_ACT_RELU);
+        c[3] = now();
+        ofs_mat_mul(Z, H, ofs__mlp_w(m, m->params, 1), 0);
+        ofs_bias_act_forward(Z, m->params + m->b_off[1], OFS_ACT_IDENTITY);
+        c[4] = now();
+        correct = ofs_count_correct(Z, t->yb);
+        (void)ofs_softmax_xent(Z, t->yb, m->dlogits);
+        c[5] = now();
+        memset(m->grads + m->b_off[0], 0, 266 * sizeof(ofs_real));
+        ofs__add_colsums(m->grads + m->b_off[1], m->dlogits, b, 10);
+        ofs_mat_mul_tn(ofs__mlp_w(m, m->grads, 1), H, G2, 0);
+        ofs_mat_mul_nt(G1, G2, ofs__mlp_w(m, m->params, 1), 0);
+        c[6] = now();
+        ofs_act_bias_backward(OFS_ACT_RELU, H, G1, m->grads + m->b_off[0]);
+        c[7] = now();
+        ofs_mat_mul_tn(ofs__mlp_w(m, m->grads, 0), X, G1, 0);
+        c[8] = now();
+        for (g = 0; g < t->ngroups; g++)
+            (void)ofs_optim_step(&t->opt[g], m->params + t->offset[g], m->grads + t->offset[g], NULL);
+        t->step++;
+        c[9] = now();
+        (void)correct;
+        dt[GATHER][s] = c[1] - c[0];
+        dt[FWD1][s] = c[2] - c[1];
+        dt[ELEMWISE][s] = (c[3] - c[2]) + (c[7] - c[6]);
+        dt[FWD_REST][s] = c[4] - c[3];
+        dt[LOSS][s] = c[5] - c[4];
+        dt[BWD_REST][s] = c[6] - c[5];
+        dt[DW1][s] = c[8] - c[7];
+        dt[OPTIM][s] = c[9] - c[8];
+    }
+    t->epoch++;
+}
 
 static double now(void)
 {
@@ -63,6 +135,48 @@ int main(int argc, char **argv)
     printf("\n");
     ofs_trainer_free(&t);
     ofs_mlp_free(&m);
+
+    {   /* where the time goes: the library's epoch (a) against the timed one (b) */
+        const size_t steps = (n + 127) / 128;
+        double *dt[NPART], total = 0;
+        ofs_mlp ma, mb;
+        ofs_trainer ta, tb;
+        int p;
+        for (p = 0; p < NPART; p++) dt[p] = (double *)malloc(steps * sizeof(double));
+        ofs_rng_seed(&rng, 1);
+        ofs_mlp_create(&ma, sizes, 3, OFS_ACT_RELU, 128, NULL);
+        ofs_mlp_randomize(&ma, OFS_INIT_HE, &rng);
+        ofs_trainer_create(&ta, &ma, &cfg, 0, 128, n, &rng, NULL);
+        ofs_rng_seed(&rng, 1);
+        ofs_mlp_create(&mb, sizes, 3, OFS_ACT_RELU, 128, NULL);
+        ofs_mlp_randomize(&mb, OFS_INIT_HE, &rng);
+        ofs_trainer_create(&tb, &mb, &cfg, 0, 128, n, &rng, NULL);
+        if (ofs_trainer_epoch(&ta, ds.x, ds.y, NULL, &err) != OFS_OK) { printf("%s\n", err.msg); return 1; }
+        timed_epoch(&tb, &ds, dt);
+        if (memcmp(ma.params, mb.params, ma.nparams * sizeof(ofs_real)) != 0) {
+            printf("where the time goes: NOT PRINTED, the step-by-step epoch differs from ofs_trainer_epoch\n");
+            return 1;
+        }
+        printf("where the time goes (one more epoch, step by step, bit-identical to ofs_trainer_epoch;\n"
+               "each part's median per step x %lu steps):\n", (unsigned long)steps);
+        for (p = 0; p < NPART; p++) {
+            double sec;
+            qsort(dt[p], steps, sizeof(double), cmp_double);
+            sec = dt[p][steps / 2] * (double)steps;
+            total += sec;
+            printf("  %-32s %.4f s", part_name[p], sec);
+            if (p == FWD1 || p == DW1) {
+                double gf = 2.0 * 784 * 256 * (double)n / sec / 1e9;
+                printf("  %6.1f GFLOP/s", gf);
+                if (peak > 0) printf(" = %.0f%% of peak", 100.0 * gf / peak);
+            }
+            printf("\n");
+            free(dt[p]);
+        }
+        printf("  %-32s %.4f s\n", "sum of the medians", total);
+        ofs_trainer_free(&ta); ofs_trainer_free(&tb);
+        ofs_mlp_free(&ma); ofs_mlp_free(&mb);
+    }
     free(ds.x); free(ds.y);
     return 0;
 }

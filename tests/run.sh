@@ -56,6 +56,14 @@ for t in $TESTS; do
     else bad "compile $t in double: $(head -n 5 build/dbl/err.log)"; fi
 done
 
+step "unit tests with OpenMP (-O3 -march=native -fopenmp, 2 threads): the threaded paths"
+mkdir -p build/omp
+for t in tests/test_gemm.c tests/test_optim.c tests/test_mlp.c tests/test_checkpoint.c; do
+    b=build/omp/$(basename "$t" .c)
+    if gcc $STRICT -O3 -march=native -fno-math-errno -fopenmp -I. "$t" -o "$b" -lm 2>build/omp/err.log; then OMP_NUM_THREADS=2 run_counted "$b"
+    else bad "compile $t with OpenMP: $(head -n 5 build/omp/err.log)"; fi
+done
+
 step "unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 for t in $TESTS; do
