@@ -491,7 +491,8 @@ typedef ofs_status (*ofs_schedule_fn)(int64_t step, ofs_optim_config *cfg, void 
 OFSDEF ofs_status ofs_sched_callback(int64_t step, ofs_optim_config *cfg, void *sched, ofs_err *err);
 
 /* Minibatch training. Each epoch shuffles the n examples with the trainer's rng,
-   and for each batch: zero_grad, loss_grad, schedule(step, cfg), optimizer step(s).
+   and for each batch: loss_grad (overwriting the gradients: no zero_grad pass needed),
+   schedule(step, cfg), optimizer step(s).
    decay_biases = 0 makes two groups: weights with cfg's weight decay, biases without. */
 typedef struct ofs_trainer {
     ofs_mlp *mlp;              /* the model (not owned) */
