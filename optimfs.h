@@ -1,4 +1,4 @@
-/* optimfs.h - v0.1.0 - gradient-descent optimizers from scratch, in one C header.
+/* optimfs.h - v0.2.0 - gradient-descent optimizers from scratch, in one C header.
 
    Every mainstream optimizer (SGD to AdamW, Lion and LAMB) exact against PyTorch's
    torch.optim, every mainstream learning-rate schedule, Newton's method for toy
@@ -3981,6 +3981,10 @@ OFSDEF ofs_status ofs_mnist_synthetic_save(const char *images_path, const char *
 
 /*
 REVISION HISTORY
+    0.2.0  (2026-12-01)  learning-rate schedules and reduce-on-plateau; gradient checker;
+                         matrix products, MLP, trainer and checkpoints; IDX/MNIST reading
+                         and writing, synthetic digits; toy traces and contour grids;
+                         gradient clipping and finiteness checks.
     0.1.0  (2026-11-23)  first release: optimizers, toy objectives, Newton's method.
 
 ------------------------------------------------------------------------------
