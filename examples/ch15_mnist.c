@@ -220,27 +220,37 @@ static int load_data(const options *o, ofs_dataset *train, ofs_dataset *test)
 
 /* ---- the learning-rate schedule ------------------------------------------- */
 
+/* The kind --sched names (warmup_cosine is cosine after a warmup); checked before
+   the data are loaded, so that a typo is reported at once. */
+static int sched_kind(const options *o, ofs_sched_kind *kind)
+{
+    ofs_err e;
+    int warm_cos = strcmp(o->sched, "warmup_cosine") == 0;
+    if (ofs_sched_kind_from_name(warm_cos ? "cosine" : o->sched, kind, &e) != OFS_OK) {
+        fprintf(stderr, PROG ": --sched: %s, or warmup_cosine\n", e.msg);
+        return 2;
+    }
+    if (*kind == OFS_SCHED_MULTISTEP || *kind == OFS_SCHED_PIECEWISE || *kind == OFS_SCHED_SEQUENTIAL || *kind == OFS_SCHED_CHAINED) {
+        fprintf(stderr, PROG ": --sched: expected a schedule without milestones or children, found '%s'\n", o->sched);
+        return 2;
+    }
+    return 0;
+}
+
 /* --sched NAME over a run of `total` steps of which `per_epoch` make an epoch. */
 static int make_sched(const options *o, int64_t total, int64_t per_epoch, ofs_sched *s)
 {
     ofs_sched_kind kind;
     ofs_err e;
-    int warm_cos = strcmp(o->sched, "warmup_cosine") == 0;
+    int warm_cos = strcmp(o->sched, "warmup_cosine") == 0, rc;
     double warmup = o->warmup >= 0 ? o->warmup : warm_cos ? 1.0 : 0.0;   /* epochs */
-    if (ofs_sched_kind_from_name(warm_cos ? "cosine" : o->sched, &kind, &e) != OFS_OK) {
-        fprintf(stderr, PROG ": --sched: %s, or warmup_cosine\n", e.msg);
-        return 2;
-    }
+    if ((rc = sched_kind(o, &kind)) != 0) return rc;
     *s = ofs_sched_defaults(kind, o->lr);
     s->warmup_steps = (int64_t)(warmup * (double)per_epoch + 0.5);
     if (o->warmup < 0 && s->warmup_steps > total / 5) s->warmup_steps = total / 5;   /* short runs: a fifth */
     if (kind == OFS_SCHED_STEP) s->step_size = (total - s->warmup_steps + 2) / 3;    /* x0.1 at 1/3 and 2/3 */
     if (kind == OFS_SCHED_EXPONENTIAL) s->gamma = pow(0.01, 1.0 / (double)(total - s->warmup_steps));  /* to 1% */
     if (kind == OFS_SCHED_LINEAR) { s->start_factor = 1; s->end_factor = 0; }          /* linear decay to 0 */
-    if (kind == OFS_SCHED_MULTISTEP || kind == OFS_SCHED_PIECEWISE || kind == OFS_SCHED_SEQUENTIAL || kind == OFS_SCHED_CHAINED) {
-        fprintf(stderr, PROG ": --sched: expected a schedule without milestones or children, found '%s'\n", o->sched);
-        return 2;
-    }
     if (ofs_sched_set_run(s, total, &e) != OFS_OK) {
         fprintf(stderr, PROG ": --sched/--warmup/--epochs: %s\n", e.msg);
         return 2;
@@ -362,7 +372,9 @@ static int setup(run *R)
     ofs_err e;
     int64_t per_epoch;
     if (ofs_act_from_name(o->act, &act, &e) != OFS_OK) { fprintf(stderr, PROG ": --act: %s\n", e.msg); return 2; }
+    ofs_sched_kind kind;
     if ((rc = make_optim_config(o, &cfg)) != 0) return rc;
+    if ((rc = sched_kind(o, &kind)) != 0) return rc;
     if (load_data(o, &R->train, &R->test)) return 1;
     sizes[0] = R->train.dim;
     for (l = 0; l < o->nhidden; l++) sizes[l + 1] = o->hidden[l];
