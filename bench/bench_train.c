@@ -106,6 +106,7 @@ int main(int argc, char **argv)
     ofs_err err;
     int e;
 
+    int own = 0;   /* 1: ds holds this program's malloc'ed random pixels, not the library's arrays */
     if (ofs_mnist_load("data/mnist/train-images-idx3-ubyte", "data/mnist/train-labels-idx1-ubyte", &ds, NULL) != OFS_OK) {
         size_t i;
         ds.n = n; ds.dim = 784;
@@ -114,6 +115,7 @@ int main(int argc, char **argv)
         ofs_rng_seed(&rng, 7);
         for (i = 0; i < n * 784; i++) ds.x[i] = (ofs_real)ofs_rng_uniform(&rng);
         for (i = 0; i < n; i++) ds.y[i] = (unsigned char)ofs_rng_below(&rng, 10);
+        own = 1;
         printf("(data/mnist not found: random pixels)\n");
     }
     ofs_rng_seed(&rng, 1);
@@ -178,6 +180,7 @@ int main(int argc, char **argv)
         ofs_trainer_free(&ta); ofs_trainer_free(&tb);
         ofs_mlp_free(&ma); ofs_mlp_free(&mb);
     }
-    free(ds.x); free(ds.y);
+    if (own) { free(ds.x); free(ds.y); }
+    else ofs_dataset_free(&ds);
     return 0;
 }
