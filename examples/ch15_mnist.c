@@ -45,7 +45,7 @@ static void usage(void)
            "  --wd X           weight decay (never on biases)                      (0.05)\n"
            "  --warmup E       linear warmup over E epochs (warmup_cosine: 1)     (0)\n"
            "  --set KEY=VALUE  any optimizer setting by name, e.g. beta2=0.99, momentum=0.9\n"
-           "  --epochs N       passes over the training set                        (15)\n"
+           "  --epochs N       passes over the training set                        (8)\n"
            "  --batch N        examples per step                                   (128)\n"
            "  --hidden LIST    hidden layer widths, e.g. 256 or 512,256; 0 for none (256)\n"
            "  --act NAME       hidden activation: relu, tanh, sigmoid, identity    (relu)\n"
@@ -160,7 +160,7 @@ static void parse(int argc, char **argv, options *o)
         else if (strcmp(a, "--set") == 0) parse_set(o, v);
         else { fprintf(stderr, PROG ": unknown option '%s' (see --help)\n", a); exit(2); }
     }
-    if (o->epochs < 0) o->epochs = o->smoke ? 3 : 15;
+    if (o->epochs < 0) o->epochs = o->smoke ? 3 : 8;
 }
 
 static double now(void)
