@@ -677,6 +677,11 @@ static ofs_status ofs__ok(ofs_err *err)
    The block malloc returned is kept just before the aligned one; ofs__free frees
    it, so everything the library allocates is released by the library.         */
 #define OFS__ALIGN 64
+static void *ofs__align_up(void *p)   /* the first 64-byte boundary at or after p */
+{
+    return (unsigned char *)p + (OFS__ALIGN - (size_t)((uintptr_t)p % OFS__ALIGN)) % OFS__ALIGN;
+}
+
 static void *ofs__alloc(size_t n, size_t sz)
 {
     const size_t extra = OFS__ALIGN + sizeof(void *);
@@ -684,8 +689,7 @@ static void *ofs__alloc(size_t n, size_t sz)
     if (sz != 0 && n > ((size_t)-1 - extra) / sz) return NULL;
     raw = (unsigned char *)OFS_MALLOC(n * sz + extra);
     if (!raw) return NULL;
-    p = raw + sizeof(void *);
-    p += (OFS__ALIGN - (size_t)((uintptr_t)p % OFS__ALIGN)) % OFS__ALIGN;
+    p = (unsigned char *)ofs__align_up(raw + sizeof(void *));
     memcpy(p - sizeof(void *), &raw, sizeof raw);
     return p;
 }
@@ -2744,10 +2748,9 @@ static void ofs__gemm_block(const ofs__gemm_args *g, int i0, int i1, int j0,
                             int j1)
 {
     /* the packed panels, on a 64-byte boundary like every array of the library */
-    ofs_real bbuf[OFS__GEMM_KC * OFS__GEMM_NC + 64 / sizeof(ofs_real)];
-    ofs_real abuf[OFS__GEMM_KC * OFS__GEMM_MR + 64 / sizeof(ofs_real)];
-    ofs_real *bp = bbuf + (64 - (size_t)((uintptr_t)bbuf % 64)) % 64 / sizeof(ofs_real);
-    ofs_real *ap = abuf + (64 - (size_t)((uintptr_t)abuf % 64)) % 64 / sizeof(ofs_real);
+    ofs_real bbuf[OFS__GEMM_KC * OFS__GEMM_NC + OFS__ALIGN / sizeof(ofs_real)];
+    ofs_real abuf[OFS__GEMM_KC * OFS__GEMM_MR + OFS__ALIGN / sizeof(ofs_real)];
+    ofs_real *bp = (ofs_real *)ofs__align_up(bbuf), *ap = (ofs_real *)ofs__align_up(abuf);
     const ptrdiff_t ldc = g->N;
     const int K = g->K;
     const int nkb = (K + OFS__GEMM_KC - 1) / OFS__GEMM_KC;

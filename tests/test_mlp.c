@@ -261,6 +261,14 @@ static void check_evaluate_and_train(void)
     CHECK(t.ngroups == 2 && t.opt[0].n == m.nweights && t.opt[1].n == m.nparams - m.nweights && t.offset[1] == m.nweights,
           "two groups: weights, biases");
     CHECK(t.opt[0].cfg.weight_decay == cfg.weight_decay && t.opt[1].cfg.weight_decay == 0, "no weight decay on biases");
+    {   /* every array the library allocates starts on a 64-byte boundary (a cache line, an AVX-512 vector) */
+        const void *arr[8];
+        int a, aligned = 1;
+        arr[0] = m.params; arr[1] = m.grads; arr[2] = m.work; arr[3] = t.opt[0].s[0];
+        arr[4] = t.opt[0].s[1]; arr[5] = t.opt[1].s[0]; arr[6] = t.xb; arr[7] = t.order;
+        for (a = 0; a < 8; a++) aligned &= arr[a] != NULL && (uintptr_t)arr[a] % 64 == 0;
+        CHECK(aligned, "params, grads, workspace, moments, batch and order are 64-byte aligned");
+    }
     for (ep = 0; ep < 5; ep++) CHECK(ofs_trainer_epoch(&t, x, y, &st, &e) == OFS_OK, "epoch: %s", e.msg);
     CHECK(t.epoch == 5 && t.step == 5 * 10 && st.steps == 10, "counters: epoch %lld, step %lld", (long long)t.epoch, (long long)t.step);
     loss = ofs_mlp_evaluate(&m, xt, yt, NT, &correct, NULL);
