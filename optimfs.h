@@ -44,7 +44,11 @@
        OPTIMFS_IMPLEMENTATION  emit the implementation (one translation unit only)
        OPTIMFS_STATIC          make every function static (private to that file)
        OFS_REAL                the parameter type: float (default) or double
-       OFS_MALLOC / OFS_FREE   your allocator; define both or neither
+       OFS_MALLOC / OFS_FREE   your allocator; define both or neither. The arrays the
+                               library hands out (ofs_buf.data, ofs_idx.x, ofs_dataset.x
+                               and .y) start on 64-byte boundaries inside larger blocks:
+                               release them with ofs_buf_free, ofs_idx_free and
+                               ofs_dataset_free, never with free()
        OFS_ASSERT(x)           checks for programmer errors (default: assert)
        OFS_NO_STDIO            leave out everything that opens files
 
@@ -3031,15 +3035,16 @@ static double ofs__xent_row(const ofs_real *z, int n, int y, ofs_real *dz, doubl
     return lse - zy;
 }
 
-/* Rows in blocks of 256: the rows of a block in parallel (two exp per logit make
-   this worth a second thread from about a thousand logits), their losses then
-   summed in row order, so the result has the same bits on any number of threads. */
+/* Rows in blocks of OFS__XENT_ROWS: the rows of a block in parallel (two exp per
+   logit make this worth a second thread from about a thousand logits), their losses
+   then summed in row order, so the result has the same bits on any number of threads. */
+#define OFS__XENT_ROWS 256
 OFSDEF double ofs_softmax_xent(ofs_mat logits, const unsigned char *labels, ofs_real *dlogits)
 {
-    double sum = 0, scale = 1.0 / logits.rows, loss[256];
+    double sum = 0, scale = 1.0 / logits.rows, loss[OFS__XENT_ROWS];
     int r0, r;
-    for (r0 = 0; r0 < logits.rows; r0 += 256) {
-        const int nr = logits.rows - r0 < 256 ? logits.rows - r0 : 256;
+    for (r0 = 0; r0 < logits.rows; r0 += OFS__XENT_ROWS) {
+        const int nr = logits.rows - r0 < OFS__XENT_ROWS ? logits.rows - r0 : OFS__XENT_ROWS;
 #ifdef _OPENMP
 #pragma omp parallel for if ((double)nr * logits.cols >= 1024) schedule(static)
 #endif

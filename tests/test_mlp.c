@@ -97,6 +97,27 @@ static void check_loss(void)
     /* in place: the logits become the gradient */
     ofs_softmax_xent(ofs_mat_view(z, 2, 3), y, z);
     CHECK_CLOSE(z[4], -0.5, RTOL, 0, "in-place gradient");
+    {   /* more rows than one block of the parallel loop: the same bits as a plain
+           sum of the rows' losses in row order, on any number of threads */
+        enum { R = 600, C = 10 };
+        static ofs_real zz[R * C], gg[R * C];
+        static unsigned char yy[R];
+        ofs_rng rng;
+        double want = 0, got;
+        int i, same = 1;
+        ofs_rng_seed(&rng, 3);
+        for (i = 0; i < R * C; i++) zz[i] = (ofs_real)(4 * ofs_rng_normal(&rng));
+        for (i = 0; i < R; i++) yy[i] = (unsigned char)ofs_rng_below(&rng, C);
+        got = ofs_softmax_xent(ofs_mat_view(zz, R, C), yy, gg);
+        for (i = 0; i < R; i++) {
+            ofs_real row[C];
+            want += ofs__xent_row(zz + i * C, C, yy[i], row, 1.0 / R);
+            same &= memcmp(row, gg + i * C, sizeof row) == 0;
+        }
+        want *= 1.0 / R;
+        CHECK(got == want, "softmax over %d rows: loss %.17g, the rows summed in order %.17g", R, got, want);
+        CHECK(same, "softmax over %d rows: every row's gradient as the row alone gives it", R);
+    }
     {
         ofs_real l[6] = {1, 7, 2, 3, -1, 3};
         unsigned char lab[2] = {1, 2};
