@@ -443,8 +443,10 @@ OFSDEF size_t ofs_count_correct(ofs_mat logits, const unsigned char *labels);
 
 typedef enum ofs_init { OFS_INIT_HE, OFS_INIT_XAVIER } ofs_init;
 
-/* A multi-layer perceptron: x -> act(x W1 + b1) -> ... -> x WL + bL (the logits).
-   Layer l's W is sizes[l] x sizes[l+1], row-major. All parameters live in one
+/* A multi-layer perceptron: x -> act(x W1^T + b1) -> ... -> x WL^T + bL (the logits).
+   Layer l's W is sizes[l+1] x sizes[l], row-major, as PyTorch's nn.Linear stores it:
+   row j holds unit j's incoming weights, so a slice of units is a contiguous slice
+   of W (what lets each thread own its units in training). All parameters live in one
    buffer, all the weights first, then all the biases:
        params = [W1 | W2 | ... | WL | b1 | b2 | ... | bL]
    so [0, nweights) is one optimizer group and [nweights, nparams) another. */
@@ -468,7 +470,8 @@ typedef struct ofs_mlp {
 OFSDEF ofs_status ofs_mlp_create(ofs_mlp *m, const int *sizes, int nsizes, ofs_act hidden, int max_batch, ofs_err *err);
 OFSDEF void ofs_mlp_free(ofs_mlp *m);
 /* Weights from the seeded rng: He, N(0, 2/fan_in); or Xavier, U(-a, a) with
-   a = sqrt(6/(fan_in + fan_out)). Biases 0. */
+   a = sqrt(6/(fan_in + fan_out)). Biases 0. Each W is drawn input by input (its
+   column 0 first, top to bottom, then column 1, ...). */
 OFSDEF void ofs_mlp_randomize(ofs_mlp *m, ofs_init init, ofs_rng *rng);
 OFSDEF void ofs_mlp_zero_grad(ofs_mlp *m);
 /* Forward pass over batch rows of x (batch x sizes[0]); returns the logits
@@ -509,9 +512,10 @@ typedef struct ofs_trainer {
     void *schedule_ctx;
     int64_t epoch, step;       /* epochs completed, steps taken: the schedule's position */
     ofs_rng rng;               /* draws each epoch's order */
-    uint32_t *order;           /* workspace: n indices, a batch of x and y */
+    uint32_t *order;           /* workspace: n indices, a batch of x and y, each row's loss */
     ofs_real *xb;
     unsigned char *yb;
+    double *row_loss;
 } ofs_trainer;
 
 typedef struct ofs_epoch_stats {
@@ -2346,19 +2350,42 @@ OFSDEF ofs_status ofs_optim_init(ofs_optim *o, const ofs_optim_config *cfg, size
     return ofs__ok(err);
 }
 
-OFSDEF ofs_status ofs_optim_step(ofs_optim *o, ofs_real *params, const ofs_real *grads, ofs_err *err)
+/* Everything a step does before touching an element: the checks, then t <- t + 1. */
+static ofs_status ofs__optim_begin(ofs_optim *o, ofs_err *err)
 {
     ofs_status st;
-    OFS_ASSERT(o);
-    if (!params || !grads) return ofs__fail(err, OFS_ERR_ARG, "%s step: expected parameter and gradient arrays, found NULL", ofs_optim_name(o->cfg.kind));
     if (o->n == 0) return ofs__fail(err, OFS_ERR_ARG, "step: the optimizer was not initialised (n = 0)");
     if ((st = ofs_optim_validate(&o->cfg, err)) != OFS_OK) return st;
     if (ofs__nstate(&o->cfg) > 0 && !o->s[ofs__nstate(&o->cfg) - 1])
         return ofs__fail(err, OFS_ERR_ARG, "%s step: a flag that needs more state (momentum, centered, amsgrad) was switched on after init",
                          ofs_optim_name(o->cfg.kind));
     o->t++;
+    return ofs__ok(err);
+}
+
+OFSDEF ofs_status ofs_optim_step(ofs_optim *o, ofs_real *params, const ofs_real *grads, ofs_err *err)
+{
+    ofs_status st;
+    OFS_ASSERT(o);
+    if (!params || !grads) return ofs__fail(err, OFS_ERR_ARG, "%s step: expected parameter and gradient arrays, found NULL", ofs_optim_name(o->cfg.kind));
+    if ((st = ofs__optim_begin(o, err)) != OFS_OK) return st;
     ofs__algos[o->cfg.kind].step(o, params, grads);
     return ofs__ok(err);
+}
+
+/* The update of elements [i0, i1) only, as `at` stood after ofs__optim_begin: a
+   copy of it that sees the slice (every algorithm but LAMB is element-wise, so the
+   slices of one step, in any order, on any threads, give the bits of the whole).
+   With i0 = i1 nothing moves, but the step's scalars are computed: that is how
+   NAdam's running product advances once per step (the returned mu_product). */
+static double ofs__optim_slice(const ofs_optim *at, ofs_real *params, const ofs_real *grads, size_t i0, size_t i1)
+{
+    ofs_optim v = *at;
+    int k;
+    v.n = i1 - i0;
+    for (k = 0; k < 3; k++) if (v.s[k]) v.s[k] += i0;
+    ofs__algos[v.cfg.kind].step(&v, params + i0, grads + i0);
+    return v.mu_product;
 }
 
 OFSDEF void ofs_optim_free(ofs_optim *o)
@@ -2458,7 +2485,7 @@ OFSDEF ofs_status ofs_optim_load_file(ofs_optim *o, const char *path, ofs_err *e
 /* The model of the last chapter: a multi-layer perceptron trained with minibatches.
    For a batch X (B rows, one example each) and layers l = 1..L:
 
-       Z_l = A_{l-1} W_l + 1 b_l          A_0 = X,  W_l: n_{l-1} x n_l
+       Z_l = A_{l-1} W_l^T + 1 b_l        A_0 = X,  W_l: n_l x n_{l-1}
        A_l = act(Z_l)   (l < L),          A_L = Z_L = the logits
        loss = (1/B) sum_r [ log sum_j exp(Z_L[r,j]) - Z_L[r, y_r] ]
 
@@ -2466,11 +2493,11 @@ OFSDEF ofs_status ofs_optim_load_file(ofs_optim *o, const char *path, ofs_err *e
    with G_l = dLoss/dZ_l (B x n_l):
 
        G_L = (softmax(Z_L) - onehot(y)) / B
-       dW_l += A_{l-1}^T G_l,   db_l += 1^T G_l   (column sums)
-       dA_{l-1} = G_l W_l^T,    G_{l-1} = dA_{l-1} * act'(Z_{l-1})   (element-wise)
+       dW_l += G_l^T A_{l-1},   db_l += 1^T G_l   (column sums)
+       dA_{l-1} = G_l W_l,      G_{l-1} = dA_{l-1} * act'(Z_{l-1})   (element-wise)
 
-   so each layer costs three matrix products, A W, A^T G and G W^T, which is what
-   ofs_mat_mul, ofs_mat_mul_tn and ofs_mat_mul_nt compute through ofs_gemm. The
+   so each layer costs three matrix products, A W^T, G^T A and G W, which is what
+   ofs_mat_mul_nt, ofs_mat_mul_tn and ofs_mat_mul compute through ofs_gemm. The
    first layer needs no dA_0. act' is computed from the stored outputs A (relu:
    A > 0; tanh: 1 - A^2; sigmoid: A (1 - A)), so the forward pass keeps only A_l.  */
 
@@ -3158,9 +3185,10 @@ OFSDEF void ofs_mlp_randomize(ofs_mlp *m, ofs_init init, ofs_rng *rng)
         double fin = m->sizes[l], fout = m->sizes[l + 1];
         double sd = sqrt(2.0 / fin), a = sqrt(6.0 / (fin + fout));
         ofs_real *W = m->params + m->w_off[l];
-        size_t nw = (size_t)m->sizes[l] * (size_t)m->sizes[l + 1];
-        for (i = 0; i < nw; i++)
-            W[i] = (ofs_real)(init == OFS_INIT_HE ? sd * ofs_rng_normal(rng) : a * (2 * ofs_rng_uniform(rng) - 1));
+        size_t in, out, nin = (size_t)m->sizes[l], nout = (size_t)m->sizes[l + 1];
+        for (in = 0; in < nin; in++)
+            for (out = 0; out < nout; out++)
+                W[out * nin + in] = (ofs_real)(init == OFS_INIT_HE ? sd * ofs_rng_normal(rng) : a * (2 * ofs_rng_uniform(rng) - 1));
     }
     for (i = m->nweights; i < m->nparams; i++) m->params[i] = 0;
 }
@@ -3177,7 +3205,7 @@ static ofs_mat ofs__mlp_in(const ofs_mlp *m, int l)
 }
 static ofs_mat ofs__mlp_w(const ofs_mlp *m, ofs_real *base, int l)
 {
-    return ofs_mat_view(base + m->w_off[l], m->sizes[l], m->sizes[l + 1]);
+    return ofs_mat_view(base + m->w_off[l], m->sizes[l + 1], m->sizes[l]);
 }
 static ofs_act ofs__mlp_act(const ofs_mlp *m, int l) { return l + 1 < m->nlayers ? m->act : OFS_ACT_IDENTITY; }
 
@@ -3188,7 +3216,7 @@ OFSDEF const ofs_real *ofs_mlp_forward(ofs_mlp *m, const ofs_real *x, int batch)
     m->input = x; m->batch = batch;
     for (l = 0; l < m->nlayers; l++) {
         ofs_mat Z = ofs_mat_view(m->out[l], batch, m->sizes[l + 1]);
-        ofs_mat_mul(Z, ofs__mlp_in(m, l), ofs__mlp_w(m, m->params, l), 0);     /* Z = A W */
+        ofs_mat_mul_nt(Z, ofs__mlp_in(m, l), ofs__mlp_w(m, m->params, l), 0);  /* Z = A W^T */
         ofs_bias_act_forward(Z, m->params + m->b_off[l], ofs__mlp_act(m, l));   /* A = act(Z + b) */
     }
     return m->out[m->nlayers - 1];
@@ -3204,10 +3232,10 @@ static void ofs__mlp_backward(ofs_mlp *m, const ofs_real *dlogits, ofs_real beta
         for (l = 0; l < L; l++) memset(m->grads + m->b_off[l], 0, (size_t)m->sizes[l + 1] * sizeof(ofs_real));
     ofs__add_colsums(m->grads + m->b_off[L - 1], dlogits, B, m->sizes[L]);  /* db_L += 1^T G_L */
     for (l = L - 1; l >= 0; l--) {
-        ofs_mat_mul_tn(ofs__mlp_w(m, m->grads, l), ofs__mlp_in(m, l), G, beta);  /* dW_l = beta dW_l + A^T G */
+        ofs_mat_mul_tn(ofs__mlp_w(m, m->grads, l), G, ofs__mlp_in(m, l), beta);  /* dW_l = beta dW_l + G^T A */
         if (l > 0) {
             ofs_mat dA = ofs_mat_view(m->delta[l & 1], B, m->sizes[l]);
-            ofs_mat_mul_nt(dA, G, ofs__mlp_w(m, m->params, l), 0);             /* dA = G W^T */
+            ofs_mat_mul(dA, G, ofs__mlp_w(m, m->params, l), 0);                /* dA = G W */
             ofs_act_bias_backward(m->act, ofs__mlp_in(m, l), dA, m->grads + m->b_off[l - 1]);  /* G_{l-1}, db */
             G = dA;
         }
@@ -3294,7 +3322,8 @@ OFSDEF ofs_status ofs_trainer_create(ofs_trainer *t, ofs_mlp *m, const ofs_optim
     t->order = (uint32_t *)ofs__alloc(n, sizeof(uint32_t));
     t->xb = (ofs_real *)ofs__alloc((size_t)batch * (size_t)m->sizes[0], sizeof(ofs_real));
     t->yb = (unsigned char *)ofs__alloc((size_t)batch, 1);
-    if (!t->order || !t->xb || !t->yb) {
+    t->row_loss = (double *)ofs__alloc((size_t)batch, sizeof(double));
+    if (!t->order || !t->xb || !t->yb || !t->row_loss) {
         ofs_trainer_free(t);
         return ofs__fail(err, OFS_ERR_NOMEM, "trainer: cannot allocate the order of %lu examples", (unsigned long)n);
     }
@@ -3308,6 +3337,7 @@ OFSDEF void ofs_trainer_free(ofs_trainer *t)
     ofs__free(t->order);
     ofs__free(t->xb);
     ofs__free(t->yb);
+    ofs__free(t->row_loss);
     memset(t, 0, sizeof *t);
 }
 
@@ -3331,6 +3361,14 @@ OFSDEF ofs_status ofs_sched_callback(int64_t step, ofs_optim_config *cfg, void *
     return ofs_sched_apply((const ofs_sched *)sched, step, cfg, err);
 }
 
+static ofs_status ofs__nonfinite_loss(const ofs_trainer *t, double loss, size_t batch_no, ofs_err *err)
+{
+    return ofs__fail(err, OFS_ERR_NONFINITE, "non-finite loss (%s) at step %lld (epoch %lld, batch %lu of %lu): "
+                     "training stopped before that step's update", loss != loss ? "nan" : loss > 0 ? "inf" : "-inf",
+                     (long long)t->step + 1, (long long)t->epoch + 1, (unsigned long)batch_no + 1,
+                     (unsigned long)((t->n + (size_t)t->batch - 1) / (size_t)t->batch));
+}
+
 /* One step on the gathered batch: the loss must be finite before anything moves. */
 static ofs_status ofs__train_step(ofs_trainer *t, int b, size_t batch_no, double *loss, size_t *correct, ofs_err *err)
 {
@@ -3338,18 +3376,182 @@ static ofs_status ofs__train_step(ofs_trainer *t, int b, size_t batch_no, double
     ofs_status st;
     int g;
     *loss = ofs__mlp_loss_grad(m, t->xb, t->yb, b, correct, 0);   /* grads = this batch's gradient */
-    if (!ofs__finite(*loss))
-        return ofs__fail(err, OFS_ERR_NONFINITE, "non-finite loss (%s) at step %lld (epoch %lld, batch %lu of %lu): "
-                         "training stopped before that step's update", *loss != *loss ? "nan" : *loss > 0 ? "inf" : "-inf",
-                         (long long)t->step + 1,
-                         (long long)t->epoch + 1, (unsigned long)batch_no + 1,
-                         (unsigned long)((t->n + (size_t)t->batch - 1) / (size_t)t->batch));
+    if (!ofs__finite(*loss)) return ofs__nonfinite_loss(t, *loss, batch_no, err);
     for (g = 0; g < t->ngroups; g++) {
         st = t->schedule ? t->schedule(t->step, &t->opt[g].cfg, t->schedule_ctx, err) : OFS_OK;
         if (st == OFS_OK) st = ofs_optim_step(&t->opt[g], m->params + t->offset[g], m->grads + t->offset[g], err);
         if (st != OFS_OK) return st;
     }
     t->step++;
+    return ofs__ok(err);
+}
+
+/* The fast path of an epoch, for one hidden layer and element-wise optimizers.
+   ofs__train_step runs one product after another, each cut among the threads its
+   own way, so W1, dW1 and the moments cross between the cores' caches every step.
+   Here each of nt threads owns, for the whole epoch, a slice u of the hidden units
+   (whole vectors), a slice r of the batch rows and a slice o of the outputs, and
+   there is one parallel region per epoch. A step, with | for a barrier:
+
+       rows r of the batch into xb                                         |
+       H[:, u] = act(X W1[u]^T + b1[u])                                    |
+       Z[r] = H[r] W2^T + b2; the rows' losses; G2[r] = dLoss/dZ[r]        |
+       the batch's loss, summed by every thread in row order (not finite: stop);
+       thread 0: schedule, checks and t <- t + 1 of each group;
+       G1[:, u] = (G2 W2[:, u]) * act'(H[:, u]), db1[u];  dW2[o] = G2[:, o]^T H, db2[o];
+       dW1[u] = G1[:, u]^T X                                               |
+       the optimizer on W1[u], b1[u], W2[o], b2[o]
+
+   Every number comes from the same products, in the same order, as in
+   ofs__train_step: the parameters come out with the same bits on any number of
+   threads. What changes is where the data lives: thread k's rows of W1 and dW1 and
+   their moments stay in core k's cache from one step to the next. No barrier is
+   needed after the optimizer: the next step touches what it writes only after its
+   second barrier (W2, b2) or on the same thread (W1[u], b1[u]).                  */
+static int ofs__slice(int n, int k, int nt, int unit)   /* where slice k of n starts */
+{
+    const int units = (n + unit - 1) / unit, s = unit * (int)((long long)units * k / nt);
+    return s < n ? s : n;
+}
+
+/* The optimizer on params[a, b), whatever groups that range falls in. */
+static void ofs__owned_update(const ofs_trainer *t, const ofs_optim *at, size_t a, size_t b)
+{
+    int g;
+    for (g = 0; g < t->ngroups; g++) {
+        const size_t lo = t->offset[g], hi = lo + at[g].n, i0 = a > lo ? a : lo, i1 = b < hi ? b : hi;
+        if (i0 < i1) (void)ofs__optim_slice(&at[g], t->mlp->params + lo, t->mlp->grads + lo, i0 - lo, i1 - lo);
+    }
+}
+
+static int ofs__owned_ok(const ofs_trainer *t)
+{
+    int g, ok = t->mlp->nlayers == 2;
+    for (g = 0; g < t->ngroups; g++) ok &= t->opt[g].cfg.kind != OFS_LAMB;
+    return ok;
+}
+
+static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsigned char *y, double *loss_sum,
+                                   size_t *right, ofs_err *err)
+{
+    ofs_mlp *m = t->mlp;
+    const int n0 = m->sizes[0], n1 = m->sizes[1], n2 = m->sizes[2];
+    ofs_real *const W1 = m->params + m->w_off[0], *const W2 = m->params + m->w_off[1];
+    ofs_real *const b1 = m->params + m->b_off[0], *const b2 = m->params + m->b_off[1];
+    ofs_real *const dW1 = m->grads + m->w_off[0], *const dW2 = m->grads + m->w_off[1];
+    ofs_real *const db1 = m->grads + m->b_off[0], *const db2 = m->grads + m->b_off[1];
+    ofs_real *const X = t->xb, *const H = m->out[0], *const Z = m->out[1], *const G1 = m->delta[0], *const G2 = m->dlogits;
+    ofs_optim at[2];               /* each group as it stands for this step's update */
+    ofs_status st = OFS_OK;
+    double sum = 0, bad = 0;
+    size_t c = 0, bad_batch = 0;
+    int stop = 0;
+    m->input = X;
+#ifdef _OPENMP
+#pragma omp parallel reduction(+ : c)
+#endif
+    {
+        int k = 0, T = 1, u0, u1, o0, o1;
+        size_t start, batch_no;
+        double total = 0;
+#ifdef _OPENMP
+        k = omp_get_thread_num(); T = omp_get_num_threads();
+#endif
+        u0 = ofs__slice(n1, k, T, OFS__GEMM_VL); u1 = ofs__slice(n1, k + 1, T, OFS__GEMM_VL);
+        o0 = ofs__slice(n2, k, T, 1); o1 = ofs__slice(n2, k + 1, T, 1);
+        for (start = 0, batch_no = 0; start < t->n; start += (size_t)t->batch, batch_no++) {
+            const int b = t->n - start < (size_t)t->batch ? (int)(t->n - start) : t->batch;
+            const int r0 = b * k / T, r1 = b * (k + 1) / T;
+            ofs__gemm_args g;
+            double loss = 0;
+            int r, j;
+            for (r = r0; r < r1; r++) {
+                const size_t e = t->order[start + (size_t)r];
+                memcpy(X + (size_t)r * n0, x + e * n0, (size_t)n0 * sizeof(ofs_real));
+                t->yb[r] = y[e];
+            }
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+            g.M = b; g.N = n1; g.K = n0; g.A = X; g.rsa = n0; g.csa = 1;        /* H = X W1^T */
+            g.B = W1; g.rsb = 1; g.csb = n0; g.beta = 0; g.C = H;
+            ofs__gemm_block(&g, 0, b, u0, u1);
+            for (r = 0; r < b; r++) {
+                ofs_real *h = H + (size_t)r * n1;
+                for (j = u0; j < u1; j++) h[j] += b1[j];
+                ofs_act_forward(m->act, h + u0, (size_t)(u1 - u0));
+            }
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+            g.M = b; g.N = n2; g.K = n1; g.A = H; g.rsa = n1; g.csa = 1;        /* Z = H W2^T */
+            g.B = W2; g.rsb = 1; g.csb = n1; g.C = Z;
+            ofs__gemm_block(&g, r0, r1, 0, n2);
+            for (r = r0; r < r1; r++) {
+                ofs_real *z = Z + (size_t)r * n2;
+                OFS_ASSERT(t->yb[r] < n2);
+                for (j = 0; j < n2; j++) z[j] += b2[j];
+                c += ofs_argmax(z, n2) == (int)t->yb[r];
+                t->row_loss[r] = ofs__xent_row(z, n2, t->yb[r], G2 + (size_t)r * n2, 1.0 / b);
+            }
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+            for (r = 0; r < b; r++) loss += t->row_loss[r];   /* as ofs_softmax_xent sums them */
+            loss *= 1.0 / b;
+            if (!ofs__finite(loss)) {
+                if (k == 0) { bad = loss; bad_batch = batch_no; stop = 1; }
+                break;
+            }
+            total += loss * b;
+            if (k == 0) {
+                int gr;
+                for (gr = 0; gr < t->ngroups && st == OFS_OK; gr++) {
+                    st = t->schedule ? t->schedule(t->step, &t->opt[gr].cfg, t->schedule_ctx, err) : OFS_OK;
+                    if (st == OFS_OK) st = ofs__optim_begin(&t->opt[gr], err);
+                }
+                if (st != OFS_OK) {
+                    for (gr -= 2; gr >= 0; gr--) t->opt[gr].t--;   /* undo the groups already begun */
+                    stop = 1;
+                } else {
+                    for (gr = 0; gr < t->ngroups; gr++) {
+                        at[gr] = t->opt[gr];
+                        t->opt[gr].mu_product = ofs__optim_slice(&at[gr], m->params, m->grads, 0, 0);
+                    }
+                    t->step++;
+                }
+            }
+            g.M = b; g.N = n1; g.K = n2; g.A = G2; g.rsa = n2; g.csa = 1;       /* G1 = G2 W2 */
+            g.B = W2; g.rsb = n1; g.csb = 1; g.C = G1;
+            ofs__gemm_block(&g, 0, b, u0, u1);
+            for (j = u0; j < u1; j++) db1[j] = 0;
+            for (r = 0; r < b; r++) {
+                ofs_real *gg = G1 + (size_t)r * n1;
+                ofs_act_backward(m->act, H + (size_t)r * n1 + u0, gg + u0, (size_t)(u1 - u0));
+                for (j = u0; j < u1; j++) db1[j] += gg[j];
+            }
+            for (j = o0; j < o1; j++)
+                for (db2[j] = 0, r = 0; r < b; r++) db2[j] += G2[(size_t)r * n2 + j];
+            g.M = n2; g.N = n1; g.K = b; g.A = G2; g.rsa = 1; g.csa = n2;       /* dW2 = G2^T H */
+            g.B = H; g.rsb = n1; g.csb = 1; g.C = dW2;
+            ofs__gemm_block(&g, o0, o1, 0, n1);
+            g.M = n1; g.N = n0; g.K = b; g.A = G1; g.rsa = 1; g.csa = n1;       /* dW1 = G1^T X */
+            g.B = X; g.rsb = n0; g.csb = 1; g.C = dW1;
+            ofs__gemm_block(&g, u0, u1, 0, n0);
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+            if (stop) break;
+            ofs__owned_update(t, at, m->w_off[0] + (size_t)u0 * n0, m->w_off[0] + (size_t)u1 * n0);
+            ofs__owned_update(t, at, m->b_off[0] + (size_t)u0, m->b_off[0] + (size_t)u1);
+            ofs__owned_update(t, at, m->w_off[1] + (size_t)o0 * n1, m->w_off[1] + (size_t)o1 * n1);
+            ofs__owned_update(t, at, m->b_off[1] + (size_t)o0, m->b_off[1] + (size_t)o1);
+        }
+        if (k == 0) sum = total;
+    }
+    m->batch = t->n % (size_t)t->batch ? (int)(t->n % (size_t)t->batch) : t->batch;
+    *loss_sum = sum; *right = c;
+    if (stop) return st != OFS_OK ? st : ofs__nonfinite_loss(t, bad, bad_batch, err);
     return ofs__ok(err);
 }
 
@@ -3363,13 +3565,18 @@ OFSDEF ofs_status ofs_trainer_epoch(ofs_trainer *t, const ofs_real *x, const uns
     for (i = 0; i < t->n; i++) t->order[i] = (uint32_t)i;
     ofs_rng_shuffle(&t->rng, t->order, t->n);
     if (st) memset(st, 0, sizeof *st);
-    for (start = 0; start < t->n; start += (size_t)t->batch) {
-        int b = t->n - start < (size_t)t->batch ? (int)(t->n - start) : t->batch;
-        ofs__gather(t, x, y, start, b);
-        s = ofs__train_step(t, b, start / (size_t)t->batch, &loss, &correct, err);
-        if (s != OFS_OK) return s;
-        sum += loss * b; right += correct;
-        if (st) st->steps++;
+    if (ofs__owned_ok(t)) {
+        if ((s = ofs__owned_epoch(t, x, y, &sum, &right, err)) != OFS_OK) return s;
+        if (st) st->steps = (int64_t)((t->n + (size_t)t->batch - 1) / (size_t)t->batch);
+    } else {
+        for (start = 0; start < t->n; start += (size_t)t->batch) {
+            int b = t->n - start < (size_t)t->batch ? (int)(t->n - start) : t->batch;
+            ofs__gather(t, x, y, start, b);
+            s = ofs__train_step(t, b, start / (size_t)t->batch, &loss, &correct, err);
+            if (s != OFS_OK) return s;
+            sum += loss * b; right += correct;
+            if (st) st->steps++;
+        }
     }
     t->epoch++;
     if (st) {
@@ -3382,14 +3589,14 @@ OFSDEF ofs_status ofs_trainer_epoch(ofs_trainer *t, const ofs_real *x, const uns
 
 #ifndef OFS_NO_STDIO
 /* Checkpoints. The payload (inside ofs_file_save's magic, kind, length, CRC-32):
-       u64 version (1), u64 sizeof(ofs_real), u64 L, u64 sizes[0..L], u64 activation,
+       u64 version (2: weights out x in; 1 was in x out), u64 sizeof(ofs_real), u64 L, u64 sizes[0..L], u64 activation,
        u64 batch, u64 n, u64 groups, u64 offset[g]..., u64 epoch, u64 step, u64 rng[4],
        f64 params[nparams], then each group's ofs_optim_save.
    Loading checks everything against the trainer first, reads the optimizer states
    into fresh ones, and only when all is well replaces the parameters, optimizers,
    counters and rng: a refused file leaves the trainer as it was.               */
 #define OFS__FILE_CHECKPOINT 15u
-#define OFS__CHECKPOINT_VERSION 1u
+#define OFS__CHECKPOINT_VERSION 2u
 
 OFSDEF ofs_status ofs_trainer_save(const ofs_trainer *t, const char *path, ofs_err *err)
 {
@@ -3437,8 +3644,9 @@ static ofs_status ofs__checkpoint_header(const ofs_trainer *t, ofs_reader *r, co
     int l, same;
     if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "%s: checkpoint truncated in its header", path);
     if (v != OFS__CHECKPOINT_VERSION)
-        return ofs__fail(err, OFS_ERR_MISMATCH, "%s: expected checkpoint format version %u, found version %llu",
-                         path, OFS__CHECKPOINT_VERSION, (unsigned long long)v);
+        return ofs__fail(err, OFS_ERR_MISMATCH, "%s: expected checkpoint format version %u, found version %llu%s",
+                         path, OFS__CHECKPOINT_VERSION, (unsigned long long)v,
+                         v == 1 ? " (its weights are stored in x out; version 2 stores them out x in)" : "");
     if (rs != sizeof(ofs_real))
         return ofs__fail(err, OFS_ERR_MISMATCH, "%s: expected numbers of %u bytes (this build's ofs_real), found %llu-byte numbers: "
                          "the checkpoint comes from a build with the other OFS_REAL", path, (unsigned)sizeof(ofs_real), (unsigned long long)rs);

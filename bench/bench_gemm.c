@@ -212,13 +212,13 @@ static double max_rel_err(const ofs_real *C, const ofs_real *R, size_t n)
 int main(void)
 {
     static const shape shapes[] = {
-        /* as ofs_mlp computes them: W is in x out, row-major */
-        {"fwd  784->256  X.W     NN", 0, 0, 128, 256, 784},
-        {"dW   784->256  X^T.G   TN", 1, 0, 784, 256, 128},
-        {"dX   784->256  G.W^T   NT", 0, 1, 128, 784, 256},  /* not needed for the input layer */
-        {"fwd  256->10   H.W     NN", 0, 0, 128, 10, 256},
-        {"dW   256->10   H^T.G   TN", 1, 0, 256, 10, 128},
-        {"dH   256->10   G.W^T   NT", 0, 1, 128, 256, 10},
+        /* as ofs_mlp computes them: W is out x in, row-major (PyTorch's nn.Linear) */
+        {"fwd  784->256  X.W^T   NT", 0, 1, 128, 256, 784},
+        {"dW   784->256  G^T.X   TN", 1, 0, 256, 784, 128},
+        {"dX   784->256  G.W     NN", 0, 0, 128, 784, 256},  /* not needed for the input layer */
+        {"fwd  256->10   H.W^T   NT", 0, 1, 128, 10, 256},
+        {"dW   256->10   G^T.H   TN", 1, 0, 10, 256, 128},
+        {"dH   256->10   G.W     NN", 0, 0, 128, 256, 10},
     };
     const int nshape = (int)(sizeof shapes / sizeof shapes[0]);
     const int nthr = max_threads();

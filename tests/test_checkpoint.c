@@ -152,8 +152,10 @@ static void check_refusals(void)
     write_bytes(path("empty.ckpt"), d, 0);
     refuse(&r, path("empty.ckpt"), OFS_ERR_FORMAT, "empty.ckpt", "at least 24 bytes");
     refuse(&r, path("missing.ckpt"), OFS_ERR_IO, "missing.ckpt", "cannot open");
-    patch_u64(good, path("v2.ckpt"), 0, 2);
-    refuse(&r, path("v2.ckpt"), OFS_ERR_MISMATCH, "expected checkpoint format version 1", "found version 2");
+    patch_u64(good, path("v1.ckpt"), 0, 1);
+    refuse(&r, path("v1.ckpt"), OFS_ERR_MISMATCH, "expected checkpoint format version 2", "found version 1 (its weights are stored in x out");
+    patch_u64(good, path("v3.ckpt"), 0, 3);
+    refuse(&r, path("v3.ckpt"), OFS_ERR_MISMATCH, "expected checkpoint format version 2", "found version 3");
     patch_u64(good, path("real.ckpt"), 8, sizeof(ofs_real) == 4 ? 8 : 4);
     refuse(&r, path("real.ckpt"), OFS_ERR_MISMATCH, "ofs_real", "OFS_REAL");
     free(d);

@@ -167,12 +167,12 @@ static void check_forward_backward(void)
     for (b = 0; b < B; b++) {
         for (j = 0; j < 4; j++) {
             double s = (double)m.params[m.b_off[0] + j];
-            for (k = 0; k < 5; k++) s += (double)x[b * 5 + k] * (double)m.params[m.w_off[0] + k * 4 + j];
+            for (k = 0; k < 5; k++) s += (double)x[b * 5 + k] * (double)m.params[m.w_off[0] + j * 5 + k];
             h[j] = (ofs_real)tanh(s);
         }
         for (j = 0; j < 3; j++) {
             double s = (double)m.params[m.b_off[1] + j], d;
-            for (k = 0; k < 4; k++) s += (double)h[k] * (double)m.params[m.w_off[1] + k * 3 + j];
+            for (k = 0; k < 4; k++) s += (double)h[k] * (double)m.params[m.w_off[1] + j * 4 + k];
             d = fabs((double)z[b * 3 + j] - s) / (fabs(s) + 1);
             if (!(d <= worst)) worst = d;
         }
@@ -313,6 +313,135 @@ static void check_evaluate_and_train(void)
     free(x); free(xt);
 }
 
+/* The trainer's epoch for one hidden layer (each thread owns a slice of the hidden
+   units, ofs__owned_epoch) against the unfused steps of ofs__train_step: the same
+   bits in the parameters, the moments and the counters, for several optimizers, a
+   schedule, a last batch shorter than the rest, a width that is not a whole number
+   of vectors, and (with OpenMP) 1, 2 and 3 threads. */
+/* lr = -1 at step 7: for every group, or (the_biases) only for a group without
+   weight decay, which with two groups is the second one, after the first has begun. */
+static ofs_status fail_at_7(int64_t step, ofs_optim_config *cfg, void *the_biases, ofs_err *err)
+{
+    cfg->lr = step == 7 && (!the_biases || cfg->weight_decay == 0) ? -1.0 : 0.01 / (1.0 + (double)step);
+    return ofs_optim_validate(cfg, err);
+}
+
+static void unfused_epoch(ofs_trainer *t, const ofs_real *x, const unsigned char *y, double *loss_sum, size_t *right)
+{
+    size_t i, start, c;
+    double loss;
+    for (i = 0; i < t->n; i++) t->order[i] = (uint32_t)i;
+    ofs_rng_shuffle(&t->rng, t->order, t->n);
+    *loss_sum = 0; *right = 0;
+    for (start = 0; start < t->n; start += (size_t)t->batch) {
+        int b = t->n - start < (size_t)t->batch ? (int)(t->n - start) : t->batch;
+        ofs__gather(t, x, y, start, b);
+        if (ofs__train_step(t, b, start / (size_t)t->batch, &loss, &c, NULL) != OFS_OK) return;
+        *loss_sum += loss * b; *right += c;
+    }
+    t->epoch++;
+}
+
+static int same_trainers(const ofs_trainer *a, const ofs_trainer *b, int lr_too)
+{
+    const ofs_mlp *ma = a->mlp, *mb = b->mlp;
+    int g, k, same = memcmp(ma->params, mb->params, ma->nparams * sizeof(ofs_real)) == 0 &&
+                     a->step == b->step && a->epoch == b->epoch;
+    for (g = 0; g < a->ngroups; g++) {
+        same &= a->opt[g].t == b->opt[g].t && a->opt[g].mu_product == b->opt[g].mu_product &&
+                (!lr_too || a->opt[g].cfg.lr == b->opt[g].cfg.lr);
+        for (k = 0; k < 3; k++)
+            if (a->opt[g].s[k]) same &= memcmp(a->opt[g].s[k], b->opt[g].s[k], a->opt[g].n * sizeof(ofs_real)) == 0;
+    }
+    return same;
+}
+
+static void check_owned_epoch(void)
+{
+    static const int sizes[] = {8, 37, 5};
+    static const ofs_optim_kind kinds[] = {OFS_ADAMW, OFS_NADAM, OFS_SGD, OFS_RMSPROP, OFS_LAMB};
+    enum { N = 203 };
+    ofs_real *x = (ofs_real *)malloc(N * 8 * sizeof(ofs_real));
+    unsigned char y[N];
+    ofs_sched sch = ofs_sched_defaults(OFS_SCHED_COSINE, 0.02);
+    int kk, nthreads, maxthreads = 1;
+#ifdef _OPENMP
+    int saved = omp_get_max_threads();
+    maxthreads = 3;
+#endif
+    sch.t_max = 30; sch.warmup_steps = 5;
+    blobs(x, y, N, 3);
+    for (nthreads = 1; nthreads <= maxthreads; nthreads++)
+        for (kk = 0; kk < 5; kk++) {
+            ofs_mlp ma, mb;
+            ofs_trainer ta, tb;
+            ofs_optim_config cfg = ofs_optim_defaults(kinds[kk]);
+            ofs_epoch_stats st;
+            ofs_rng r;
+            ofs_err e;
+            int p, ep, same = 1;
+#ifdef _OPENMP
+            omp_set_num_threads(nthreads);
+#endif
+            if (kinds[kk] == OFS_SGD) { cfg.momentum = 0.9; cfg.nesterov = 1; cfg.weight_decay = 1e-3; }
+            if (kinds[kk] == OFS_RMSPROP) { cfg.centered = 1; cfg.momentum = 0.5; }
+            for (p = 0; p < 2; p++) {
+                ofs_mlp *m = p ? &mb : &ma;
+                ofs_rng_seed(&r, 11);
+                ofs_mlp_create(m, sizes, 3, kk % 2 ? OFS_ACT_TANH : OFS_ACT_RELU, 16, NULL);
+                ofs_mlp_randomize(m, OFS_INIT_HE, &r);
+                CHECK(ofs_trainer_create(p ? &tb : &ta, m, &cfg, kk == 1, 16, N, &r, &e) == OFS_OK, "trainer: %s", e.msg);
+                (p ? &tb : &ta)->schedule = ofs_sched_callback;
+                (p ? &tb : &ta)->schedule_ctx = &sch;
+            }
+            CHECK(ofs__owned_ok(&ta) == (kinds[kk] != OFS_LAMB), "%s: the owned path is taken for element-wise optimizers",
+                  ofs_optim_name(kinds[kk]));
+            for (ep = 0; ep < 2; ep++) {
+                double sum;
+                size_t right;
+                CHECK(ofs_trainer_epoch(&ta, x, y, &st, &e) == OFS_OK, "epoch: %s", e.msg);
+                unfused_epoch(&tb, x, y, &sum, &right);
+                same &= st.loss == sum / N && st.accuracy == (double)right / N && st.steps == (N + 15) / 16;
+            }
+            same &= same_trainers(&ta, &tb, 1);
+            CHECK(same, "%s, %d thread(s): two epochs give the same bits as the unfused steps", ofs_optim_name(kinds[kk]), nthreads);
+            /* a schedule that fails at step 7 (lr = -1), here for the biases' group, which the
+               unfused steps reach after updating the weights: an error, and nothing moves at
+               that step (the unfused run to compare with fails in its first group) */
+            if (kinds[kk] != OFS_LAMB) {
+                ofs_mlp mc;
+                ofs_trainer tc;
+                double sum;
+                size_t right;
+                ofs_rng_seed(&r, 11);
+                ofs_mlp_create(&mc, sizes, 3, OFS_ACT_RELU, 16, NULL);
+                ofs_mlp_randomize(&mc, OFS_INIT_HE, &r);
+                ofs_trainer_create(&tc, &mc, &cfg, kk == 1, 16, N, &r, NULL);
+                ofs_trainer_free(&ta); ofs_mlp_free(&ma);
+                ofs_rng_seed(&r, 11);
+                ofs_mlp_create(&ma, sizes, 3, OFS_ACT_RELU, 16, NULL);
+                ofs_mlp_randomize(&ma, OFS_INIT_HE, &r);
+                ofs_trainer_create(&ta, &ma, &cfg, kk == 1, 16, N, &r, NULL);
+                ta.schedule = fail_at_7; ta.schedule_ctx = &ta;
+                tc.schedule = fail_at_7; tc.schedule_ctx = NULL;
+                CHECK(ofs_trainer_epoch(&ta, x, y, &st, &e) == OFS_ERR_ARG && strstr(e.msg, "lr") && strstr(e.msg, "-1"),
+                      "%s: a failing schedule stops the epoch: %s", ofs_optim_name(kinds[kk]), e.msg);
+                unfused_epoch(&tc, x, y, &sum, &right);   /* stops at the same step */
+                tc.epoch = 0;
+                CHECK(ta.step == 7 && ta.opt[0].t == 7 && ta.epoch == 0 && same_trainers(&ta, &tc, 0),
+                      "%s: 7 steps taken, the 8th moved nothing (step %lld, t %lld)", ofs_optim_name(kinds[kk]),
+                      (long long)ta.step, (long long)ta.opt[0].t);
+                ofs_trainer_free(&tc); ofs_mlp_free(&mc);
+            }
+            ofs_trainer_free(&ta); ofs_trainer_free(&tb);
+            ofs_mlp_free(&ma); ofs_mlp_free(&mb);
+        }
+#ifdef _OPENMP
+    omp_set_num_threads(saved);
+#endif
+    free(x);
+}
+
 int main(void)
 {
     check_products();
@@ -322,5 +451,6 @@ int main(void)
     check_forward_backward();
     check_init();
     check_evaluate_and_train();
+    check_owned_epoch();
     return harness_done("test_mlp");
 }
