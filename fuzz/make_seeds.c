@@ -1,6 +1,6 @@
 /* Writes the seed corpora: valid IDX files of every element type and shape, and
    saved optimizer states of every algorithm, and checkpoints.
-     cc -std=c99 -I. fuzz/make_seeds.c -o build/make_seeds && ./build/make_seeds */
+     cc -std=c99 -I. fuzz/make_seeds.c -o build/make_seeds -lm && ./build/make_seeds */
 #define OPTIMFS_IMPLEMENTATION
 #include "optimfs.h"
 #include "../tests/fixtures.h"
