@@ -500,7 +500,10 @@ OFSDEF ofs_status ofs_sched_callback(int64_t step, ofs_optim_config *cfg, void *
 /* Minibatch training. Each epoch shuffles the n examples with the trainer's rng,
    and for each batch: loss_grad (overwriting the gradients: no zero_grad pass needed),
    schedule(step, cfg), optimizer step(s).
-   decay_biases = 0 makes two groups: weights with cfg's weight decay, biases without. */
+   decay_biases = 0 makes two groups: weights with cfg's weight decay, biases without.
+   With one hidden layer (and any optimizer but LAMB) an epoch runs as one parallel
+   region in which each thread owns a slice of the hidden units: the same numbers,
+   bit for bit, on any number of threads. The schedule is called from one thread. */
 typedef struct ofs_trainer {
     ofs_mlp *mlp;              /* the model (not owned) */
     int ngroups;               /* 1: one optimizer over all; 2: weights, then biases */
@@ -3424,6 +3427,37 @@ static void ofs__owned_update(const ofs_trainer *t, const ofs_optim *at, size_t 
     }
 }
 
+/* Cores are not always equally fast (on a shared machine one may lose a quarter of
+   its time to a neighbour), and with fixed slices every step would wait for the
+   slowest. Every OFS__OWNED_BALANCE_STEPS steps thread 0 moves one vector of units
+   from a thread to its neighbour if their busy times differ by more than one
+   vector's worth. Who computes a unit changes no bit of it; the new slices take
+   effect at the next step's first barrier, after every update of the old ones. */
+#define OFS__OWNED_THREADS 64
+#ifndef OFS__OWNED_BALANCE_STEPS
+#define OFS__OWNED_BALANCE_STEPS 16
+#endif
+static double ofs__wtime(void)
+{
+#ifdef _OPENMP
+    return omp_get_wtime();
+#else
+    return 0;
+#endif
+}
+
+static void ofs__owned_balance(int *cut, double (*busy)[8], int T)
+{
+    int q;
+    for (q = 0; q + 1 < T; q++) {
+        const int va = cut[q + 1] - cut[q], vb = cut[q + 2] - cut[q + 1];
+        const double a = busy[q][0], b = busy[q + 1][0], per = va + vb > 0 ? (a + b) / (va + vb) : 0;
+        if (a - b > per && va > 1) cut[q + 1]--;
+        else if (b - a > per && vb > 1) cut[q + 1]++;
+    }
+    for (q = 0; q < T; q++) busy[q][0] = 0;
+}
+
 static int ofs__owned_ok(const ofs_trainer *t)
 {
     int g, ok = t->mlp->nlayers == 2;
@@ -3442,22 +3476,32 @@ static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsi
     ofs_real *const db1 = m->grads + m->b_off[0], *const db2 = m->grads + m->b_off[1];
     ofs_real *const X = t->xb, *const H = m->out[0], *const Z = m->out[1], *const G1 = m->delta[0], *const G2 = m->dlogits;
     ofs_optim at[2];               /* each group as it stands for this step's update */
+    int cut[OFS__OWNED_THREADS + 1];      /* thread k owns vectors cut[k] .. cut[k+1]-1 of the units */
+    double busy[OFS__OWNED_THREADS][8];   /* seconds of its units' work since the last rebalance */
     ofs_status st = OFS_OK;
     double sum = 0, bad = 0;
     size_t c = 0, bad_batch = 0;
     int stop = 0;
+#ifdef _OPENMP
+    const int nt = omp_get_max_threads() < OFS__OWNED_THREADS ? omp_get_max_threads() : OFS__OWNED_THREADS;
+#endif
     m->input = X;
 #ifdef _OPENMP
-#pragma omp parallel reduction(+ : c)
+#pragma omp parallel num_threads(nt) reduction(+ : c)
 #endif
     {
         int k = 0, T = 1, u0, u1, o0, o1;
         size_t start, batch_no;
-        double total = 0;
+        double total = 0, w0;
 #ifdef _OPENMP
         k = omp_get_thread_num(); T = omp_get_num_threads();
 #endif
-        u0 = ofs__slice(n1, k, T, OFS__GEMM_VL); u1 = ofs__slice(n1, k + 1, T, OFS__GEMM_VL);
+        if (k == 0) {
+            int q;
+            for (q = 0; q <= T; q++) cut[q] = ofs__slice(n1, q, T, OFS__GEMM_VL) / OFS__GEMM_VL;
+            cut[T] = (n1 + OFS__GEMM_VL - 1) / OFS__GEMM_VL;
+            for (q = 0; q < T; q++) busy[q][0] = 0;
+        }
         o0 = ofs__slice(n2, k, T, 1); o1 = ofs__slice(n2, k + 1, T, 1);
         for (start = 0, batch_no = 0; start < t->n; start += (size_t)t->batch, batch_no++) {
             const int b = t->n - start < (size_t)t->batch ? (int)(t->n - start) : t->batch;
@@ -3473,6 +3517,9 @@ static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsi
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
+            u0 = cut[k] * OFS__GEMM_VL < n1 ? cut[k] * OFS__GEMM_VL : n1;
+            u1 = cut[k + 1] * OFS__GEMM_VL < n1 ? cut[k + 1] * OFS__GEMM_VL : n1;
+            w0 = ofs__wtime();
             g.M = b; g.N = n1; g.K = n0; g.A = X; g.rsa = n0; g.csa = 1;        /* H = X W1^T */
             g.B = W1; g.rsb = 1; g.csb = n0; g.beta = 0; g.C = H;
             ofs__gemm_block(&g, 0, b, u0, u1);
@@ -3481,6 +3528,7 @@ static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsi
                 for (j = u0; j < u1; j++) h[j] += b1[j];
                 ofs_act_forward(m->act, h + u0, (size_t)(u1 - u0));
             }
+            busy[k][0] += ofs__wtime() - w0;
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
@@ -3521,6 +3569,7 @@ static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsi
                     t->step++;
                 }
             }
+            w0 = ofs__wtime();
             g.M = b; g.N = n1; g.K = n2; g.A = G2; g.rsa = n2; g.csa = 1;       /* G1 = G2 W2 */
             g.B = W2; g.rsb = n1; g.csb = 1; g.C = G1;
             ofs__gemm_block(&g, 0, b, u0, u1);
@@ -3538,10 +3587,12 @@ static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsi
             g.M = n1; g.N = n0; g.K = b; g.A = G1; g.rsa = 1; g.csa = n1;       /* dW1 = G1^T X */
             g.B = X; g.rsb = n0; g.csb = 1; g.C = dW1;
             ofs__gemm_block(&g, u0, u1, 0, n0);
+            busy[k][0] += ofs__wtime() - w0;
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
             if (stop) break;
+            if (k == 0 && batch_no % OFS__OWNED_BALANCE_STEPS == OFS__OWNED_BALANCE_STEPS - 1) ofs__owned_balance(cut, busy, T);
             ofs__owned_update(t, at, m->w_off[0] + (size_t)u0 * n0, m->w_off[0] + (size_t)u1 * n0);
             ofs__owned_update(t, at, m->b_off[0] + (size_t)u0, m->b_off[0] + (size_t)u1);
             ofs__owned_update(t, at, m->w_off[1] + (size_t)o0 * n1, m->w_off[1] + (size_t)o1 * n1);

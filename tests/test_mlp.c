@@ -1,6 +1,7 @@
 /* The MLP pieces (chapter 15): matrix products, activations, the loss, the MLP's
    layout, forward pass, accumulation, initialisation, evaluation and training. */
 #define OPTIMFS_IMPLEMENTATION
+#define OFS__OWNED_BALANCE_STEPS 1   /* the trainer's threads trade units after every step */
 #include "optimfs.h"
 #include "harness.h"
 #include <string.h>
@@ -317,7 +318,8 @@ static void check_evaluate_and_train(void)
    units, ofs__owned_epoch) against the unfused steps of ofs__train_step: the same
    bits in the parameters, the moments and the counters, for several optimizers, a
    schedule, a last batch shorter than the rest, a width that is not a whole number
-   of vectors, and (with OpenMP) 1, 2 and 3 threads. */
+   of vectors, and (with OpenMP) 1, 2 and 3 threads, which (OFS__OWNED_BALANCE_STEPS 1)
+   may hand units to each other after every step, as their timings say. */
 /* lr = -1 at step 7: for every group, or (the_biases) only for a group without
    weight decay, which with two groups is the second one, after the first has begun. */
 static ofs_status fail_at_7(int64_t step, ofs_optim_config *cfg, void *the_biases, ofs_err *err)
@@ -358,7 +360,7 @@ static int same_trainers(const ofs_trainer *a, const ofs_trainer *b, int lr_too)
 
 static void check_owned_epoch(void)
 {
-    static const int sizes[] = {8, 37, 5};
+    static const int sizes[] = {8, 70, 5};
     static const ofs_optim_kind kinds[] = {OFS_ADAMW, OFS_NADAM, OFS_SGD, OFS_RMSPROP, OFS_LAMB};
     enum { N = 203 };
     ofs_real *x = (ofs_real *)malloc(N * 8 * sizeof(ofs_real));
