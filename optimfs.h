@@ -3392,9 +3392,9 @@ static ofs_status ofs__train_step(ofs_trainer *t, int b, size_t batch_no, double
 /* The fast path of an epoch, for one hidden layer and element-wise optimizers.
    ofs__train_step runs one product after another, each cut among the threads its
    own way, so W1, dW1 and the moments cross between the cores' caches every step.
-   Here each of nt threads owns, for the whole epoch, a slice u of the hidden units
-   (whole vectors), a slice r of the batch rows and a slice o of the outputs, and
-   there is one parallel region per epoch. A step, with | for a barrier:
+   Here there is one parallel region per epoch, and each of its threads owns a slice
+   u of the hidden units (whole vectors, traded now and then: ofs__owned_balance), a
+   slice r of the batch rows and a slice o of the outputs. A step, | for a barrier:
 
        rows r of the batch into xb                                         |
        H[:, u] = act(X W1[u]^T + b1[u])                                    |
