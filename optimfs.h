@@ -3606,8 +3606,10 @@ static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsi
     return ofs__ok(err);
 }
 
-OFSDEF ofs_status ofs_trainer_epoch(ofs_trainer *t, const ofs_real *x, const unsigned char *y,
-                                    ofs_epoch_stats *st, ofs_err *err)
+/* plain = 1 takes the plain loop of steps whatever the network: what the tests and
+   bench_train compare the owned epoch with. */
+static ofs_status ofs__trainer_epoch(ofs_trainer *t, const ofs_real *x, const unsigned char *y,
+                                     ofs_epoch_stats *st, ofs_err *err, int plain)
 {
     size_t i, start, correct, right = 0;
     double loss, sum = 0;
@@ -3616,9 +3618,8 @@ OFSDEF ofs_status ofs_trainer_epoch(ofs_trainer *t, const ofs_real *x, const uns
     for (i = 0; i < t->n; i++) t->order[i] = (uint32_t)i;
     ofs_rng_shuffle(&t->rng, t->order, t->n);
     if (st) memset(st, 0, sizeof *st);
-    if (ofs__owned_ok(t)) {
+    if (!plain && ofs__owned_ok(t)) {
         if ((s = ofs__owned_epoch(t, x, y, &sum, &right, err)) != OFS_OK) return s;
-        if (st) st->steps = (int64_t)((t->n + (size_t)t->batch - 1) / (size_t)t->batch);
     } else {
         for (start = 0; start < t->n; start += (size_t)t->batch) {
             int b = t->n - start < (size_t)t->batch ? (int)(t->n - start) : t->batch;
@@ -3626,7 +3627,6 @@ OFSDEF ofs_status ofs_trainer_epoch(ofs_trainer *t, const ofs_real *x, const uns
             s = ofs__train_step(t, b, start / (size_t)t->batch, &loss, &correct, err);
             if (s != OFS_OK) return s;
             sum += loss * b; right += correct;
-            if (st) st->steps++;
         }
     }
     t->epoch++;
@@ -3634,8 +3634,15 @@ OFSDEF ofs_status ofs_trainer_epoch(ofs_trainer *t, const ofs_real *x, const uns
         st->loss = sum / (double)t->n;
         st->accuracy = (double)right / (double)t->n;
         st->lr = t->opt[0].cfg.lr;
+        st->steps = (int64_t)((t->n + (size_t)t->batch - 1) / (size_t)t->batch);
     }
     return ofs__ok(err);
+}
+
+OFSDEF ofs_status ofs_trainer_epoch(ofs_trainer *t, const ofs_real *x, const unsigned char *y,
+                                    ofs_epoch_stats *st, ofs_err *err)
+{
+    return ofs__trainer_epoch(t, x, y, st, err, 0);
 }
 
 #ifndef OFS_NO_STDIO

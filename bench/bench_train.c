@@ -6,7 +6,7 @@
    FMA peak given as the first argument (bench/run.sh passes what bench_gemm measured).
    One epoch is 49.1 GFLOP: 406,528 FLOP per image forward, 411,648 backward (no
    gradient for the input).
-   Then the same epochs as the plain loop of steps (ofs__gather, ofs__train_step),
+   Then the same epochs as the plain loop of steps (ofs__trainer_epoch, plain = 1),
    which ofs_trainer_epoch replaces, for one hidden layer, by one parallel region in
    which each thread owns a slice of the hidden units: the difference is what that
    saves. Then where the time goes: one more epoch, from the same start, as the plain
@@ -59,21 +59,6 @@ static int cmp_double(const void *a, const void *b)
 
 static double adamw_step_us(ofs_trainer *t, size_t *subnormal);
 
-/* One epoch as the plain loop of steps: ofs__gather, then ofs__train_step, each
-   product on all threads in turn (what ofs_trainer_epoch runs for deeper networks). */
-static void unfused_epoch(ofs_trainer *t, const ofs_dataset *ds)
-{
-    size_t i, start, c;
-    double loss;
-    for (i = 0; i < t->n; i++) t->order[i] = (uint32_t)i;
-    ofs_rng_shuffle(&t->rng, t->order, t->n);
-    for (start = 0; start < t->n; start += (size_t)t->batch) {
-        int b = t->n - start < (size_t)t->batch ? (int)(t->n - start) : t->batch;
-        ofs__gather(t, ds->x, ds->y, start, b);
-        (void)ofs__train_step(t, b, start / (size_t)t->batch, &loss, &c, NULL);
-    }
-    t->epoch++;
-}
 
 /* One epoch of t (784-256-10, no schedule), as ofs_trainer_epoch and ofs__train_step
    compute it, adding each part's time per step to dt[part][step]. */
@@ -182,7 +167,7 @@ int main(int argc, char **argv)
         double plain = 1e30;
         for (e = 0; e < 3; e++) {
             double t0 = now(), dt;
-            unfused_epoch(&t, &ds);
+            (void)ofs__trainer_epoch(&t, ds.x, ds.y, NULL, NULL, 1);   /* the plain loop */
             dt = now() - t0;
             if (dt < plain) plain = dt;
         }

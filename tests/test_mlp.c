@@ -315,7 +315,7 @@ static void check_evaluate_and_train(void)
 }
 
 /* The trainer's epoch for one hidden layer (each thread owns a slice of the hidden
-   units, ofs__owned_epoch) against the unfused steps of ofs__train_step: the same
+   units, ofs__owned_epoch) against the plain loop of ofs__train_step: the same
    bits in the parameters, the moments and the counters, for several optimizers, a
    schedule, a last batch shorter than the rest, a width that is not a whole number
    of vectors, and (with OpenMP) 1, 2 and 3 threads, which (OFS__OWNED_BALANCE_STEPS 1)
@@ -328,21 +328,6 @@ static ofs_status fail_at_7(int64_t step, ofs_optim_config *cfg, void *the_biase
     return ofs_optim_validate(cfg, err);
 }
 
-static void unfused_epoch(ofs_trainer *t, const ofs_real *x, const unsigned char *y, double *loss_sum, size_t *right)
-{
-    size_t i, start, c;
-    double loss;
-    for (i = 0; i < t->n; i++) t->order[i] = (uint32_t)i;
-    ofs_rng_shuffle(&t->rng, t->order, t->n);
-    *loss_sum = 0; *right = 0;
-    for (start = 0; start < t->n; start += (size_t)t->batch) {
-        int b = t->n - start < (size_t)t->batch ? (int)(t->n - start) : t->batch;
-        ofs__gather(t, x, y, start, b);
-        if (ofs__train_step(t, b, start / (size_t)t->batch, &loss, &c, NULL) != OFS_OK) return;
-        *loss_sum += loss * b; *right += c;
-    }
-    t->epoch++;
-}
 
 static int same_trainers(const ofs_trainer *a, const ofs_trainer *b, int lr_too)
 {
@@ -399,22 +384,19 @@ static void check_owned_epoch(void)
             CHECK(ofs__owned_ok(&ta) == (kinds[kk] != OFS_LAMB), "%s: the owned path is taken for element-wise optimizers",
                   ofs_optim_name(kinds[kk]));
             for (ep = 0; ep < 2; ep++) {
-                double sum;
-                size_t right;
+                ofs_epoch_stats sb;
                 CHECK(ofs_trainer_epoch(&ta, x, y, &st, &e) == OFS_OK, "epoch: %s", e.msg);
-                unfused_epoch(&tb, x, y, &sum, &right);
-                same &= st.loss == sum / N && st.accuracy == (double)right / N && st.steps == (N + 15) / 16;
+                CHECK(ofs__trainer_epoch(&tb, x, y, &sb, &e, 1) == OFS_OK, "plain epoch: %s", e.msg);
+                same &= st.loss == sb.loss && st.accuracy == sb.accuracy && st.steps == (N + 15) / 16 && sb.steps == st.steps;
             }
             same &= same_trainers(&ta, &tb, 1);
-            CHECK(same, "%s, %d thread(s): two epochs give the same bits as the unfused steps", ofs_optim_name(kinds[kk]), nthreads);
+            CHECK(same, "%s, %d thread(s): two epochs give the same bits as the plain loop", ofs_optim_name(kinds[kk]), nthreads);
             /* a schedule that fails at step 7 (lr = -1), here for the biases' group, which the
-               unfused steps reach after updating the weights: an error, and nothing moves at
-               that step (the unfused run to compare with fails in its first group) */
+               plain loop reaches after updating the weights: an error, and nothing moves at
+               that step (the plain run to compare with fails in its first group) */
             if (kinds[kk] != OFS_LAMB) {
                 ofs_mlp mc;
                 ofs_trainer tc;
-                double sum;
-                size_t right;
                 ofs_rng_seed(&r, 11);
                 ofs_mlp_create(&mc, sizes, 3, OFS_ACT_RELU, 16, NULL);
                 ofs_mlp_randomize(&mc, OFS_INIT_HE, &r);
@@ -428,8 +410,7 @@ static void check_owned_epoch(void)
                 tc.schedule = fail_at_7; tc.schedule_ctx = NULL;
                 CHECK(ofs_trainer_epoch(&ta, x, y, &st, &e) == OFS_ERR_ARG && strstr(e.msg, "lr") && strstr(e.msg, "-1"),
                       "%s: a failing schedule stops the epoch: %s", ofs_optim_name(kinds[kk]), e.msg);
-                unfused_epoch(&tc, x, y, &sum, &right);   /* stops at the same step */
-                tc.epoch = 0;
+                CHECK(ofs__trainer_epoch(&tc, x, y, NULL, NULL, 1) == OFS_ERR_ARG, "the plain loop stops at the same step");
                 CHECK(ta.step == 7 && ta.opt[0].t == 7 && ta.epoch == 0 && same_trainers(&ta, &tc, 0),
                       "%s: 7 steps taken, the 8th moved nothing (step %lld, t %lld)", ofs_optim_name(kinds[kk]),
                       (long long)ta.step, (long long)ta.opt[0].t);
