@@ -1156,8 +1156,9 @@ OFSDEF void ofs_project_ball(double *x, size_t n, const double *c, double r)
    - scalars (lr, bias corrections, 1 - beta) are computed in double, then every
      element is updated in ofs_real, as PyTorch updates a tensor in its dtype.
    The loops are one pass, vectorizable (compile with -O3 and -fno-math-errno,
-   which changes no result, only whether sqrt may set errno) and, with -fopenmp,
-   split across threads; element-wise updates give the same bits either way.  */
+   which changes no result, only whether sqrt may set errno); with -fopenmp,
+   ofs_optim_step gives each thread a slice of a large array. Element-wise updates
+   give the same bits either way.                                                */
 
 /* What every update does to g and theta first, as three constants:
        g <- sign g + l2 theta      (sign = -1 to maximize; l2 = lambda if coupled)
@@ -1174,10 +1175,10 @@ static ofs__pre ofs__prelude(const ofs_optim_config *c, int decoupled)
 }
 
 #define OFS__R(x) ((ofs_real)(x))      /* a double scalar, rounded to ofs_real once */
-#ifdef _OPENMP
-#define OFS__PARALLEL_FOR _Pragma("omp parallel for if (n > 32768) schedule(static)")
+#ifdef _OPENMP   /* LAMB's second pass; the element-wise updates are split in ofs_optim_step */
+#define OFS__LAMB_PARALLEL_FOR _Pragma("omp parallel for if (n > 32768 && !omp_in_parallel()) schedule(static)")
 #else
-#define OFS__PARALLEL_FOR
+#define OFS__LAMB_PARALLEL_FOR
 #endif
 
 /* max that propagates NaN from either side, as torch.maximum does (fmax does not). */
@@ -1359,7 +1360,6 @@ static void ofs__sgd_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_rea
     const ofs_real lr = OFS__R(c->lr), mu = OFS__R(c->momentum), damp = OFS__R(1 - c->dampening), omm = OFS__R(1 - c->momentum);
     const int first = o->t == 1, ema = c->ema_momentum, nesterov = c->nesterov, plain = c->momentum == 0 && !ema;
     ofs_real *OFS__RESTRICT b = o->s[0];
-    OFS__PARALLEL_FOR
     for (i = 0; i < n; i++) {
         ofs_real g = q.sign * gr[i] + q.l2 * p[i], d = g;
         if (ema) d = b[i] = mu * b[i] + omm * g;
@@ -1388,7 +1388,6 @@ static void ofs__adagrad_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs
     const ofs_real clr = OFS__R(c->lr / (1 + (double)(o->t - 1) * c->lr_decay)), eps = OFS__R(c->eps);
     const int inside = c->eps_inside_sqrt;
     ofs_real *OFS__RESTRICT s = o->s[0];
-    OFS__PARALLEL_FOR
     for (i = 0; i < n; i++) {
         ofs_real g = q.sign * gr[i] + q.l2 * p[i], si = s[i] + g * g;
         ofs_real d = inside ? OFS__SQRT(si + eps) : OFS__SQRT(si) + eps;
@@ -1417,7 +1416,6 @@ static void ofs__rmsprop_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs
     const ofs_real lr = OFS__R(c->lr), eps = OFS__R(c->eps);
     const int centered = c->centered, inside = c->eps_inside_sqrt, momentum = c->momentum > 0;
     ofs_real *OFS__RESTRICT v = o->s[0], *OFS__RESTRICT b = o->s[1], *OFS__RESTRICT gb = o->s[2];
-    OFS__PARALLEL_FOR
     for (i = 0; i < n; i++) {
         ofs_real g = q.sign * gr[i] + q.l2 * p[i], vi = v[i] * a + oma * g * g, d;
         v[i] = vi;
@@ -1446,7 +1444,6 @@ static void ofs__adadelta_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const of
     const ofs__pre q = ofs__prelude(c, 0);
     const ofs_real r = OFS__R(c->rho), omr = OFS__R(1 - c->rho), eps = OFS__R(c->eps), lr = OFS__R(c->lr);
     ofs_real *OFS__RESTRICT v = o->s[0], *OFS__RESTRICT u = o->s[1];
-    OFS__PARALLEL_FOR
     for (i = 0; i < n; i++) {
         ofs_real g = q.sign * gr[i] + q.l2 * p[i], vi = v[i] = v[i] * r + omr * g * g;
         ofs_real delta = OFS__SQRT(u[i] + eps) / OFS__SQRT(vi + eps) * g;
@@ -1479,7 +1476,6 @@ static void ofs__adam_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
     const ofs_real eps = OFS__R(c->eps);
     const int amsgrad = c->amsgrad;
     ofs_real *OFS__RESTRICT m = o->s[0], *OFS__RESTRICT v = o->s[1], *OFS__RESTRICT vmax = o->s[2];
-    OFS__PARALLEL_FOR
     for (i = 0; i < n; i++) {
         ofs_real th = p[i] * q.decay, g = q.sign * gr[i] + q.l2 * p[i], V;
         m[i] = m[i] * b1 + omb1 * g;
@@ -1504,7 +1500,6 @@ static void ofs__adamax_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_
     const ofs_real b1 = OFS__R(c->beta1), b2 = OFS__R(c->beta2), omb1 = OFS__R(1 - c->beta1);
     const ofs_real clr = OFS__R(c->lr / (1 - pow(c->beta1, (double)o->t))), eps = OFS__R(c->eps);
     ofs_real *OFS__RESTRICT m = o->s[0], *OFS__RESTRICT u = o->s[1];
-    OFS__PARALLEL_FOR
     for (i = 0; i < n; i++) {
         ofs_real g = q.sign * gr[i] + q.l2 * p[i];
         ofs_real mi = m[i] = m[i] * b1 + omb1 * g;
@@ -1535,7 +1530,6 @@ static void ofs__yogi_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
     const ofs_real lr = OFS__R(c->lr), eps = OFS__R(c->eps), eps_root = OFS__R(c->eps_root);
     const int belief = c->kind == OFS_ADABELIEF;
     ofs_real *OFS__RESTRICT m = o->s[0], *OFS__RESTRICT v = o->s[1];
-    OFS__PARALLEL_FOR
     for (i = 0; i < n; i++) {
         ofs_real g = q.sign * gr[i] + q.l2 * p[i], g2 = g * g, mi = omb1 * g + b1 * m[i], vi = v[i], d;
         if (belief) {
@@ -1581,7 +1575,6 @@ static void ofs__nadam_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_r
     const ofs_real b1 = OFS__R(c->beta1), b2 = OFS__R(c->beta2), omb1 = OFS__R(1 - c->beta1), omb2 = OFS__R(1 - c->beta2);
     const ofs_real bc2_sqrt = OFS__R(sqrt(1 - pow(c->beta2, t))), eps = OFS__R(c->eps);
     ofs_real *OFS__RESTRICT m = o->s[0], *OFS__RESTRICT v = o->s[1];
-    OFS__PARALLEL_FOR
     for (i = 0; i < n; i++) {
         ofs_real g = q.sign * gr[i] + q.l2 * p[i];
         ofs_real mi = m[i] = m[i] * b1 + omb1 * g, vi = v[i] = v[i] * b2 + omb2 * g * g;
@@ -1613,7 +1606,6 @@ static void ofs__radam_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_r
     const ofs_real b1 = OFS__R(c->beta1), b2 = OFS__R(c->beta2), omb1 = OFS__R(1 - c->beta1), omb2 = OFS__R(1 - c->beta2);
     const ofs_real bc1 = OFS__R(1 - pow(c->beta1, t)), bc2_sqrt = OFS__R(sqrt(bc2)), lr = OFS__R(c->lr), eps = OFS__R(c->eps);
     ofs_real *OFS__RESTRICT m = o->s[0], *OFS__RESTRICT v = o->s[1];
-    OFS__PARALLEL_FOR
     for (i = 0; i < n; i++) {
         ofs_real g = q.sign * gr[i] + q.l2 * p[i];
         ofs_real mi = m[i] = m[i] * b1 + omb1 * g, vi = v[i] = v[i] * b2 + omb2 * g * g;
@@ -1637,7 +1629,6 @@ static void ofs__lion_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
     const ofs_real sign = OFS__R(c->maximize ? -1 : 1), lr = OFS__R(c->lr), wd = OFS__R(c->weight_decay);
     const ofs_real b1 = OFS__R(c->beta1), b2 = OFS__R(c->beta2), omb1 = OFS__R(1 - c->beta1), omb2 = OFS__R(1 - c->beta2);
     ofs_real *OFS__RESTRICT m = o->s[0];
-    OFS__PARALLEL_FOR
     for (i = 0; i < n; i++) {
         ofs_real g = sign * gr[i], u = ofs__sign(omb1 * g + b1 * m[i]) + wd * p[i];
         p[i] = p[i] - lr * u;
@@ -1683,7 +1674,7 @@ static void ofs__lamb_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
         pn += (double)p[i] * (double)p[i]; un += (double)u * (double)u;
     }
     trust = OFS__R(pn > 0 && un > 0 ? sqrt(pn) / sqrt(un) : 1.0);
-    OFS__PARALLEL_FOR
+    OFS__LAMB_PARALLEL_FOR
     for (i = 0; i < n; i++) p[i] = p[i] - lr * (ofs__lamb_u(o, i, p[i], bc1, bc2) * trust);
 }
 
@@ -2366,29 +2357,52 @@ static ofs_status ofs__optim_begin(ofs_optim *o, ofs_err *err)
     return ofs__ok(err);
 }
 
+/* The update of elements i0 .. i0+n-1 only (p and g point at element i0), as `at`
+   stood after ofs__optim_begin: a copy of it that sees the slice (every algorithm
+   but LAMB is element-wise, so the slices of one step, in any order, on any
+   threads, give the bits of the whole). With n = 0 nothing moves, but the step's
+   scalars are computed: that is how NAdam's running product advances once per
+   step (the returned mu_product). */
+static double ofs__optim_slice(const ofs_optim *at, ofs_real *p, const ofs_real *g, size_t i0, size_t n)
+{
+    ofs_optim v = *at;
+    int k;
+    v.n = n;
+    for (k = 0; k < 3; k++) if (v.s[k]) v.s[k] += i0;
+    ofs__algos[v.cfg.kind].step(&v, p, g);
+    return v.mu_product;
+}
+
+/* With OpenMP, a large element-wise step is cut into one slice per thread (on
+   whole cache lines); the update functions themselves are plain loops, so a
+   caller that is already running threads (the trainer) can give each its own
+   slices without starting a region inside a region. */
+#ifndef OFS__OPTIM_PAR_MIN
+#define OFS__OPTIM_PAR_MIN 32768
+#endif
 OFSDEF ofs_status ofs_optim_step(ofs_optim *o, ofs_real *params, const ofs_real *grads, ofs_err *err)
 {
     ofs_status st;
     OFS_ASSERT(o);
     if (!params || !grads) return ofs__fail(err, OFS_ERR_ARG, "%s step: expected parameter and gradient arrays, found NULL", ofs_optim_name(o->cfg.kind));
     if ((st = ofs__optim_begin(o, err)) != OFS_OK) return st;
+#ifdef _OPENMP
+    if (o->n > OFS__OPTIM_PAR_MIN && o->cfg.kind != OFS_LAMB && omp_get_max_threads() > 1 && !omp_in_parallel()) {
+        const ofs_optim at = *o;
+        const size_t n = o->n, line = OFS__ALIGN / sizeof(ofs_real);
+        const int nt = omp_get_max_threads();
+        int k;
+        o->mu_product = ofs__optim_slice(&at, params, grads, 0, 0);
+#pragma omp parallel for schedule(static) num_threads(nt)
+        for (k = 0; k < nt; k++) {
+            const size_t i0 = n / nt * k / line * line, i1 = k + 1 == nt ? n : n / nt * (k + 1) / line * line;
+            (void)ofs__optim_slice(&at, params + i0, grads + i0, i0, i1 - i0);
+        }
+        return ofs__ok(err);
+    }
+#endif
     ofs__algos[o->cfg.kind].step(o, params, grads);
     return ofs__ok(err);
-}
-
-/* The update of elements [i0, i1) only, as `at` stood after ofs__optim_begin: a
-   copy of it that sees the slice (every algorithm but LAMB is element-wise, so the
-   slices of one step, in any order, on any threads, give the bits of the whole).
-   With i0 = i1 nothing moves, but the step's scalars are computed: that is how
-   NAdam's running product advances once per step (the returned mu_product). */
-static double ofs__optim_slice(const ofs_optim *at, ofs_real *params, const ofs_real *grads, size_t i0, size_t i1)
-{
-    ofs_optim v = *at;
-    int k;
-    v.n = i1 - i0;
-    for (k = 0; k < 3; k++) if (v.s[k]) v.s[k] += i0;
-    ofs__algos[v.cfg.kind].step(&v, params + i0, grads + i0);
-    return v.mu_product;
 }
 
 OFSDEF void ofs_optim_free(ofs_optim *o)
@@ -3423,7 +3437,7 @@ static void ofs__owned_update(const ofs_trainer *t, const ofs_optim *at, size_t 
     int g;
     for (g = 0; g < t->ngroups; g++) {
         const size_t lo = t->offset[g], hi = lo + at[g].n, i0 = a > lo ? a : lo, i1 = b < hi ? b : hi;
-        if (i0 < i1) (void)ofs__optim_slice(&at[g], t->mlp->params + lo, t->mlp->grads + lo, i0 - lo, i1 - lo);
+        if (i0 < i1) (void)ofs__optim_slice(&at[g], t->mlp->params + i0, t->mlp->grads + i0, i0 - lo, i1 - i0);
     }
 }
 

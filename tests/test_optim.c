@@ -7,6 +7,9 @@
 #include "harness.h"
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #define IS_DOUBLE (sizeof(ofs_real) == sizeof(double))
 
@@ -192,6 +195,48 @@ static void test_groups(void)
     }
 }
 
+/* With OpenMP, ofs_optim_step cuts a large array into one slice per thread: on 2
+   and 3 threads every parameter, every moment, t and NAdam's running product must
+   have the bits of the one-thread run (n is not a multiple of the slices' lines). */
+static void test_threads(void)
+{
+#ifdef _OPENMP
+    const size_t n = 100003;
+    const int saved = omp_get_max_threads();
+    ofs_real *x[3], *g = (ofs_real *)malloc(n * sizeof(ofs_real));
+    int kind;
+    for (kind = 0; kind < OFS_OPTIM_COUNT; kind++) {
+        ofs_optim o[3];
+        ofs_optim_config c = ofs_optim_defaults((ofs_optim_kind)kind);
+        int nt, s, k;
+        if (kind == OFS_SGD) { c.momentum = 0.9; c.nesterov = 1; c.weight_decay = 0.01; }
+        if (kind == OFS_ADAM) c.amsgrad = 1;
+        if (kind == OFS_RMSPROP) { c.centered = 1; c.momentum = 0.5; }
+        for (nt = 0; nt < 3; nt++) {
+            size_t i;
+            x[nt] = (ofs_real *)malloc(n * sizeof(ofs_real));
+            for (i = 0; i < n; i++) x[nt][i] = (ofs_real)sin(0.001 * (double)i);
+            ofs_optim_init(&o[nt], &c, n, NULL);
+            omp_set_num_threads(nt + 1);
+            for (s = 0; s < 5; s++) {
+                for (i = 0; i < n; i++) g[i] = (ofs_real)(cos(0.37 * (double)(i + 7 * s)) + 0.1 * (double)x[nt][i]);
+                ofs_optim_step(&o[nt], x[nt], g, NULL);
+            }
+        }
+        for (nt = 1; nt < 3; nt++) {
+            int same = memcmp(x[0], x[nt], n * sizeof(ofs_real)) == 0 && o[0].t == o[nt].t &&
+                       memcmp(&o[0].mu_product, &o[nt].mu_product, sizeof(double)) == 0;
+            for (k = 0; k < 3; k++)
+                if (o[0].s[k]) same &= memcmp(o[0].s[k], o[nt].s[k], n * sizeof(ofs_real)) == 0;
+            CHECK(same, "%s: %d threads do not give the bits of one", ofs_optim_name((ofs_optim_kind)kind), nt + 1);
+        }
+        for (nt = 0; nt < 3; nt++) { ofs_optim_free(&o[nt]); free(x[nt]); }
+    }
+    free(g);
+    omp_set_num_threads(saved);
+#endif
+}
+
 /* Save after k steps, load into a fresh optimizer, continue: bit-identical. */
 static void test_save_load(void)
 {
@@ -292,6 +337,7 @@ int main(void)
     test_reference_file();
     test_misuse();
     test_groups();
+    test_threads();
     test_save_load();
     test_load_refusals();
     return harness_done("test_optim");
