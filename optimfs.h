@@ -226,6 +226,9 @@ OFSDEF ofs_status  ofs_optim_kind_from_name(const char *name, ofs_optim_kind *ki
 OFSDEF ofs_status  ofs_optim_config_set(ofs_optim_config *cfg, const char *key, double value, ofs_err *err);
 OFSDEF ofs_status  ofs_optim_validate(const ofs_optim_config *cfg, ofs_err *err);
 OFSDEF ofs_status  ofs_optim_init(ofs_optim *o, const ofs_optim_config *cfg, size_t n, ofs_err *err);
+/* One update in place. With OpenMP, an array of more than 32768 elements is cut into
+   one slice per thread (every algorithm but LAMB; the same bits on any number of
+   threads); called from inside a parallel region, the step runs on the calling thread. */
 OFSDEF ofs_status  ofs_optim_step(ofs_optim *o, ofs_real *params, const ofs_real *grads, ofs_err *err);
 OFSDEF void        ofs_optim_reset(ofs_optim *o);   /* back to step 0, moments as at init */
 OFSDEF void        ofs_optim_free(ofs_optim *o);
