@@ -3350,7 +3350,8 @@ OFSDEF ofs_status ofs_trainer_create(ofs_trainer *t, ofs_mlp *m, const ofs_optim
     }
     if (!t->order || !t->xb || !t->yb || !t->row_loss || (m->nlayers == 2 && (!t->ht || !t->g1t))) {
         ofs_trainer_free(t);
-        return ofs__fail(err, OFS_ERR_NOMEM, "trainer: cannot allocate the order of %lu examples", (unsigned long)n);
+        return ofs__fail(err, OFS_ERR_NOMEM, "trainer: cannot allocate its workspace (the order of %lu examples, a batch of %d rows)",
+                         (unsigned long)n, batch);
     }
     return ofs__ok(err);
 }
@@ -3438,9 +3439,9 @@ static ofs_status ofs__train_step(ofs_trainer *t, int b, size_t batch_no, double
    Kept as B x n1, each thread's units would be a piece of every row, and a core's
    prefetcher, reading on past the end of its piece, would keep taking the lines the
    other core is writing: the small loops over H and G1 took two to five times as
-   long that way, and the epoch 7 % longer. No barrier is needed after the optimizer: the next step touches
-   what it writes only after its second barrier (W2, b2) or on the same thread
-   (W1[u], b1[u]).                                                               */
+   long that way, and the epoch 7 % longer. No barrier is needed after the
+   optimizer: the next step touches what it writes only after its second barrier
+   (W2, b2) or on the same thread (W1[u], b1[u]).                                */
 static int ofs__slice(int n, int k, int nt, int unit)   /* where slice k of n starts */
 {
     const int units = (n + unit - 1) / unit, s = unit * (int)((long long)units * k / nt);
