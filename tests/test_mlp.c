@@ -1,5 +1,19 @@
 /* The MLP pieces (chapter 15): matrix products, activations, the loss, the MLP's
    layout, forward pass, accumulation, initialisation, evaluation and training. */
+#include <stdlib.h>
+/* An allocator that can be told to fail its k-th call, and counts what is live. */
+static long fail_at = -1, calls, live;
+static void *test_malloc(size_t n)
+{
+    void *p;
+    if (calls++ == fail_at) return NULL;
+    p = malloc(n);
+    if (p) live++;
+    return p;
+}
+static void test_free(void *p) { if (p) live--; free(p); }
+#define OFS_MALLOC(n) test_malloc(n)
+#define OFS_FREE(p) test_free(p)
 #define OPTIMFS_IMPLEMENTATION
 #define OFS__OWNED_BALANCE_STEPS 1   /* the trainer's threads trade units after every step */
 #include "optimfs.h"
@@ -425,6 +439,37 @@ static void check_owned_epoch(void)
     free(x);
 }
 
+/* Every allocation of ofs_trainer_create fails in turn: each time it answers
+   OFS_ERR_NOMEM with a message, and leaves nothing allocated. */
+static void check_trainer_nomem(void)
+{
+    static const int sizes[3] = {20, 16, 3};
+    ofs_optim_config cfg = ofs_optim_defaults(OFS_ADAMW);
+    ofs_mlp m;
+    ofs_rng rng;
+    ofs_err err;
+    long k, before, n_allocs;
+    ofs_trainer t;
+    ofs_rng_seed(&rng, 3);
+    CHECK(ofs_mlp_create(&m, sizes, 3, OFS_ACT_RELU, 8, &err) == OFS_OK, "mlp: %s", err.msg);
+    before = live; calls = 0; fail_at = -1;
+    CHECK(ofs_trainer_create(&t, &m, &cfg, 0, 8, 50, &rng, &err) == OFS_OK, "trainer: %s", err.msg);
+    n_allocs = calls;
+    CHECK(n_allocs >= 8, "the trainer made %ld allocations, expected at least 8 (2 optimizers' moments, "
+          "order, two batch blocks, labels, losses, H^T, G1^T)", n_allocs);
+    ofs_trainer_free(&t);
+    CHECK(live == before, "ofs_trainer_free left %ld blocks", live - before);
+    for (k = 0; k < n_allocs; k++) {
+        ofs_status st;
+        calls = 0; fail_at = k;
+        st = ofs_trainer_create(&t, &m, &cfg, 0, 8, 50, &rng, &err);
+        fail_at = -1;
+        CHECK(st == OFS_ERR_NOMEM && strstr(err.msg, "cannot allocate") != NULL && live == before,
+              "allocation %ld failing: status %d, \"%s\", %ld blocks left", k, (int)st, err.msg, live - before);
+    }
+    ofs_mlp_free(&m);
+}
+
 int main(void)
 {
     check_products();
@@ -435,5 +480,6 @@ int main(void)
     check_init();
     check_evaluate_and_train();
     check_owned_epoch();
+    check_trainer_nomem();
     return harness_done("test_mlp");
 }
