@@ -2745,12 +2745,19 @@ static void ofs__gemm_pack_a(int kc, int mr, int mk, const ofs_real *src,
             dst[k * mk + i] = src[i * rs + k * cs];
 }
 
+/* epi, when set, is called on each tile of C as soon as it is final (the
+ * rows i0 .. i0+mr-1, columns j0 .. j0+nr-1, at c), while it is still in L1:
+ * the owned epoch adds the bias and the activation there. */
+typedef void (*ofs__gemm_epi)(void *ctx, ofs_real *c, ptrdiff_t ldc, int i0,
+                              int mr, int j0, int nr);
 typedef struct ofs__gemm_args {
     int M, N, K;
     const ofs_real *A, *B;
     ptrdiff_t rsa, csa, rsb, csb; /* op(A)(i,k) = A[i*rsa + k*csa], etc. */
     ofs_real beta;
     ofs_real *C;
+    ofs__gemm_epi epi;
+    void *epi_ctx;
 } ofs__gemm_args;
 
 /* Rows of the next row panel when rem rows are left: MR, except that the
@@ -2853,6 +2860,9 @@ static void ofs__gemm_block(const ofs__gemm_args *g, int i0, int i1, int j0,
                         ofs__gemm_tile(lay, mk, mr, nr, kc, a, ars,
                                        bp + (ptrdiff_t)jr * kc, bstr,
                                        g->C + ir * ldc + jc + jr, ldc, bt);
+                        if (g->epi && pc + kc == K)
+                            g->epi(g->epi_ctx, g->C + ir * ldc + jc + jr, ldc,
+                                   ir, mr, jc + jr, nr);
                     }
                 }
             }
@@ -2912,6 +2922,8 @@ OFSDEF void ofs_gemm(int trans_a, int trans_b, int M, int N, int K,
     g.csb = trans_b ? K : 1;
     g.beta = beta;
     g.C = C;
+    g.epi = NULL;
+    g.epi_ctx = NULL;
 
 #ifdef _OPENMP
     if ((double)M * (double)N * (double)K >= OFS__GEMM_PAR_MIN)
@@ -3369,6 +3381,24 @@ OFSDEF void ofs_trainer_free(ofs_trainer *t)
     memset(t, 0, sizeof *t);
 }
 
+/* The batch's rows are scattered over the training set, and a row of 784 floats is too
+   short for the hardware prefetchers to get going: each one waited for main memory.
+   The copy loops ask for the row OFS__COPY_AHEAD places ahead while they copy this one
+   (with the owned epoch's, the epoch took about 2 % less in alternating runs). */
+#ifndef OFS__COPY_AHEAD
+#define OFS__COPY_AHEAD 2
+#endif
+static void ofs__prefetch_row(const ofs_real *row, int n)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    const char *p = (const char *)row;
+    size_t l;
+    for (l = 0; l < (size_t)n * sizeof(ofs_real); l += OFS__ALIGN) __builtin_prefetch(p + l);
+#else
+    (void)row; (void)n;
+#endif
+}
+
 /* Copy the rows order[start .. start+b) of x and y into the batch block. */
 static void ofs__gather(ofs_trainer *t, const ofs_real *x, const unsigned char *y, size_t start, int b)
 {
@@ -3379,6 +3409,7 @@ static void ofs__gather(ofs_trainer *t, const ofs_real *x, const unsigned char *
 #endif
     for (r = 0; r < b; r++) {
         size_t k = t->order[start + (size_t)r];
+        if (r + OFS__COPY_AHEAD < b) ofs__prefetch_row(x + (size_t)t->order[start + (size_t)r + OFS__COPY_AHEAD] * d, (int)d);
         memcpy(t->xb + (size_t)r * d, x + k * d, d * sizeof(ofs_real));
         t->yb[r] = y[k];
     }
@@ -3489,6 +3520,27 @@ static void ofs__owned_balance(int *cut, double (*busy)[8], int T)
     for (q = 0; q < T; q++) busy[q][0] = 0;
 }
 
+/* H^T's tile (units i0 .. i0+mr-1, batch rows j0 .. j0+nr-1; ld = the batch size),
+   done as the product finishes it (ofs__gemm_epi), while it is in L1: + b1[unit],
+   then the activation (as ofs_bias_act_forward does it). */
+typedef struct ofs__owned_epi {
+    ofs_act act;
+    const ofs_real *b1;
+} ofs__owned_epi;
+
+static void ofs__owned_fwd_epi(void *ctx, ofs_real *c, ptrdiff_t ld, int i0, int mr, int j0, int nr)
+{
+    const ofs__owned_epi *e = (const ofs__owned_epi *)ctx;
+    int i, r;
+    (void)j0;
+    for (i = 0; i < mr; i++) {
+        ofs_real *OFS__RESTRICT h = c + i * ld;
+        const ofs_real bj = e->b1[i0 + i];
+        for (r = 0; r < nr; r++) h[r] += bj;
+        ofs_act_forward(e->act, h, (size_t)nr);
+    }
+}
+
 /* G1^T's rows u0 .. u1-1 times act' (from H^T), and db1[u] = the sum of row u, added
    in row order as ofs_act_bias_backward adds the rows of G1; eight units at a time,
    so that eight sums are in flight. */
@@ -3523,6 +3575,7 @@ static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsi
     ofs_real *const db1 = m->grads + m->b_off[0], *const db2 = m->grads + m->b_off[1];
     ofs_real *const X = t->xb, *const HT = t->ht, *const G1T = t->g1t, *const Z = m->out[1], *const G2 = m->dlogits;
     ofs_optim at[2];               /* each group as it stands for this step's update */
+    ofs__owned_epi epi;
     int cut[OFS__OWNED_THREADS + 1];      /* thread k owns vectors cut[k] .. cut[k+1]-1 of the units */
     double busy[OFS__OWNED_THREADS][8];   /* seconds of its units' work since the last rebalance */
     ofs_status st = OFS_OK;
@@ -3533,6 +3586,7 @@ static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsi
     const int nt = omp_get_max_threads() < OFS__OWNED_THREADS ? omp_get_max_threads() : OFS__OWNED_THREADS;
 #endif
     m->input = X;
+    epi.act = m->act; epi.b1 = b1;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt) reduction(+ : c)
 #endif
@@ -3558,6 +3612,7 @@ static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsi
             int r, j;
             for (r = r0; r < r1; r++) {
                 const size_t e = t->order[start + (size_t)r];
+                if (r + OFS__COPY_AHEAD < r1) ofs__prefetch_row(x + (size_t)t->order[start + (size_t)r + OFS__COPY_AHEAD] * n0, n0);
                 memcpy(X + (size_t)r * n0, x + e * n0, (size_t)n0 * sizeof(ofs_real));
                 t->yb[r] = y[e];
             }
@@ -3567,21 +3622,15 @@ static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsi
             u0 = cut[k] * OFS__GEMM_VL < n1 ? cut[k] * OFS__GEMM_VL : n1;
             u1 = cut[k + 1] * OFS__GEMM_VL < n1 ? cut[k + 1] * OFS__GEMM_VL : n1;
             w0 = ofs__wtime();
-            g.M = n1; g.N = b; g.K = n0; g.A = W1; g.rsa = n0; g.csa = 1;       /* H^T = W1 X^T */
-            g.B = X; g.rsb = 1; g.csb = n0; g.beta = 0; g.C = HT;
+            g.M = n1; g.N = b; g.K = n0; g.A = W1; g.rsa = n0; g.csa = 1;       /* H^T = act(W1 X^T + b1) */
+            g.B = X; g.rsb = 1; g.csb = n0; g.beta = 0; g.C = HT; g.epi = ofs__owned_fwd_epi; g.epi_ctx = &epi;
             ofs__gemm_block(&g, u0, u1, 0, b);
-            for (j = u0; j < u1; j++) {
-                ofs_real *OFS__RESTRICT h = HT + (size_t)j * b;
-                const ofs_real bj = b1[j];
-                for (r = 0; r < b; r++) h[r] += bj;
-                ofs_act_forward(m->act, h, (size_t)b);
-            }
             busy[k][0] += ofs__wtime() - w0;
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
             g.M = b; g.N = n2; g.K = n1; g.A = HT; g.rsa = 1; g.csa = b;        /* Z = H W2^T */
-            g.B = W2; g.rsb = 1; g.csb = n1; g.C = Z;
+            g.B = W2; g.rsb = 1; g.csb = n1; g.C = Z; g.epi = NULL;
             ofs__gemm_block(&g, r0, r1, 0, n2);
             for (r = r0; r < r1; r++) {
                 ofs_real *z = Z + (size_t)r * n2;
