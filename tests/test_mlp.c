@@ -439,6 +439,59 @@ static void check_owned_epoch(void)
     free(x);
 }
 
+/* Inputs wider than two depth blocks of the product (OFS__GEMM_KC), as MNIST's 784 are
+   on a machine whose KC is under 784: H^T is then summed block by block, and its
+   bias and activation (added on each tile as the product finishes it) must come after
+   the last block, as in the plain loop. ReLU and sigmoid, 1 to 3 threads, bit for bit. */
+static void check_owned_wide(void)
+{
+    enum { N = 150, W = 2 * OFS__GEMM_KC + 17 };
+    static const int sizes[] = {W, 40, 3};
+    static const ofs_act acts[] = {OFS_ACT_RELU, OFS_ACT_SIGMOID};
+    ofs_real *x = (ofs_real *)malloc((size_t)N * W * sizeof(ofs_real));
+    unsigned char y[N];
+    ofs_optim_config cfg = ofs_optim_defaults(OFS_ADAMW);
+    ofs_rng r;
+    int i, a, nthreads, maxthreads = 1;
+#ifdef _OPENMP
+    int saved = omp_get_max_threads();
+    maxthreads = 3;
+#endif
+    ofs_rng_seed(&r, 5);
+    for (i = 0; i < N * W; i++) x[i] = (ofs_real)ofs_rng_uniform(&r);
+    for (i = 0; i < N; i++) y[i] = (unsigned char)ofs_rng_below(&r, 3);
+    for (nthreads = 1; nthreads <= maxthreads; nthreads++)
+        for (a = 0; a < 2; a++) {
+            ofs_mlp ma, mb;
+            ofs_trainer ta, tb;
+            ofs_epoch_stats sa, sb;
+            ofs_err e;
+            int p, ep, same = 1;
+#ifdef _OPENMP
+            omp_set_num_threads(nthreads);
+#endif
+            for (p = 0; p < 2; p++) {
+                ofs_rng_seed(&r, 12);
+                ofs_mlp_create(p ? &mb : &ma, sizes, 3, acts[a], 16, NULL);
+                ofs_mlp_randomize(p ? &mb : &ma, OFS_INIT_HE, &r);
+                CHECK(ofs_trainer_create(p ? &tb : &ta, p ? &mb : &ma, &cfg, 0, 16, N, &r, &e) == OFS_OK, "trainer: %s", e.msg);
+            }
+            for (ep = 0; ep < 2; ep++) {
+                CHECK(ofs_trainer_epoch(&ta, x, y, &sa, &e) == OFS_OK, "epoch: %s", e.msg);
+                CHECK(ofs__trainer_epoch(&tb, x, y, &sb, &e, 1) == OFS_OK, "plain epoch: %s", e.msg);
+                same &= sa.loss == sb.loss && sa.accuracy == sb.accuracy;
+            }
+            CHECK(same && same_trainers(&ta, &tb, 1) && ofs__owned_ok(&ta),
+                  "%d inputs (%s), %d thread(s): the owned epoch gives the plain loop's bits", W, ofs_act_name(acts[a]), nthreads);
+            ofs_trainer_free(&ta); ofs_trainer_free(&tb);
+            ofs_mlp_free(&ma); ofs_mlp_free(&mb);
+        }
+#ifdef _OPENMP
+    omp_set_num_threads(saved);
+#endif
+    free(x);
+}
+
 /* Every allocation of ofs_trainer_create fails in turn: each time it answers
    OFS_ERR_NOMEM with a message, and leaves nothing allocated. */
 static void check_trainer_nomem(void)
@@ -480,6 +533,7 @@ int main(void)
     check_init();
     check_evaluate_and_train();
     check_owned_epoch();
+    check_owned_wide();
     check_trainer_nomem();
     return harness_done("test_mlp");
 }
