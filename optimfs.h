@@ -522,7 +522,7 @@ typedef struct ofs_trainer {
     ofs_real *xb;
     unsigned char *yb;
     double *row_loss;
-    ofs_real *ht, *g1t;        /* one hidden layer: H and G1 transposed (unit by unit) */
+    ofs_real *ht, *g1t, *dw2t; /* one hidden layer: H, G1 and dW2 transposed (unit by unit) */
 } ofs_trainer;
 
 typedef struct ofs_epoch_stats {
@@ -3359,8 +3359,9 @@ OFSDEF ofs_status ofs_trainer_create(ofs_trainer *t, ofs_mlp *m, const ofs_optim
     if (m->nlayers == 2) {
         t->ht = (ofs_real *)ofs__alloc((size_t)batch * (size_t)m->sizes[1], sizeof(ofs_real));
         t->g1t = (ofs_real *)ofs__alloc((size_t)batch * (size_t)m->sizes[1], sizeof(ofs_real));
+        t->dw2t = (ofs_real *)ofs__alloc((size_t)m->sizes[1] * (size_t)m->sizes[2], sizeof(ofs_real));
     }
-    if (!t->order || !t->xb || !t->yb || !t->row_loss || (m->nlayers == 2 && (!t->ht || !t->g1t))) {
+    if (!t->order || !t->xb || !t->yb || !t->row_loss || (m->nlayers == 2 && (!t->ht || !t->g1t || !t->dw2t))) {
         ofs_trainer_free(t);
         return ofs__fail(err, OFS_ERR_NOMEM, "trainer: cannot allocate its workspace (the order of %lu examples, a batch of %d rows)",
                          (unsigned long)n, batch);
@@ -3378,6 +3379,7 @@ OFSDEF void ofs_trainer_free(ofs_trainer *t)
     ofs__free(t->row_loss);
     ofs__free(t->ht);
     ofs__free(t->g1t);
+    ofs__free(t->dw2t);
     memset(t, 0, sizeof *t);
 }
 
@@ -3457,7 +3459,7 @@ static ofs_status ofs__train_step(ofs_trainer *t, int b, size_t batch_no, double
        Z[r] = H[r] W2^T + b2; the rows' losses; G2[r] = dLoss/dZ[r]        |
        the batch's loss, summed by every thread in row order (not finite: stop);
        thread 0: schedule, checks and t <- t + 1 of each group;
-       G1^T[u] = (W2[:, u]^T G2^T) * act'(H^T[u]), db1[u];  dW2[o] = G2[:, o]^T H, db2[o];
+       G1^T[u] = (W2[:, u]^T G2^T) * act'(H^T[u]), db1[u];  dW2[:, u] = (H^T[u] G2)^T; db2[o]
        dW1[u] = G1^T[u] X                                                  |
        the optimizer on W1[u], b1[u], W2[o], b2[o]
 
@@ -3466,7 +3468,9 @@ static ofs_status ofs__train_step(ofs_trainer *t, int b, size_t batch_no, double
    same bits): the parameters come out with the same bits on any number of threads.
    What changes is where the data lives: thread k's rows of W1 and dW1 and their
    moments stay in core k's cache from one step to the next, and H and G1 are kept
-   transposed (t->ht, t->g1t: unit by unit), so that a thread's units are one block.
+   transposed (t->ht, t->g1t: unit by unit), so that a thread's units are one block
+   (and dW2, which is why it is computed by units: its transpose t->dw2t comes from
+   the thread's own block of H^T, while G2^T H would have to transpose all of H^T).
    Kept as B x n1, each thread's units would be a piece of every row, and a core's
    prefetcher, reading on past the end of its piece, would keep taking the lines the
    other core is writing: the small loops over H and G1 took two to five times as
@@ -3573,7 +3577,8 @@ static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsi
     ofs_real *const b1 = m->params + m->b_off[0], *const b2 = m->params + m->b_off[1];
     ofs_real *const dW1 = m->grads + m->w_off[0], *const dW2 = m->grads + m->w_off[1];
     ofs_real *const db1 = m->grads + m->b_off[0], *const db2 = m->grads + m->b_off[1];
-    ofs_real *const X = t->xb, *const HT = t->ht, *const G1T = t->g1t, *const Z = m->out[1], *const G2 = m->dlogits;
+    ofs_real *const X = t->xb, *const HT = t->ht, *const G1T = t->g1t, *const DW2T = t->dw2t;
+    ofs_real *const Z = m->out[1], *const G2 = m->dlogits;
     ofs_optim at[2];               /* each group as it stands for this step's update */
     ofs__owned_epi epi;
     int cut[OFS__OWNED_THREADS + 1];      /* thread k owns vectors cut[k] .. cut[k+1]-1 of the units */
@@ -3673,9 +3678,11 @@ static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsi
             ofs__owned_act_back(m->act, HT, G1T, db1, u0, u1, b);
             for (j = o0; j < o1; j++)
                 for (db2[j] = 0, r = 0; r < b; r++) db2[j] += G2[(size_t)r * n2 + j];
-            g.M = n2; g.N = n1; g.K = b; g.A = G2; g.rsa = 1; g.csa = n2;       /* dW2 = G2^T H */
-            g.B = HT; g.rsb = 1; g.csb = b; g.C = dW2;
-            ofs__gemm_block(&g, o0, o1, 0, n1);
+            g.M = n1; g.N = n2; g.K = b; g.A = HT; g.rsa = b; g.csa = 1;        /* dW2^T = H^T G2 */
+            g.B = G2; g.rsb = n2; g.csb = 1; g.C = DW2T;
+            ofs__gemm_block(&g, u0, u1, 0, n2);
+            for (j = 0; j < n2; j++)
+                for (r = u0; r < u1; r++) dW2[(size_t)j * n1 + r] = DW2T[(size_t)r * n2 + j];
             g.M = n1; g.N = n0; g.K = b; g.A = G1T; g.rsa = b; g.csa = 1;       /* dW1 = G1^T X */
             g.B = X; g.rsb = n0; g.csb = 1; g.C = dW1;
             ofs__gemm_block(&g, u0, u1, 0, n0);
