@@ -357,6 +357,44 @@ static int same_trainers(const ofs_trainer *a, const ofs_trainer *b, int lr_too)
     return same;
 }
 
+/* Twins from the same start (model seed 11, batch 16): t[0] takes ofs_trainer_epoch's
+   path, t[1] the plain loop (ofs__trainer_epoch(..., plain = 1)). */
+static void twin_trainers(ofs_mlp m[2], ofs_trainer t[2], const int *sizes, ofs_act act,
+                          const ofs_optim_config *cfg, int decay_biases, size_t n)
+{
+    int p;
+    for (p = 0; p < 2; p++) {
+        ofs_rng r;
+        ofs_err e;
+        ofs_rng_seed(&r, 11);
+        ofs_mlp_create(&m[p], sizes, 3, act, 16, NULL);
+        ofs_mlp_randomize(&m[p], OFS_INIT_HE, &r);
+        CHECK(ofs_trainer_create(&t[p], &m[p], cfg, decay_biases, 16, n, &r, &e) == OFS_OK, "trainer: %s", e.msg);
+    }
+}
+
+static void free_twins(ofs_mlp m[2], ofs_trainer t[2])
+{
+    int p;
+    for (p = 0; p < 2; p++) { ofs_trainer_free(&t[p]); ofs_mlp_free(&m[p]); }
+}
+
+/* Two epochs of each twin: the same losses, accuracies and step counts, and the same
+   bits in the parameters, the moments and the counters. */
+static int twins_agree(ofs_trainer t[2], const ofs_real *x, const unsigned char *y, size_t n)
+{
+    int ep, same = 1;
+    for (ep = 0; ep < 2; ep++) {
+        ofs_epoch_stats sa, sb;
+        ofs_err e;
+        CHECK(ofs_trainer_epoch(&t[0], x, y, &sa, &e) == OFS_OK, "epoch: %s", e.msg);
+        CHECK(ofs__trainer_epoch(&t[1], x, y, &sb, &e, 1) == OFS_OK, "plain epoch: %s", e.msg);
+        same &= sa.loss == sb.loss && sa.accuracy == sb.accuracy && sa.steps == (int64_t)((n + 15) / 16) &&
+                sb.steps == sa.steps;
+    }
+    return same && same_trainers(&t[0], &t[1], 1);
+}
+
 static void check_owned_epoch(void)
 {
     static const int sizes[] = {8, 70, 5};
@@ -374,64 +412,39 @@ static void check_owned_epoch(void)
     blobs(x, y, N, 3);
     for (nthreads = 1; nthreads <= maxthreads; nthreads++)
         for (kk = 0; kk < 5; kk++) {
-            ofs_mlp ma, mb;
-            ofs_trainer ta, tb;
+            ofs_mlp m[2];
+            ofs_trainer t[2];
             ofs_optim_config cfg = ofs_optim_defaults(kinds[kk]);
             ofs_epoch_stats st;
-            ofs_rng r;
             ofs_err e;
-            int p, ep, same = 1;
+            int p;
 #ifdef _OPENMP
             omp_set_num_threads(nthreads);
 #endif
             if (kinds[kk] == OFS_SGD) { cfg.momentum = 0.9; cfg.nesterov = 1; cfg.weight_decay = 1e-3; }
             if (kinds[kk] == OFS_RMSPROP) { cfg.centered = 1; cfg.momentum = 0.5; }
-            for (p = 0; p < 2; p++) {
-                ofs_mlp *m = p ? &mb : &ma;
-                ofs_rng_seed(&r, 11);
-                ofs_mlp_create(m, sizes, 3, kk % 2 ? OFS_ACT_TANH : OFS_ACT_RELU, 16, NULL);
-                ofs_mlp_randomize(m, OFS_INIT_HE, &r);
-                CHECK(ofs_trainer_create(p ? &tb : &ta, m, &cfg, kk == 1, 16, N, &r, &e) == OFS_OK, "trainer: %s", e.msg);
-                (p ? &tb : &ta)->schedule = ofs_sched_callback;
-                (p ? &tb : &ta)->schedule_ctx = &sch;
-            }
-            CHECK(ofs__owned_ok(&ta) == (kinds[kk] != OFS_LAMB), "%s: the owned path is taken for element-wise optimizers",
+            twin_trainers(m, t, sizes, kk % 2 ? OFS_ACT_TANH : OFS_ACT_RELU, &cfg, kk == 1, N);
+            for (p = 0; p < 2; p++) { t[p].schedule = ofs_sched_callback; t[p].schedule_ctx = &sch; }
+            CHECK(ofs__owned_ok(&t[0]) == (kinds[kk] != OFS_LAMB), "%s: the owned path is taken for element-wise optimizers",
                   ofs_optim_name(kinds[kk]));
-            for (ep = 0; ep < 2; ep++) {
-                ofs_epoch_stats sb;
-                CHECK(ofs_trainer_epoch(&ta, x, y, &st, &e) == OFS_OK, "epoch: %s", e.msg);
-                CHECK(ofs__trainer_epoch(&tb, x, y, &sb, &e, 1) == OFS_OK, "plain epoch: %s", e.msg);
-                same &= st.loss == sb.loss && st.accuracy == sb.accuracy && st.steps == (N + 15) / 16 && sb.steps == st.steps;
-            }
-            same &= same_trainers(&ta, &tb, 1);
-            CHECK(same, "%s, %d thread(s): two epochs give the same bits as the plain loop", ofs_optim_name(kinds[kk]), nthreads);
+            CHECK(twins_agree(t, x, y, N), "%s, %d thread(s): two epochs give the same bits as the plain loop",
+                  ofs_optim_name(kinds[kk]), nthreads);
+            free_twins(m, t);
             /* a schedule that fails at step 7 (lr = -1), here for the biases' group, which the
                plain loop reaches after updating the weights: an error, and nothing moves at
                that step (the plain run to compare with fails in its first group) */
             if (kinds[kk] != OFS_LAMB) {
-                ofs_mlp mc;
-                ofs_trainer tc;
-                ofs_rng_seed(&r, 11);
-                ofs_mlp_create(&mc, sizes, 3, OFS_ACT_RELU, 16, NULL);
-                ofs_mlp_randomize(&mc, OFS_INIT_HE, &r);
-                ofs_trainer_create(&tc, &mc, &cfg, kk == 1, 16, N, &r, NULL);
-                ofs_trainer_free(&ta); ofs_mlp_free(&ma);
-                ofs_rng_seed(&r, 11);
-                ofs_mlp_create(&ma, sizes, 3, OFS_ACT_RELU, 16, NULL);
-                ofs_mlp_randomize(&ma, OFS_INIT_HE, &r);
-                ofs_trainer_create(&ta, &ma, &cfg, kk == 1, 16, N, &r, NULL);
-                ta.schedule = fail_at_7; ta.schedule_ctx = &ta;
-                tc.schedule = fail_at_7; tc.schedule_ctx = NULL;
-                CHECK(ofs_trainer_epoch(&ta, x, y, &st, &e) == OFS_ERR_ARG && strstr(e.msg, "lr") && strstr(e.msg, "-1"),
+                twin_trainers(m, t, sizes, OFS_ACT_RELU, &cfg, kk == 1, N);
+                t[0].schedule = fail_at_7; t[0].schedule_ctx = &t[0];
+                t[1].schedule = fail_at_7; t[1].schedule_ctx = NULL;
+                CHECK(ofs_trainer_epoch(&t[0], x, y, &st, &e) == OFS_ERR_ARG && strstr(e.msg, "lr") && strstr(e.msg, "-1"),
                       "%s: a failing schedule stops the epoch: %s", ofs_optim_name(kinds[kk]), e.msg);
-                CHECK(ofs__trainer_epoch(&tc, x, y, NULL, NULL, 1) == OFS_ERR_ARG, "the plain loop stops at the same step");
-                CHECK(ta.step == 7 && ta.opt[0].t == 7 && ta.epoch == 0 && same_trainers(&ta, &tc, 0),
+                CHECK(ofs__trainer_epoch(&t[1], x, y, NULL, NULL, 1) == OFS_ERR_ARG, "the plain loop stops at the same step");
+                CHECK(t[0].step == 7 && t[0].opt[0].t == 7 && t[0].epoch == 0 && same_trainers(&t[0], &t[1], 0),
                       "%s: 7 steps taken, the 8th moved nothing (step %lld, t %lld)", ofs_optim_name(kinds[kk]),
-                      (long long)ta.step, (long long)ta.opt[0].t);
-                ofs_trainer_free(&tc); ofs_mlp_free(&mc);
+                      (long long)t[0].step, (long long)t[0].opt[0].t);
+                free_twins(m, t);
             }
-            ofs_trainer_free(&ta); ofs_trainer_free(&tb);
-            ofs_mlp_free(&ma); ofs_mlp_free(&mb);
         }
 #ifdef _OPENMP
     omp_set_num_threads(saved);
@@ -462,29 +475,15 @@ static void check_owned_wide(void)
     for (i = 0; i < N; i++) y[i] = (unsigned char)ofs_rng_below(&r, 3);
     for (nthreads = 1; nthreads <= maxthreads; nthreads++)
         for (a = 0; a < 2; a++) {
-            ofs_mlp ma, mb;
-            ofs_trainer ta, tb;
-            ofs_epoch_stats sa, sb;
-            ofs_err e;
-            int p, ep, same = 1;
+            ofs_mlp m[2];
+            ofs_trainer t[2];
 #ifdef _OPENMP
             omp_set_num_threads(nthreads);
 #endif
-            for (p = 0; p < 2; p++) {
-                ofs_rng_seed(&r, 12);
-                ofs_mlp_create(p ? &mb : &ma, sizes, 3, acts[a], 16, NULL);
-                ofs_mlp_randomize(p ? &mb : &ma, OFS_INIT_HE, &r);
-                CHECK(ofs_trainer_create(p ? &tb : &ta, p ? &mb : &ma, &cfg, 0, 16, N, &r, &e) == OFS_OK, "trainer: %s", e.msg);
-            }
-            for (ep = 0; ep < 2; ep++) {
-                CHECK(ofs_trainer_epoch(&ta, x, y, &sa, &e) == OFS_OK, "epoch: %s", e.msg);
-                CHECK(ofs__trainer_epoch(&tb, x, y, &sb, &e, 1) == OFS_OK, "plain epoch: %s", e.msg);
-                same &= sa.loss == sb.loss && sa.accuracy == sb.accuracy;
-            }
-            CHECK(same && same_trainers(&ta, &tb, 1) && ofs__owned_ok(&ta),
+            twin_trainers(m, t, sizes, acts[a], &cfg, 0, N);
+            CHECK(ofs__owned_ok(&t[0]) && twins_agree(t, x, y, N),
                   "%d inputs (%s), %d thread(s): the owned epoch gives the plain loop's bits", W, ofs_act_name(acts[a]), nthreads);
-            ofs_trainer_free(&ta); ofs_trainer_free(&tb);
-            ofs_mlp_free(&ma); ofs_mlp_free(&mb);
+            free_twins(m, t);
         }
 #ifdef _OPENMP
     omp_set_num_threads(saved);
