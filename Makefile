@@ -42,20 +42,58 @@ figures: $(EXAMPLES)
 bench:
 	@bash bench/run.sh
 
-# Fuzz each reader with libFuzzer (clang) for FUZZ_RUNS executions, growing build/corpus_*;
-# new crashes are written as crash-* files: copy them into fuzz/corpus/NAME to keep them.
-FUZZ_RUNS ?= 10000000
+# Fuzz each fuzz/fuzz_NAME.c with libFuzzer (clang), ASan and UBSan, no recovery: any
+# sanitizer report, crash, leak, timeout or failed OFS_ASSERT ends that target with a
+# non-zero status, and `make fuzz` fails. Each runs FUZZ_RUNS executions (or FUZZ_TIME
+# seconds, whichever ends first), with fuzz/NAME.dict when it exists, growing
+# build/corpus_NAME from fuzz/corpus/NAME. A finding is written to build/crashes_NAME/;
+# once fixed, copy it into fuzz/corpus/NAME so that `make test` replays it.
+#   make fuzz FUZZ_RUNS=100000   make fuzz FUZZ_TIME=300   make fuzz FUZZ_TARGETS=fuzz/fuzz_idx.c
+FUZZ_RUNS    ?= 10000000
+FUZZ_TIME    ?=
+FUZZ_TIMEOUT ?= 10
+FUZZ_TARGETS ?= $(wildcard fuzz/fuzz_*.c)
+FUZZ_CFLAGS  ?= -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz:
-	@mkdir -p build
-	@for f in fuzz/fuzz_*.c; do n=$$(basename $$f .c); c=$${n#fuzz_}; \
-	  clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -I. $$f -o build/$$n -lm || exit 1; \
-	  mkdir -p build/corpus_$$c; echo "== $$n: $(FUZZ_RUNS) runs"; \
-	  ./build/$$n -runs=$(FUZZ_RUNS) -print_final_stats=1 build/corpus_$$c fuzz/corpus/$$c 2>&1 | \
-	    grep -E 'ERROR|SUMMARY|Done|number_of_executed_units' || exit 1; done
+	@mkdir -p build/fuzz; failed=; \
+	for f in $(FUZZ_TARGETS); do n=$$(basename $$f .c); c=$${n#fuzz_}; dict=$$(dirname $$f)/$$c.dict; log=build/fuzz/$$n.log; \
+	  echo "== $$n"; \
+	  if ! clang $(FUZZ_CFLAGS) -I. $$f -o build/$$n -lm; then failed="$$failed $$n"; continue; fi; \
+	  mkdir -p build/corpus_$$c build/crashes_$$c; \
+	  set -- -runs=$(FUZZ_RUNS) -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 -artifact_prefix=build/crashes_$$c/; \
+	  if [ -n "$(FUZZ_TIME)" ]; then set -- "$$@" -max_total_time=$(FUZZ_TIME); fi; \
+	  if [ -f $$dict ]; then set -- "$$@" -dict=$$dict; echo "   dictionary $$dict"; fi; \
+	  set -- "$$@" build/corpus_$$c; if [ -d fuzz/corpus/$$c ]; then set -- "$$@" fuzz/corpus/$$c; fi; \
+	  UBSAN_OPTIONS=print_stacktrace=1 ./build/$$n "$$@" >$$log 2>&1; rc=$$?; \
+	  units=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log | tail -n 1); \
+	  if [ $$rc -eq 0 ] && ! grep -qE 'runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)' $$log; then \
+	    grep -E '^Done ' $$log | tail -n 1 | sed 's/^/   /'; \
+	    echo "   $$n: $${units:-?} executions, nothing found"; \
+	  else \
+	    grep -E 'runtime error|ERROR: |SUMMARY: |Test unit written|^Base64|^ +#[0-9]+ 0x[0-9a-f]+ in (ofs|fuzz_|LLVMFuzzerTestOneInput)' $$log | head -n 30 | sed 's/^/   /'; \
+	    echo "   $$n: FOUND something after $${units:-?} executions (exit $$rc; whole log in $$log)"; failed="$$failed $$n"; \
+	  fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make fuzz: failed:$$failed"; exit 1; fi
 
-# Every test program under valgrind's memcheck: no error, no leak.
-valgrind: $(TESTS)
-	@for t in $(TESTS); do echo "== $$t"; valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all $$t | tail -n 1 || exit 1; done
+# Every test program under valgrind's memcheck: no error, no leak, and the program's own
+# checks pass. memcheck's report goes to build/valgrind/NAME.PID.log (printed when not
+# empty), the program's output to build/valgrind/NAME.out (its FAIL lines and summary shown).
+VALGRIND       ?= valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all
+VALGRIND_TESTS ?= $(TESTS)
+valgrind: $(VALGRIND_TESTS)
+	@mkdir -p build/valgrind; failed=; \
+	for t in $(VALGRIND_TESTS); do n=$$(basename $$t); out=build/valgrind/$$n.out; echo "== $$t"; \
+	  rm -f build/valgrind/$$n.*.log; \
+	  $(VALGRIND) --log-file=build/valgrind/$$n.%p.log $$t >$$out 2>&1; rc=$$?; \
+	  grep -E '^FAIL' $$out | head -n 20 | sed 's/^/   /'; tail -n 1 $$out | sed 's/^/   /'; \
+	  found=; for l in build/valgrind/$$n.*.log; do if [ -s $$l ]; then found=1; sed 's/^/   /' $$l; fi; done; \
+	  if [ $$rc -ne 0 ] || [ -n "$$found" ]; then \
+	    if [ $$rc -eq 99 ] || [ -n "$$found" ]; then why="memcheck found errors or leaks"; else why="the program failed"; fi; \
+	    echo "   $$n: FAILED, exit $$rc: $$why"; failed="$$failed $$n"; \
+	  fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make valgrind: failed:$$failed"; exit 1; fi; echo "make valgrind: every program clean"
 
 clean:
 	rm -rf build out
