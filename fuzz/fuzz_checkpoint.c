@@ -25,7 +25,8 @@ static void fuzz_check_loaded(ofs_trainer *t)
     ofs_epoch_stats s;
     ofs_err err;
     int g, k;
-    OFS_ASSERT(t->epoch >= 0 && t->step >= 0);
+    OFS_ASSERT(t->epoch >= 0);
+    OFS_ASSERT(t->step >= 0);
     OFS_ASSERT((t->rng.s[0] | t->rng.s[1] | t->rng.s[2] | t->rng.s[3]) != 0);  /* xoshiro stuck at 0 */
     for (g = 0; g < t->ngroups; g++) {
         OFS_ASSERT(t->opt[g].t >= 0);
