@@ -55,7 +55,7 @@ FUZZ_TIMEOUT ?= 10
 FUZZ_TARGETS ?= $(wildcard fuzz/fuzz_*.c)
 FUZZ_CFLAGS  ?= -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz:
-	@mkdir -p build/fuzz; failed=; \
+	@mkdir -p build/fuzz; failed=; clean=; \
 	for f in $(FUZZ_TARGETS); do n=$$(basename $$f .c); c=$${n#fuzz_}; dict=$$(dirname $$f)/$$c.dict; log=build/fuzz/$$n.log; \
 	  echo "== $$n"; \
 	  if ! clang $(FUZZ_CFLAGS) -I. $$f -o build/$$n -lm; then failed="$$failed $$n"; continue; fi; \
@@ -68,12 +68,13 @@ fuzz:
 	  units=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log | tail -n 1); \
 	  if [ $$rc -eq 0 ] && ! grep -qE 'runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)' $$log; then \
 	    grep -E '^Done ' $$log | tail -n 1 | sed 's/^/   /'; \
-	    echo "   $$n: $${units:-?} executions, nothing found"; \
+	    echo "   $$n: $${units:-?} executions, nothing found"; clean="$$clean $$n=$${units:-?}"; \
 	  else \
-	    grep -E 'runtime error|ERROR: |SUMMARY: |Test unit written|^Base64|^ +#[0-9]+ 0x[0-9a-f]+ in (ofs|fuzz_|LLVMFuzzerTestOneInput)' $$log | head -n 30 | sed 's/^/   /'; \
+	    grep -E 'runtime error|Assertion .* failed|ERROR: |SUMMARY: |Test unit written|^Base64|^ +#[0-9]+ 0x[0-9a-f]+ in (ofs|fuzz_|LLVMFuzzerTestOneInput)' $$log | head -n 30 | sed 's/^/   /'; \
 	    echo "   $$n: FOUND something after $${units:-?} executions (exit $$rc; whole log in $$log)"; failed="$$failed $$n"; \
 	  fi; \
 	done; \
+	if [ -n "$$clean" ]; then echo "make fuzz: nothing found in$$clean (executions)"; fi; \
 	if [ -n "$$failed" ]; then echo "make fuzz: failed:$$failed"; exit 1; fi
 
 # Every test program under valgrind's memcheck: no error, no leak, and the program's own
