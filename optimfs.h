@@ -137,8 +137,14 @@ OFSDEF void     ofs_get_reals(ofs_reader *r, ofs_real *x, size_t n);
 OFSDEF uint32_t ofs_crc32(const unsigned char *p, size_t n);
 #ifndef OFS_NO_STDIO
 /* A checked file: magic "OPTIMFS1", kind tag, payload length, payload, CRC-32.
-   Written to PATH.tmp, flushed, then renamed over PATH, so a failed write never
-   replaces a good file. Reading checks every field and the checksum. */
+   Every file the library writes goes to a temporary file of its own beside PATH,
+   is synced, and then renamed over PATH, whose directory is synced: a killed
+   process, a power loss or a concurrent writer never leaves PATH half-written, and a
+   failed write (its cause named) never replaces a good file. PATH must be a regular
+   file or not exist: a directory, a device, a FIFO or a symbolic link is refused.
+   Reading takes regular files only, checks the head before allocating, then every
+   field and the checksum. Chapter 0 of the implementation says exactly what is
+   guaranteed. */
 OFSDEF ofs_status ofs_file_save(const char *path, uint32_t kind, const ofs_buf *payload, ofs_err *err);
 OFSDEF ofs_status ofs_file_load(const char *path, uint32_t kind, ofs_buf *payload, ofs_err *err);
 /* Check a whole file's bytes in memory; on success *payload points inside data. */
@@ -242,8 +248,13 @@ OFSDEF ofs_status  ofs_optim_step(ofs_optim *o, ofs_real *params, const ofs_real
 OFSDEF void        ofs_optim_reset(ofs_optim *o);   /* back to step 0, moments as at init */
 OFSDEF void        ofs_optim_free(ofs_optim *o);
 OFSDEF void        ofs_optim_save(const ofs_optim *o, ofs_buf *b);
+/* Every field read is checked (hyperparameters as ofs_optim_validate, t, the NAdam
+   product, each moment finite and >= 0 where it holds squares); a refused state
+   changes nothing in o. */
 OFSDEF ofs_status  ofs_optim_load(ofs_optim *o, ofs_reader *r, ofs_err *err);
 #ifndef OFS_NO_STDIO
+/* The file functions refuse to write a state that loading would refuse (a moment that
+   is not finite: OFS_ERR_NONFINITE, nothing written) and name the file in messages. */
 OFSDEF ofs_status  ofs_optim_save_file(const ofs_optim *o, const char *path, ofs_err *err);
 OFSDEF ofs_status  ofs_optim_load_file(ofs_optim *o, const char *path, ofs_err *err);
 #endif
@@ -552,7 +563,12 @@ OFSDEF ofs_status ofs_trainer_epoch(ofs_trainer *t, const ofs_real *x, const uns
 #ifndef OFS_NO_STDIO
 /* Checkpoint: version, sizeof(ofs_real), layer sizes, activation, batch, n, groups,
    epoch, step, rng state, parameters, optimizer states; in ofs_file_save's checked
-   file. Loading refuses any mismatch with the trainer and then changes nothing. */
+   file. Saving refuses a state that is not finite (parameters or moments: the
+   weights diverged) with OFS_ERR_NONFINITE and writes nothing, so the previous
+   checkpoint stays. Loading refuses any mismatch with the trainer and any field
+   out of range (epoch, step, rng state, parameters, each optimizer's state), and
+   then changes nothing. An epoch that would take the step counter past
+   OFS_MAX_STEPS is refused. */
 OFSDEF ofs_status ofs_trainer_save(const ofs_trainer *t, const char *path, ofs_err *err);
 OFSDEF ofs_status ofs_trainer_load(ofs_trainer *t, const char *path, ofs_err *err);
 /* The same from a checkpoint's payload already in memory (what the fuzzer feeds). */
@@ -614,9 +630,10 @@ OFSDEF ofs_status ofs_mnist_load(const char *images_path, const char *labels_pat
    images) or "t10k" (10,000); Fashion-MNIST uses the same names. */
 OFSDEF ofs_status ofs_mnist_load_dir(const char *dir, const char *set, ofs_dataset *ds, ofs_err *err);
 /* Write an unsigned-byte IDX file of ndim sizes dims (outermost first) holding their
-   product of bytes from data; through PATH.tmp and a rename, as ofs_file_save. */
+   product of bytes from data; through a temporary file and a rename, as ofs_file_save. */
 OFSDEF ofs_status ofs_idx_save(const char *path, const unsigned char *data, int ndim, const uint32_t *dims, ofs_err *err);
-/* ofs_mnist_synthetic's n digits (1 <= n <= 2^31 / 784) as an MNIST pair of IDX files. */
+/* ofs_mnist_synthetic's n digits (1 <= n <= 2^31 / 784) as an MNIST pair of IDX files;
+   both are written before either replaces its previous file. */
 OFSDEF ofs_status ofs_mnist_synthetic_save(const char *images_path, const char *labels_path, size_t n, uint64_t seed,
                                            ofs_err *err);
 #endif
@@ -1835,10 +1852,10 @@ static void ofs__adagrad_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs
        D <- sqrt(v - gbar^2 + eps)                  (eps_inside_sqrt, as D2L/Keras)
        b <- mu b + g / D,  theta <- theta - lr b    (momentum > 0; b0 = 0)
        theta <- theta - lr g / D                    (otherwise)
-   PyTorch's alpha defaults to 0.99 (D2L, Keras: 0.9); there is no bias correction.
-   The centered variance v - gbar^2 is never negative in exact arithmetic, but
-   rounding makes it so when it is tiny beside g^2 (a small alpha, a steady g), and
-   its root is then NaN, as in PyTorch; here it is clamped at 0.                 */
+   PyTorch's alpha defaults to 0.99 (D2L, Keras: 0.9); there is no bias correction. */
+/* The centered variance v - gbar^2 is never negative in exact arithmetic, but rounding
+   makes it so when it is tiny beside g^2 (a small alpha, a steady g), and its root is
+   then NaN, as in PyTorch; here it is clamped at 0.                                 */
 
 static void ofs__rmsprop_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
 {
@@ -1855,7 +1872,8 @@ static void ofs__rmsprop_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs
         v[i] = vi;
         if (centered) {
             ofs_real m = gb[i] = gb[i] * a + oma * g;
-            vi = ofs__maxr(vi - m * m, 0);
+            vi = vi - m * m;
+            vi = vi < 0 ? 0 : vi;
         }
         d = inside ? OFS__SQRT(vi + eps) : OFS__SQRT(vi) + eps;
         if (momentum) p[i] = p[i] - lr * (b[i] = b[i] * mu + g / d);

@@ -362,6 +362,7 @@ static void test_validation_ranges(void)
     c = ofs_optim_defaults(OFS_ADAMW); c.weight_decay = 2e3;                          expect_refused(&c, 4, "weight_decay in [0, 1e3]");
     c = ofs_optim_defaults(OFS_SGD); c.lr = 0.5; c.weight_decay = 3;                  expect_refused(&c, 4, "lr * weight_decay <= 1");
     c = ofs_optim_defaults(OFS_ADAM); c.eps = 1e-20;                                  expect_refused(&c, 4, "eps in [1e-16, 1e6]");
+    c = ofs_optim_defaults(OFS_RMSPROP); c.alpha = 1;                                expect_refused(&c, 4, "alpha in [0, 1)");
     c = ofs_optim_defaults(OFS_ADAM); c.eps_root = 1e7;                               expect_refused(&c, 4, "eps_root");
     c = ofs_optim_defaults(OFS_YOGI); c.initial_accumulator_value = 1e7;              expect_refused(&c, 4, "initial_accumulator_value");
     c = ofs_optim_defaults(OFS_ADAM); c.beta2 = 1 - 1e-17;                            expect_refused(&c, 4, "beta2");
@@ -474,6 +475,33 @@ static void test_hostile_states(void)
     hostile_state(OFS_YOGI, ARRAYS + 8 + 8 * 3 + 8, 1, -3, "moment array 1");
 }
 
+/* Two overflows the finiteness fuzzer found, fixed in the algorithms themselves:
+   LAMB's trust ratio |theta| / |u| overflows ofs_real when u is tiny beside theta
+   (it is now applied in double then), and centered RMSprop's v - gbar^2 rounds
+   below 0 for a steady gradient and a small alpha (it is clamped at 0). */
+static void test_found_overflows(void)
+{
+    ofs_optim o;
+    ofs_optim_config c = ofs_optim_defaults(OFS_LAMB);
+    ofs_real x[4] = {1000, -1000, 500, 3}, g[4] = {(ofs_real)1e-45, 0, (ofs_real)-1e-45, 0};
+    int s, i, ok = 1;
+    c.beta1 = 0; c.lr = 1e-3;
+    ofs_optim_init(&o, &c, 4, NULL);
+    for (s = 0; s < 3; s++) ok &= ofs_optim_step(&o, x, g, NULL) == OFS_OK;
+    for (i = 0; i < 4; i++) ok &= (double)x[i] - (double)x[i] == 0;
+    CHECK(ok, "LAMB with gradients tiny beside the weights stays finite: %g %g", (double)x[0], (double)x[1]);
+    ofs_optim_free(&o);
+    c = ofs_optim_defaults(OFS_RMSPROP); c.centered = 1; c.alpha = 1e-5; c.eps = 1e-16; c.eps_inside_sqrt = 1; c.lr = 1e-3;
+    ofs_optim_init(&o, &c, 4, NULL);
+    for (s = 0, ok = 1; s < 16; s++) {
+        for (i = 0; i < 4; i++) g[i] = (ofs_real)(0.1 * (i + 1) + 1e-7 * s);
+        ok &= ofs_optim_step(&o, x, g, NULL) == OFS_OK;
+        for (i = 0; i < 4; i++) ok &= (double)x[i] - (double)x[i] == 0 && o.s[0][i] - o.s[2][i] * o.s[2][i] > -1;
+    }
+    CHECK(ok, "centered RMSprop with a steady gradient and alpha 1e-5 stays finite: %g", (double)x[0]);
+    ofs_optim_free(&o);
+}
+
 int main(void)
 {
     test_sqrt();
@@ -487,5 +515,6 @@ int main(void)
     test_edges_stay_finite();
     test_step_limit();
     test_hostile_states();
+    test_found_overflows();
     return harness_done("test_optim");
 }
