@@ -146,6 +146,10 @@ OFSDEF uint32_t ofs_crc32(const unsigned char *p, size_t n);
    field and the checksum. Chapter 0 of the implementation says exactly what is
    guaranteed. */
 OFSDEF ofs_status ofs_file_save(const char *path, uint32_t kind, const ofs_buf *payload, ofs_err *err);
+/* Could a file be saved to path now? The destination is checked as a save checks it,
+   and a temporary file is created beside it and removed at once; nothing else is
+   touched. For programs that must refuse an output path before a long run. */
+OFSDEF ofs_status ofs_file_check_dest(const char *path, ofs_err *err);
 OFSDEF ofs_status ofs_file_load(const char *path, uint32_t kind, ofs_buf *payload, ofs_err *err);
 /* Check a whole file's bytes in memory; on success *payload points inside data. */
 OFSDEF ofs_status ofs_file_parse(const unsigned char *data, size_t size, uint32_t kind, const char *name,
@@ -1250,6 +1254,17 @@ static ofs_status ofs__save_parts(const char *path, const unsigned char *const *
     ofs__out o;
     ofs_status st = ofs__save_begin(path, parts, lens, n, limit, &o, err);
     return st != OFS_OK ? st : ofs__save_commit(path, &o, err);
+}
+
+OFSDEF ofs_status ofs_file_check_dest(const char *path, ofs_err *err)
+{
+    ofs__out o;
+    const char *what;
+    ofs_status st;
+    if ((st = ofs__dest_check(path, err)) != OFS_OK || (st = ofs__tmp_create(path, &o, err)) != OFS_OK) return st;
+    (void)ofs__out_close(&o, 0, &what);
+    remove(o.tmp);
+    return ofs__ok(err);
 }
 
 /* A file being read: a regular file, and its size. */
@@ -5008,7 +5023,7 @@ OFSDEF ofs_status ofs_idx_save(const char *path, const unsigned char *data, int 
 {
     unsigned char head[4 + 4 * OFS_IDX_MAX_DIMS];
     const unsigned char *parts[2];
-    size_t lens[2];
+    size_t lens[2] = {0, 0};
     ofs_status s = ofs__idx_head_make(path, ndim, dims, head, &lens[0], &lens[1], err);
     if (s != OFS_OK) return s;
     OFS_ASSERT(lens[1] == 0 || data);
@@ -5024,7 +5039,7 @@ static ofs_status ofs__mnist_pair_save(const char *images_path, const char *labe
 {
     unsigned char hi[16], hl[8];
     const unsigned char *pi[2], *pl[2];
-    size_t li[2], ll[2];
+    size_t li[2] = {0, 0}, ll[2] = {0, 0};
     uint32_t dims[3];
     ofs__out oi, ol;
     ofs_status s;

@@ -167,6 +167,17 @@ static void special_destinations(void)
     CHECK(ofs_file_load(target, 7u, &back, &err) == OFS_OK && back.len == 8, "the target is unchanged: %s", err.msg);
     ofs_buf_free(&back);
     CHECK(count_prefixed("a.fifo.tmp") + count_prefixed("link.bin.tmp") + count_prefixed("a-dir.tmp") == 0, "no temporary files");
+    /* the same answers before any save, from ofs_file_check_dest */
+    CHECK(ofs_file_check_dest("/dev/null", &err) == OFS_ERR_IO && contains(err.msg, "found a character device"), "check /dev/null");
+    CHECK(ofs_file_check_dest(fifo, &err) == OFS_ERR_IO && contains(err.msg, "found a FIFO"), "check FIFO: %s", err.msg);
+    CHECK(ofs_file_check_dest(link, &err) == OFS_ERR_IO && contains(err.msg, "symbolic link"), "check link: %s", err.msg);
+    CHECK(ofs_file_check_dest(path("no-such-dir/x.ckpt"), &err) == OFS_ERR_IO && contains(err.msg, "No such file or directory"),
+          "check a missing directory: %s", err.msg);
+    CHECK(ofs_file_check_dest(path("fresh.ckpt"), &err) == OFS_OK && count_prefixed("fresh.ckpt") == 0,
+          "a good destination passes and nothing is left: %s", err.msg);
+    CHECK(ofs_file_check_dest(target, &err) == OFS_OK && ofs_file_load(target, 7u, &back, NULL) == OFS_OK && back.len == 8,
+          "checking an existing file leaves it as it was");
+    ofs_buf_free(&back);
     ofs_buf_free(&b);
 }
 
