@@ -2796,10 +2796,6 @@ OFSDEF ofs_status ofs_optim_validate(const ofs_optim_config *c, ofs_err *err)
     if ((unsigned)c->kind >= OFS_OPTIM_COUNT)
         return ofs__fail(err, OFS_ERR_ARG, "optimizer kind %d: expected 0 to %d", (int)c->kind, OFS_OPTIM_COUNT - 1);
 #define OFS__CHECK(cond, what) if (!(cond)) return ofs__fail(err, OFS_ERR_ARG, "%s: " what, name
-#define OFS__CHECK_FINITE(f) OFS__CHECK(ofs__finite(c->f) && fabs(c->f) <= OFS__CFG_BIG, \
-                                        "expected a finite " #f " of at most 1e30 in size, found %g"), c->f);
-    OFS__FIELDS(OFS__CHECK_FINITE)
-#undef OFS__CHECK_FINITE
     OFS__CHECK(c->lr >= 0 && c->lr <= lr_max, "expected a learning rate lr in [0, %g], found %g"), lr_max, c->lr);
     OFS__CHECK(c->weight_decay >= 0 && c->weight_decay <= 1e3, "expected weight_decay in [0, 1e3], found %g"), c->weight_decay);
     OFS__CHECK(c->lr * c->weight_decay <= 1, "expected lr * weight_decay <= 1 (a larger decay flips the weights' sign at every "
@@ -2824,6 +2820,10 @@ OFSDEF ofs_status ofs_optim_validate(const ofs_optim_config *c, ofs_err *err)
     OFS__CHECK(c->initial_accumulator_value >= 0 && c->initial_accumulator_value <= 1e6,
                "expected initial_accumulator_value in [0, 1e6], found %g"), c->initial_accumulator_value);
     OFS__CHECK(c->momentum_decay >= 0, "expected momentum_decay >= 0, found %g"), c->momentum_decay);
+#define OFS__CHECK_FINITE(f) OFS__CHECK(ofs__finite(c->f) && fabs(c->f) <= OFS__CFG_BIG, \
+                                        "expected a finite " #f " of at most 1e30 in size, found %g"), c->f);
+    OFS__FIELDS(OFS__CHECK_FINITE)   /* the fields without an upper bound above, and those the algorithm ignores */
+#undef OFS__CHECK_FINITE
 #undef OFS__CHECK
     return ofs__ok(err);
 }

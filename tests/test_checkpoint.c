@@ -227,13 +227,13 @@ static void check_hostile(void)
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt: parameter group 0 (weights): optimizer state: hyperparameters: adamw",
            "expected beta1 in [0, 1) (and below 1 in ofs_real), found 1");
     patch_f64(good, path("h.ckpt"), P + 80, (double)NAN);
-    refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "finite beta1");
+    refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "beta1 in [0, 1) (and below 1 in ofs_real), found nan");
     patch_f64(good, path("h.ckpt"), P + 80, -1);
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "beta1 in [0, 1)");
     patch_f64(good, path("h.ckpt"), P + 96, 0);
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "expected eps in [1e-16, 1e6], found 0");
     patch_f64(good, path("h.ckpt"), P + 32, (double)NAN);
-    refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "finite lr");
+    refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "expected a learning rate lr in [0, 1000], found nan");
     patch_f64(good, path("h.ckpt"), P + 40, -1);
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "expected weight_decay in [0, 1e3], found -1");
     teardown(&r);
