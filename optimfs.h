@@ -101,10 +101,14 @@ typedef enum ofs_status {
     OFS_ERR_NONFINITE   /* a NaN or an infinity where a number was needed */
 } ofs_status;
 
-/* A status plus a human sentence; pass NULL where you do not want the text. */
+/* A status plus a human sentence; pass NULL where you do not want the text. The
+   sentence always ends with its reason: a file name longer than 160 bytes appears
+   in it shortened in the middle ("build/runs/aaaa...aaaa/last.ckpt"), so that
+   the start of the path, the file's own name and the reason all fit. */
+#define OFS_ERR_MSG_SIZE 1024
 typedef struct ofs_err {
     ofs_status status;
-    char msg[320];
+    char msg[OFS_ERR_MSG_SIZE];
 } ofs_err;
 
 OFSDEF const char *ofs_status_string(ofs_status s);   /* "invalid argument", ... */
@@ -133,9 +137,19 @@ OFSDEF void     ofs_get_reals(ofs_reader *r, ofs_real *x, size_t n);
 OFSDEF uint32_t ofs_crc32(const unsigned char *p, size_t n);
 #ifndef OFS_NO_STDIO
 /* A checked file: magic "OPTIMFS1", kind tag, payload length, payload, CRC-32.
-   Written to PATH.tmp, flushed, then renamed over PATH, so a failed write never
-   replaces a good file. Reading checks every field and the checksum. */
+   Every file the library writes goes to a temporary file of its own beside PATH,
+   is synced, and then renamed over PATH, whose directory is synced: a killed
+   process, a power loss or a concurrent writer never leaves PATH half-written, and a
+   failed write (its cause named) never replaces a good file. PATH must be a regular
+   file or not exist: a directory, a device, a FIFO or a symbolic link is refused.
+   Reading takes regular files only, checks the head before allocating, then every
+   field and the checksum. Chapter 0 of the implementation says exactly what is
+   guaranteed. */
 OFSDEF ofs_status ofs_file_save(const char *path, uint32_t kind, const ofs_buf *payload, ofs_err *err);
+/* Could a file be saved to path now? The destination is checked as a save checks it,
+   and a temporary file is created beside it and removed at once; nothing else is
+   touched. For programs that must refuse an output path before a long run. */
+OFSDEF ofs_status ofs_file_check_dest(const char *path, ofs_err *err);
 OFSDEF ofs_status ofs_file_load(const char *path, uint32_t kind, ofs_buf *payload, ofs_err *err);
 /* Check a whole file's bytes in memory; on success *payload points inside data. */
 OFSDEF ofs_status ofs_file_parse(const unsigned char *data, size_t size, uint32_t kind, const char *name,
@@ -211,6 +225,11 @@ typedef struct ofs_optim_config {
 
 /* The state of one optimizer over n parameters. Several states over slices of
    one buffer make parameter groups (say, no weight decay on biases). */
+/* Every step counter (an optimizer's t, a trainer's step and epoch, a plateau's
+   evaluations) stays at most 2^53, where a count still converts to double exactly;
+   the step that would pass it is refused, and a file holding more is refused. */
+#define OFS_MAX_STEPS ((int64_t)1 << 53)
+
 typedef struct ofs_optim {
     ofs_optim_config cfg;  /* change cfg.lr freely between steps */
     size_t n;
@@ -233,8 +252,13 @@ OFSDEF ofs_status  ofs_optim_step(ofs_optim *o, ofs_real *params, const ofs_real
 OFSDEF void        ofs_optim_reset(ofs_optim *o);   /* back to step 0, moments as at init */
 OFSDEF void        ofs_optim_free(ofs_optim *o);
 OFSDEF void        ofs_optim_save(const ofs_optim *o, ofs_buf *b);
+/* Every field read is checked (hyperparameters as ofs_optim_validate, t, the NAdam
+   product, each moment finite and >= 0 where it holds squares); a refused state
+   changes nothing in o. */
 OFSDEF ofs_status  ofs_optim_load(ofs_optim *o, ofs_reader *r, ofs_err *err);
 #ifndef OFS_NO_STDIO
+/* The file functions refuse to write a state that loading would refuse (a moment that
+   is not finite: OFS_ERR_NONFINITE, nothing written) and name the file in messages. */
 OFSDEF ofs_status  ofs_optim_save_file(const ofs_optim *o, const char *path, ofs_err *err);
 OFSDEF ofs_status  ofs_optim_load_file(ofs_optim *o, const char *path, ofs_err *err);
 #endif
@@ -543,7 +567,12 @@ OFSDEF ofs_status ofs_trainer_epoch(ofs_trainer *t, const ofs_real *x, const uns
 #ifndef OFS_NO_STDIO
 /* Checkpoint: version, sizeof(ofs_real), layer sizes, activation, batch, n, groups,
    epoch, step, rng state, parameters, optimizer states; in ofs_file_save's checked
-   file. Loading refuses any mismatch with the trainer and then changes nothing. */
+   file. Saving refuses a state that is not finite (parameters or moments: the
+   weights diverged) with OFS_ERR_NONFINITE and writes nothing, so the previous
+   checkpoint stays. Loading refuses any mismatch with the trainer and any field
+   out of range (epoch, step, rng state, parameters, each optimizer's state), and
+   then changes nothing. An epoch that would take the step counter past
+   OFS_MAX_STEPS is refused. */
 OFSDEF ofs_status ofs_trainer_save(const ofs_trainer *t, const char *path, ofs_err *err);
 OFSDEF ofs_status ofs_trainer_load(ofs_trainer *t, const char *path, ofs_err *err);
 /* The same from a checkpoint's payload already in memory (what the fuzzer feeds). */
@@ -605,9 +634,10 @@ OFSDEF ofs_status ofs_mnist_load(const char *images_path, const char *labels_pat
    images) or "t10k" (10,000); Fashion-MNIST uses the same names. */
 OFSDEF ofs_status ofs_mnist_load_dir(const char *dir, const char *set, ofs_dataset *ds, ofs_err *err);
 /* Write an unsigned-byte IDX file of ndim sizes dims (outermost first) holding their
-   product of bytes from data; through PATH.tmp and a rename, as ofs_file_save. */
+   product of bytes from data; through a temporary file and a rename, as ofs_file_save. */
 OFSDEF ofs_status ofs_idx_save(const char *path, const unsigned char *data, int ndim, const uint32_t *dims, ofs_err *err);
-/* ofs_mnist_synthetic's n digits (1 <= n <= 2^31 / 784) as an MNIST pair of IDX files. */
+/* ofs_mnist_synthetic's n digits (1 <= n <= 2^31 / 784) as an MNIST pair of IDX files;
+   both are written before either replaces its previous file. */
 OFSDEF ofs_status ofs_mnist_synthetic_save(const char *images_path, const char *labels_path, size_t n, uint64_t seed,
                                            ofs_err *err);
 #endif
@@ -625,13 +655,38 @@ OFSDEF ofs_status ofs_mnist_synthetic_save(const char *images_path, const char *
 #define OPTIMFS_IMPLEMENTATION_DONE
 
 #include <math.h>
+#include <float.h>
 #include <string.h>
 #include <stdarg.h>
 #include <errno.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-#include <stdio.h>     /* vsnprintf for messages; files only without OFS_NO_STDIO */
+#include <stdio.h>     /* snprintf for messages; files only without OFS_NO_STDIO */
+
+/* Files on POSIX systems go through open/read/write/fsync/rename (chapter 0 says
+   why); elsewhere through stdio, with fewer guarantees. lstat, which tells a
+   symbolic link from its target, is declared by glibc only with the X/Open
+   features, which a strict -std=c99 build does not ask for; the function itself is
+   always in the C library, so on 64-bit glibc (one struct stat, no redirection)
+   it is declared here. Where it cannot be had, symbolic links are not detected. */
+#if !defined(OFS_NO_STDIO) && (defined(__unix__) || defined(__APPLE__))
+#define OFS__POSIX 1
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+#if defined(__GLIBC__) && !defined(__USE_XOPEN_EXTENDED) && !defined(__USE_XOPEN2K)
+#if !defined(__cplusplus) && (defined(__LP64__) || defined(_LP64)) && defined(S_ISLNK)
+extern int lstat(const char *path, struct stat *buf);
+#define OFS__HAVE_LSTAT 1
+#endif
+#elif defined(S_ISLNK) && (defined(__GLIBC__) || defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || \
+      defined(__OpenBSD__) || defined(_XOPEN_SOURCE) || defined(_GNU_SOURCE) || defined(_DEFAULT_SOURCE) || \
+      defined(_BSD_SOURCE) || (defined(_POSIX_C_SOURCE) && _POSIX_C_SOURCE >= 200112L))
+#define OFS__HAVE_LSTAT 1
+#endif
+#endif
 
 #if defined(OFS_MALLOC) != defined(OFS_FREE)
 #error "optimfs.h: define both OFS_MALLOC and OFS_FREE, or neither"
@@ -666,6 +721,65 @@ OFSDEF const char *ofs_status_string(ofs_status s)
     return "unknown status";
 }
 
+/* Messages. A sentence names the file, the field, what was expected and what was
+   found, and a file name may be as long as the system allows (4096 bytes on Linux):
+   formatted as it comes, one long path would push the reason out of the buffer. So
+   the messages are formatted here, conversion by conversion, and every string
+   argument longer than OFS__MSG_STR bytes is shortened to its first 48 and last 96
+   bytes around "...": the start of the path and the file's own name stay, and a
+   sentence of at most three such strings and its words fits in ofs_err.msg with room
+   to spare. A message that puts a file name before another message (ofs__wrap)
+   keeps the inner sentence whole. Only the conversions this file uses are known
+   (d i u x X o c s e f g E G p, the flags, a width, a precision, l and ll); an
+   unknown one ends the sentence there rather than read an argument of a wrong type. */
+#define OFS__MSG_STR 160
+static void ofs__vformat(char *out, size_t cap, const char *fmt, va_list ap)
+{
+    size_t len = 0;
+    out[0] = 0;
+    while (*fmt && len + 1 < cap) {
+        char spec[24], piece[256];
+        const char *p = fmt + 1;
+        int lng = 0, m = 0;
+        size_t k = 1;
+        if (*fmt != '%' || fmt[1] == '%') { out[len++] = *fmt; out[len] = 0; fmt += *fmt == '%' ? 2 : 1; continue; }
+        spec[0] = '%';
+        while (*p && strchr("-+ #0123456789.", *p) && k < 12) spec[k++] = *p++;
+        while (*p == 'l' && lng < 2) { spec[k++] = *p++; lng++; }
+        spec[k++] = *p; spec[k] = 0;
+        switch (*p) {
+        case 'd': case 'i': case 'c':
+            m = lng == 2 ? snprintf(piece, sizeof piece, spec, va_arg(ap, long long))
+              : lng ? snprintf(piece, sizeof piece, spec, va_arg(ap, long)) : snprintf(piece, sizeof piece, spec, va_arg(ap, int));
+            break;
+        case 'u': case 'x': case 'X': case 'o':
+            m = lng == 2 ? snprintf(piece, sizeof piece, spec, va_arg(ap, unsigned long long))
+              : lng ? snprintf(piece, sizeof piece, spec, va_arg(ap, unsigned long))
+                    : snprintf(piece, sizeof piece, spec, va_arg(ap, unsigned));
+            break;
+        case 'e': case 'f': case 'g': case 'E': case 'G':
+            m = snprintf(piece, sizeof piece, spec, va_arg(ap, double)); break;
+        case 'p': m = snprintf(piece, sizeof piece, spec, va_arg(ap, void *)); break;
+        case 's': {
+            const char *s = va_arg(ap, const char *);
+            size_t sl;
+            if (!s) s = "(null)";
+            sl = strlen(s);
+            m = sl > OFS__MSG_STR ? snprintf(piece, sizeof piece, "%.48s...%s", s, s + sl - 96)
+                                  : snprintf(piece, sizeof piece, spec, s);
+            break; }
+        default: return;   /* not a conversion of this file: stop before reading a wrong argument */
+        }
+        if (m > 0) {
+            size_t take = (size_t)m < sizeof piece ? (size_t)m : sizeof piece - 1;
+            if (take > cap - 1 - len) take = cap - 1 - len;
+            memcpy(out + len, piece, take);
+            out[len += take] = 0;
+        }
+        fmt = p + 1;
+    }
+}
+
 /* Record a failure: the status always, the sentence when err is not NULL. */
 static ofs_status ofs__fail(ofs_err *err, ofs_status s, const char *fmt, ...)
 {
@@ -673,9 +787,24 @@ static ofs_status ofs__fail(ofs_err *err, ofs_status s, const char *fmt, ...)
         va_list ap;
         err->status = s;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        ofs__vformat(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
     }
+    return s;
+}
+
+/* err->msg becomes "PREFIX: " and the sentence it held, which is kept whole (only a
+   long prefix, a path, is shortened). */
+static ofs_status ofs__wrap(ofs_err *err, ofs_status s, const char *prefix)
+{
+    char inner[OFS_ERR_MSG_SIZE];
+    size_t k;
+    if (!err) return s;
+    memcpy(inner, err->msg, sizeof inner);
+    inner[sizeof inner - 1] = 0;
+    ofs__fail(err, s, "%s: ", prefix);
+    k = strlen(err->msg);
+    snprintf(err->msg + k, sizeof err->msg - k, "%s", inner);
     return s;
 }
 
@@ -891,42 +1020,345 @@ static uint32_t ofs__rd32(const unsigned char *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Write the n byte spans parts[i] (lens[i] bytes each) to PATH.tmp, flush, close,
-   and only then rename it over PATH; on any failure remove PATH.tmp, so PATH is
-   either the previous file or the complete new one. `limit` stops writing after
-   that many bytes, which is how the tests simulate a crash in the middle of a
-   save ((size_t)-1: no limit). */
+/* ---- Saving and loading files: what is guaranteed ----------------------------
+   Every file the library writes (checked files, optimizer states, checkpoints, IDX
+   files, toy grids) is written in the same four steps:
+     1. PATH must be a regular file or not exist. A directory, a device (/dev/null),
+        a FIFO or a socket is refused, naming what was found: replacing it by a
+        regular file would destroy it (run as root, /dev/null itself). A symbolic
+        link is refused too (where lstat is available; see the includes): replacing
+        it would cut the link from its target without a word, and writing through
+        it would put the file where the caller did not name it. Save to the target.
+     2. The bytes go to a new temporary file in PATH's directory, PATH.tmp.PID.K
+        (the file's own name cut to 200 bytes), created exclusively (O_CREAT |
+        O_EXCL): K counts up from 0 until a name is free, so that two processes, or
+        two threads, never share a temporary file.
+     3. The temporary file is synced (fsync) and closed, and every write, the sync
+        and the close are checked; a failure is reported with its cause ("No space
+        left on device"), the temporary file is removed and PATH is not touched.
+     4. rename() puts it over PATH in one step; then PATH's directory is synced, so
+        that the rename itself is on the disk. A file system that cannot sync a
+        directory (EINVAL, ENOTSUP) is not an error; any other failure is reported
+        (the new file is then in place, but a power loss could still undo it).
+   So:
+     - the process is killed at any moment: PATH is the previous file or the new
+       one, whole. A killed save may leave its PATH.tmp.PID.K behind (never PATH
+       half-written); such a leftover belongs to no one and can be deleted.
+     - the machine loses power or crashes: the same; and once a save has returned
+       OFS_OK, the new file is on the disk (as far as the disk honours fsync).
+     - several writers save to one PATH at once: every save is whole, none fails
+       because of another, and the last rename wins.
+     - the destination is refused as in step 1 at the time of the save (a file that
+       becomes a device between the check and the rename is not caught).
+   Without POSIX (the stdio fallback) there is no check of step 1, no exclusive
+   creation (K is the first free name: concurrent writers are not protected), and
+   fflush stands for fsync.
+
+   Reading refuses anything but a regular file before reading a byte: stat first,
+   then open with O_NONBLOCK (a FIFO cannot block the open) and fstat again. A
+   checked file's 20-byte head (magic, kind, payload length) is read and checked
+   against the real file size before anything is allocated: a file that is not an
+   optimfs file, however large, costs 20 bytes of reading, and memory is only ever
+   asked for a size the file really has. Every field read from a file is then
+   validated before use: a CRC proves that a file was not damaged, not that its
+   contents are sane (chapters 12, 14 and 15 say what each reader checks).      */
+#define OFS__PATH_CAP 4096       /* longest path saved to or read from */
+
+#if defined(OFS__POSIX)
+static const char *ofs__what_is(const struct stat *st)
+{
+    if (S_ISDIR(st->st_mode)) return "a directory";
+    if (S_ISCHR(st->st_mode)) return "a character device";
+    if (S_ISBLK(st->st_mode)) return "a block device";
+#ifdef S_ISFIFO
+    if (S_ISFIFO(st->st_mode)) return "a FIFO (named pipe)";
+#endif
+#ifdef S_ISSOCK
+    if (S_ISSOCK(st->st_mode)) return "a socket";
+#endif
+#ifdef S_ISLNK
+    if (S_ISLNK(st->st_mode)) return "a symbolic link";
+#endif
+    return "something that is not a regular file";
+}
+
+static int ofs__sync_unsupported(int e)   /* file systems that cannot fsync this kind of file */
+{
+    int no = e == EINVAL || e == EBADF;
+#ifdef ENOTSUP
+    no |= e == ENOTSUP;
+#endif
+#ifdef EOPNOTSUPP
+    no |= e == EOPNOTSUPP;
+#endif
+    return no;
+}
+#endif
+
+/* Step 1: refuse a destination that is not a regular file. */
+static ofs_status ofs__dest_check(const char *path, ofs_err *err)
+{
+#if defined(OFS__POSIX)
+    struct stat st;
+#ifdef OFS__HAVE_LSTAT
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+        return ofs__fail(err, OFS_ERR_IO, "%s: expected a regular file or no file, found a symbolic link: refusing to replace "
+                         "it (save to the file it points to); nothing was written", path);
+#endif
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return ofs__fail(err, OFS_ERR_IO, "%s: expected a regular file or no file, found %s: refusing to replace it; "
+                         "nothing was written", path, ofs__what_is(&st));
+#endif
+    if (strlen(path) > OFS__PATH_CAP)
+        return ofs__fail(err, OFS_ERR_ARG, "%s: expected a path of at most %d bytes, found %lu; nothing was written", path,
+                         OFS__PATH_CAP, (unsigned long)strlen(path));
+    return OFS_OK;
+}
+
+/* A temporary file being written: its name and its descriptor (stdio: its FILE). */
+typedef struct ofs__out {
+    char tmp[OFS__PATH_CAP + 64];
+#if defined(OFS__POSIX)
+    int fd;
+#else
+    FILE *f;
+#endif
+} ofs__out;
+
+/* Step 2: PATH.tmp.PID.K, the first K whose name is free, created exclusively. */
+static ofs_status ofs__tmp_create(const char *path, ofs__out *o, ofs_err *err)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dlen = slash ? (size_t)(slash - path) + 1 : 0, blen = strlen(path) - dlen;
+    unsigned long pid = 0;
+    int k, e = 0;
+#if defined(OFS__POSIX)
+    pid = (unsigned long)getpid();
+#endif
+    if (blen > 200) blen = 200;
+    for (k = 0; k < 1000; k++) {
+        snprintf(o->tmp, sizeof o->tmp, "%.*s.tmp.%lu.%d", (int)(dlen + blen), path, pid, k);
+#if defined(OFS__POSIX)
+        do o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL, 0666); while (o->fd < 0 && errno == EINTR);
+        if (o->fd >= 0) return OFS_OK;
+        if ((e = errno) != EEXIST) break;
+#else
+        if ((o->f = fopen(o->tmp, "rb")) != NULL) { fclose(o->f); continue; }
+        if ((o->f = fopen(o->tmp, "wb")) != NULL) return OFS_OK;
+        e = errno;
+        break;
+#endif
+    }
+    return ofs__fail(err, OFS_ERR_IO, "%s: cannot open the temporary file %s for writing: %s; nothing was written", path, o->tmp,
+                     k == 1000 ? "1000 temporary names are taken" : strerror(e));
+}
+
+/* Write n bytes; returns how many were written (n, or fewer with *e = errno). */
+static size_t ofs__out_put(ofs__out *o, const unsigned char *p, size_t n, int *e)
+{
+    size_t done = 0;
+#if defined(OFS__POSIX)
+    while (done < n) {
+        ssize_t w = write(o->fd, p + done, n - done < ((size_t)1 << 30) ? n - done : ((size_t)1 << 30));
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) { *e = w < 0 ? errno : EIO; break; }
+        done += (size_t)w;
+    }
+#else
+    done = n ? fwrite(p, 1, n, o->f) : 0;
+    if (done != n) *e = errno ? errno : EIO;
+#endif
+    return done;
+}
+
+/* Sync (when ok) and close; returns 0 or an errno, and *what names the call that failed. */
+static int ofs__out_close(ofs__out *o, int ok, const char **what)
+{
+    int e = 0;
+#if defined(OFS__POSIX)
+    *what = "syncing it to the disk (fsync)";
+    if (ok && fsync(o->fd) != 0 && !ofs__sync_unsupported(errno)) e = errno;
+    if (close(o->fd) != 0 && ok && !e) { e = errno; *what = "closing it"; }
+#else
+    *what = "flushing it";
+    if (ok && fflush(o->f) != 0) e = errno ? errno : EIO;
+    if (fclose(o->f) != 0 && ok && !e) { e = errno ? errno : EIO; *what = "closing it"; }
+#endif
+    return e;
+}
+
+/* Steps 1-3: the n spans parts[i] (lens[i] bytes each) in a synced temporary file
+   beside path, which ofs__save_commit then renames over it. `limit` stops the
+   writing after that many bytes, as a failing disk would: how the tests simulate a
+   crash or a full disk in the middle of a save ((size_t)-1: no limit). */
+static ofs_status ofs__save_begin(const char *path, const unsigned char *const *parts, const size_t *lens, int n,
+                                  size_t limit, ofs__out *o, ofs_err *err)
+{
+    size_t written = 0, total = 0;
+    int i, e = 0, stopped = 0;
+    const char *what = "writing it";
+    ofs_status st;
+    for (i = 0; i < n; i++) total += lens[i];
+    if ((st = ofs__dest_check(path, err)) != OFS_OK || (st = ofs__tmp_create(path, o, err)) != OFS_OK) return st;
+    for (i = 0; i < n && !e && !stopped; i++) {
+        size_t m = lens[i];
+        if (written + m > limit) { m = limit - written; stopped = 1; }
+        if (m) written += ofs__out_put(o, parts[i], m, &e);
+    }
+    if (!e && !stopped) e = ofs__out_close(o, 1, &what);
+    else (void)ofs__out_close(o, 0, &what);
+    if (!e && !stopped) return OFS_OK;
+    remove(o->tmp);
+    if (stopped && !e)
+        return ofs__fail(err, OFS_ERR_IO, "%s: writing failed after %lu of %lu bytes: stopped by the byte limit of a test; "
+                         "the previous file is untouched", path, (unsigned long)written, (unsigned long)total);
+    return ofs__fail(err, OFS_ERR_IO, "%s: writing failed after %lu of %lu bytes, %s: %s; the previous file is untouched",
+                     path, (unsigned long)written, (unsigned long)total, what, strerror(e));
+}
+
+static void ofs__save_abort(ofs__out *o) { remove(o->tmp); }
+
+/* Step 4: rename the temporary file over path, then sync the directory. */
+static ofs_status ofs__save_commit(const char *path, ofs__out *o, ofs_err *err)
+{
+#if defined(OFS__POSIX)
+    char dir[OFS__PATH_CAP + 2];
+    const char *slash = strrchr(path, '/');
+    size_t dl = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
+    int fd, e = 0;
+#endif
+    if (rename(o->tmp, path) != 0) {
+        int re = errno;
+        remove(o->tmp);
+        return ofs__fail(err, OFS_ERR_IO, "%s: cannot rename the temporary file %s over it: %s; the previous file is untouched",
+                         path, o->tmp, strerror(re));
+    }
+#if defined(OFS__POSIX)
+    if (dl) memcpy(dir, path, dl); else dir[dl++] = '.';
+    dir[dl] = 0;
+    do fd = open(dir, O_RDONLY); while (fd < 0 && errno == EINTR);
+    if (fd < 0) e = errno == EACCES ? 0 : errno;   /* a directory we may write but not read: nothing to sync with */
+    else {
+        if (fsync(fd) != 0 && !ofs__sync_unsupported(errno)) e = errno;
+        close(fd);
+    }
+    if (e) return ofs__fail(err, OFS_ERR_IO, "%s: the new file is in place, but syncing its directory %s failed: %s; "
+                            "a power loss could still bring back the previous file", path, dir, strerror(e));
+#endif
+    return ofs__ok(err);
+}
+
 static ofs_status ofs__save_parts(const char *path, const unsigned char *const *parts, const size_t *lens, int n,
                                   size_t limit, ofs_err *err)
 {
-    char tmp[4096];
-    FILE *f;
-    size_t written = 0, total = 0;
-    int i, ok = 1;
-    if (strlen(path) + 5 > sizeof tmp) return ofs__fail(err, OFS_ERR_ARG, "%s: path longer than %d bytes", path, (int)sizeof tmp - 5);
-    sprintf(tmp, "%s.tmp", path);
-    f = fopen(tmp, "wb");
-    if (!f) return ofs__fail(err, OFS_ERR_IO, "%s: cannot create the temporary file %s: %s", path, tmp, strerror(errno));
-    for (i = 0; i < n; i++) total += lens[i];
-    for (i = 0; i < n && ok; i++) {
-        size_t m = lens[i];
-        if (written + m > limit) { m = limit - written; ok = 0; }
-        if (m && fwrite(parts[i], 1, m, f) != m) ok = 0;
-        written += m;
-    }
-    if (fflush(f) != 0) ok = 0;
-    if (fclose(f) != 0) ok = 0;
-    if (!ok) {
-        remove(tmp);
-        return ofs__fail(err, OFS_ERR_IO, "%s: writing failed after %lu of %lu bytes; the previous file is untouched",
-                         path, (unsigned long)written, (unsigned long)total);
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        remove(tmp);
-        return ofs__fail(err, OFS_ERR_IO, "%s: cannot rename %s over it: %s", path, tmp, strerror(e));
-    }
+    ofs__out o;
+    ofs_status st = ofs__save_begin(path, parts, lens, n, limit, &o, err);
+    return st != OFS_OK ? st : ofs__save_commit(path, &o, err);
+}
+
+OFSDEF ofs_status ofs_file_check_dest(const char *path, ofs_err *err)
+{
+    ofs__out o;
+    const char *what;
+    ofs_status st;
+    if ((st = ofs__dest_check(path, err)) != OFS_OK || (st = ofs__tmp_create(path, &o, err)) != OFS_OK) return st;
+    (void)ofs__out_close(&o, 0, &what);
+    remove(o.tmp);
     return ofs__ok(err);
+}
+
+/* A file being read: a regular file, and its size. */
+typedef struct ofs__in {
+#if defined(OFS__POSIX)
+    int fd;
+#else
+    FILE *f;
+#endif
+    uint64_t size;
+} ofs__in;
+
+static ofs_status ofs__in_open(ofs__in *in, const char *path, ofs_err *err)
+{
+#if defined(OFS__POSIX)
+    struct stat st;
+    int e;
+    if (stat(path, &st) != 0) return ofs__fail(err, OFS_ERR_IO, "%s: cannot open the file: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode)) return ofs__fail(err, OFS_ERR_IO, "%s: expected a regular file, found %s", path, ofs__what_is(&st));
+    do in->fd = open(path, O_RDONLY | O_NONBLOCK); while (in->fd < 0 && errno == EINTR);
+    if (in->fd < 0) return ofs__fail(err, OFS_ERR_IO, "%s: cannot open the file: %s", path, strerror(errno));
+    if (fstat(in->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        e = errno;
+        close(in->fd);
+        return ofs__fail(err, OFS_ERR_IO, "%s: expected a regular file, found %s", path,
+                         e ? strerror(e) : ofs__what_is(&st));
+    }
+    in->size = (uint64_t)st.st_size;
+#else
+    long size;
+    if (!(in->f = fopen(path, "rb"))) return ofs__fail(err, OFS_ERR_IO, "%s: cannot open the file: %s", path, strerror(errno));
+    if (fseek(in->f, 0, SEEK_END) != 0 || (size = ftell(in->f)) < 0 || fseek(in->f, 0, SEEK_SET) != 0) {
+        fclose(in->f);
+        return ofs__fail(err, OFS_ERR_IO, "%s: cannot determine the file's size (not a regular file?)", path);
+    }
+    in->size = (uint64_t)size;
+#endif
+    return OFS_OK;
+}
+
+/* Read n bytes; returns how many were read (fewer: *e = errno, or 0 at the end of the file). */
+static size_t ofs__in_read(ofs__in *in, void *buf, size_t n, int *e)
+{
+    size_t done = 0;
+    *e = 0;
+#if defined(OFS__POSIX)
+    while (done < n) {
+        ssize_t r = read(in->fd, (unsigned char *)buf + done, n - done < ((size_t)1 << 30) ? n - done : ((size_t)1 << 30));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) { *e = r < 0 ? errno : 0; break; }
+        done += (size_t)r;
+    }
+#else
+    done = n ? fread(buf, 1, n, in->f) : 0;
+    if (done != n && ferror(in->f)) *e = errno ? errno : EIO;
+#endif
+    return done;
+}
+
+static int ofs__in_seek(ofs__in *in, size_t off)
+{
+#if defined(OFS__POSIX)
+    return lseek(in->fd, (off_t)off, SEEK_SET) == (off_t)off ? 0 : -1;
+#else
+    return fseek(in->f, (long)off, SEEK_SET);
+#endif
+}
+
+static void ofs__in_close(ofs__in *in)
+{
+#if defined(OFS__POSIX)
+    if (in->fd >= 0) close(in->fd);
+    in->fd = -1;
+#else
+    if (in->f) fclose(in->f);
+    in->f = NULL;
+#endif
+}
+
+static void ofs__in_none(ofs__in *in)   /* not open: what ofs__in_close may be given */
+{
+#if defined(OFS__POSIX)
+    in->fd = -1;
+#else
+    in->f = NULL;
+#endif
+    in->size = 0;
+}
+
+/* "read error after 12 of 300 bytes: Input/output error", or the file got shorter. */
+static ofs_status ofs__read_failed(const char *path, size_t got, uint64_t want, int e, ofs_err *err)
+{
+    return ofs__fail(err, OFS_ERR_IO, "%s: read error after %lu of %llu bytes: %s", path, (unsigned long)got,
+                     (unsigned long long)want, e ? strerror(e) : "the file ended early (did it change while it was read?)");
 }
 
 /* The checked file: head (magic, kind, length), payload, CRC-32, through ofs__save_parts. */
@@ -956,52 +1388,66 @@ OFSDEF ofs_status ofs_file_save(const char *path, uint32_t kind, const ofs_buf *
     return ofs__file_save_limited(path, kind, payload, (size_t)-1, err);
 }
 
-OFSDEF ofs_status ofs_file_parse(const unsigned char *data, size_t size, uint32_t kind, const char *name,
-                                  const unsigned char **payload, size_t *payload_len, ofs_err *err)
+/* The 20-byte head of a checked file of `size` bytes: magic, kind, and a payload
+   length that is exactly what the file holds. */
+static ofs_status ofs__file_head(const unsigned char *data, uint64_t size, uint32_t kind, const char *name, ofs_err *err)
 {
     uint64_t len;
-    *payload = NULL; *payload_len = 0;
     if (size < 24)
-        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected at least 24 bytes, found %lu", name, (unsigned long)size);
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected at least 24 bytes, found %llu", name, (unsigned long long)size);
     if (memcmp(data, "OPTIMFS1", 8) != 0)
         return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected the magic bytes \"OPTIMFS1\", found others: not an optimfs file", name);
     if (ofs__rd32(data + 8) != kind)
         return ofs__fail(err, OFS_ERR_MISMATCH, "%s: expected a file of kind %lu, found kind %lu",
                          name, (unsigned long)kind, (unsigned long)ofs__rd32(data + 8));
     len = (uint64_t)ofs__rd32(data + 12) | (uint64_t)ofs__rd32(data + 16) << 32;
-    if (len != (uint64_t)size - 24)
-        return ofs__fail(err, OFS_ERR_FORMAT, "%s: the header promises %llu payload bytes, the file holds %lu",
-                         name, (unsigned long long)len, (unsigned long)(size - 24));
-    if (ofs_crc32(data, 20 + (size_t)len) != ofs__rd32(data + 20 + len))
+    if (len != size - 24)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: the header promises %llu payload bytes, the file holds %llu",
+                         name, (unsigned long long)len, (unsigned long long)(size - 24));
+    if (size > (uint64_t)((size_t)-1 / 2))
+        return ofs__fail(err, OFS_ERR_NOMEM, "%s: a file of %llu bytes is more than this machine can hold", name,
+                         (unsigned long long)size);
+    return OFS_OK;
+}
+
+OFSDEF ofs_status ofs_file_parse(const unsigned char *data, size_t size, uint32_t kind, const char *name,
+                                  const unsigned char **payload, size_t *payload_len, ofs_err *err)
+{
+    size_t len = size - 24;
+    ofs_status st;
+    *payload = NULL; *payload_len = 0;
+    if ((st = ofs__file_head(data, (uint64_t)size, kind, name, err)) != OFS_OK) return st;
+    if (ofs_crc32(data, 20 + len) != ofs__rd32(data + 20 + len))
         return ofs__fail(err, OFS_ERR_FORMAT, "%s: checksum mismatch (expected %08lx, found %08lx): the file is corrupt",
-                         name, (unsigned long)ofs__rd32(data + 20 + len), (unsigned long)ofs_crc32(data, 20 + (size_t)len));
-    *payload = data + 20; *payload_len = (size_t)len;
+                         name, (unsigned long)ofs__rd32(data + 20 + len), (unsigned long)ofs_crc32(data, 20 + len));
+    *payload = data + 20; *payload_len = len;
     return ofs__ok(err);
 }
 
+/* The head first, then one block of exactly the file's size, then the checksum. */
 OFSDEF ofs_status ofs_file_load(const char *path, uint32_t kind, ofs_buf *payload, ofs_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    unsigned char *all;
+    ofs__in in;
+    unsigned char head[20], *all = NULL;
     const unsigned char *p;
-    size_t plen;
-    long size;
+    size_t plen, got;
+    int e;
     ofs_status st;
 
     payload->data = NULL; payload->len = payload->cap = 0; payload->failed = 0;
-    if (!f) return ofs__fail(err, OFS_ERR_IO, "%s: cannot open the file", path);
-    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return ofs__fail(err, OFS_ERR_IO, "%s: cannot determine the file size", path);
+    if ((st = ofs__in_open(&in, path, err)) != OFS_OK) return st;
+    got = ofs__in_read(&in, head, in.size < 20 ? (size_t)in.size : 20, &e);
+    if (in.size >= 20 && got < 20) st = ofs__read_failed(path, got, in.size, e, err);
+    else st = ofs__file_head(head, in.size, kind, path, err);
+    if (st == OFS_OK && !(all = (unsigned char *)ofs__alloc((size_t)in.size, 1)))
+        st = ofs__fail(err, OFS_ERR_NOMEM, "%s: cannot allocate %llu bytes", path, (unsigned long long)in.size);
+    if (st == OFS_OK) {
+        memcpy(all, head, 20);
+        got = 20 + ofs__in_read(&in, all + 20, (size_t)in.size - 20, &e);
+        if (got != (size_t)in.size) st = ofs__read_failed(path, got, in.size, e, err);
     }
-    all = (unsigned char *)ofs__alloc((size_t)size, 1);
-    if (!all) { fclose(f); return ofs__fail(err, OFS_ERR_NOMEM, "%s: cannot allocate %ld bytes", path, size); }
-    if (fread(all, 1, (size_t)size, f) != (size_t)size) {
-        fclose(f); ofs__free(all);
-        return ofs__fail(err, OFS_ERR_IO, "%s: read error", path);
-    }
-    fclose(f);
-    st = ofs_file_parse(all, (size_t)size, kind, path, &p, &plen, err);
+    ofs__in_close(&in);
+    if (st == OFS_OK) st = ofs_file_parse(all, (size_t)in.size, kind, path, &p, &plen, err);
     if (st == OFS_OK) {              /* keep the whole block; the payload moves to its start */
         memmove(all, p, plen);
         payload->data = all; payload->len = payload->cap = plen;
@@ -1089,8 +1535,10 @@ OFSDEF double ofs_toy_eval(const ofs_toy *t, const double *x, double *grad, doub
 OFSDEF ofs_status ofs_toy_grid_save(const char *path, const ofs_toy *t, const double box[4], int n1, int n2,
                                     int log10_f, ofs_err *err)
 {
-    FILE *f;
-    int i, j, ok;
+    ofs_buf b = {NULL, 0, 0, 0};
+    char line[160];
+    int i, j, m;
+    ofs_status st;
     OFS_ASSERT(t);
     if (!path) return ofs__fail(err, OFS_ERR_ARG, "toy grid of %s: expected a file name, found NULL", ofs_toy_name(t));
     if (ofs_toy_dim(t) != 2)
@@ -1101,24 +1549,34 @@ OFSDEF ofs_status ofs_toy_grid_save(const char *path, const ofs_toy *t, const do
     if (!(box[0] < box[1]) || !(box[2] < box[3]) || !ofs__finite(box[1] - box[0]) || !ofs__finite(box[3] - box[2]))
         return ofs__fail(err, OFS_ERR_ARG, "%s: expected a finite box with lo < hi on each axis, found [%g, %g] x [%g, %g]",
                          path, box[0], box[1], box[2], box[3]);
-    f = fopen(path, "w");
-    if (!f) return ofs__fail(err, OFS_ERR_IO, "%s: cannot open the file for writing: %s", path, strerror(errno));
-    ok = fprintf(f, "# x1 x2 %s   (%s", log10_f ? "log10(f + 1e-12)" : "f", ofs_toy_name(t)) > 0;
-    if (ok && (t->kind == OFS_TOY_QUAD || t->kind == OFS_TOY_ROSENBROCK)) ok = fprintf(f, ", a = %g, b = %g", t->a, t->b) > 0;
-    ok = ok && fprintf(f, ": %d x %d points on [%g, %g] x [%g, %g])\n", n1, n2, box[0], box[1], box[2], box[3]) > 0;
-    for (i = 0; i < n1 && ok; i++) {
-        for (j = 0; j < n2 && ok; j++) {
+    /* the text is built in memory and saved as every file is (chapter 0) */
+    m = snprintf(line, sizeof line, "# x1 x2 %s   (%s", log10_f ? "log10(f + 1e-12)" : "f", ofs_toy_name(t));
+    ofs__put(&b, line, (size_t)m);
+    if (t->kind == OFS_TOY_QUAD || t->kind == OFS_TOY_ROSENBROCK) {
+        m = snprintf(line, sizeof line, ", a = %g, b = %g", t->a, t->b);
+        ofs__put(&b, line, (size_t)m);
+    }
+    m = snprintf(line, sizeof line, ": %d x %d points on [%g, %g] x [%g, %g])\n", n1, n2, box[0], box[1], box[2], box[3]);
+    ofs__put(&b, line, (size_t)m);
+    for (i = 0; i < n1 && !b.failed; i++) {
+        for (j = 0; j < n2; j++) {
             double x[2], v;
             x[0] = box[0] + (box[1] - box[0]) * i / (n1 - 1);
             x[1] = box[2] + (box[3] - box[2]) * j / (n2 - 1);
             v = ofs_toy_eval(t, x, NULL, NULL);
-            ok = fprintf(f, "%.6g %.6g %.6g\n", x[0], x[1], log10_f ? log10(v + 1e-12) : v) > 0;
+            m = snprintf(line, sizeof line, "%.6g %.6g %.6g\n", x[0], x[1], log10_f ? log10(v + 1e-12) : v);
+            ofs__put(&b, line, (size_t)m);
         }
-        ok = ok && fprintf(f, "\n") > 0;
+        ofs__put(&b, "\n", 1);
     }
-    if (fclose(f) != 0) ok = 0;
-    if (!ok) return ofs__fail(err, OFS_ERR_IO, "%s: writing the %d x %d grid failed (disk full?)", path, n1, n2);
-    return ofs__ok(err);
+    if (b.failed) st = ofs__fail(err, OFS_ERR_NOMEM, "%s: out of memory for the text of a %d x %d grid", path, n1, n2);
+    else {
+        const unsigned char *parts[1];
+        parts[0] = b.data;
+        st = ofs__save_parts(path, parts, &b.len, 1, (size_t)-1, err);
+    }
+    ofs_buf_free(&b);
+    return st;
 }
 #endif
 
@@ -1179,6 +1637,7 @@ static ofs__pre ofs__prelude(const ofs_optim_config *c, int decoupled)
 }
 
 #define OFS__R(x) ((ofs_real)(x))      /* a double scalar, rounded to ofs_real once */
+#define OFS__REAL_MAX (sizeof(ofs_real) == sizeof(float) ? (double)FLT_MAX : DBL_MAX)   /* the largest finite ofs_real */
 #ifdef _OPENMP   /* LAMB's second pass; the element-wise updates are split in ofs_optim_step */
 #define OFS__LAMB_PARALLEL_FOR _Pragma("omp parallel for if (n > 32768 && !omp_in_parallel()) schedule(static)")
 #else
@@ -1409,6 +1868,9 @@ static void ofs__adagrad_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs
        b <- mu b + g / D,  theta <- theta - lr b    (momentum > 0; b0 = 0)
        theta <- theta - lr g / D                    (otherwise)
    PyTorch's alpha defaults to 0.99 (D2L, Keras: 0.9); there is no bias correction. */
+/* The centered variance v - gbar^2 is never negative in exact arithmetic, but rounding
+   makes it so when it is tiny beside g^2 (a small alpha, a steady g), and its root is
+   then NaN, as in PyTorch; here it is clamped at 0.                                 */
 
 static void ofs__rmsprop_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
 {
@@ -1426,6 +1888,7 @@ static void ofs__rmsprop_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs
         if (centered) {
             ofs_real m = gb[i] = gb[i] * a + oma * g;
             vi = vi - m * m;
+            vi = vi < 0 ? 0 : vi;
         }
         d = inside ? OFS__SQRT(vi + eps) : OFS__SQRT(vi) + eps;
         if (momentum) p[i] = p[i] - lr * (b[i] = b[i] * mu + g / d);
@@ -1667,7 +2130,7 @@ static void ofs__lamb_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
     const ofs_real sign = OFS__R(c->maximize ? -1 : 1), lr = OFS__R(c->lr);
     const ofs_real b1 = OFS__R(c->beta1), b2 = OFS__R(c->beta2), omb1 = OFS__R(1 - c->beta1), omb2 = OFS__R(1 - c->beta2);
     const ofs_real bc1 = OFS__R(1 - pow(c->beta1, t)), bc2 = OFS__R(1 - pow(c->beta2, t));
-    double pn = 0, un = 0;
+    double pn = 0, un = 0, tr;
     ofs_real trust;
     ofs_real *OFS__RESTRICT m = o->s[0], *OFS__RESTRICT v = o->s[1];
     for (i = 0; i < n; i++) {            /* serial: the sums must not depend on threads */
@@ -1677,9 +2140,14 @@ static void ofs__lamb_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
         u = ofs__lamb_u(o, i, p[i], bc1, bc2);
         pn += (double)p[i] * (double)p[i]; un += (double)u * (double)u;
     }
-    trust = OFS__R(pn > 0 && un > 0 ? sqrt(pn) / sqrt(un) : 1.0);
-    OFS__LAMB_PARALLEL_FOR
-    for (i = 0; i < n; i++) p[i] = p[i] - lr * (ofs__lamb_u(o, i, p[i], bc1, bc2) * trust);
+    tr = pn > 0 && un > 0 ? sqrt(pn) / sqrt(un) : 1.0;
+    if (tr <= OFS__REAL_MAX) {
+        trust = OFS__R(tr);
+        OFS__LAMB_PARALLEL_FOR
+        for (i = 0; i < n; i++) p[i] = p[i] - lr * (ofs__lamb_u(o, i, p[i], bc1, bc2) * trust);
+    } else {   /* |u| tiny beside |theta|: the ratio itself overflows ofs_real, each u trust does not */
+        for (i = 0; i < n; i++) p[i] = p[i] - (ofs_real)((double)lr * ((double)ofs__lamb_u(o, i, p[i], bc1, bc2) * tr));
+    }
 }
 
 /* ==== Chapter 12: Learning-rate schedules ========================================= */
@@ -2034,8 +2502,10 @@ OFSDEF ofs_status ofs_sched_validate(const ofs_sched *s, ofs_err *err)
 
 OFSDEF ofs_status ofs_sched_set_run(ofs_sched *s, int64_t total_steps, ofs_err *err)
 {
-    int64_t rest = total_steps - s->warmup_steps;
+    int64_t rest;
     OFS__NEED(total_steps >= 1, "a run of total_steps", ">= 1", total_steps);
+    OFS__NEED(s->warmup_steps >= 0, "warmup_steps", ">= 0", s->warmup_steps);
+    rest = total_steps - s->warmup_steps;
     OFS__REQUIRE(rest >= 1, "%s: expected a warmup shorter than the run, found warmup_steps %lld and a run of %lld steps",
                  ofs_sched_name(s->kind), (long long)s->warmup_steps, (long long)total_steps);
     if (s->kind == OFS_SCHED_COSINE) s->t_max = rest;
@@ -2069,7 +2539,8 @@ OFSDEF ofs_status ofs_plateau_validate(const ofs_plateau *p, ofs_err *err)
     OFS__REQUIRE(p->threshold >= 0 && ofs__finite(p->threshold), "plateau: expected threshold >= 0, found %g", p->threshold);
     OFS__REQUIRE(p->min_lr >= 0 && p->eps >= 0 && ofs__finite(p->min_lr) && ofs__finite(p->eps),
                  "plateau: expected min_lr >= 0 and eps >= 0, found %g and %g", p->min_lr, p->eps);
-    OFS__REQUIRE(p->patience >= 0 && p->cooldown >= 0, "plateau: expected patience >= 0 and cooldown >= 0, found %lld and %lld",
+    OFS__REQUIRE(p->patience >= 0 && p->cooldown >= 0 && p->patience <= OFS_MAX_STEPS && p->cooldown <= OFS_MAX_STEPS,
+                 "plateau: expected patience and cooldown in [0, 2^53], found %lld and %lld",
                  (long long)p->patience, (long long)p->cooldown);
     return ofs__ok(err);
 }
@@ -2085,6 +2556,9 @@ OFSDEF ofs_status ofs_plateau_step(ofs_plateau *p, double metric, double *lr, of
 {
     ofs_status st = ofs_plateau_validate(p, err);
     if (st != OFS_OK) return st;
+    if (p->last_epoch < 0 || p->last_epoch >= OFS_MAX_STEPS || p->bad_epochs < 0 || p->bad_epochs > p->patience)
+        return ofs__fail(err, OFS_ERR_ARG, "plateau: expected last_epoch in [0, 2^53) and bad_epochs in [0, patience], "
+                         "found %lld and %lld", (long long)p->last_epoch, (long long)p->bad_epochs);
     if (p->last_epoch++ == 0) p->best = p->mode_max ? -HUGE_VAL : HUGE_VAL;
     if (ofs__plateau_better(p, metric)) { p->best = metric; p->bad_epochs = 0; }
     else p->bad_epochs++;
@@ -2110,10 +2584,14 @@ OFSDEF void ofs_plateau_save(const ofs_plateau *p, ofs_buf *b)
     ofs_put_u64(b, (uint64_t)p->bad_epochs); ofs_put_u64(b, (uint64_t)p->cooldown_counter); ofs_put_u64(b, (uint64_t)p->last_epoch);
 }
 
+/* A loaded state must be one that ofs_plateau_step can reach: valid settings; the
+   evaluations counted, last_epoch, in [0, OFS_MAX_STEPS]; bad_epochs in [0, patience]
+   and cooldown_counter in [0, cooldown] (each is reset as it passes its bound), so
+   that no later step can overflow them; and, after the first evaluation, a best
+   value that is not NaN (a NaN metric is never better, so it never becomes best). */
 OFSDEF ofs_status ofs_plateau_load(ofs_plateau *p, ofs_reader *r, ofs_err *err)
 {
     ofs_plateau q;
-    ofs_err e;
     uint64_t tag = ofs_get_u64(r), mode = ofs_get_u64(r), thr = ofs_get_u64(r);
     if (!r->failed && tag != OFS__PLATEAU_TAG)
         return ofs__fail(err, OFS_ERR_FORMAT, "plateau state: expected the tag %08lx, found %08llx",
@@ -2124,10 +2602,18 @@ OFSDEF ofs_status ofs_plateau_load(ofs_plateau *p, ofs_reader *r, ofs_err *err)
     q.best = ofs_get_f64(r);
     q.bad_epochs = (int64_t)ofs_get_u64(r); q.cooldown_counter = (int64_t)ofs_get_u64(r); q.last_epoch = (int64_t)ofs_get_u64(r);
     if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "plateau state: truncated");
-    if (ofs_plateau_validate(&q, &e) != OFS_OK) return ofs__fail(err, OFS_ERR_FORMAT, "plateau state: %s", e.msg);
-    if (q.bad_epochs < 0 || q.cooldown_counter < 0 || q.last_epoch < 0)
-        return ofs__fail(err, OFS_ERR_FORMAT, "plateau state: expected counters >= 0, found %lld, %lld, %lld",
-                         (long long)q.bad_epochs, (long long)q.cooldown_counter, (long long)q.last_epoch);
+    if (ofs_plateau_validate(&q, err) != OFS_OK) return ofs__wrap(err, OFS_ERR_FORMAT, "plateau state");
+    if (q.last_epoch < 0 || q.last_epoch > OFS_MAX_STEPS)
+        return ofs__fail(err, OFS_ERR_FORMAT, "plateau state: expected last_epoch in [0, 2^53], found %lld", (long long)q.last_epoch);
+    if (q.bad_epochs < 0 || q.bad_epochs > q.patience)
+        return ofs__fail(err, OFS_ERR_FORMAT, "plateau state: expected bad_epochs in [0, patience = %lld], found %lld",
+                         (long long)q.patience, (long long)q.bad_epochs);
+    if (q.cooldown_counter < 0 || q.cooldown_counter > q.cooldown)
+        return ofs__fail(err, OFS_ERR_FORMAT, "plateau state: expected cooldown_counter in [0, cooldown = %lld], found %lld",
+                         (long long)q.cooldown, (long long)q.cooldown_counter);
+    if (q.last_epoch > 0 && q.best != q.best)
+        return ofs__fail(err, OFS_ERR_FORMAT, "plateau state: expected a best metric after %lld evaluations, found NaN",
+                         (long long)q.last_epoch);
     *p = q;
     return ofs__ok(err);
 }
@@ -2272,31 +2758,72 @@ OFSDEF ofs_status ofs_optim_config_set(ofs_optim_config *cfg, const char *key, d
     return ofs__fail(err, OFS_ERR_ARG, "unknown hyperparameter \"%s\"", key);
 }
 
+/* Validation: the ranges of a configuration, checked at init, before every step (a
+   schedule may have changed a field since) and on loading a saved state. They are
+   the ranges in which every algorithm keeps finite weights and states for finite,
+   bounded gradients (fuzz/fuzz_finite.c checks that property):
+     - every field finite (NaN and +-Inf are refused in every field, used or not) and
+       at most OFS__CFG_BIG = 1e30 in size, so that it is finite in float too;
+     - lr in [0, 1e3]; LAMB: [0, 1], since LAMB's lr is the fraction of the weights'
+       norm that one step moves (the weights can grow as (1 + lr)^t);
+     - weight_decay in [0, 1e3] (coupled decay adds weight_decay theta to g, which
+       is then squared) and lr * weight_decay <= 1: beyond, the decay alone flips
+       the weights' sign at every step and they grow as (lr weight_decay - 1)^t;
+     - momentum in [0, 1) (SGD: [0, 2), as PyTorch allows more than 1; from 1 on the
+       buffer grows as momentum^t), dampening and rho in [0, 1], alpha in [0, 1)
+       (with alpha = 1 RMSprop's v stays 0 and every step divides g by eps);
+     - beta1, beta2 in [0, 1), and below 1 once rounded to ofs_real (0.99999999 is 1
+       in float: the average would never move, and a bias correction divides by 0);
+     - eps in [1e-16, 1e6] where it is used: the step can be as large as lr g / eps
+       (a smaller eps also becomes 0 in float, and 0 / 0 is NaN); eps_root and
+       initial_accumulator_value in [0, 1e6];
+       lr_decay and momentum_decay >= 0.
+   Two combinations are outside this promise, and are not refused since they are
+   how these algorithms are used: AdaBelief and centered RMSprop with (coupled, L2)
+   weight decay. Their denominators measure how much g varies, not how large it is;
+   the decay term of a gradient that does not vary is divided by as little as eps
+   (or sqrt(eps), sqrt(eps_root / (1 - beta2))), and the weights can then grow as
+   (1 + lr weight_decay / eps)^t. With the usual betas and alpha the averages lag
+   behind a growing g and the denominator catches up; with them near 0 nothing does.
+   The step counter t is at most OFS_MAX_STEPS (2^53, where a count still converts
+   to double exactly): the step that would pass it is refused.                   */
+#define OFS__CFG_BIG 1e30
 OFSDEF ofs_status ofs_optim_validate(const ofs_optim_config *c, ofs_err *err)
 {
     const char *name = ofs_optim_name(c->kind);
-    int adam_like = c->kind >= OFS_ADAM;
+    int adam_like = c->kind >= OFS_ADAM, uses_eps = c->kind != OFS_SGD && c->kind != OFS_LION;
+    double lr_max = c->kind == OFS_LAMB ? 1 : 1e3;
     if ((unsigned)c->kind >= OFS_OPTIM_COUNT)
         return ofs__fail(err, OFS_ERR_ARG, "optimizer kind %d: expected 0 to %d", (int)c->kind, OFS_OPTIM_COUNT - 1);
 #define OFS__CHECK(cond, what) if (!(cond)) return ofs__fail(err, OFS_ERR_ARG, "%s: " what, name
-    OFS__CHECK(c->lr >= 0 && ofs__finite(c->lr), "expected a learning rate lr >= 0, found %g"), c->lr);
-    OFS__CHECK(c->weight_decay >= 0 && ofs__finite(c->weight_decay), "expected weight_decay >= 0, found %g"), c->weight_decay);
-    OFS__CHECK(c->momentum >= 0 && c->momentum < 1 + (c->kind == OFS_SGD), "expected momentum in [0, 1), found %g"), c->momentum);
+    OFS__CHECK(c->lr >= 0 && c->lr <= lr_max, "expected a learning rate lr in [0, %g], found %g"), lr_max, c->lr);
+    OFS__CHECK(c->weight_decay >= 0 && c->weight_decay <= 1e3, "expected weight_decay in [0, 1e3], found %g"), c->weight_decay);
+    OFS__CHECK(c->lr * c->weight_decay <= 1, "expected lr * weight_decay <= 1 (a larger decay flips the weights' sign at every "
+               "step), found lr %g and weight_decay %g"), c->lr, c->weight_decay);
+    OFS__CHECK(c->momentum >= 0 && c->momentum < 1 + (c->kind == OFS_SGD), "expected momentum in [0, %d), found %g"),
+               1 + (c->kind == OFS_SGD), c->momentum);
     OFS__CHECK(c->dampening >= 0 && c->dampening <= 1, "expected dampening in [0, 1], found %g"), c->dampening);
     OFS__CHECK(!c->nesterov || (c->momentum > 0 && c->dampening == 0),
                "nesterov needs momentum > 0 and dampening = 0, found momentum %g, dampening %g"), c->momentum, c->dampening);
     OFS__CHECK(!c->ema_momentum || (c->momentum > 0 && c->momentum < 1 && !c->nesterov && c->dampening == 0),
                "ema_momentum needs 0 < momentum < 1, no nesterov, no dampening; found momentum %g"), c->momentum);
-    OFS__CHECK(c->alpha >= 0 && c->alpha <= 1, "expected alpha in [0, 1], found %g"), c->alpha);
+    OFS__CHECK(c->alpha >= 0 && c->alpha < 1, "expected alpha in [0, 1), found %g"), c->alpha);
     OFS__CHECK(c->rho >= 0 && c->rho <= 1, "expected rho in [0, 1], found %g"), c->rho);
-    OFS__CHECK(!adam_like || (c->beta1 >= 0 && c->beta1 < 1), "expected beta1 in [0, 1), found %g"), c->beta1);
-    OFS__CHECK(!adam_like || (c->beta2 >= 0 && c->beta2 < 1), "expected beta2 in [0, 1), found %g"), c->beta2);
-    OFS__CHECK(c->kind == OFS_SGD || c->kind == OFS_LION || (c->eps > 0 && ofs__finite(c->eps)),
-               "expected eps > 0, found %g"), c->eps);
-    OFS__CHECK(c->eps_root >= 0, "expected eps_root >= 0, found %g"), c->eps_root);
+    OFS__CHECK(!adam_like || (c->beta1 >= 0 && c->beta1 < 1 && (ofs_real)c->beta1 < 1),
+               "expected beta1 in [0, 1) (and below 1 in ofs_real), found %.17g"), c->beta1);
+    OFS__CHECK(!adam_like || (c->beta2 >= 0 && c->beta2 < 1 && (ofs_real)c->beta2 < 1),
+               "expected beta2 in [0, 1) (and below 1 in ofs_real), found %.17g"), c->beta2);
+    OFS__CHECK(uses_eps ? c->eps >= 1e-16 && c->eps <= 1e6 : c->eps >= 0, "expected eps in %s, found %g"),
+               uses_eps ? "[1e-16, 1e6]" : "[0, 1e30] (unused)", c->eps);
+    OFS__CHECK(c->eps_root >= 0 && c->eps_root <= 1e6, "expected eps_root in [0, 1e6], found %g"), c->eps_root);
     OFS__CHECK(c->lr_decay >= 0, "expected lr_decay >= 0, found %g"), c->lr_decay);
-    OFS__CHECK(c->initial_accumulator_value >= 0, "expected initial_accumulator_value >= 0, found %g"), c->initial_accumulator_value);
+    OFS__CHECK(c->initial_accumulator_value >= 0 && c->initial_accumulator_value <= 1e6,
+               "expected initial_accumulator_value in [0, 1e6], found %g"), c->initial_accumulator_value);
     OFS__CHECK(c->momentum_decay >= 0, "expected momentum_decay >= 0, found %g"), c->momentum_decay);
+#define OFS__CHECK_FINITE(f) OFS__CHECK(ofs__finite(c->f) && fabs(c->f) <= OFS__CFG_BIG, \
+                                        "expected a finite " #f " of at most 1e30 in size, found %g"), c->f);
+    OFS__FIELDS(OFS__CHECK_FINITE)   /* the fields without an upper bound above, and those the algorithm ignores */
+#undef OFS__CHECK_FINITE
 #undef OFS__CHECK
     return ofs__ok(err);
 }
@@ -2357,6 +2884,9 @@ static ofs_status ofs__optim_begin(ofs_optim *o, ofs_err *err)
     if (ofs__nstate(&o->cfg) > 0 && !o->s[ofs__nstate(&o->cfg) - 1])
         return ofs__fail(err, OFS_ERR_ARG, "%s step: a flag that needs more state (momentum, centered, amsgrad) was switched on after init",
                          ofs_optim_name(o->cfg.kind));
+    if (o->t < 0 || o->t >= OFS_MAX_STEPS)
+        return ofs__fail(err, OFS_ERR_ARG, "%s step: expected a step counter t in [0, 2^53), found %lld: no further step can be taken",
+                         ofs_optim_name(o->cfg.kind), (long long)o->t);
     o->t++;
     return ofs__ok(err);
 }
@@ -2438,11 +2968,81 @@ OFSDEF void ofs_optim_save(const ofs_optim *o, ofs_buf *b)
     }
 }
 
+/* A loaded state is sane, whatever its checksum says, when: its hyperparameters pass
+   ofs_optim_validate; every flag is 0 or 1; t is in [0, OFS_MAX_STEPS]; NAdam's
+   running product of the mu_t (each in [0, beta1)) is 1 at t = 0 and in [0, 1)
+   after, and every other algorithm keeps it at 1; every moment is a finite number
+   (finite in ofs_real too), and those that are sums or averages of squares
+   (Adagrad's sum, RMSprop's v, both of Adadelta's, the second moments of the Adam
+   family, Yogi, LAMB and AdaBelief, AMSGrad's max) are >= 0. Anything else is
+   refused with the field, what was expected and what was found, and changes
+   nothing: the values are checked in the file's bytes before any is stored. */
+static unsigned ofs__square_arrays(ofs_optim_kind kind)   /* bit k set: s[k] holds squares */
+{
+    switch (kind) {
+    case OFS_SGD: case OFS_LION: return 0;
+    case OFS_ADAGRAD: case OFS_RMSPROP: return 1;
+    case OFS_ADADELTA: return 3;
+    default: return 6;
+    }
+}
+
+/* Check n stored doubles at r's position (r is a copy: nothing is consumed for the
+   caller): each finite, finite once rounded to ofs_real, and >= 0 if nonneg.
+   Returns 0, or 1 with the offending index and value, or -1 when truncated. */
+static int ofs__reals_check(ofs_reader r, size_t n, int nonneg, size_t *bad, double *value)
+{
+    const double big = OFS__REAL_MAX;
+    size_t i;
+    if (r.failed || (r.len - r.pos) / 8 < n) return -1;
+    for (i = 0; i < n; i++) {
+        double v = ofs_get_f64(&r);
+        if (!(fabs(v) <= big) || (nonneg && v < 0)) { *bad = i; *value = v; return 1; }
+    }
+    return 0;
+}
+
+static ofs_status ofs__optim_sane(const ofs_optim_config *c, uint64_t t, double prod, ofs_err *err)
+{
+    if (ofs_optim_validate(c, err) != OFS_OK) return ofs__wrap(err, OFS_ERR_FORMAT, "optimizer state: hyperparameters");
+    if (t > (uint64_t)OFS_MAX_STEPS)
+        return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: expected a step counter t in [0, 2^53], found %lld", (long long)t);
+    if (c->kind == OFS_NADAM && !(t == 0 ? prod == 1 : prod >= 0 && prod < 1))
+        return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: expected NAdam's running product mu_product %s, found %.17g",
+                         t == 0 ? "= 1 at t = 0" : "in [0, 1) after a step", prod);
+    if (c->kind != OFS_NADAM && prod != 1)
+        return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: expected mu_product = 1 (only NAdam changes it), found %.17g", prod);
+    return OFS_OK;
+}
+
+static ofs_status ofs__moments_check(const ofs_optim *o, const ofs_optim_config *c, ofs_reader r, ofs_err *err)
+{
+    const unsigned squares = ofs__square_arrays(c->kind);
+    size_t bad = 0;
+    double v = 0;
+    int k, res;
+    for (k = 0; k < 3; k++) {
+        uint64_t has = ofs_get_u64(&r);
+        if (r.failed || has != (uint64_t)(o->s[k] != NULL))
+            return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: moment array %d missing or truncated", k);
+        if (!has) continue;
+        if ((res = ofs__reals_check(r, o->n, (int)(squares >> k & 1u), &bad, &v)) < 0)
+            return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: truncated moment arrays");
+        if (res > 0)
+            return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: expected %s in moment array %d, found %g at element %lu of %lu",
+                             squares >> k & 1u ? "finite numbers >= 0" : "finite numbers", k, v, (unsigned long)bad,
+                             (unsigned long)o->n);
+        r.pos += 8 * o->n;
+    }
+    return OFS_OK;
+}
+
 OFSDEF ofs_status ofs_optim_load(ofs_optim *o, ofs_reader *r, ofs_err *err)
 {
     ofs_optim_config c = o->cfg;
-    uint64_t kind = ofs_get_u64(r), n = ofs_get_u64(r), t = ofs_get_u64(r);
+    uint64_t kind = ofs_get_u64(r), n = ofs_get_u64(r), t = ofs_get_u64(r), flag;
     double prod = ofs_get_f64(r);
+    ofs_status st;
     int k;
     if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: truncated header");
     if (kind != (uint64_t)o->cfg.kind || n != (uint64_t)o->n)
@@ -2450,32 +3050,67 @@ OFSDEF ofs_status ofs_optim_load(ofs_optim *o, ofs_reader *r, ofs_err *err)
                          ofs_optim_name(o->cfg.kind), (unsigned long)o->n,
                          ofs_optim_name(kind < OFS_OPTIM_COUNT ? (ofs_optim_kind)kind : OFS_OPTIM_COUNT), (unsigned long long)n);
 #define OFS__GET_FIELD(f) c.f = ofs_get_f64(r);
-#define OFS__GET_FLAG(f) c.f = (int)ofs_get_u64(r);
+#define OFS__GET_FLAG(f) flag = ofs_get_u64(r); \
+    if (flag > 1 && !r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: expected the flag " #f " 0 or 1, found %llu", \
+                                              (unsigned long long)flag); \
+    c.f = (int)flag;
     OFS__FIELDS(OFS__GET_FIELD)
     OFS__FLAGS(OFS__GET_FLAG)
 #undef OFS__GET_FIELD
 #undef OFS__GET_FLAG
     if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: truncated hyperparameters");
+    if ((st = ofs__optim_sane(&c, t, prod, err)) != OFS_OK) return st;
     if (ofs__nstate(&c) != ofs__nstate(&o->cfg))
         return ofs__fail(err, OFS_ERR_MISMATCH, "optimizer state: saved with %d moment arrays, this optimizer has %d",
                          ofs__nstate(&c), ofs__nstate(&o->cfg));
-    for (k = 0; k < 3; k++) {
-        uint64_t has = ofs_get_u64(r);
-        if (r->failed || has != (uint64_t)(o->s[k] != NULL))
-            return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: moment array %d missing or truncated", k);
-        if (has) ofs_get_reals(r, o->s[k], o->n);
-    }
-    if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: truncated moment arrays");
+    if ((st = ofs__moments_check(o, &c, *r, err)) != OFS_OK) return st;
+    for (k = 0; k < 3; k++)           /* all checked: now store */
+        if (ofs_get_u64(r)) ofs_get_reals(r, o->s[k], o->n);
     o->cfg = c; o->t = (int64_t)t; o->mu_product = prod;
     return ofs__ok(err);
 }
 
 #ifndef OFS_NO_STDIO
+/* The first element of x[0 .. n) that is not finite, or n. One pass that adds x * 0:
+   0 for every finite x, NaN from the first infinity or NaN on; no overflow. */
+static size_t ofs__first_nonfinite(const ofs_real *x, size_t n)
+{
+    ofs_real z = 0;
+    size_t i;
+    for (i = 0; i < n; i++) z += x[i] * (ofs_real)0;
+    if (z == 0) return n;
+    for (i = 0; i < n && ofs__finite((double)x[i]); i++) {}
+    return i;
+}
+
+/* Saving refuses what loading would refuse: a state that is not finite (the weights
+   diverged) is never written, so a file that exists is always one that loads. */
+static ofs_status ofs__optim_savable(const ofs_optim *o, const char *path, ofs_err *err)
+{
+    int k;
+    if (ofs_optim_validate(&o->cfg, err) != OFS_OK) {
+        ofs__wrap(err, OFS_ERR_ARG, "refusing to save the optimizer state");
+        return ofs__wrap(err, OFS_ERR_ARG, path);
+    }
+    for (k = 0; k < 3; k++) {
+        size_t i = o->s[k] ? ofs__first_nonfinite(o->s[k], o->n) : o->n;
+        if (i < o->n)
+            return ofs__fail(err, OFS_ERR_NONFINITE, "%s: refusing to save: the %s state holds %g at element %lu of moment array %d "
+                             "(not a finite number); nothing was written, the previous file is unchanged", path,
+                             ofs_optim_name(o->cfg.kind), (double)o->s[k][i], (unsigned long)i, k);
+    }
+    if (!ofs__finite(o->mu_product) || o->t < 0 || o->t > OFS_MAX_STEPS)
+        return ofs__fail(err, OFS_ERR_NONFINITE, "%s: refusing to save: t = %lld, mu_product = %g; nothing was written", path,
+                         (long long)o->t, o->mu_product);
+    return OFS_OK;
+}
+
 #define OFS__FILE_OPTIM 1u
 OFSDEF ofs_status ofs_optim_save_file(const ofs_optim *o, const char *path, ofs_err *err)
 {
     ofs_buf b = {NULL, 0, 0, 0};
-    ofs_status st;
+    ofs_status st = ofs__optim_savable(o, path, err);
+    if (st != OFS_OK) return st;
     ofs_optim_save(o, &b);
     st = ofs_file_save(path, OFS__FILE_OPTIM, &b, err);
     ofs_buf_free(&b);
@@ -2492,11 +3127,7 @@ OFSDEF ofs_status ofs_optim_load_file(ofs_optim *o, const char *path, ofs_err *e
     st = ofs_optim_load(o, &r, err);
     if (st == OFS_OK && r.pos != r.len)
         st = ofs__fail(err, OFS_ERR_FORMAT, "%s: %lu bytes left over after the optimizer state", path, (unsigned long)(r.len - r.pos));
-    else if (st != OFS_OK && err) {
-        char m[sizeof err->msg];
-        memcpy(m, err->msg, sizeof m);
-        ofs__fail(err, st, "%s: %s", path, m);
-    }
+    else if (st != OFS_OK) ofs__wrap(err, st, path);
     ofs_buf_free(&b);
     return st;
 }
@@ -3714,6 +4345,9 @@ static ofs_status ofs__trainer_epoch(ofs_trainer *t, const ofs_real *x, const un
     double loss, sum = 0;
     ofs_status s;
     OFS_ASSERT(t && t->order && x && y);
+    if (t->epoch < 0 || t->step < 0 || t->epoch >= OFS_MAX_STEPS || t->step > OFS_MAX_STEPS - (int64_t)t->n)
+        return ofs__fail(err, OFS_ERR_ARG, "training: expected epoch and step counters below 2^53, found epoch %lld and step %lld: "
+                         "no further epoch can be run", (long long)t->epoch, (long long)t->step);
     for (i = 0; i < t->n; i++) t->order[i] = (uint32_t)i;
     ofs_rng_shuffle(&t->rng, t->order, t->n);
     if (st) memset(st, 0, sizeof *st);
@@ -3755,12 +4389,35 @@ OFSDEF ofs_status ofs_trainer_epoch(ofs_trainer *t, const ofs_real *x, const uns
 #define OFS__FILE_CHECKPOINT 15u
 #define OFS__CHECKPOINT_VERSION 2u
 
+/* A checkpoint is written only when it would load: the parameters and every moment
+   finite (a step can make them overflow while the loss that led to it was finite),
+   the counters in range. Otherwise OFS_ERR_NONFINITE (or OFS_ERR_ARG), a message
+   naming the file, and nothing is written: the previous checkpoint stays. */
+static ofs_status ofs__trainer_savable(const ofs_trainer *t, const char *path, ofs_err *err)
+{
+    const ofs_mlp *m = t->mlp;
+    size_t i = ofs__first_nonfinite(m->params, m->nparams);
+    int g;
+    ofs_status st;
+    if (i < m->nparams)
+        return ofs__fail(err, OFS_ERR_NONFINITE, "%s: refusing to save a checkpoint whose parameter %lu of %lu is %g (not a finite "
+                         "number; the weights diverged at or before step %lld); nothing was written, the previous file is unchanged",
+                         path, (unsigned long)i, (unsigned long)m->nparams, (double)m->params[i], (long long)t->step);
+    if (t->epoch < 0 || t->step < 0 || t->epoch > OFS_MAX_STEPS || t->step > OFS_MAX_STEPS)
+        return ofs__fail(err, OFS_ERR_ARG, "%s: refusing to save: expected epoch and step in [0, 2^53], found %lld and %lld; "
+                         "nothing was written", path, (long long)t->epoch, (long long)t->step);
+    for (g = 0; g < t->ngroups; g++)
+        if ((st = ofs__optim_savable(&t->opt[g], path, err)) != OFS_OK) return st;
+    return OFS_OK;
+}
+
 OFSDEF ofs_status ofs_trainer_save(const ofs_trainer *t, const char *path, ofs_err *err)
 {
     const ofs_mlp *m = t->mlp;
     ofs_buf b = {NULL, 0, 0, 0};
     ofs_status st;
     int l, g;
+    if ((st = ofs__trainer_savable(t, path, err)) != OFS_OK) return st;
     ofs_put_u64(&b, OFS__CHECKPOINT_VERSION);
     ofs_put_u64(&b, sizeof(ofs_real));
     ofs_put_u64(&b, (uint64_t)m->nlayers);
@@ -3832,10 +4489,17 @@ static ofs_status ofs__checkpoint_header(const ofs_trainer *t, ofs_reader *r, co
     for (l = 0; l < t->ngroups; l++)
         if (ofs_get_u64(r) != (uint64_t)t->offset[l] && !r->failed)
             return ofs__fail(err, OFS_ERR_MISMATCH, "%s: parameter group %d starts elsewhere", path, l);
-    *epoch = (int64_t)ofs_get_u64(r);
-    *step = (int64_t)ofs_get_u64(r);
+    batch = ofs_get_u64(r);       /* the epoch */
+    n = ofs_get_u64(r);           /* the step */
     for (l = 0; l < 4; l++) rng->s[l] = ofs_get_u64(r);
     if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "%s: checkpoint truncated in its counters", path);
+    if (batch > (uint64_t)OFS_MAX_STEPS || n > (uint64_t)OFS_MAX_STEPS)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected an epoch and a step in [0, 2^53], found epoch %lld and step %lld",
+                         path, (long long)batch, (long long)n);
+    if ((rng->s[0] | rng->s[1] | rng->s[2] | rng->s[3]) == 0)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected a random-number state that is not all zero (xoshiro256** would "
+                         "stay at zero), found all four words 0", path);
+    *epoch = (int64_t)batch; *step = (int64_t)n;
     return ofs__ok(err);
 }
 
@@ -3848,11 +4512,8 @@ static ofs_status ofs__checkpoint_optims(const ofs_trainer *t, ofs_reader *r, co
         st = ofs_optim_init(&fresh[g], &t->opt[g].cfg, t->opt[g].n, err);
         if (st == OFS_OK) st = ofs_optim_load(&fresh[g], r, err);
     }
-    if (st != OFS_OK && err) {
-        char msg[sizeof err->msg];
-        memcpy(msg, err->msg, sizeof msg);
-        ofs__fail(err, st, "%s: %s", path, msg);
-    }
+    if (st != OFS_OK && t->ngroups > 1) ofs__wrap(err, st, g == 1 ? "parameter group 0 (weights)" : "parameter group 1 (biases)");
+    if (st != OFS_OK) ofs__wrap(err, st, path);
     return st;
 }
 
@@ -3863,15 +4524,19 @@ OFSDEF ofs_status ofs_trainer_load_payload(ofs_trainer *t, const unsigned char *
     ofs_optim fresh[2];
     int64_t epoch = 0, step = 0;
     ofs_rng rng;
-    size_t at;
-    int g;
+    size_t at, i = 0;
+    double v = 0;
+    int g, bad = 0;
     ofs_status st;
     memset(fresh, 0, sizeof fresh);
     r.data = data; r.len = len; r.pos = 0; r.failed = 0;
     st = ofs__checkpoint_header(t, &r, path, &epoch, &step, &rng, err);
     at = r.pos;                                     /* the parameters, read last */
-    if (st == OFS_OK && (r.len - r.pos) / 8 < m->nparams)
+    if (st == OFS_OK && (bad = ofs__reals_check(r, m->nparams, 0, &i, &v)) < 0)
         st = ofs__fail(err, OFS_ERR_FORMAT, "%s: checkpoint truncated in its %lu parameters", path, (unsigned long)m->nparams);
+    else if (st == OFS_OK && bad > 0)
+        st = ofs__fail(err, OFS_ERR_FORMAT, "%s: expected finite parameters, found %g at parameter %lu of %lu", path, v,
+                       (unsigned long)i, (unsigned long)m->nparams);
     if (st == OFS_OK) {
         r.pos += 8 * m->nparams;
         st = ofs__checkpoint_optims(t, &r, path, fresh, err);
@@ -4164,45 +4829,37 @@ OFSDEF void ofs_mnist_synthetic(unsigned char *pixels, unsigned char *labels, si
 
 #ifndef OFS_NO_STDIO
 
-/* Open path, measure it, read and check its header; on success *fp is left at the
-   first element. On failure the file is closed and *fp is NULL. */
-static ofs_status ofs__idx_open(const char *path, FILE **fp, ofs__idx_head *h, ofs_err *err)
+/* Open path (a regular file: chapter 0), measure it, read and check its header; on
+   success in is left at the first element. On failure the file is closed. */
+static ofs_status ofs__idx_open(const char *path, ofs__in *in, ofs__idx_head *h, ofs_err *err)
 {
     unsigned char head[4 + 4 * OFS_IDX_MAX_DIMS];
-    FILE *f = fopen(path, "rb");
-    long size;
-    size_t want;
+    size_t want, got;
+    int e;
     ofs_status s;
-    *fp = NULL;
-    if (!f) return ofs__fail(err, OFS_ERR_IO, "%s: cannot open the file: %s", path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return ofs__fail(err, OFS_ERR_IO, "%s: cannot determine the file's size (not a regular file?)", path);
-    }
-    want = (uint64_t)size < sizeof head ? (size_t)size : sizeof head;
-    if (fread(head, 1, want, f) != want) {
-        fclose(f);
-        return ofs__fail(err, OFS_ERR_IO, "%s: read error in the first %lu bytes (not a regular file?)", path, (unsigned long)want);
-    }
-    s = ofs__idx_head_parse(head, want, (uint64_t)size, path, h, err);
-    if (s != OFS_OK || fseek(f, (long)h->offset, SEEK_SET) != 0) {
-        fclose(f);
-        return s != OFS_OK ? s : ofs__fail(err, OFS_ERR_IO, "%s: cannot seek to the data", path);
-    }
-    *fp = f;
-    return OFS_OK;
+    ofs__in_none(in);
+    if ((s = ofs__in_open(in, path, err)) != OFS_OK) return s;
+    want = in->size < sizeof head ? (size_t)in->size : sizeof head;
+    got = ofs__in_read(in, head, want, &e);
+    if (got != want) s = ofs__read_failed(path, got, want, e, err);
+    else s = ofs__idx_head_parse(head, want, in->size, path, h, err);
+    if (s == OFS_OK && ofs__in_seek(in, h->offset) != 0)
+        s = ofs__fail(err, OFS_ERR_IO, "%s: cannot seek to the data: %s", path, strerror(errno));
+    if (s != OFS_OK) ofs__in_close(in);
+    return s;
 }
 
-/* Read the h->count elements at f's position into dst, converting: dst[i] = v_i / div. */
-static ofs_status ofs__idx_read(FILE *f, const char *path, const ofs__idx_head *h, ofs_real div, ofs_real *dst, ofs_err *err)
+/* Read the h->count elements at in's position into dst, converting: dst[i] = v_i / div. */
+static ofs_status ofs__idx_read(ofs__in *in, const char *path, const ofs__idx_head *h, ofs_real div, ofs_real *dst, ofs_err *err)
 {
     unsigned char chunk[65536];
     size_t per = sizeof chunk / (size_t)h->size, done = 0;
+    int e;
     while (done < h->count) {
-        size_t n = h->count - done < per ? h->count - done : per;
-        if (fread(chunk, (size_t)h->size, n, f) != n)
-            return ofs__fail(err, OFS_ERR_IO, "%s: read error after %lu of %lu elements (did the file change?)",
-                             path, (unsigned long)done, (unsigned long)h->count);
+        size_t n = h->count - done < per ? h->count - done : per, got = ofs__in_read(in, chunk, n * (size_t)h->size, &e);
+        if (got != n * (size_t)h->size)
+            return ofs__fail(err, OFS_ERR_IO, "%s: read error after %lu of %lu elements: %s", path, (unsigned long)done,
+                             (unsigned long)h->count, e ? strerror(e) : "the file ended early (did it change while it was read?)");
         ofs__idx_convert(h->type, chunk, n, div, dst + done);
         done += n;
     }
@@ -4211,13 +4868,13 @@ static ofs_status ofs__idx_read(FILE *f, const char *path, const ofs__idx_head *
 
 OFSDEF ofs_status ofs_idx_load(const char *path, ofs_idx *out, ofs_err *err)
 {
-    FILE *f;
+    ofs__in f;
     ofs__idx_head h;
     ofs_status s;
     ofs__idx_zero(out);
     if ((s = ofs__idx_open(path, &f, &h, err)) != OFS_OK) return s;
-    if ((s = ofs__idx_alloc(&h, path, out, err)) == OFS_OK) s = ofs__idx_read(f, path, &h, (ofs_real)1, out->x, err);
-    fclose(f);
+    if ((s = ofs__idx_alloc(&h, path, out, err)) == OFS_OK) s = ofs__idx_read(&f, path, &h, (ofs_real)1, out->x, err);
+    ofs__in_close(&f);
     if (s != OFS_OK) { ofs_idx_free(out); return s; }
     return ofs__ok(err);
 }
@@ -4241,10 +4898,13 @@ static ofs_status ofs__mnist_check(const char *path, const ofs__idx_head *h, int
 }
 
 /* Read the labels (already checked: n unsigned bytes) and check each is < classes. */
-static ofs_status ofs__mnist_labels(FILE *f, const char *path, size_t n, int classes, unsigned char *y, ofs_err *err)
+static ofs_status ofs__mnist_labels(ofs__in *f, const char *path, size_t n, int classes, unsigned char *y, ofs_err *err)
 {
-    size_t i;
-    if (fread(y, 1, n, f) != n) return ofs__fail(err, OFS_ERR_IO, "%s: read error in the labels (did the file change?)", path);
+    size_t i, got;
+    int e;
+    if ((got = ofs__in_read(f, y, n, &e)) != n)
+        return ofs__fail(err, OFS_ERR_IO, "%s: read error after %lu of %lu labels: %s", path, (unsigned long)got, (unsigned long)n,
+                         e ? strerror(e) : "the file ended early (did it change while it was read?)");
     for (i = 0; i < n; i++)
         if (y[i] >= classes)
             return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected labels 0 to %d, found %d at index %lu",
@@ -4256,10 +4916,11 @@ static ofs_status ofs__mnist_labels(FILE *f, const char *path, size_t n, int cla
    converted as PyTorch's ToTensor does: x = (float)byte / 255, in [0, 1].     */
 OFSDEF ofs_status ofs_mnist_load(const char *images_path, const char *labels_path, ofs_dataset *ds, ofs_err *err)
 {
-    FILE *fi = NULL, *fl = NULL;
+    ofs__in fi, fl;
     ofs__idx_head hi, hl;
     ofs_status s;
     memset(ds, 0, sizeof *ds);
+    ofs__in_none(&fi); ofs__in_none(&fl);
     if ((s = ofs__idx_open(images_path, &fi, &hi, err)) != OFS_OK) goto done;
     if ((s = ofs__mnist_check(images_path, &hi, 3, "images", err)) != OFS_OK) goto done;
     if ((s = ofs__idx_open(labels_path, &fl, &hl, err)) != OFS_OK) goto done;
@@ -4286,11 +4947,11 @@ OFSDEF ofs_status ofs_mnist_load(const char *images_path, const char *labels_pat
                       images_path, (unsigned long)hi.count, (unsigned long)ds->n);
         goto done;
     }
-    if ((s = ofs__idx_read(fi, images_path, &hi, (ofs_real)255, ds->x, err)) != OFS_OK) goto done;
-    s = ofs__mnist_labels(fl, labels_path, ds->n, ds->classes, ds->y, err);
+    if ((s = ofs__idx_read(&fi, images_path, &hi, (ofs_real)255, ds->x, err)) != OFS_OK) goto done;
+    s = ofs__mnist_labels(&fl, labels_path, ds->n, ds->classes, ds->y, err);
 done:
-    if (fi) fclose(fi);
-    if (fl) fclose(fl);
+    ofs__in_close(&fi);
+    ofs__in_close(&fl);
     if (s != OFS_OK) { ofs_dataset_free(ds); return s; }
     return ofs__ok(err);
 }
@@ -4331,39 +4992,71 @@ static void ofs__be32_put(unsigned char *p, uint32_t v)
     p[2] = (unsigned char)(v >> 8); p[3] = (unsigned char)v;
 }
 
-OFSDEF ofs_status ofs_idx_save(const char *path, const unsigned char *data, int ndim, const uint32_t *dims, ofs_err *err)
+/* The header of an unsigned-byte IDX file of ndim sizes dims into head; its length
+   and the element count in *hlen and *count. */
+static ofs_status ofs__idx_head_make(const char *path, int ndim, const uint32_t *dims, unsigned char *head, size_t *hlen,
+                                     size_t *count, ofs_err *err)
 {
-    unsigned char head[4 + 4 * OFS_IDX_MAX_DIMS];
-    const unsigned char *parts[2];
-    size_t lens[2];
     ofs__idx_head h;
     char text[96];
-    double count;
+    double c;
     int k;
     OFS_ASSERT(path && (ndim <= 0 || dims));
     if (ndim < 1 || ndim > OFS_IDX_MAX_DIMS)
         return ofs__fail(err, OFS_ERR_ARG, "%s: expected 1 to %d dimensions for an IDX file, found %d", path, OFS_IDX_MAX_DIMS, ndim);
     h.ndim = ndim;
     memcpy(h.dims, dims, (size_t)ndim * sizeof dims[0]);
-    count = ofs__idx_count(dims, ndim);
-    if (count > OFS_IDX_MAX_COUNT)
+    c = ofs__idx_count(dims, ndim);
+    if (c > OFS_IDX_MAX_COUNT)
         return ofs__fail(err, OFS_ERR_ARG, "%s: expected at most 2^31 elements (the reader's limit), found the sizes %s, "
                          "which make more", path, ofs__idx_dims_text(&h, text, sizeof text));
-    OFS_ASSERT(count == 0 || data);
     head[0] = head[1] = 0;
     head[2] = OFS_IDX_U8;
     head[3] = (unsigned char)ndim;
     for (k = 0; k < ndim; k++) ofs__be32_put(head + 4 + 4 * k, dims[k]);
-    parts[0] = head; lens[0] = 4 + 4 * (size_t)ndim;
-    parts[1] = data; lens[1] = (size_t)count;
+    *hlen = 4 + 4 * (size_t)ndim;
+    *count = (size_t)c;
+    return OFS_OK;
+}
+
+OFSDEF ofs_status ofs_idx_save(const char *path, const unsigned char *data, int ndim, const uint32_t *dims, ofs_err *err)
+{
+    unsigned char head[4 + 4 * OFS_IDX_MAX_DIMS];
+    const unsigned char *parts[2];
+    size_t lens[2] = {0, 0};
+    ofs_status s = ofs__idx_head_make(path, ndim, dims, head, &lens[0], &lens[1], err);
+    if (s != OFS_OK) return s;
+    OFS_ASSERT(lens[1] == 0 || data);
+    parts[0] = head; parts[1] = data;
     return ofs__save_parts(path, parts, lens, 2, (size_t)-1, err);
+}
+
+/* Both files are written and synced before either is renamed into place: a failure
+   of either leaves both previous files as they were. (A crash between the two
+   renames can still leave new images beside old labels.) */
+static ofs_status ofs__mnist_pair_save(const char *images_path, const char *labels_path, const unsigned char *pixels,
+                                       const unsigned char *labels, size_t n, ofs_err *err)
+{
+    unsigned char hi[16], hl[8];
+    const unsigned char *pi[2], *pl[2];
+    size_t li[2] = {0, 0}, ll[2] = {0, 0};
+    uint32_t dims[3];
+    ofs__out oi, ol;
+    ofs_status s;
+    dims[0] = (uint32_t)n; dims[1] = dims[2] = 28;
+    if ((s = ofs__idx_head_make(images_path, 3, dims, hi, &li[0], &li[1], err)) != OFS_OK) return s;
+    if ((s = ofs__idx_head_make(labels_path, 1, dims, hl, &ll[0], &ll[1], err)) != OFS_OK) return s;
+    pi[0] = hi; pi[1] = pixels; pl[0] = hl; pl[1] = labels;
+    if ((s = ofs__save_begin(images_path, pi, li, 2, (size_t)-1, &oi, err)) != OFS_OK) return s;
+    if ((s = ofs__save_begin(labels_path, pl, ll, 2, (size_t)-1, &ol, err)) != OFS_OK) { ofs__save_abort(&oi); return s; }
+    if ((s = ofs__save_commit(images_path, &oi, err)) != OFS_OK) { ofs__save_abort(&ol); return s; }
+    return ofs__save_commit(labels_path, &ol, err);
 }
 
 OFSDEF ofs_status ofs_mnist_synthetic_save(const char *images_path, const char *labels_path, size_t n, uint64_t seed,
                                            ofs_err *err)
 {
     unsigned char *pixels, *labels;
-    uint32_t dims[3];
     ofs_status s;
     if (n < 1 || (double)n > OFS_IDX_MAX_COUNT / 784)
         return ofs__fail(err, OFS_ERR_ARG, "%s: expected 1 to %lu synthetic images, found %lu", images_path,
@@ -4374,9 +5067,7 @@ OFSDEF ofs_status ofs_mnist_synthetic_save(const char *images_path, const char *
         s = ofs__fail(err, OFS_ERR_NOMEM, "%s: cannot allocate %lu images of 784 bytes", images_path, (unsigned long)n);
     } else {
         ofs_mnist_synthetic(pixels, labels, n, seed);
-        dims[0] = (uint32_t)n; dims[1] = dims[2] = 28;
-        s = ofs_idx_save(images_path, pixels, 3, dims, err);
-        if (s == OFS_OK) s = ofs_idx_save(labels_path, labels, 1, dims, err);
+        s = ofs__mnist_pair_save(images_path, labels_path, pixels, labels, n, err);
     }
     ofs__free(pixels);
     ofs__free(labels);

@@ -197,7 +197,7 @@ typedef struct fixture_bad_case {
 
 static const fixture_bad_case fixture_bad[] = {
     {"missing",           0, OFS_ERR_IO,     'i', "cannot open the file"},
-    {"directory",         0, OFS_ERR_IO,     'i', "not a regular file"},
+    {"directory",         0, OFS_ERR_IO,     'i', "expected a regular file, found a directory"},
     {"empty",             0, OFS_ERR_FORMAT, 'i', "0x00 0x00 TYPE NDIM, found a file of 0 bytes"},
     {"three-bytes",       0, OFS_ERR_FORMAT, 'i', "found a file of 3 bytes"},
     {"bad-magic",         0, OFS_ERR_FORMAT, 'i', "first two bytes are 0x00 0x00, found 0x01 0x00"},

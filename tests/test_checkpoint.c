@@ -8,6 +8,13 @@
 #include "optimfs.h"
 #include "harness.h"
 #include "fixtures.h"
+#include <time.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#endif
 
 static char dir[512];
 static ofs_dataset ds;
@@ -177,6 +184,134 @@ static void check_refusals(void)
     teardown(&o);
 }
 
+static void patch_f64(const char *from, const char *to, size_t at, double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    patch_u64(from, to, at, u);
+}
+
+/* Checkpoints whose checksum is valid but whose contents are hostile: every field is
+   refused with the file, the field, what was expected and what was found, and the
+   trainer is left as it was. Offsets: the header of a 2-layer, 2-group run is 12
+   u64 (96 bytes) before the epoch; the parameters start at 144, group 0's optimizer
+   state after them (t at +16, lr +32, weight_decay +40, beta1 +80, eps +96). */
+static void check_hostile(void)
+{
+    run r;
+    char good[768];
+    size_t P;
+    CHECK(setup(&r, 32, 16, OFS_ADAMW, 0, 3) == 0, "setup");
+    snprintf(good, sizeof good, "%s", path("one.ckpt"));
+    P = 144 + 8 * r.m.nparams;
+    patch_u64(good, path("h.ckpt"), 96, (uint64_t)INT64_MAX);
+    refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt: expected an epoch and a step in [0, 2^53]", "found epoch 9223372036854775807");
+    patch_u64(good, path("h.ckpt"), 96, (uint64_t)-1);
+    refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt: expected an epoch", "found epoch -1 ");
+    patch_u64(good, path("h.ckpt"), 104, (uint64_t)INT64_MAX);
+    refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt: expected an epoch and a step", "step 9223372036854775807");
+    patch_u64(good, path("h.ckpt"), 112, 0);
+    patch_u64(path("h.ckpt"), path("h.ckpt"), 120, 0);
+    patch_u64(path("h.ckpt"), path("h.ckpt"), 128, 0);
+    patch_u64(path("h.ckpt"), path("h.ckpt"), 136, 0);
+    refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt: expected a random-number state that is not all zero", "found all four words 0");
+    patch_f64(good, path("h.ckpt"), 144 + 8 * 5, (double)NAN);
+    refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt: expected finite parameters", "found nan at parameter 5 of");
+    patch_f64(good, path("h.ckpt"), 144 + 8 * (r.m.nparams - 1), -(double)INFINITY);
+    refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "expected finite parameters", "found -inf at parameter");
+    patch_u64(good, path("h.ckpt"), P + 16, (uint64_t)-1);
+    refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt: parameter group 0 (weights): optimizer state", "t in [0, 2^53], found -1");
+    patch_u64(good, path("h.ckpt"), P + 16, (uint64_t)INT64_MAX);
+    refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt: parameter group 0", "found 9223372036854775807");
+    patch_f64(good, path("h.ckpt"), P + 80, 1);
+    refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt: parameter group 0 (weights): optimizer state: hyperparameters: adamw",
+           "expected beta1 in [0, 1) (and below 1 in ofs_real), found 1");
+    patch_f64(good, path("h.ckpt"), P + 80, (double)NAN);
+    refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "beta1 in [0, 1) (and below 1 in ofs_real), found nan");
+    patch_f64(good, path("h.ckpt"), P + 80, -1);
+    refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "beta1 in [0, 1)");
+    patch_f64(good, path("h.ckpt"), P + 96, 0);
+    refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "expected eps in [1e-16, 1e6], found 0");
+    patch_f64(good, path("h.ckpt"), P + 32, (double)NAN);
+    refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "expected a learning rate lr in [0, 1000], found nan");
+    patch_f64(good, path("h.ckpt"), P + 40, -1);
+    refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "expected weight_decay in [0, 1e3], found -1");
+    teardown(&r);
+}
+
+/* Not a checkpoint: a directory, a FIFO (in a child that an alarm would kill if the
+   open blocked), a 1 GB file of zeros (refused after reading its first 20 bytes). */
+static void check_not_files(void)
+{
+    run r;
+    ofs_err e;
+    ofs_buf b;
+    FILE *f;
+    clock_t c0;
+    double secs;
+    const char *big = path("big.bin");
+    CHECK(setup(&r, 32, 16, OFS_ADAMW, 0, 3) == 0, "setup");
+    refuse(&r, dir, OFS_ERR_IO, dir, "expected a regular file, found a directory");
+    CHECK(ofs_file_load(dir, 15u, &b, &e) == OFS_ERR_IO && b.data == NULL && strstr(e.msg, "found a directory"), "file_load: %s", e.msg);
+#if defined(__unix__) || defined(__APPLE__)
+    {
+        const char *fifo = path("resume.fifo");
+        pid_t pid;
+        int status = -1;
+        remove(fifo);
+        CHECK(mkfifo(fifo, 0600) == 0, "mkfifo");
+        if ((pid = fork()) == 0) {
+            alarm(10);
+            _exit(ofs_trainer_load(&r.t, fifo, &e) == OFS_ERR_IO && strstr(e.msg, "found a FIFO (named pipe)") ? 0 : 1);
+        }
+        waitpid(pid, &status, 0);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "a FIFO as checkpoint is refused at once, not waited on (status %d)", status);
+        remove(fifo);
+    }
+#endif
+    f = fopen(big, "wb");
+    CHECK(f && fseek(f, (1L << 30) - 1, SEEK_SET) == 0 && fputc(0, f) == 0 && fclose(f) == 0, "a 1 GB file (sparse)");
+    c0 = clock();
+    CHECK(ofs_trainer_load(&r.t, big, &e) == OFS_ERR_FORMAT && strstr(e.msg, "not an optimfs file"), "1 GB: %s", e.msg);
+    secs = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    CHECK(secs < 0.5, "refused in %.3f s of CPU (it is not read whole)", secs);
+    remove(big);
+    teardown(&r);
+}
+
+/* A state that is not finite is never saved: OFS_ERR_NONFINITE, the file named, and
+   the previous checkpoint stays byte for byte. Counters at their limit stop training. */
+static void check_save_refusals(void)
+{
+    run r;
+    ofs_err e;
+    unsigned char *before, *after;
+    size_t n1 = 0, n2 = 0;
+    ofs_real keep;
+    char ck[768];
+    ofs_rng rng;
+    snprintf(ck, sizeof ck, "%s", path("good.ckpt"));
+    CHECK(setup(&r, 32, 16, OFS_ADAMW, 0, 9) == 0 && epoch(&r) && ofs_trainer_save(&r.t, ck, &e) == OFS_OK, "a good checkpoint");
+    before = slurp(ck, &n1);
+    keep = r.m.params[7];
+    r.m.params[7] = (ofs_real)INFINITY;
+    CHECK(ofs_trainer_save(&r.t, ck, &e) == OFS_ERR_NONFINITE && strstr(e.msg, ck) && strstr(e.msg, "parameter 7 of") &&
+          strstr(e.msg, "nothing was written"), "infinite parameter: %s", e.msg);
+    r.m.params[7] = keep;
+    r.t.opt[1].s[1][2] = (ofs_real)NAN;
+    CHECK(ofs_trainer_save(&r.t, ck, &e) == OFS_ERR_NONFINITE && strstr(e.msg, ck) && strstr(e.msg, "moment array 1"),
+          "NaN moment: %s", e.msg);
+    r.t.opt[1].s[1][2] = 0;
+    after = slurp(ck, &n2);
+    CHECK(before && after && n1 == n2 && memcmp(before, after, n1) == 0, "the previous checkpoint is unchanged");
+    free(before); free(after);
+    r.t.step = OFS_MAX_STEPS - 3;
+    rng = r.t.rng;
+    CHECK(ofs_trainer_epoch(&r.t, ds.x, ds.y, NULL, &e) == OFS_ERR_ARG && strstr(e.msg, "below 2^53") &&
+          memcmp(&rng, &r.t.rng, sizeof rng) == 0 && r.t.step == OFS_MAX_STEPS - 3, "an epoch past the step limit: %s", e.msg);
+    teardown(&r);
+}
+
 /* Save after every good epoch, as the trainer does; a NaN stops the next one and
    no save follows: the file on disk is the last good state and loads. */
 static void check_nonfinite(void)
@@ -216,6 +351,9 @@ int main(int argc, char **argv)
     check_resume();
     check_refusals();
     check_nonfinite();
+    check_hostile();
+    check_not_files();
+    check_save_refusals();
     ofs_dataset_free(&ds);
     return harness_done("test_checkpoint");
 }

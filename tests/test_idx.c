@@ -9,6 +9,12 @@
 #include "optimfs.h"
 #include "harness.h"
 #include "fixtures.h"
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#endif
 
 static int contains(const char *s, const char *part) { return strstr(s, part) != NULL; }
 
@@ -299,19 +305,19 @@ static void test_idx_save(const char *dir)
     memset(&err, 0, sizeof err);
     s = ofs_idx_save(path, bytes, 1, d1, &err);
     CHECK(s == OFS_ERR_IO && err.status == OFS_ERR_IO, "save into a missing directory: %s (%s)", ofs_status_string(s), err.msg);
-    CHECK(contains(err.msg, path) && contains(err.msg, "cannot create the temporary file"), "message \"%s\" names %s", err.msg, path);
+    CHECK(contains(err.msg, path) && contains(err.msg, "cannot open the temporary file") &&
+          contains(err.msg, "No such file or directory"), "message \"%s\" names %s and the cause", err.msg, path);
     CHECK(ofs_idx_save(path, bytes, 1, d1, NULL) == OFS_ERR_IO, "missing directory, err NULL");
     f = fopen(path, "rb");
     CHECK(f == NULL, "nothing written at %s", path);
     if (f) fclose(f);
 
-    /* A path that is a directory: the temporary file is written, the rename fails,
-       and the temporary file is removed. */
+    /* A path that is a directory: refused before anything is written. */
     fixture_path(sub, sizeof sub, dir, "a-directory.idx");
     CHECK(fixture_mkdirs(sub) == 0, "mkdir %s", sub);
     s = ofs_idx_save(sub, bytes, 1, d1, &err);
-    CHECK(s == OFS_ERR_IO && contains(err.msg, sub) && contains(err.msg, "cannot rename"), "save over a directory: %s: %s",
-          ofs_status_string(s), err.msg);
+    CHECK(s == OFS_ERR_IO && contains(err.msg, sub) && contains(err.msg, "found a directory: refusing to replace it"),
+          "save over a directory: %s: %s", ofs_status_string(s), err.msg);
     snprintf(tmp, sizeof tmp, "%s.tmp", sub);
     f = fopen(tmp, "rb");
     CHECK(f == NULL, "no temporary file %s left behind", tmp);
@@ -482,6 +488,75 @@ static void test_real_mnist(void)
     ofs_dataset_free(&te);
 }
 
+/* Special files as input: a FIFO would block a plain open for ever. Each load runs in
+   a child that an alarm kills after 10 s; it must be refused at once, naming the FIFO.
+   A 4000-byte path keeps the reason in the message. */
+static void test_special_inputs(const char *dir)
+{
+#if defined(__unix__) || defined(__APPLE__)
+    char fifo[600], good[600], labels[600];
+    pid_t pid;
+    int status = -1;
+    fixture_path(fifo, sizeof fifo, dir, "images.fifo");
+    fixture_path(good, sizeof good, dir, "fifo-test-images.idx");
+    fixture_path(labels, sizeof labels, dir, "fifo-test-labels.idx");
+    remove(fifo);
+    CHECK(mkfifo(fifo, 0600) == 0, "mkfifo %s", fifo);
+    CHECK(fixture_mnist(good, labels, 5, 4, 4, 1) == 0, "a pair");
+    if ((pid = fork()) == 0) {
+        ofs_idx x;
+        ofs_dataset d;
+        ofs_err e1, e2, e3;
+        int ok;
+        alarm(10);
+        ok = ofs_idx_load(fifo, &x, &e1) == OFS_ERR_IO && contains(e1.msg, fifo) && contains(e1.msg, "found a FIFO (named pipe)");
+        ok &= ofs_mnist_load(fifo, labels, &d, &e2) == OFS_ERR_IO && contains(e2.msg, "found a FIFO") && dataset_is_zero(&d);
+        ok &= ofs_mnist_load(good, fifo, &d, &e3) == OFS_ERR_IO && contains(e3.msg, "found a FIFO") && dataset_is_zero(&d);
+        _exit(ok ? 0 : 1);
+    }
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "FIFOs as IDX files refused at once (child status %d)", status);
+    remove(fifo);
+    {
+        ofs_idx x;
+        ofs_err err;
+        CHECK(ofs_idx_load("/dev/null", &x, &err) == OFS_ERR_IO && contains(err.msg, "found a character device") && idx_is_zero(&x),
+              "/dev/null: %s", err.msg);
+    }
+#endif
+    {   /* a pair is written whole or not at all: a refused labels path keeps the old images */
+        static const uint32_t three[1] = {3};
+        char im[600], lab[600];
+        unsigned char *before, *after;
+        size_t n1 = 0, n2 = 0;
+        ofs_err err;
+        fixture_path(im, sizeof im, dir, "pair-images.idx");
+        fixture_path(lab, sizeof lab, dir, "pair-labels.dir");
+        CHECK(fixture_mkdirs(lab) == 0, "mkdir %s", lab);
+        CHECK(ofs_idx_save(im, (const unsigned char *)"abc", 1, three, &err) == OFS_OK, "old images: %s", err.msg);
+        before = slurp(im, &n1);
+        CHECK(ofs_mnist_synthetic_save(im, lab, 20, 5, &err) == OFS_ERR_IO && contains(err.msg, lab) && contains(err.msg, "directory"),
+              "a pair with a directory for labels: %s", err.msg);
+        after = slurp(im, &n2);
+        CHECK(before && after && n1 == n2 && memcmp(before, after, n1) == 0, "the images file was not replaced");
+        free(before); free(after);
+    }
+    {
+        static char longp[4100];
+        static const unsigned char byte[1] = {7};
+        uint32_t one[1] = {1};
+        ofs_idx x;
+        ofs_err err;
+        size_t n = 0;
+        while (n < 3980) { memcpy(longp + n, "directory/", 10); n += 10; }
+        memcpy(longp + n, "train-images-idx3", 18);
+        CHECK(ofs_idx_load(longp, &x, &err) == OFS_ERR_IO && contains(err.msg, "train-images-idx3: cannot open the file: No such file"),
+              "a 4000-byte path: %s", err.msg);
+        CHECK(ofs_idx_save(longp, byte, 1, one, &err) == OFS_ERR_IO && contains(err.msg, "No such file or directory; nothing was written"),
+              "saving to a 4000-byte path: %s", err.msg);
+    }
+}
+
 static void test_names(void)
 {
     CHECK(strcmp(ofs_idx_type_name(OFS_IDX_U8), "unsigned byte") == 0, "name of 0x08");
@@ -510,5 +585,6 @@ int main(int argc, char **argv)
     test_synthetic(dir);
     test_mnist_dir(dir);
     test_real_mnist();
+    test_special_inputs(dir);
     return harness_done("test_idx");
 }

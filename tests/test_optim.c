@@ -331,6 +331,177 @@ static void test_sqrt(void)
           (unsigned long)n, (unsigned long)bad);
 }
 
+/* Every field refuses +-Inf and NaN, for every algorithm; the ranges that keep a
+   step finite are enforced; each message names the field. */
+static void test_validation_ranges(void)
+{
+    static const char *const fields[13] = {"lr", "weight_decay", "momentum", "dampening", "alpha", "rho", "beta1", "beta2",
+                                           "eps", "eps_root", "lr_decay", "initial_accumulator_value", "momentum_decay"};
+    static const double bad[3] = {(double)INFINITY, -(double)INFINITY, (double)NAN};
+    ofs_optim_config c;
+    int kind, f, v, refused = 0, tried = 0;
+    for (kind = 0; kind < OFS_OPTIM_COUNT; kind++)
+        for (f = 0; f < 13; f++)
+            for (v = 0; v < 3; v++) {
+                ofs_optim o;
+                ofs_err err;
+                c = ofs_optim_defaults((ofs_optim_kind)kind);
+                ofs_optim_config_set(&c, fields[f], bad[v], NULL);
+                tried++;
+                if (ofs_optim_init(&o, &c, 3, &err) == OFS_ERR_ARG && strstr(err.msg, fields[f])) refused++;
+                else { printf("  %s %s = %g: %s\n", ofs_optim_name((ofs_optim_kind)kind), fields[f], bad[v], err.msg); ofs_optim_free(&o); }
+            }
+    CHECK(refused == tried, "+inf, -inf and NaN refused in every field of every optimizer, naming it: %d of %d", refused, tried);
+    c = ofs_optim_defaults(OFS_ADAGRAD); c.lr_decay = (double)INFINITY;               expect_refused(&c, 4, "lr_decay");
+    c = ofs_optim_defaults(OFS_ADAGRAD); c.initial_accumulator_value = (double)INFINITY; expect_refused(&c, 4, "initial_accumulator_value");
+    c = ofs_optim_defaults(OFS_YOGI); c.eps_root = (double)INFINITY;                  expect_refused(&c, 4, "eps_root");
+    c = ofs_optim_defaults(OFS_NADAM); c.momentum_decay = (double)INFINITY;           expect_refused(&c, 4, "momentum_decay");
+    c = ofs_optim_defaults(OFS_SGD); c.lr = 1e300;                                    expect_refused(&c, 4, "lr in [0, 1000], found 1e+300");
+    c = ofs_optim_defaults(OFS_SGD); c.lr = 1e5;                                      expect_refused(&c, 4, "lr in [0, 1000]");
+    c = ofs_optim_defaults(OFS_LAMB); c.lr = 2;                                       expect_refused(&c, 4, "lr in [0, 1]");
+    c = ofs_optim_defaults(OFS_ADAMW); c.weight_decay = 2e3;                          expect_refused(&c, 4, "weight_decay in [0, 1e3]");
+    c = ofs_optim_defaults(OFS_SGD); c.lr = 0.5; c.weight_decay = 3;                  expect_refused(&c, 4, "lr * weight_decay <= 1");
+    c = ofs_optim_defaults(OFS_ADAM); c.eps = 1e-20;                                  expect_refused(&c, 4, "eps in [1e-16, 1e6]");
+    c = ofs_optim_defaults(OFS_RMSPROP); c.alpha = 1;                                expect_refused(&c, 4, "alpha in [0, 1)");
+    c = ofs_optim_defaults(OFS_ADAM); c.eps_root = 1e7;                               expect_refused(&c, 4, "eps_root");
+    c = ofs_optim_defaults(OFS_YOGI); c.initial_accumulator_value = 1e7;              expect_refused(&c, 4, "initial_accumulator_value");
+    c = ofs_optim_defaults(OFS_ADAM); c.beta2 = 1 - 1e-17;                            expect_refused(&c, 4, "beta2");
+    if (!IS_DOUBLE) { c = ofs_optim_defaults(OFS_ADAM); c.beta1 = 1 - 1e-9;         expect_refused(&c, 4, "below 1 in ofs_real"); }
+    c = ofs_optim_defaults(OFS_ADAM); c.lr = 1e3; c.eps = 1e-16; c.weight_decay = 1e-3;
+    CHECK(ofs_optim_validate(&c, NULL) == OFS_OK, "the edges of the ranges are accepted");
+}
+
+/* Yogi and Adagrad (the issue's examples) stay finite for 5 steps from configurations
+   at the edges of what validation accepts, with gradients large, tiny and zero. */
+static void test_edges_stay_finite(void)
+{
+    static const double grads[4] = {1e3, -1e-30, 0, 7};
+    int k, cfgs = 0, finite = 0;
+    for (k = 0; k < 12; k++) {
+        ofs_optim o;
+        ofs_optim_config c = ofs_optim_defaults(k % 2 ? OFS_YOGI : OFS_ADAGRAD);
+        ofs_real x[4] = {1, -2, 0, 1000}, g[4];
+        int s, i, ok = 1;
+        c.lr = k & 2 ? 1e3 : 1e-3; c.eps = k & 4 ? 1e-16 : 1e6; c.initial_accumulator_value = k & 8 ? 1e6 : 0;
+        c.lr_decay = k & 4 ? 1e30 : 0; c.eps_root = k & 8 ? 1e6 : 0; c.beta1 = k & 2 ? 0.999999 : 0; c.beta2 = k & 4 ? 0 : 0.999999;
+        c.eps_inside_sqrt = k & 1; c.weight_decay = 1 / c.lr;
+        if (ofs_optim_init(&o, &c, 4, NULL) != OFS_OK) { printf("  config %d refused\n", k); continue; }
+        cfgs++;
+        for (s = 0; s < 5; s++) {
+            for (i = 0; i < 4; i++) g[i] = (ofs_real)grads[(i + s) % 4];
+            ok &= ofs_optim_step(&o, x, g, NULL) == OFS_OK;
+            for (i = 0; i < 4; i++) ok &= (double)x[i] - (double)x[i] == 0 && (double)o.s[0][i] - (double)o.s[0][i] == 0;
+        }
+        finite += ok;
+        ofs_optim_free(&o);
+    }
+    CHECK(cfgs == 12 && finite == cfgs, "Yogi and Adagrad at the edges: %d of %d configurations finite after 5 steps", finite, cfgs);
+}
+
+/* The step counter stops at 2^53: the step that would pass it is refused. */
+static void test_step_limit(void)
+{
+    ofs_optim o;
+    ofs_optim_config c = ofs_optim_defaults(OFS_ADAGRAD);
+    ofs_real x[2] = {1, 2}, g[2] = {1, 1};
+    ofs_err err;
+    ofs_optim_init(&o, &c, 2, NULL);
+    o.t = OFS_MAX_STEPS - 1;
+    CHECK(ofs_optim_step(&o, x, g, &err) == OFS_OK && o.t == OFS_MAX_STEPS, "the last step is taken: %s", err.msg);
+    CHECK(ofs_optim_step(&o, x, g, &err) == OFS_ERR_ARG && o.t == OFS_MAX_STEPS && strstr(err.msg, "t in [0, 2^53)"),
+          "the step past 2^53 is refused: %s", err.msg);
+    o.t = INT64_MAX;
+    CHECK(ofs_optim_step(&o, x, g, &err) == OFS_ERR_ARG && o.t == INT64_MAX, "t = INT64_MAX: no overflow, refused: %s", err.msg);
+    o.t = -1;
+    CHECK(ofs_optim_step(&o, x, g, &err) == OFS_ERR_ARG && x[0] == x[0] && o.t == -1, "t = -1 refused: %s", err.msg);
+    ofs_optim_free(&o);
+}
+
+/* Hostile states whose checksum is valid: each field is validated on load, the
+   message names the field (and, from a file, the file), and the optimizer is left
+   exactly as it was. */
+static void put_at(ofs_buf *b, size_t at, uint64_t v) { int i; for (i = 0; i < 8; i++) b->data[at + i] = (unsigned char)(v >> (8 * i)); }
+static void put_f64_at(ofs_buf *b, size_t at, double d) { uint64_t u; memcpy(&u, &d, 8); put_at(b, at, u); }
+
+static void hostile_state(ofs_optim_kind kind, size_t at, int is_double, double v, const char *needle)
+{
+    const char *path = "build/test_optim_hostile.bin";
+    ofs_optim a, b;
+    ofs_optim_config c = ofs_optim_defaults(kind);
+    ofs_real x[3] = {1, 2, 3}, g[3] = {(ofs_real)0.5, -1, 2}, keep[3];
+    ofs_buf buf = {NULL, 0, 0, 0};
+    ofs_reader r;
+    ofs_err err;
+    ofs_status st;
+    ofs_optim_init(&a, &c, 3, NULL); ofs_optim_init(&b, &c, 3, NULL);
+    ofs_optim_step(&a, x, g, NULL); ofs_optim_step(&a, x, g, NULL);
+    ofs_optim_step(&b, x, g, NULL);
+    memcpy(keep, b.s[1] ? b.s[1] : b.s[0], sizeof keep);
+    ofs_optim_save(&a, &buf);
+    if (is_double) put_f64_at(&buf, at, v); else put_at(&buf, at, (uint64_t)(int64_t)v);
+    r.data = buf.data; r.len = buf.len; r.pos = 0; r.failed = 0;
+    st = ofs_optim_load(&b, &r, &err);
+    CHECK(st == OFS_ERR_FORMAT && strstr(err.msg, needle) && strstr(err.msg, "optimizer state"),
+          "%s, %s: status %s, message \"%s\"", ofs_optim_name(kind), needle, ofs_status_string(st), err.msg);
+    CHECK(b.t == 1 && memcmp(keep, b.s[1] ? b.s[1] : b.s[0], sizeof keep) == 0, "%s: the refused state changed nothing", needle);
+    ofs_file_save(path, 1u, &buf, NULL);
+    CHECK(ofs_optim_load_file(&b, path, &err) == OFS_ERR_FORMAT && strstr(err.msg, path) && strstr(err.msg, needle),
+          "from a file, the message names it: %s", err.msg);
+    remove(path);
+    ofs_buf_free(&buf);
+    ofs_optim_free(&a); ofs_optim_free(&b);
+}
+
+static void test_hostile_states(void)
+{
+    const size_t T = 16, PROD = 24, LR = 32, WD = 40, BETA1 = 80, EPS = 96, FLAGS = 136, ARRAYS = 192;
+    hostile_state(OFS_ADAM, T, 0, -1, "t in [0, 2^53], found -1");
+    hostile_state(OFS_ADAM, T, 0, 9.3e18, "t in [0, 2^53]");
+    hostile_state(OFS_ADAM, T, 0, 9007199254740994.0, "t in [0, 2^53], found 9007199254740994");
+    hostile_state(OFS_NADAM, PROD, 1, 1, "mu_product in [0, 1)");
+    hostile_state(OFS_NADAM, PROD, 1, (double)NAN, "mu_product");
+    hostile_state(OFS_ADAM, PROD, 1, 0.5, "mu_product = 1");
+    hostile_state(OFS_ADAM, BETA1, 1, 1, "beta1 in [0, 1)");
+    hostile_state(OFS_ADAM, BETA1, 1, (double)NAN, "beta1");
+    hostile_state(OFS_ADAM, BETA1, 1, -1, "beta1 in [0, 1)");
+    hostile_state(OFS_ADAM, EPS, 1, 0, "eps in [1e-16, 1e6]");
+    hostile_state(OFS_ADAM, LR, 1, (double)NAN, "lr");
+    hostile_state(OFS_ADAM, WD, 1, -1, "weight_decay");
+    hostile_state(OFS_ADAM, FLAGS + 16, 0, 2, "the flag amsgrad 0 or 1, found 2");
+    hostile_state(OFS_ADAM, ARRAYS + 8 + 8 * 3 + 8 + 8, 1, -0.5, "finite numbers >= 0 in moment array 1, found -0.5 at element 1");
+    hostile_state(OFS_ADAM, ARRAYS + 8, 1, (double)INFINITY, "finite numbers in moment array 0, found inf at element 0");
+    hostile_state(OFS_ADAGRAD, ARRAYS + 8 + 16, 1, -1, "moment array 0, found -1 at element 2");
+    hostile_state(OFS_ADAGRAD, ARRAYS + 8, 1, 1e39 * (IS_DOUBLE ? 1e300 : 1), "finite numbers >= 0 in moment array 0");
+    hostile_state(OFS_YOGI, ARRAYS + 8 + 8 * 3 + 8, 1, -3, "moment array 1");
+}
+
+/* Two overflows the finiteness fuzzer found, fixed in the algorithms themselves:
+   LAMB's trust ratio |theta| / |u| overflows ofs_real when u is tiny beside theta
+   (it is now applied in double then), and centered RMSprop's v - gbar^2 rounds
+   below 0 for a steady gradient and a small alpha (it is clamped at 0). */
+static void test_found_overflows(void)
+{
+    ofs_optim o;
+    ofs_optim_config c = ofs_optim_defaults(OFS_LAMB);
+    ofs_real x[4] = {1000, -1000, 500, 3}, g[4] = {(ofs_real)1e-45, 0, (ofs_real)-1e-45, 0};
+    int s, i, ok = 1;
+    c.beta1 = 0; c.lr = 1e-3;
+    ofs_optim_init(&o, &c, 4, NULL);
+    for (s = 0; s < 3; s++) ok &= ofs_optim_step(&o, x, g, NULL) == OFS_OK;
+    for (i = 0; i < 4; i++) ok &= (double)x[i] - (double)x[i] == 0;
+    CHECK(ok, "LAMB with gradients tiny beside the weights stays finite: %g %g", (double)x[0], (double)x[1]);
+    ofs_optim_free(&o);
+    c = ofs_optim_defaults(OFS_RMSPROP); c.centered = 1; c.alpha = 1e-5; c.eps = 1e-16; c.eps_inside_sqrt = 1; c.lr = 1e-3;
+    ofs_optim_init(&o, &c, 4, NULL);
+    for (s = 0, ok = 1; s < 16; s++) {
+        for (i = 0; i < 4; i++) g[i] = (ofs_real)(0.1 * (i + 1) + 1e-7 * s);
+        ok &= ofs_optim_step(&o, x, g, NULL) == OFS_OK;
+        for (i = 0; i < 4; i++) ok &= (double)x[i] - (double)x[i] == 0 && o.s[0][i] - o.s[2][i] * o.s[2][i] > -1;
+    }
+    CHECK(ok, "centered RMSprop with a steady gradient and alpha 1e-5 stays finite: %g", (double)x[0]);
+    ofs_optim_free(&o);
+}
+
 int main(void)
 {
     test_sqrt();
@@ -340,5 +511,10 @@ int main(void)
     test_threads();
     test_save_load();
     test_load_refusals();
+    test_validation_ranges();
+    test_edges_stay_finite();
+    test_step_limit();
+    test_hostile_states();
+    test_found_overflows();
     return harness_done("test_optim");
 }

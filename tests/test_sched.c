@@ -354,6 +354,97 @@ static void plateau_edges(void)
     ofs_buf_free(&b);
 }
 
+/* Plateau states whose contents are hostile: counters that the next step would
+   overflow, a best metric that cannot be, settings out of range. Each is refused
+   naming the field; a state at the limit cannot be stepped past it. Offsets in the
+   saved state: tag 0, mode 8, threshold_abs 16, factor 24, threshold 32, min_lr 40,
+   eps 48, patience 56, cooldown 64, best 72, bad_epochs 80, cooldown_counter 88,
+   last_epoch 96. */
+static void plateau_hostile_one(const ofs_plateau *p, size_t at, uint64_t v, const char *needle)
+{
+    ofs_buf b = {NULL, 0, 0, 0};
+    ofs_reader r;
+    ofs_plateau q = ofs_plateau_defaults();
+    ofs_err err;
+    int i;
+    ofs_plateau_save(p, &b);
+    for (i = 0; i < 8; i++) b.data[at + i] = (unsigned char)(v >> (8 * i));
+    r.data = b.data; r.len = b.len; r.pos = 0; r.failed = 0;
+    CHECK(ofs_plateau_load(&q, &r, &err) == OFS_ERR_FORMAT && strstr(err.msg, "plateau state") && strstr(err.msg, needle),
+          "plateau %s: %s", needle, err.msg);
+    CHECK(q.patience == 10 && q.last_epoch == 0, "a refused plateau state changes nothing");
+    ofs_buf_free(&b);
+}
+
+static uint64_t bits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
+
+static void plateau_hostile(void)
+{
+    ofs_plateau p = ofs_plateau_defaults(), q;
+    ofs_buf b = {NULL, 0, 0, 0};
+    ofs_reader r;
+    ofs_err err;
+    double lr = 0.1;
+    int k;
+    p.cooldown = 3;
+    for (k = 0; k < 15; k++) ofs_plateau_step(&p, 1.0, &lr, NULL);   /* a reachable state: best 1, some bad epochs */
+    plateau_hostile_one(&p, 96, (uint64_t)INT64_MAX, "last_epoch in [0, 2^53], found 9223372036854775807");
+    plateau_hostile_one(&p, 96, (uint64_t)-1, "last_epoch in [0, 2^53], found -1");
+    plateau_hostile_one(&p, 80, 11, "bad_epochs in [0, patience = 10], found 11");
+    plateau_hostile_one(&p, 80, (uint64_t)INT64_MAX, "bad_epochs");
+    plateau_hostile_one(&p, 88, 4, "cooldown_counter in [0, cooldown = 3], found 4");
+    plateau_hostile_one(&p, 56, (uint64_t)INT64_MAX, "patience and cooldown in [0, 2^53]");
+    plateau_hostile_one(&p, 72, bits((double)NAN), "best metric after 15 evaluations, found NaN");
+    plateau_hostile_one(&p, 24, bits((double)INFINITY), "factor");
+    plateau_hostile_one(&p, 40, bits((double)INFINITY), "min_lr");
+    plateau_hostile_one(&p, 48, bits(-1), "eps");
+    plateau_hostile_one(&p, 32, bits((double)NAN), "threshold");
+    /* the reachable state itself loads, and continues bit for bit */
+    ofs_plateau_save(&p, &b);
+    r.data = b.data; r.len = b.len; r.pos = 0; r.failed = 0;
+    CHECK(ofs_plateau_load(&q, &r, &err) == OFS_OK && memcmp(&p, &q, sizeof p) == 0, "a reachable state loads: %s", err.msg);
+    ofs_buf_free(&b);
+    /* stepping at the limit is refused, not overflowed */
+    q.last_epoch = OFS_MAX_STEPS;
+    CHECK(ofs_plateau_step(&q, 1.0, &lr, &err) == OFS_ERR_ARG && q.last_epoch == OFS_MAX_STEPS && strstr(err.msg, "last_epoch"),
+          "a plateau step past 2^53: %s", err.msg);
+    q.last_epoch = 5; q.bad_epochs = INT64_MAX;
+    CHECK(ofs_plateau_step(&q, 1.0, &lr, &err) == OFS_ERR_ARG && q.bad_epochs == INT64_MAX, "bad_epochs at INT64_MAX: %s", err.msg);
+    q = ofs_plateau_defaults(); q.patience = INT64_MAX;
+    CHECK(ofs_plateau_validate(&q, &err) == OFS_ERR_ARG && strstr(err.msg, "patience"), "patience INT64_MAX: %s", err.msg);
+}
+
+/* Schedules: infinities refused in every real field, integer fields at their
+   extremes handled without overflow (the sanitizer build checks). */
+static void sched_extremes(void)
+{
+    static const char *const reals[14] = {"base_lr", "gamma", "factor", "start_factor", "end_factor", "power", "beta", "eta_min",
+                                          "pct_start", "div_factor", "final_div_factor", "base_momentum", "max_momentum", "warmup_start"};
+    static const ofs_sched_kind uses[14] = {OFS_SCHED_CONSTANT, OFS_SCHED_EXPONENTIAL, OFS_SCHED_CONSTANT_FACTOR, OFS_SCHED_LINEAR,
+        OFS_SCHED_LINEAR, OFS_SCHED_POLYNOMIAL, OFS_SCHED_INVERSE_POWER, OFS_SCHED_COSINE, OFS_SCHED_ONECYCLE, OFS_SCHED_ONECYCLE,
+        OFS_SCHED_ONECYCLE, OFS_SCHED_ONECYCLE, OFS_SCHED_ONECYCLE, OFS_SCHED_CONSTANT};
+    ofs_sched s;
+    ofs_optim_config c = ofs_optim_defaults(OFS_SGD);
+    ofs_err err;
+    int f, v, refused = 0;
+    for (f = 0; f < 14; f++)
+        for (v = 0; v < 2; v++) {
+            s = ofs_sched_defaults(uses[f], 0.1);
+            s.t_max = 10; s.total_steps = 100; s.gamma = 0.5; s.warmup_steps = 2;
+            ofs_sched_set(&s, reals[f], v ? -(double)INFINITY : (double)INFINITY, NULL);
+            refused += ofs_sched_validate(&s, &err) == OFS_ERR_ARG && strstr(err.msg, reals[f]) != NULL;
+        }
+    CHECK(refused == 28, "+-inf refused in every real schedule field, naming it: %d of 28", refused);
+    s = ofs_sched_defaults(OFS_SCHED_COSINE, 0.1); s.warmup_steps = INT64_MIN;
+    CHECK(ofs_sched_set_run(&s, 100, &err) == OFS_ERR_ARG && strstr(err.msg, "warmup_steps"), "set_run, warmup INT64_MIN: %s", err.msg);
+    s = ofs_sched_defaults(OFS_SCHED_STEP, 0.1); s.step_size = INT64_MAX;
+    CHECK(ofs_sched_apply(&s, INT64_MAX, &c, &err) == OFS_OK && fabs(c.lr - 0.01) < 1e-15, "step schedule at k = INT64_MAX: %g", c.lr);
+    s = ofs_sched_defaults(OFS_SCHED_LINEAR, 0.1); s.total_iters = INT64_MAX; s.warmup_steps = INT64_MAX - 1;
+    CHECK(ofs_sched_apply(&s, INT64_MAX, &c, &err) == OFS_OK && c.lr >= 0, "linear with warmup at the extremes: %s", err.msg);
+    CHECK(ofs_sched_set(&s, "t_max", 1e300, &err) == OFS_ERR_ARG && strstr(err.msg, "whole number"), "t_max 1e300: %s", err.msg);
+    CHECK(ofs_sched_set(&s, "warmup_steps", (double)NAN, &err) == OFS_ERR_ARG, "warmup NaN");
+}
+
 int main(void)
 {
     reference_cases();
@@ -361,5 +452,7 @@ int main(void)
     bad_settings();
     apply_and_edges();
     plateau_edges();
+    plateau_hostile();
+    sched_extremes();
     return harness_done("test_sched");
 }
