@@ -722,62 +722,23 @@ OFSDEF const char *ofs_status_string(ofs_status s)
 }
 
 /* Messages. A sentence names the file, the field, what was expected and what was
-   found, and a file name may be as long as the system allows (4096 bytes on Linux):
-   formatted as it comes, one long path would push the reason out of the buffer. So
-   the messages are formatted here, conversion by conversion, and every string
-   argument longer than OFS__MSG_STR bytes is shortened to its first 48 and last 96
-   bytes around "...": the start of the path and the file's own name stay, and a
-   sentence of at most three such strings and its words fits in ofs_err.msg with room
-   to spare. A message that puts a file name before another message (ofs__wrap)
-   keeps the inner sentence whole. Only the conversions this file uses are known
-   (d i u x X o c s e f g E G p, the flags, a width, a precision, l and ll); an
-   unknown one ends the sentence there rather than read an argument of a wrong type. */
-#define OFS__MSG_STR 160
+   found, and ends with its reason. A file name may be as long as the system allows
+   (4096 bytes on Linux), so a sentence is first formatted in full, in a buffer with
+   room for three such names. When it is longer than ofs_err.msg, its first
+   OFS__MSG_HEAD bytes (where the file is named) and its end (the reason) are kept,
+   joined by "...": a long path is shortened, the reason never.                   */
+#define OFS__MSG_HEAD 160
 static void ofs__vformat(char *out, size_t cap, const char *fmt, va_list ap)
 {
-    size_t len = 0;
-    out[0] = 0;
-    while (*fmt && len + 1 < cap) {
-        char spec[24], piece[256];
-        const char *p = fmt + 1;
-        int lng = 0, m = 0;
-        size_t k = 1;
-        if (*fmt != '%' || fmt[1] == '%') { out[len++] = *fmt; out[len] = 0; fmt += *fmt == '%' ? 2 : 1; continue; }
-        spec[0] = '%';
-        while (*p && strchr("-+ #0123456789.", *p) && k < 12) spec[k++] = *p++;
-        while (*p == 'l' && lng < 2) { spec[k++] = *p++; lng++; }
-        spec[k++] = *p; spec[k] = 0;
-        switch (*p) {
-        case 'd': case 'i': case 'c':
-            m = lng == 2 ? snprintf(piece, sizeof piece, spec, va_arg(ap, long long))
-              : lng ? snprintf(piece, sizeof piece, spec, va_arg(ap, long)) : snprintf(piece, sizeof piece, spec, va_arg(ap, int));
-            break;
-        case 'u': case 'x': case 'X': case 'o':
-            m = lng == 2 ? snprintf(piece, sizeof piece, spec, va_arg(ap, unsigned long long))
-              : lng ? snprintf(piece, sizeof piece, spec, va_arg(ap, unsigned long))
-                    : snprintf(piece, sizeof piece, spec, va_arg(ap, unsigned));
-            break;
-        case 'e': case 'f': case 'g': case 'E': case 'G':
-            m = snprintf(piece, sizeof piece, spec, va_arg(ap, double)); break;
-        case 'p': m = snprintf(piece, sizeof piece, spec, va_arg(ap, void *)); break;
-        case 's': {
-            const char *s = va_arg(ap, const char *);
-            size_t sl;
-            if (!s) s = "(null)";
-            sl = strlen(s);
-            m = sl > OFS__MSG_STR ? snprintf(piece, sizeof piece, "%.48s...%s", s, s + sl - 96)
-                                  : snprintf(piece, sizeof piece, spec, s);
-            break; }
-        default: return;   /* not a conversion of this file: stop before reading a wrong argument */
-        }
-        if (m > 0) {
-            size_t take = (size_t)m < sizeof piece ? (size_t)m : sizeof piece - 1;
-            if (take > cap - 1 - len) take = cap - 1 - len;
-            memcpy(out + len, piece, take);
-            out[len += take] = 0;
-        }
-        fmt = p + 1;
-    }
+    char all[3 * 4096 + OFS_ERR_MSG_SIZE];
+    int m = vsnprintf(all, sizeof all, fmt, ap);
+    size_t len = m < 0 ? 0 : (size_t)m < sizeof all ? (size_t)m : sizeof all - 1, tail;
+    if (m < 0) all[0] = 0;
+    if (len < cap) { memcpy(out, all, len + 1); return; }
+    tail = cap - 1 - OFS__MSG_HEAD - 3;             /* the end kept, without its 0 */
+    memcpy(out, all, OFS__MSG_HEAD);
+    memcpy(out + OFS__MSG_HEAD, "...", 3);
+    memcpy(out + OFS__MSG_HEAD + 3, all + len - tail, tail + 1);
 }
 
 /* Record a failure: the status always, the sentence when err is not NULL. */
@@ -793,19 +754,14 @@ static ofs_status ofs__fail(ofs_err *err, ofs_status s, const char *fmt, ...)
     return s;
 }
 
-/* err->msg becomes "PREFIX: " and the sentence it held, which is kept whole (only a
-   long prefix, a path, is shortened). */
+/* err->msg becomes "PREFIX: " and the sentence it held, whose end is kept. */
 static ofs_status ofs__wrap(ofs_err *err, ofs_status s, const char *prefix)
 {
     char inner[OFS_ERR_MSG_SIZE];
-    size_t k;
     if (!err) return s;
     memcpy(inner, err->msg, sizeof inner);
     inner[sizeof inner - 1] = 0;
-    ofs__fail(err, s, "%s: ", prefix);
-    k = strlen(err->msg);
-    snprintf(err->msg + k, sizeof err->msg - k, "%s", inner);
-    return s;
+    return ofs__fail(err, s, "%s: %s", prefix, inner);
 }
 
 static ofs_status ofs__ok(ofs_err *err)
