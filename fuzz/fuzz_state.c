@@ -27,7 +27,9 @@ static void fuzz_plateau(const uint8_t *data, size_t size)
     OFS_ASSERT(p.bad_epochs >= 0 && p.cooldown_counter >= 0 && p.last_epoch >= 0);
     for (k = 0; k < 4; k++) {
         double lr = 0.1;
-        OFS_ASSERT(ofs_plateau_step(&p, metrics[k], &lr, &err) == OFS_OK);
+        int at_limit = p.last_epoch >= OFS_MAX_STEPS;   /* the one step a valid state may refuse */
+        ofs_status st = ofs_plateau_step(&p, metrics[k], &lr, &err);
+        OFS_ASSERT(at_limit ? st == OFS_ERR_ARG && err.msg[0] != 0 : st == OFS_OK);
         OFS_ASSERT(lr >= 0 && lr <= 0.1);
     }
 }
