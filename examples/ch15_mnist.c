@@ -4,22 +4,42 @@
    AdamW (no weight decay on biases) with a linear warmup and a cosine decay.
    Prints one line per epoch, the test accuracy and the confusion matrix, and
    writes out/ch15_curves.dat, out/ch15_confusion.dat, out/ch15_misclassified.dat.
-   `./ch15_mnist --help` lists the options; `make data` downloads MNIST. */
+   `./ch15_mnist --help` lists the options; `make data` downloads MNIST.
+   Compiled with -DOFS_EXAMPLE_NO_MAIN it has no main (fuzz/fuzz_cli.c fuzzes its
+   command-line parser, parse_args and check_options, which never exit). */
 #define _POSIX_C_SOURCE 199309L
 #define OPTIMFS_IMPLEMENTATION
 #include "optimfs.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
+#include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <time.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+#define HAVE_POSIX 1
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 #define PROG "ch15_mnist"
 #define MAX_SETS 16
+#define MSG 1024           /* a message: the values quoted in it are shortened to fit */
+
+/* The options, in --help's order; each may be given once (--set once per key). */
+enum { F_OPTIM, F_SCHED, F_LR, F_WD, F_WARMUP, F_SET, F_EPOCHS, F_BATCH, F_HIDDEN, F_ACT, F_SEED,
+       F_DATA, F_LOG, F_SAVE, F_RESUME, F_THREADS, F_SMOKE, F_COUNT };
+static const char *const flag_names[F_COUNT] = {
+    "--optim", "--sched", "--lr", "--wd", "--warmup", "--set", "--epochs", "--batch", "--hidden", "--act", "--seed",
+    "--data", "--log", "--save", "--resume", "--threads", "--smoke" };
 
 typedef struct options {
     const char *optim, *sched, *act, *data, *log, *save, *resume;
@@ -27,11 +47,335 @@ typedef struct options {
     int epochs, batch, threads, smoke;
     int hidden[OFS_MLP_MAX_LAYERS], nhidden;
     uint64_t seed;
-    const char *set_key[MAX_SETS];     /* --set KEY=VALUE: any optimizer hyperparameter */
+    int given[F_COUNT];                /* given on the command line */
+    const char *set_key[MAX_SETS];     /* --set KEY=VALUE: an optimizer hyperparameter */
     double set_val[MAX_SETS];
     int nset;
     char set_buf[MAX_SETS][64];
 } options;
+
+/* ---- messages ------------------------------------------------------------------ */
+
+/* s shortened to at most 120 characters (its start and end kept), for quoting. */
+static const char *shorten(const char *s, char out[128])
+{
+    size_t n = strlen(s);
+    if (n <= 120) return s;
+    memcpy(out, s, 58);
+    memcpy(out + 58, " ... ", 5);
+    memcpy(out + 63, s + n - 57, 58);   /* with the terminating 0 */
+    return out;
+}
+
+static int fail(char *msg, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, MSG, fmt, ap);
+    va_end(ap);
+    return 2;
+}
+
+/* "FLAG: expected WHAT, found 'S' (WHY) (see --help)", S shortened. */
+static int bad_value(char *msg, const char *flag, const char *what, const char *s, const char *why)
+{
+    char sb[128];
+    return fail(msg, "%s: expected %s, found '%s'%s%s%s (see --help)", flag, what, shorten(s, sb),
+                why ? " (" : "", why ? why : "", why ? ")" : "");
+}
+
+/* ---- numbers: checked in full before any conversion ------------------------------ */
+
+/* NULL and *v when s is a whole finite number in [lo, hi]; else what is wrong. */
+static const char *real_problem(const char *s, double lo, double hi, double *v)
+{
+    char *end;
+    if (!*s) return "empty";
+    if (isspace((unsigned char)*s)) return "a space before the number";
+    errno = 0;
+    *v = strtod(s, &end);
+    if (end == s) return "not a number";
+    if (*end) return "characters after the number";
+    if (*v != *v) return "not a number";
+    if (errno == ERANGE || *v - *v != 0 || *v < lo || *v > hi) return "out of range";
+    return NULL;
+}
+
+static const char *int_problem(const char *s, long lo, long hi, long *v)
+{
+    char *end;
+    if (!*s) return "empty";
+    if (isspace((unsigned char)*s)) return "a space before the number";
+    errno = 0;
+    *v = strtol(s, &end, 10);
+    if (end == s) return "not a whole number";
+    if (*end) return "characters after the number";
+    if (errno == ERANGE || *v < lo || *v > hi) return "out of range";
+    return NULL;
+}
+
+static int parse_real(const char *flag, const char *s, double lo, double hi, const char *what, double *out, char *msg)
+{
+    const char *why = real_problem(s, lo, hi, out);
+    return why ? bad_value(msg, flag, what, s, why) : 0;
+}
+
+static int parse_int(const char *flag, const char *s, long lo, long hi, const char *what, int *out, char *msg)
+{
+    long v;
+    const char *why = int_problem(s, lo, hi, &v);
+    if (why) return bad_value(msg, flag, what, s, why);
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_hidden(options *o, const char *s, char *msg)
+{
+    const char *p = s;
+    o->nhidden = 0;
+    if (strcmp(s, "0") == 0) return 0;
+    if (!*s) return bad_value(msg, "--hidden", "widths like 512,256, or 0 for none", s, "empty");
+    while (*p) {
+        char num[32];
+        size_t len = strcspn(p, ",");
+        long v;
+        const char *why;
+        if (o->nhidden == OFS_MLP_MAX_LAYERS - 1)
+            return bad_value(msg, "--hidden", "1 to 7 comma-separated widths like 512,256", s, "too many");
+        if (len == 0) return bad_value(msg, "--hidden", "a width before each comma", s, NULL);
+        if (len >= sizeof num) return bad_value(msg, "--hidden", "widths from 1 to 100000, like 512,256", s, "too long");
+        memcpy(num, p, len); num[len] = 0;
+        if ((why = int_problem(num, 1, 100000, &v)) != NULL)
+            return bad_value(msg, "--hidden", "widths from 1 to 100000, like 512,256", s, why);
+        o->hidden[o->nhidden++] = (int)v;
+        p += len;
+        if (*p == ',') { p++; if (!*p) return bad_value(msg, "--hidden", "a width after each comma", s, NULL); }
+    }
+    return 0;
+}
+
+static int parse_set(options *o, const char *s, char *msg)
+{
+    const char *eq = strchr(s, '=');
+    size_t len = eq ? (size_t)(eq - s) : 0;
+    const char *why;
+    int k;
+    if (!eq || len == 0 || len >= sizeof o->set_buf[0])
+        return bad_value(msg, "--set", "KEY=VALUE with an optimizer setting such as beta2=0.99", s, NULL);
+    if (o->nset == MAX_SETS) return bad_value(msg, "--set", "at most 16 of them", s, NULL);
+    memcpy(o->set_buf[o->nset], s, len); o->set_buf[o->nset][len] = 0;
+    for (k = 0; k < o->nset; k++)
+        if (strcmp(o->set_key[k], o->set_buf[o->nset]) == 0)
+            return bad_value(msg, "--set", "each key once", s, "given twice");
+    if ((why = real_problem(eq + 1, -DBL_MAX, DBL_MAX, &o->set_val[o->nset])) != NULL)
+        return bad_value(msg, "--set", "KEY=VALUE with a finite number as VALUE", s, why);
+    o->set_key[o->nset] = o->set_buf[o->nset];
+    o->nset++;
+    return 0;
+}
+
+static int flag_index(const char *a)
+{
+    int k;
+    for (k = 0; k < F_COUNT; k++) if (strcmp(a, flag_names[k]) == 0) return k;
+    return -1;
+}
+
+static int parse_value(options *o, int f, const char *v, char *msg)
+{
+    const char *flag = flag_names[f];
+    switch (f) {
+    case F_OPTIM: case F_SCHED: case F_ACT:
+        if (strlen(v) > 40) return bad_value(msg, flag, "a name (see --help for the list)", v, "too long");
+        if (f == F_OPTIM) o->optim = v; else if (f == F_SCHED) o->sched = v; else o->act = v;
+        break;
+    case F_DATA: o->data = v; break;
+    case F_LOG: o->log = v; break;
+    case F_SAVE: o->save = v; break;
+    case F_RESUME: o->resume = v; break;
+    case F_LR: return parse_real(flag, v, 0, DBL_MAX, "a learning rate >= 0", &o->lr, msg);
+    case F_WD: return parse_real(flag, v, 0, DBL_MAX, "a weight decay >= 0", &o->wd, msg);
+    case F_WARMUP: return parse_real(flag, v, 0, 100000, "a number of epochs from 0 to 100000", &o->warmup, msg);
+    case F_EPOCHS: return parse_int(flag, v, 1, 100000, "a number of epochs from 1 to 100000", &o->epochs, msg);
+    case F_BATCH: return parse_int(flag, v, 1, 1 << 20, "a batch size from 1 to 1048576", &o->batch, msg);
+    case F_THREADS: return parse_int(flag, v, 1, 4096, "a thread count from 1 to 4096", &o->threads, msg);
+    case F_SEED: { int s; if (parse_int(flag, v, 0, 2147483647L, "a seed from 0 to 2147483647", &s, msg)) return 2;
+                   o->seed = (uint64_t)s; break; }
+    case F_HIDDEN: return parse_hidden(o, v, msg);
+    default: return parse_set(o, v, msg);
+    }
+    if (!*v) return bad_value(msg, flag, f == F_DATA ? "a directory" : f <= F_ACT ? "a name" : "a file name", v, "empty");
+    return 0;
+}
+
+/* Fills *o from the command line. 0: go on; 1: --help was asked; 2: a mistake,
+   described in msg (never empty then). Never exits, never prints. */
+static int parse_args(int argc, char **argv, options *o, char *msg)
+{
+    int i;
+    memset(o, 0, sizeof *o);
+    msg[0] = 0;
+    o->optim = "adamw"; o->sched = "warmup_cosine"; o->act = "relu"; o->data = NULL;
+    o->lr = 4e-3; o->wd = 0.05; o->warmup = -1; o->epochs = -1; o->batch = 128; o->seed = 1;
+    o->hidden[0] = 256; o->nhidden = 1;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        char ab[128];
+        int f;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) return 1;
+        if (strncmp(a, "--", 2) != 0) return bad_value(msg, shorten(a, ab), "an option starting with --", a, NULL);
+        if ((f = flag_index(a)) < 0) return fail(msg, "unknown option '%s' (see --help)", shorten(a, ab));
+        if (o->given[f] && f != F_SET) return fail(msg, "%s: given twice (see --help)", a);
+        o->given[f] = 1;
+        if (f == F_SMOKE) { o->smoke = 1; continue; }
+        if (i + 1 >= argc) return fail(msg, "%s: expected a value after it (see --help)", a);
+        if (parse_value(o, f, argv[++i], msg)) return 2;
+    }
+    if (o->epochs < 0) o->epochs = o->smoke ? 3 : 8;
+    return 0;
+}
+
+/* ---- checks that need no file ------------------------------------------------------ */
+
+/* Which optimizers read each setting --set may give (lr and weight_decay are --lr
+   and --wd). A key that the chosen optimizer never reads would do nothing. */
+#define K(x) (1u << OFS_##x)
+#define ALL_KINDS ((1u << OFS_OPTIM_COUNT) - 1)
+#define ADAM_FAMILY (K(ADAM) | K(ADAMW) | K(ADAMAX) | K(NADAM) | K(RADAM) | K(LION) | K(YOGI) | K(LAMB) | K(ADABELIEF))
+static const struct { const char *key; unsigned kinds; } readers[] = {
+    {"momentum", K(SGD) | K(RMSPROP)}, {"dampening", K(SGD)}, {"nesterov", K(SGD)}, {"ema_momentum", K(SGD)},
+    {"alpha", K(RMSPROP)}, {"centered", K(RMSPROP)}, {"rho", K(ADADELTA)},
+    {"beta1", ADAM_FAMILY}, {"beta2", ADAM_FAMILY}, {"eps", ALL_KINDS & ~(K(SGD) | K(LION))},
+    {"eps_root", K(YOGI) | K(LAMB) | K(ADABELIEF)}, {"lr_decay", K(ADAGRAD)},
+    {"initial_accumulator_value", K(ADAGRAD) | K(YOGI)}, {"momentum_decay", K(NADAM)},
+    {"amsgrad", K(ADAM) | K(ADAMW)}, {"decoupled_weight_decay", K(ADAM) | K(NADAM) | K(RADAM)},
+    {"eps_inside_sqrt", K(ADAGRAD) | K(RMSPROP)}, {"maximize", ALL_KINDS} };
+#define NREADERS (sizeof readers / sizeof readers[0])
+
+/* The settings kind reads, "momentum, dampening, ...", into buf. */
+static const char *settings_read(ofs_optim_kind kind, char *buf, size_t cap)
+{
+    size_t k, m = 0;
+    buf[0] = 0;
+    for (k = 0; k < NREADERS; k++)
+        if (readers[k].kinds & (1u << kind) && m + strlen(readers[k].key) + 3 < cap)
+            m += (size_t)sprintf(buf + m, "%s%s", m ? ", " : "", readers[k].key);
+    return buf;
+}
+
+static int check_set_key(const options *o, ofs_optim_kind kind, const char *key, int onecycle, char *msg)
+{
+    char buf[256];
+    size_t k;
+    if (strcmp(key, "lr") == 0 || strcmp(key, "weight_decay") == 0)
+        return fail(msg, "--set %s: give it as %s (see --help)", key, key[0] == 'l' ? "--lr" : "--wd");
+    for (k = 0; k < NREADERS && strcmp(readers[k].key, key) != 0; k++) {}
+    if (k == NREADERS) return 0;    /* unknown: ofs_optim_config_set names it */
+    if (!(readers[k].kinds & (1u << kind)))
+        return fail(msg, "--set %s: %s does not read %s, so it would do nothing (%s reads %s)", key, ofs_optim_name(kind),
+                    key, ofs_optim_name(kind), settings_read(kind, buf, sizeof buf));
+    if (onecycle && strcmp(key, kind >= OFS_ADAM ? "beta1" : "momentum") == 0)
+        return fail(msg, "--set %s: --sched onecycle sets %s at every step, so it would do nothing", key, key);
+    (void)o;
+    return 0;
+}
+
+/* The optimizer's configuration from --optim, --lr, --wd and --set, each --set key
+   one that this optimizer reads, validated by the library. */
+static int make_optim_config(const options *o, ofs_optim_config *cfg, char *msg)
+{
+    ofs_optim_kind kind;
+    ofs_err e;
+    int k, onecycle = strcmp(o->sched, "onecycle") == 0;
+    char kb[128];
+    if (ofs_optim_kind_from_name(o->optim, &kind, &e) != OFS_OK) return fail(msg, "--optim: %s", e.msg);
+    *cfg = ofs_optim_defaults(kind);
+    cfg->lr = o->lr; cfg->weight_decay = o->wd;
+    for (k = 0; k < o->nset; k++) {
+        if (check_set_key(o, kind, o->set_key[k], onecycle, msg)) return 2;
+        if (ofs_optim_config_set(cfg, o->set_key[k], o->set_val[k], &e) != OFS_OK)
+            return fail(msg, "--set %s: %s", shorten(o->set_key[k], kb), e.msg);
+    }
+    if (kind == OFS_SGD && cfg->momentum == 0 && cfg->dampening != 0)
+        return fail(msg, "--set dampening: sgd reads dampening only with momentum > 0, so it would do nothing");
+    if (ofs_optim_validate(cfg, &e) != OFS_OK) return fail(msg, "--optim/--lr/--wd/--set: %s", e.msg);
+    return 0;
+}
+
+/* The kind --sched names (warmup_cosine is cosine after a warmup). */
+static int sched_kind(const options *o, ofs_sched_kind *kind, char *msg)
+{
+    ofs_err e;
+    char sb[128];
+    int warm_cos = strcmp(o->sched, "warmup_cosine") == 0;
+    if (ofs_sched_kind_from_name(warm_cos ? "cosine" : o->sched, kind, &e) != OFS_OK)
+        return fail(msg, "--sched: %s, or warmup_cosine", e.msg);
+    if (*kind == OFS_SCHED_MULTISTEP || *kind == OFS_SCHED_PIECEWISE || *kind == OFS_SCHED_SEQUENTIAL || *kind == OFS_SCHED_CHAINED)
+        return fail(msg, "--sched: expected a schedule without milestones or children, found '%s'", shorten(o->sched, sb));
+    return 0;
+}
+
+/* Everything the command line alone decides: names, settings that would do nothing,
+   combinations that cannot work. 0, or 2 and msg. No file is touched. */
+static int check_options(const options *o, char *msg)
+{
+    ofs_optim_config cfg;
+    ofs_sched_kind kind;
+    ofs_act act;
+    ofs_err e;
+    msg[0] = 0;
+    if (ofs_act_from_name(o->act, &act, &e) != OFS_OK) return fail(msg, "--act: %s", e.msg);
+    if (o->given[F_ACT] && o->nhidden == 0) return fail(msg, "--act: a network without hidden layers (--hidden 0) has no activation");
+    if (make_optim_config(o, &cfg, msg) || sched_kind(o, &kind, msg)) return 2;
+    if (o->warmup >= o->epochs)
+        return fail(msg, "--warmup: expected fewer epochs than the run's %d (--epochs), found %g", o->epochs, o->warmup);
+    if (o->resume && o->given[F_SEED])
+        return fail(msg, "--seed: a resumed run goes on with the generator state saved in its checkpoint, so --seed would do nothing");
+#ifndef _OPENMP
+    if (o->threads > 1) return fail(msg, "--threads: this build has no OpenMP (compile with -fopenmp): it runs on one thread");
+#endif
+    return 0;
+}
+
+/* ---- the learning-rate schedule ------------------------------------------- */
+
+/* --sched NAME over a run of `total` steps of which `per_epoch` make an epoch: 0, or
+   2 and msg. */
+static int make_sched(const options *o, int64_t total, int64_t per_epoch, ofs_sched *s, char *msg)
+{
+    ofs_sched_kind kind;
+    ofs_err e;
+    int warm_cos = strcmp(o->sched, "warmup_cosine") == 0;
+    double warmup = o->warmup >= 0 ? o->warmup : warm_cos ? 1.0 : 0.0;   /* epochs, < 100000 */
+    if (sched_kind(o, &kind, msg)) return 2;
+    *s = ofs_sched_defaults(kind, o->lr);
+    s->warmup_steps = (int64_t)(warmup * (double)per_epoch + 0.5);
+    if (o->warmup < 0 && s->warmup_steps > total / 5) s->warmup_steps = total / 5;   /* short runs: a fifth */
+    if (kind == OFS_SCHED_STEP) s->step_size = (total - s->warmup_steps + 2) / 3;    /* x0.1 at 1/3 and 2/3 */
+    if (kind == OFS_SCHED_EXPONENTIAL) s->gamma = pow(0.01, 1.0 / (double)(total - s->warmup_steps));  /* to 1% */
+    if (kind == OFS_SCHED_LINEAR) { s->start_factor = 1; s->end_factor = 0; }          /* linear decay to 0 */
+    if (ofs_sched_set_run(s, total, &e) != OFS_OK) return fail(msg, "--sched/--warmup/--epochs: %s", e.msg);
+    return 0;
+}
+
+/* The schedule with the optimizer, tried before training at the steps where what it
+   sets changes (the first, the first after the warmup, the last): each must give a
+   configuration the optimizer accepts. 0, or 2 and msg. */
+static int check_sched_with(const ofs_sched *s, const ofs_optim_config *cfg, int64_t total, char *msg)
+{
+    int64_t ks[3];
+    int i;
+    ofs_err e;
+    ks[0] = 0; ks[1] = s->warmup_steps < total ? s->warmup_steps : 0; ks[2] = total - 1;
+    for (i = 0; i < 3; i++) {
+        ofs_optim_config c = *cfg;
+        if (ofs_sched_apply(s, ks[i], &c, &e) != OFS_OK || ofs_optim_validate(&c, &e) != OFS_OK)
+            return fail(msg, "--sched/--optim: at step %lld: %s", (long long)ks[i], e.msg);
+    }
+    return 0;
+}
+
+#ifndef OFS_EXAMPLE_NO_MAIN
 
 static void usage(void)
 {
@@ -43,125 +387,40 @@ static void usage(void)
            "                   exponential, polynomial, linear, onecycle, sqrt    (warmup_cosine)\n"
            "  --lr X           peak learning rate                                  (4e-3)\n"
            "  --wd X           weight decay (never on biases)                      (0.05)\n"
-           "  --warmup E       linear warmup over E epochs (warmup_cosine: 1)     (0)\n"
-           "  --set KEY=VALUE  any optimizer setting by name, e.g. beta2=0.99, momentum=0.9\n"
+           "  --warmup E       linear warmup over E epochs, fewer than --epochs   (0;\n"
+           "                   warmup_cosine: 1, at most a fifth of the run)\n"
+           "  --set KEY=VALUE  another setting of the optimizer by name, e.g. beta2=0.99,\n"
+           "                   momentum=0.9; a key the optimizer does not read is refused\n"
            "  --epochs N       passes over the training set                        (8)\n"
-           "  --batch N        examples per step                                   (128)\n"
+           "  --batch N        examples per step, at most the training set         (128)\n"
            "  --hidden LIST    hidden layer widths, e.g. 256 or 512,256; 0 for none (256)\n"
            "  --act NAME       hidden activation: relu, tanh, sigmoid, identity    (relu)\n"
            "  --seed N         seed of the initialisation and of the data order    (1)\n"
            "  --data DIR       the four MNIST files (train-images-idx3-ubyte, ...) (data/mnist)\n"
            "  --log FILE       also write a CSV line per epoch to FILE\n"
-           "  --save FILE      save a checkpoint after every epoch\n"
-           "  --resume FILE    continue the run saved in FILE (same settings)\n"
+           "  --save FILE      save a checkpoint after every epoch (a regular file)\n"
+           "  --resume FILE    continue the run saved in FILE, to --epochs in all. The schedule\n"
+           "                   is rebuilt from --sched, --lr, --warmup and --epochs as given;\n"
+           "                   the optimizer's settings are the checkpoint's: --optim, --wd and\n"
+           "                   --set must be the saved ones (a difference is refused), and\n"
+           "                   --seed is refused (the saved generator state goes on)\n"
            "  --threads N      OpenMP threads (default: all)\n"
            "  --smoke          a short run on a small generated data set (or the first\n"
            "                   images of --data DIR when given)\n"
-           "  --help           this text\n");
+           "  --help           this text\n"
+           "Exit status: 0 done, 1 a file that cannot be read or written or a run that\n"
+           "failed, 2 a bad option (found before any data is read or any step taken).\n");
 }
 
-static void die_usage(const char *flag, const char *what, const char *found)
+/* A library message, and its status when the message filled ofs_err's buffer (a
+   long path) and may have lost its end. */
+static void print_err(const char *prefix, const ofs_err *e)
 {
-    fprintf(stderr, PROG ": %s: expected %s, found '%s' (see --help)\n", flag, what, found);
-    exit(2);
+    int cut = strlen(e->msg) + 1 >= sizeof e->msg;
+    fprintf(stderr, PROG ": %s%s%s%s%s\n", prefix, e->msg, cut ? " [...] (the message was cut; the error: " : "",
+            cut ? ofs_status_string(e->status) : "", cut ? ")" : "");
 }
 
-static double parse_real(const char *flag, const char *s, double lo, const char *what)
-{
-    char *end;
-    double v;
-    errno = 0;
-    v = strtod(s, &end);
-    if (end == s || *end || errno || !(v >= lo) || v - v != 0) die_usage(flag, what, s);
-    return v;
-}
-
-static long parse_int(const char *flag, const char *s, long lo, long hi, const char *what)
-{
-    char *end;
-    long v;
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (end == s || *end || errno || v < lo || v > hi) die_usage(flag, what, s);
-    return v;
-}
-
-static void parse_hidden(options *o, const char *s)
-{
-    const char *p = s;
-    o->nhidden = 0;
-    if (strcmp(s, "0") == 0) return;
-    while (*p) {
-        char *end, num[32];
-        size_t len = strcspn(p, ",");
-        long v;
-        if (len == 0 || len >= sizeof num || o->nhidden == OFS_MLP_MAX_LAYERS - 1)
-            die_usage("--hidden", "1 to 7 comma-separated widths like 512,256", s);
-        memcpy(num, p, len); num[len] = 0;
-        v = strtol(num, &end, 10);
-        if (*end || v < 1 || v > 100000) die_usage("--hidden", "widths from 1 to 100000, like 512,256", s);
-        o->hidden[o->nhidden++] = (int)v;
-        p += len;
-        if (*p == ',') { p++; if (!*p) die_usage("--hidden", "a width after each comma", s); }
-    }
-}
-
-static void parse_set(options *o, const char *s)
-{
-    const char *eq = strchr(s, '=');
-    size_t len = eq ? (size_t)(eq - s) : 0;
-    if (!eq || len == 0 || len >= sizeof o->set_buf[0] || o->nset == MAX_SETS)
-        die_usage("--set", "KEY=VALUE with an optimizer setting such as beta2=0.99", s);
-    memcpy(o->set_buf[o->nset], s, len); o->set_buf[o->nset][len] = 0;
-    o->set_key[o->nset] = o->set_buf[o->nset];
-    o->set_val[o->nset] = parse_real("--set", eq + 1, -1e300, "KEY=VALUE with a numeric VALUE");
-    o->nset++;
-}
-
-/* The options that take a value, each followed by a space. */
-#define VALUE_FLAGS " --optim --sched --act --data --log --save --resume --lr --wd --warmup --epochs --batch --threads --seed --hidden --set "
-
-static int takes_value(const char *a)
-{
-    char key[40];
-    return strlen(a) < sizeof key - 2 && !strchr(a, ' ') && sprintf(key, " %s ", a) > 0 && strstr(VALUE_FLAGS, key) != NULL;
-}
-
-static void parse(int argc, char **argv, options *o)
-{
-    int i;
-    memset(o, 0, sizeof *o);
-    o->optim = "adamw"; o->sched = "warmup_cosine"; o->act = "relu"; o->data = NULL;
-    o->lr = 4e-3; o->wd = 0.05; o->warmup = -1; o->epochs = -1; o->batch = 128; o->seed = 1;
-    o->hidden[0] = 256; o->nhidden = 1;
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { usage(); exit(0); }
-        if (strcmp(a, "--smoke") == 0) { o->smoke = 1; continue; }
-        if (strncmp(a, "--", 2) != 0) die_usage(a, "an option starting with --", a);
-        if (!takes_value(a)) { fprintf(stderr, PROG ": unknown option '%s' (see --help)\n", a); exit(2); }
-        if (i + 1 >= argc) { fprintf(stderr, PROG ": %s: expected a value after it (see --help)\n", a); exit(2); }
-        v = argv[++i];
-        if (strcmp(a, "--optim") == 0) o->optim = v;
-        else if (strcmp(a, "--sched") == 0) o->sched = v;
-        else if (strcmp(a, "--act") == 0) o->act = v;
-        else if (strcmp(a, "--data") == 0) o->data = v;
-        else if (strcmp(a, "--log") == 0) o->log = v;
-        else if (strcmp(a, "--save") == 0) o->save = v;
-        else if (strcmp(a, "--resume") == 0) o->resume = v;
-        else if (strcmp(a, "--lr") == 0) o->lr = parse_real(a, v, 0, "a learning rate >= 0");
-        else if (strcmp(a, "--wd") == 0) o->wd = parse_real(a, v, 0, "a weight decay >= 0");
-        else if (strcmp(a, "--warmup") == 0) o->warmup = parse_real(a, v, 0, "a number of epochs >= 0");
-        else if (strcmp(a, "--epochs") == 0) o->epochs = (int)parse_int(a, v, 1, 100000, "a number of epochs from 1 to 100000");
-        else if (strcmp(a, "--batch") == 0) o->batch = (int)parse_int(a, v, 1, 1 << 20, "a batch size from 1 to 1048576");
-        else if (strcmp(a, "--threads") == 0) o->threads = (int)parse_int(a, v, 1, 4096, "a thread count from 1 to 4096");
-        else if (strcmp(a, "--seed") == 0) o->seed = (uint64_t)parse_int(a, v, 0, 2147483647L, "a seed from 0 to 2147483647");
-        else if (strcmp(a, "--hidden") == 0) parse_hidden(o, v);
-        else if (strcmp(a, "--set") == 0) parse_set(o, v);
-        else { fprintf(stderr, PROG ": unknown option '%s' (see --help)\n", a); exit(2); }
-    }
-    if (o->epochs < 0) o->epochs = o->smoke ? 3 : 8;
-}
 
 static double now(void)
 {
@@ -176,14 +435,209 @@ static double now(void)
 #endif
 }
 
-static FILE *open_out(const char *path)
+/* ---- files -------------------------------------------------------------------------- */
+
+/* An output file. A whole file (tmp != NULL) is written to a new temporary file in
+   the same directory and renamed over its path only when every write succeeded; a
+   log is written in place, line by line. err: errno of the first failed write. */
+typedef struct outfile {
+    FILE *f;
+    const char *path;
+    char *tmp;
+    int err;
+} outfile;
+
+static void out_report(const outfile *o)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) fprintf(stderr, PROG ": cannot open %s for writing (run from the repository root; make creates out/)\n", path);
-    return f;
+    fprintf(stderr, PROG ": %s: write failed: %s\n", o->path, o->err > 0 ? strerror(o->err) : "unknown error");
+}
+
+static int out_open(outfile *o, const char *path, int whole)
+{
+    int e = 0;
+    memset(o, 0, sizeof *o);
+    o->path = path;
+    if (!whole) {
+        if (!(o->f = fopen(path, "w"))) e = errno;
+    } else {
+        size_t cap = strlen(path) + 48;
+        if (!(o->tmp = (char *)malloc(cap))) { fprintf(stderr, PROG ": %s: out of memory\n", path); return -1; }
+#ifdef HAVE_POSIX
+        {
+            static unsigned serial;
+            int fd = -1, tries;
+            for (tries = 0; tries < 100 && fd < 0; tries++) {
+                snprintf(o->tmp, cap, "%s.%ld-%u.tmp", path, (long)getpid(), serial++);
+                if ((fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL, 0644)) < 0 && errno != EEXIST) break;
+            }
+            if (fd < 0) e = errno;
+            else if (!(o->f = fdopen(fd, "w"))) { e = errno; close(fd); remove(o->tmp); }
+        }
+#else
+        snprintf(o->tmp, cap, "%s.tmp", path);
+        if (!(o->f = fopen(o->tmp, "w"))) e = errno;
+#endif
+    }
+    if (o->f) return 0;
+    fprintf(stderr, PROG ": cannot create %s: %s\n", o->tmp ? o->tmp : path, e ? strerror(e) : "unknown error");
+    free(o->tmp);
+    o->tmp = NULL;
+    return -1;
+}
+
+static void out_printf(outfile *o, const char *fmt, ...)
+{
+    va_list ap;
+    int r;
+    errno = 0;
+    va_start(ap, fmt);
+    r = vfprintf(o->f, fmt, ap);
+    va_end(ap);
+    if (r < 0 && !o->err) o->err = errno ? errno : -1;
+}
+
+/* 0 when everything written so far reached the file (the log after each line). */
+static int out_flush(outfile *o)
+{
+    errno = 0;
+    if (fflush(o->f) != 0 && !o->err) o->err = errno ? errno : -1;
+    if (ferror(o->f) && !o->err) o->err = -1;
+    if (o->err) { out_report(o); return -1; }
+    return 0;
+}
+
+/* Drop a whole file that is not complete: its temporary file goes, the path keeps
+   what it held before. */
+static void out_abort(outfile *o)
+{
+    if (o->f) fclose(o->f);
+    if (o->tmp) remove(o->tmp);
+    free(o->tmp);
+    memset(o, 0, sizeof *o);
+}
+
+/* Finish: flush, close, and rename a whole file into place; any failure is
+   reported (naming the file and the cause), the temporary file removed, and -1. */
+static int out_close(outfile *o)
+{
+    int rc = 0;
+    if (!o->f) return 0;
+    if (out_flush(o)) rc = -1;
+    errno = 0;
+    if (fclose(o->f) != 0 && rc == 0) { o->err = errno ? errno : -1; out_report(o); rc = -1; }
+    o->f = NULL;
+    if (rc == 0 && o->tmp && rename(o->tmp, o->path) != 0) {
+        fprintf(stderr, PROG ": cannot rename %s to %s: %s\n", o->tmp, o->path, strerror(errno));
+        rc = -1;
+    }
+    if (rc != 0 && o->tmp) remove(o->tmp);
+    free(o->tmp);
+    o->tmp = NULL;
+    return rc;
+}
+
+/* Output paths, checked before any data is read: not a directory; --save not a
+   device, FIFO or socket either (a checkpoint is a new file renamed over the path,
+   which would replace it); its directory must exist, and for a whole file accept a
+   new file. 0, or 2 after a message. */
+static int check_out_path(const char *flag, const char *path, int whole, const char *hint)
+{
+#ifdef HAVE_POSIX
+    struct stat st;
+    char *dir, *slash, *probe;
+    size_t n = strlen(path);
+    int fd, e;
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) { fprintf(stderr, PROG ": %s %s: is a directory, expected a file\n", flag, path); return 2; }
+        if (whole && !S_ISREG(st.st_mode)) {
+            fprintf(stderr, PROG ": %s %s: expected a regular file, found a device, FIFO or socket (the file is written "
+                    "anew and renamed into place, which would replace it)\n", flag, path);
+            return 2;
+        }
+        if (!whole) return 0;
+    }
+    if (!(dir = (char *)malloc(n + 48))) { fprintf(stderr, PROG ": out of memory\n"); return 2; }
+    strcpy(dir, path);
+    slash = strrchr(dir, '/');
+    if (!slash) strcpy(dir, ".");
+    else if (slash == dir) dir[1] = 0;
+    else *slash = 0;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, PROG ": %s %s: the directory %s does not exist%s\n", flag, path, dir, hint);
+        free(dir);
+        return 2;
+    }
+    probe = (char *)malloc(n + 64);
+    if (!probe) { free(dir); fprintf(stderr, PROG ": out of memory\n"); return 2; }
+    sprintf(probe, "%s/.%s-probe-%ld", dir, PROG, (long)getpid());
+    fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    e = errno;
+    if (fd >= 0) { close(fd); remove(probe); }
+    else if (e != EEXIST) fprintf(stderr, PROG ": %s %s: cannot create a file in %s: %s\n", flag, path, dir, strerror(e));
+    free(probe);
+    free(dir);
+    return fd >= 0 || e == EEXIST ? 0 : 2;
+#else
+    (void)flag; (void)path; (void)whole; (void)hint;
+    return 0;
+#endif
+}
+
+/* An input file must exist and be a regular file: a FIFO would block the read, a
+   directory is not data. 0, or 1 after a message (any path length: no buffer). */
+static int check_in_path(const char *flag, const char *path)
+{
+#ifdef HAVE_POSIX
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        fprintf(stderr, PROG ": %s%s%s: cannot open: %s\n", flag, *flag ? " " : "", path, strerror(errno));
+        return 1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        fprintf(stderr, PROG ": %s%s%s: expected a regular file, found a %s\n", flag, *flag ? " " : "", path,
+                S_ISDIR(st.st_mode) ? "directory" : "device, FIFO or socket");
+        return 1;
+    }
+#else
+    (void)flag; (void)path;
+#endif
+    return 0;
 }
 
 /* ---- data ------------------------------------------------------------------ */
+
+static int check_mnist_files(const char *dir, const char *set)
+{
+    static const char *const kinds[2] = {"images-idx3-ubyte", "labels-idx1-ubyte"};
+    size_t cap = strlen(dir) + strlen(set) + 32;
+    char *p = (char *)malloc(cap);
+    int k, rc = 0;
+    if (!p) { fprintf(stderr, PROG ": out of memory\n"); return 1; }
+    for (k = 0; k < 2 && rc == 0; k++) {
+        size_t n = strlen(dir);
+        snprintf(p, cap, "%s%s%s-%s", dir, n && dir[n - 1] == '/' ? "" : "/", set, kinds[k]);
+        rc = check_in_path("", p);
+    }
+    free(p);
+    return rc;
+}
+
+/* Train and test must be the same kind of images: the network's input is the
+   training images' pixels, and every test image is read with that length. */
+static int check_same_images(const char *dir, const ofs_dataset *train, const ofs_dataset *test)
+{
+    if (train->rows != test->rows || train->cols != test->cols) {
+        fprintf(stderr, PROG ": %s: the training images are %d x %d pixels but the test images %d x %d: expected the same size\n",
+                dir, train->rows, train->cols, test->rows, test->cols);
+        return 1;
+    }
+    if (train->classes != test->classes) {
+        fprintf(stderr, PROG ": %s: the training labels have %d classes but the test labels %d: expected the same\n",
+                dir, train->classes, test->classes);
+        return 1;
+    }
+    return 0;
+}
 
 /* MNIST's train and t10k pairs in --data DIR (data/mnist), under their standard
    names (ofs_mnist_load_dir). --smoke without --data: a stand-in for MNIST that
@@ -201,15 +655,17 @@ static int load_data(const options *o, ofs_dataset *train, ofs_dataset *test)
             ofs_mnist_synthetic_save("out/ch15_smoke-t10k-images-idx3-ubyte", "out/ch15_smoke-t10k-labels-idx1-ubyte",
                                      500, 12, &e) != OFS_OK) {
             fprintf(stderr, PROG ": %s (run from the repository root; make creates out/)\n", e.msg);
-            return -1;
+            return 1;
         }
         printf("smoke run: 2000 generated training images, 500 test images\n");
     }
+    if (check_mnist_files(dir, tr) || check_mnist_files(dir, te)) return 1;
     if (ofs_mnist_load_dir(dir, tr, train, &e) != OFS_OK || ofs_mnist_load_dir(dir, te, test, &e) != OFS_OK) {
-        fprintf(stderr, PROG ": %s\n", e.msg);
+        print_err("", &e);
         if (e.status == OFS_ERR_IO) fprintf(stderr, PROG ": run `make data` to download MNIST, or give --data DIR (or --smoke)\n");
-        return -1;
+        return 1;
     }
+    if (check_same_images(dir, train, test)) return 1;
     if (o->smoke && o->data) {
         if (train->n > 2000) train->n = 2000;
         if (test->n > 500) test->n = 500;
@@ -218,69 +674,42 @@ static int load_data(const options *o, ofs_dataset *train, ofs_dataset *test)
     return 0;
 }
 
-/* ---- the learning-rate schedule ------------------------------------------- */
-
-/* The kind --sched names (warmup_cosine is cosine after a warmup); checked before
-   the data are loaded, so that a typo is reported at once. */
-static int sched_kind(const options *o, ofs_sched_kind *kind)
-{
-    ofs_err e;
-    int warm_cos = strcmp(o->sched, "warmup_cosine") == 0;
-    if (ofs_sched_kind_from_name(warm_cos ? "cosine" : o->sched, kind, &e) != OFS_OK) {
-        fprintf(stderr, PROG ": --sched: %s, or warmup_cosine\n", e.msg);
-        return 2;
-    }
-    if (*kind == OFS_SCHED_MULTISTEP || *kind == OFS_SCHED_PIECEWISE || *kind == OFS_SCHED_SEQUENTIAL || *kind == OFS_SCHED_CHAINED) {
-        fprintf(stderr, PROG ": --sched: expected a schedule without milestones or children, found '%s'\n", o->sched);
-        return 2;
-    }
-    return 0;
-}
-
-/* --sched NAME over a run of `total` steps of which `per_epoch` make an epoch. */
-static int make_sched(const options *o, int64_t total, int64_t per_epoch, ofs_sched *s)
-{
-    ofs_sched_kind kind;
-    ofs_err e;
-    int warm_cos = strcmp(o->sched, "warmup_cosine") == 0, rc;
-    double warmup = o->warmup >= 0 ? o->warmup : warm_cos ? 1.0 : 0.0;   /* epochs */
-    if ((rc = sched_kind(o, &kind)) != 0) return rc;
-    *s = ofs_sched_defaults(kind, o->lr);
-    s->warmup_steps = (int64_t)(warmup * (double)per_epoch + 0.5);
-    if (o->warmup < 0 && s->warmup_steps > total / 5) s->warmup_steps = total / 5;   /* short runs: a fifth */
-    if (kind == OFS_SCHED_STEP) s->step_size = (total - s->warmup_steps + 2) / 3;    /* x0.1 at 1/3 and 2/3 */
-    if (kind == OFS_SCHED_EXPONENTIAL) s->gamma = pow(0.01, 1.0 / (double)(total - s->warmup_steps));  /* to 1% */
-    if (kind == OFS_SCHED_LINEAR) { s->start_factor = 1; s->end_factor = 0; }          /* linear decay to 0 */
-    if (ofs_sched_set_run(s, total, &e) != OFS_OK) {
-        fprintf(stderr, PROG ": --sched/--warmup/--epochs: %s\n", e.msg);
-        return 2;
-    }
-    return 0;
-}
-
 /* ---- the model and the trainer --------------------------------------------- */
-
-static int make_optim_config(const options *o, ofs_optim_config *cfg)
-{
-    ofs_optim_kind kind;
-    ofs_err e;
-    int k;
-    if (ofs_optim_kind_from_name(o->optim, &kind, &e) != OFS_OK) { fprintf(stderr, PROG ": --optim: %s\n", e.msg); return 2; }
-    *cfg = ofs_optim_defaults(kind);
-    cfg->lr = o->lr; cfg->weight_decay = o->wd;
-    for (k = 0; k < o->nset; k++)
-        if (ofs_optim_config_set(cfg, o->set_key[k], o->set_val[k], &e) != OFS_OK) {
-            fprintf(stderr, PROG ": --set %s: %s\n", o->set_key[k], e.msg);
-            return 2;
-        }
-    if (ofs_optim_validate(cfg, &e) != OFS_OK) { fprintf(stderr, PROG ": --optim/--lr/--wd/--set: %s\n", e.msg); return 2; }
-    return 0;
-}
 
 static void print_sizes(const ofs_mlp *m)
 {
     int l;
     for (l = 0; l <= m->nlayers; l++) printf("%s%d", l ? "-" : "", m->sizes[l]);
+}
+
+/* A resumed run keeps the optimizer settings of its checkpoint; the command line's
+   (--optim, --wd, --set, or their defaults) must be the same. lr is the schedule's
+   at every step, and so is momentum or beta1 with onecycle. */
+static int check_resumed_settings(const options *o, const ofs_trainer *t, const ofs_optim_config *cfg, int onecycle)
+{
+#define SAME_FIELD(f) if (!(onecycle && (strcmp(#f, "momentum") == 0 || strcmp(#f, "beta1") == 0)) && \
+                          (double)want.f != (double)got->f) { name = #f; a = (double)got->f; b = (double)want.f; }
+    int g;
+    for (g = t->ngroups - 1; g >= 0; g--) {
+        ofs_optim_config want = *cfg;
+        const ofs_optim_config *got = &t->opt[g].cfg;
+        const char *name = NULL;
+        double a = 0, b = 0;
+        if (g == 1) want.weight_decay = 0;      /* the biases' group */
+        SAME_FIELD(weight_decay) SAME_FIELD(momentum) SAME_FIELD(dampening) SAME_FIELD(alpha) SAME_FIELD(rho)
+        SAME_FIELD(beta1) SAME_FIELD(beta2) SAME_FIELD(eps) SAME_FIELD(eps_root) SAME_FIELD(lr_decay)
+        SAME_FIELD(initial_accumulator_value) SAME_FIELD(momentum_decay) SAME_FIELD(nesterov) SAME_FIELD(maximize)
+        SAME_FIELD(amsgrad) SAME_FIELD(centered) SAME_FIELD(decoupled_weight_decay) SAME_FIELD(eps_inside_sqrt)
+        SAME_FIELD(ema_momentum)
+        if (name) {
+            fprintf(stderr, PROG ": --resume %s: the checkpoint's %s is %g, the command line's %g (%s%s): a resumed run keeps "
+                    "its optimizer settings; give the saved value, or start a new run\n", o->resume, name, a, b,
+                    strcmp(name, "weight_decay") == 0 ? "--wd" : "--set ", strcmp(name, "weight_decay") == 0 ? "" : name);
+            return 2;
+        }
+    }
+#undef SAME_FIELD
+    return 0;
 }
 
 /* ---- results ----------------------------------------------------------------- */
@@ -294,18 +723,17 @@ static void confusion(const ofs_dataset *test, const unsigned char *pred, int C[
 
 static int write_confusion(int C[10][10])
 {
-    FILE *f = open_out("out/ch15_confusion.dat");
+    outfile f;
     int t, p;
-    if (!f) return -1;
-    fprintf(f, "# true pred count fraction_of_true_class\n");
+    if (out_open(&f, "out/ch15_confusion.dat", 1)) return -1;
+    out_printf(&f, "# true pred count fraction_of_true_class\n");
     for (t = 0; t < 10; t++) {
         int row = 0;
         for (p = 0; p < 10; p++) row += C[t][p];
-        for (p = 0; p < 10; p++) fprintf(f, "%d %d %d %.6f\n", t, p, C[t][p], row ? (double)C[t][p] / row : 0.0);
-        fprintf(f, "\n");
+        for (p = 0; p < 10; p++) out_printf(&f, "%d %d %d %.6f\n", t, p, C[t][p], row ? (double)C[t][p] / row : 0.0);
+        out_printf(&f, "\n");
     }
-    fclose(f);
-    return 0;
+    return out_close(&f);
 }
 
 static void print_confusion(int C[10][10])
@@ -321,33 +749,36 @@ static void print_confusion(int C[10][10])
     }
 }
 
-/* The first 24 misclassified test digits as one image: a 6 x 4 grid of 28 x 28
-   digits with 2-pixel gaps (index 0: "x y gray", y down), then their labels
-   (index 1: "x y true pred"), for gnuplot's "with image" and "with labels". */
+/* The first 24 misclassified test digits as one image: a 6 x 4 grid of the images
+   (rows x cols each, 28 x 28 for MNIST) with 2-pixel gaps (index 0: "x y gray",
+   y down), then their labels (index 1: "x y true pred"), for gnuplot's "with image"
+   and "with labels". */
 static int write_misclassified(const ofs_dataset *test, const unsigned char *pred)
 {
-    enum { GC = 6, GR = 4, CELL = 30 };
+    enum { GC = 6, GR = 4 };
+    const int rows = test->rows, cols = test->cols, CW = cols + 2, CH = rows + 2;
     size_t idx[GC * GR], i;
     int n = 0, X, Y, k;
-    FILE *f;
+    outfile f;
     for (i = 0; i < test->n && n < GC * GR; i++) if (pred[i] != test->y[i]) idx[n++] = i;
-    if (!(f = open_out("out/ch15_misclassified.dat"))) return -1;
-    fprintf(f, "# x y gray: %d misclassified test digits, %d per row, %d pixels apart\n", n, GC, CELL);
-    for (Y = 0; Y < GR * CELL; Y++) {
-        for (X = 0; X < GC * CELL; X++) {
-            int cell = (Y / CELL) * GC + X / CELL, x = X % CELL - 1, y = Y % CELL - 1;
+    if (out_open(&f, "out/ch15_misclassified.dat", 1)) return -1;
+    out_printf(&f, "# x y gray: %d misclassified test digits of %d x %d pixels, %d per row, %d and %d pixels apart\n",
+               n, rows, cols, GC, CW, CH);
+    for (Y = 0; Y < GR * CH && !f.err; Y++) {
+        for (X = 0; X < GC * CW; X++) {
+            int cell = (Y / CH) * GC + X / CW, x = X % CW - 1, y = Y % CH - 1;
             double v = 0;
-            if (cell < n && x >= 0 && x < 28 && y >= 0 && y < 28)
-                v = (double)test->x[idx[cell] * (size_t)test->dim + (size_t)(y * 28 + x)];
-            fprintf(f, "%d %d %.4f\n", X, Y, v);
+            if (cell < n && x >= 0 && x < cols && y >= 0 && y < rows)
+                v = (double)test->x[idx[cell] * (size_t)test->dim + (size_t)y * (size_t)cols + (size_t)x];
+            out_printf(&f, "%d %d %.4f\n", X, Y, v);
         }
-        fprintf(f, "\n");
+        out_printf(&f, "\n");
     }
-    fprintf(f, "\n\n# x y true pred index\n");
+    out_printf(&f, "\n\n# x y true pred index\n");
     for (k = 0; k < n; k++)
-        fprintf(f, "%d %d %d %d %lu\n", (k % GC) * CELL + 15, (k / GC) * CELL + 1, test->y[idx[k]], pred[idx[k]], (unsigned long)idx[k]);
-    fclose(f);
-    return 0;
+        out_printf(&f, "%d %d %d %d %lu\n", (k % GC) * CW + CW / 2 + 1, (k / GC) * CH + 1, test->y[idx[k]], pred[idx[k]],
+                   (unsigned long)idx[k]);
+    return out_close(&f);
 }
 
 /* ---- main ------------------------------------------------------------------ */
@@ -359,23 +790,93 @@ typedef struct run {
     ofs_trainer t;
     ofs_sched sched;
     unsigned char *pred;
-    FILE *curves, *log;
+    outfile curves, log;
+    int64_t saved_epoch;       /* the epoch of the last checkpoint this run wrote, -1: none */
+    int64_t resumed_epoch;     /* the epoch of --resume's checkpoint, -1: not resumed */
 } run;
+
+/* Which checkpoint, if any, holds a good state, after training stopped. */
+static void say_last_good(const run *R)
+{
+    const options *o = &R->o;
+    if (o->save && R->saved_epoch >= 0)
+        fprintf(stderr, PROG ": the last good checkpoint is %s (after epoch %lld), written by this run; nothing was saved "
+                "after it\n", o->save, (long long)R->saved_epoch);
+    else if (o->resume)
+        fprintf(stderr, PROG ": this run saved nothing%s%s%s; %s (after epoch %lld), which it resumed from, is unchanged\n",
+                o->save ? " (" : "", o->save ? o->save : "", o->save ? " was not written)" : "", o->resume,
+                (long long)R->resumed_epoch);
+    else if (o->save)
+        fprintf(stderr, PROG ": no checkpoint was written (%s holds no state of this run)\n", o->save);
+    else
+        fprintf(stderr, PROG ": no checkpoint was written (--save FILE keeps one per epoch)\n");
+}
+
+/* The trainer's whole state is finite: the parameters and every moment array. */
+static int state_finite(const run *R, ofs_err *e)
+{
+    int g, k;
+    if (ofs_check_finite(R->m.params, R->m.nparams, "parameters", R->t.step, e) != OFS_OK) return 0;
+    for (g = 0; g < R->t.ngroups; g++)
+        for (k = 0; k < 3; k++)
+            if (R->t.opt[g].s[k] && ofs_check_finite(R->t.opt[g].s[k], R->t.opt[g].n, "optimizer state", R->t.step, e) != OFS_OK)
+                return 0;
+    return 1;
+}
+
+static int resume(run *R, const ofs_optim_config *cfg, ofs_sched_kind kind)
+{
+    const options *o = &R->o;
+    ofs_err e;
+    int rc;
+    if (check_in_path("--resume", o->resume)) return 1;
+    if (ofs_trainer_load(&R->t, o->resume, &e) != OFS_OK) {
+        print_err("--resume: ", &e);
+        if (e.status != OFS_ERR_MISMATCH) return 1;
+        fprintf(stderr, PROG ": --resume: --optim, --hidden, --act, --batch and the training set must be the saved run's\n");
+        return 2;
+    }
+    if ((rc = check_resumed_settings(o, &R->t, cfg, kind == OFS_SCHED_ONECYCLE)) != 0) return rc;
+    if (R->t.epoch >= o->epochs) {
+        fprintf(stderr, PROG ": --epochs %d: %s is after epoch %lld already: expected --epochs above %lld\n",
+                o->epochs, o->resume, (long long)R->t.epoch, (long long)R->t.epoch);
+        return 2;
+    }
+    if (!state_finite(R, &e)) { fprintf(stderr, PROG ": --resume %s: %s\n", o->resume, e.msg); return 1; }
+    R->resumed_epoch = R->t.epoch;
+    printf("resumed from %s after epoch %lld (step %lld)\n", o->resume, (long long)R->t.epoch, (long long)R->t.step);
+    return 0;
+}
 
 static int setup(run *R)
 {
     const options *o = &R->o;
     int sizes[OFS_MLP_MAX_LAYERS + 1], l, rc;
     ofs_optim_config cfg;
+    ofs_sched_kind kind;
     ofs_act act;
     ofs_rng rng;
     ofs_err e;
-    int64_t per_epoch;
-    if (ofs_act_from_name(o->act, &act, &e) != OFS_OK) { fprintf(stderr, PROG ": --act: %s\n", e.msg); return 2; }
-    ofs_sched_kind kind;
-    if ((rc = make_optim_config(o, &cfg)) != 0) return rc;
-    if ((rc = sched_kind(o, &kind)) != 0) return rc;
-    if (load_data(o, &R->train, &R->test)) return 1;
+    char msg[MSG];
+    int64_t per_epoch, total;
+    const char *hint = " (run from the repository root; make creates out/)";
+    R->saved_epoch = R->resumed_epoch = -1;
+    if (check_options(o, msg)) { fprintf(stderr, PROG ": %s\n", msg); return 2; }
+    if (make_optim_config(o, &cfg, msg) || sched_kind(o, &kind, msg)) { fprintf(stderr, PROG ": %s\n", msg); return 2; }
+    ofs_act_from_name(o->act, &act, &e);
+    if (check_out_path("output", "out/ch15_curves.dat", 1, hint) || (o->save && check_out_path("--save", o->save, 1, "")) ||
+        (o->log && check_out_path("--log", o->log, 0, "")))
+        return 2;
+    if (o->log) {
+        if (out_open(&R->log, o->log, 0)) return 1;
+        out_printf(&R->log, "epoch,step,train_loss,train_acc,test_loss,test_acc,lr,seconds\n");
+        if (out_flush(&R->log)) return 1;
+    }
+    if ((rc = load_data(o, &R->train, &R->test)) != 0) return rc;
+    if ((size_t)o->batch > R->train.n) {
+        fprintf(stderr, PROG ": --batch: expected at most the %lu training images, found %d\n", (unsigned long)R->train.n, o->batch);
+        return 2;
+    }
     sizes[0] = R->train.dim;
     for (l = 0; l < o->nhidden; l++) sizes[l + 1] = o->hidden[l];
     sizes[o->nhidden + 1] = 10;
@@ -384,24 +885,21 @@ static int setup(run *R)
     ofs_mlp_randomize(&R->m, act == OFS_ACT_RELU ? OFS_INIT_HE : OFS_INIT_XAVIER, &rng);
     if (ofs_trainer_create(&R->t, &R->m, &cfg, 0, o->batch, R->train.n, &rng, &e) != OFS_OK) { fprintf(stderr, PROG ": %s\n", e.msg); return 1; }
     per_epoch = (int64_t)((R->train.n + (size_t)o->batch - 1) / (size_t)o->batch);
-    if ((rc = make_sched(o, per_epoch * o->epochs, per_epoch, &R->sched)) != 0) return rc;
-    R->t.schedule = ofs_sched_callback; R->t.schedule_ctx = &R->sched;
-    if (o->resume) {
-        if (ofs_trainer_load(&R->t, o->resume, &e) != OFS_OK) { fprintf(stderr, PROG ": --resume: %s\n", e.msg); return 1; }
-        printf("resumed from %s after epoch %lld (step %lld)\n", o->resume, (long long)R->t.epoch, (long long)R->t.step);
+    total = per_epoch * o->epochs;
+    if (make_sched(o, total, per_epoch, &R->sched, msg) || check_sched_with(&R->sched, &cfg, total, msg)) {
+        fprintf(stderr, PROG ": %s\n", msg);
+        return 2;
     }
+    R->t.schedule = ofs_sched_callback; R->t.schedule_ctx = &R->sched;
+    if (o->resume && (rc = resume(R, &cfg, kind)) != 0) return rc;
     R->pred = (unsigned char *)malloc(R->test.n);
     if (!R->pred) { fprintf(stderr, PROG ": out of memory\n"); return 1; }
-    if (!(R->curves = open_out("out/ch15_curves.dat"))) return 1;
-    fprintf(R->curves, "# epoch train_loss train_acc test_loss test_acc lr seconds\n");
-    if (o->log) {
-        if (!(R->log = fopen(o->log, "w"))) { fprintf(stderr, PROG ": --log: cannot open %s for writing\n", o->log); return 1; }
-        fprintf(R->log, "epoch,step,train_loss,train_acc,test_loss,test_acc,lr,seconds\n");
-    }
+    if (out_open(&R->curves, "out/ch15_curves.dat", 1)) return 1;
+    out_printf(&R->curves, "# epoch train_loss train_acc test_loss test_acc lr seconds\n");
     printf("model "); print_sizes(&R->m);
     printf(" %s (%lu parameters), %s lr %g wd %g (not on biases), %s, batch %d, %d epochs, seed %lu\n",
-           ofs_act_name(act), (unsigned long)R->m.nparams, ofs_optim_name(cfg.kind), o->lr, o->wd, o->sched,
-           o->batch, o->epochs, (unsigned long)o->seed);
+           ofs_act_name(act), (unsigned long)R->m.nparams, ofs_optim_name(cfg.kind), o->lr, R->t.opt[0].cfg.weight_decay,
+           o->sched, o->batch, o->epochs, (unsigned long)o->seed);
 #ifdef _OPENMP
     printf("threads: %d\n", omp_get_max_threads());
 #endif
@@ -416,24 +914,39 @@ static int train(run *R)
     while (R->t.epoch < o->epochs) {
         ofs_epoch_stats st;
         size_t correct;
-        double t0 = now(), test_loss, sec;
+        double t0 = now(), test_loss, sec, acc;
         if (ofs_trainer_epoch(&R->t, R->train.x, R->train.y, &st, &e) != OFS_OK) {
             fprintf(stderr, PROG ": %s\n", e.msg);
-            if (o->save && R->t.epoch > 0)
-                fprintf(stderr, PROG ": the last good checkpoint, %s (after epoch %lld), is intact\n", o->save, (long long)R->t.epoch);
+            say_last_good(R);
+            return 1;
+        }
+        if (!state_finite(R, &e)) {
+            fprintf(stderr, PROG ": epoch %lld: its last steps made the state non-finite (%s): the run stops, this state "
+                    "is not saved\n", (long long)R->t.epoch, e.msg);
+            say_last_good(R);
             return 1;
         }
         test_loss = ofs_mlp_evaluate(&R->m, R->test.x, R->test.y, R->test.n, &correct, NULL);
+        acc = (double)correct / (double)R->test.n;
         sec = now() - t0;
         printf("epoch %2lld/%d  loss %.4f  train %6.2f%%  test %6.2f%% (loss %.4f)  lr %.2e  %.2f s\n",
-               (long long)R->t.epoch, o->epochs, st.loss, 100 * st.accuracy, 100.0 * (double)correct / (double)R->test.n,
-               test_loss, st.lr, sec);
+               (long long)R->t.epoch, o->epochs, st.loss, 100 * st.accuracy, 100.0 * acc, test_loss, st.lr, sec);
         fflush(stdout);
-        fprintf(R->curves, "%lld %.6f %.6f %.6f %.6f %.6e %.3f\n", (long long)R->t.epoch, st.loss, st.accuracy,
-                test_loss, (double)correct / (double)R->test.n, st.lr, sec);
-        if (R->log) fprintf(R->log, "%lld,%lld,%.6f,%.6f,%.6f,%.6f,%.6e,%.3f\n", (long long)R->t.epoch, (long long)R->t.step,
-                            st.loss, st.accuracy, test_loss, (double)correct / (double)R->test.n, st.lr, sec);
-        if (o->save && ofs_trainer_save(&R->t, o->save, &e) != OFS_OK) { fprintf(stderr, PROG ": --save: %s\n", e.msg); return 1; }
+        out_printf(&R->curves, "%lld %.6f %.6f %.6f %.6f %.6e %.3f\n", (long long)R->t.epoch, st.loss, st.accuracy,
+                   test_loss, acc, st.lr, sec);
+        if (R->log.f) {
+            out_printf(&R->log, "%lld,%lld,%.6f,%.6f,%.6f,%.6f,%.6e,%.3f\n", (long long)R->t.epoch, (long long)R->t.step,
+                       st.loss, st.accuracy, test_loss, acc, st.lr, sec);
+            if (out_flush(&R->log)) { say_last_good(R); return 1; }
+        }
+        if (o->save) {
+            if (ofs_trainer_save(&R->t, o->save, &e) != OFS_OK) {
+                print_err("--save: ", &e);
+                say_last_good(R);
+                return 1;
+            }
+            R->saved_epoch = R->t.epoch;
+        }
     }
     printf("training time %.1f s\n", now() - t_all);
     return 0;
@@ -448,7 +961,7 @@ static int report(run *R)
            (unsigned long)correct, (unsigned long)R->test.n);
     confusion(&R->test, R->pred, C);
     print_confusion(C);
-    if (write_confusion(C) || write_misclassified(&R->test, R->pred)) return 1;
+    if (out_close(&R->curves) || write_confusion(C) || write_misclassified(&R->test, R->pred)) return 1;
     printf("wrote out/ch15_curves.dat, out/ch15_confusion.dat, out/ch15_misclassified.dat\n");
     return 0;
 }
@@ -457,16 +970,23 @@ int main(int argc, char **argv)
 {
     run R;
     int rc;
+    char msg[MSG];
     memset(&R, 0, sizeof R);
-    parse(argc, argv, &R.o);
+    rc = parse_args(argc, argv, &R.o, msg);
+    if (rc == 1) { usage(); return fflush(stdout) != 0 || ferror(stdout) ? 1 : 0; }
+    if (rc != 0) { fprintf(stderr, PROG ": %s\n", msg); return 2; }
 #ifdef _OPENMP
     if (R.o.threads) omp_set_num_threads(R.o.threads);
 #endif
     rc = setup(&R);
     if (rc == 0) rc = train(&R);
     if (rc == 0) rc = report(&R);
-    if (R.curves) fclose(R.curves);
-    if (R.log) fclose(R.log);
+    out_abort(&R.curves);             /* not renamed into place unless the run finished */
+    if (R.log.f && out_close(&R.log) && rc == 0) rc = 1;
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == 0) {
+        fprintf(stderr, PROG ": writing to the standard output failed: %s\n", strerror(errno));
+        rc = 1;
+    }
     free(R.pred);
     ofs_trainer_free(&R.t);
     ofs_mlp_free(&R.m);
@@ -474,3 +994,5 @@ int main(int argc, char **argv)
     ofs_dataset_free(&R.test);
     return rc;
 }
+
+#endif /* OFS_EXAMPLE_NO_MAIN */

@@ -14,9 +14,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <time.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+#define HAVE_POSIX 1
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -25,6 +34,7 @@
 #define NOPT OFS_OPTIM_COUNT
 #define NSCHED 4
 #define BATCH 128
+#define MSG 1024           /* a message: the values quoted in it are shortened to fit */
 
 /* ---- what is swept ----------------------------------------------------------- */
 
@@ -81,8 +91,9 @@ static ofs_status make_sched(int which, double lr, int64_t total, int64_t per_ep
 /* ---- options ----------------------------------------------------------------- */
 
 typedef struct options {
-    int use_opt[NOPT], use_sched[NSCHED], got_opt, got_sched;
+    int use_opt[NOPT], use_sched[NSCHED];
     int epochs, threads, smoke, tune;
+    int given[8];                  /* each option given on the command line (F_...) */
     uint64_t seed;
     const char *data;
 } options;
@@ -100,81 +111,149 @@ static void usage(void)
            "  --data DIR     the four MNIST files                                (data/mnist)\n"
            "  --threads N    OpenMP threads (default: all)\n"
            "  --tune         choose each optimizer's learning rate on a validation split\n"
+           "                 (the last sixth of the training images; at least 60 images)\n"
            "  --smoke        sgd and adamw, constant and warmup_cosine, 3 epochs on generated\n"
            "                 digits (or on --data DIR)\n"
-           "  --help         this text\n");
+           "  --help         this text\n"
+           "Exit status: 0 done, 1 a file that cannot be read or written, 2 a bad option.\n");
 }
 
-static void die(const char *flag, const char *what, const char *found)
+/* s shortened to at most 120 characters (its start and end kept), for quoting. */
+static const char *shorten(const char *s, char out[128])
 {
-    fprintf(stderr, PROG ": %s: expected %s, found '%s' (see --help)\n", flag, what, found);
-    exit(2);
+    size_t n = strlen(s);
+    if (n <= 120) return s;
+    memcpy(out, s, 58);
+    memcpy(out + 58, " ... ", 5);
+    memcpy(out + 63, s + n - 57, 58);   /* with the terminating 0 */
+    return out;
 }
 
-static long parse_int(const char *flag, const char *s, long lo, long hi, const char *what)
+static int fail(char *msg, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, MSG, fmt, ap);
+    va_end(ap);
+    return 2;
+}
+
+/* "FLAG: expected WHAT, found 'S' (WHY) (see --help)", S shortened. */
+static int bad_value(char *msg, const char *flag, const char *what, const char *s, const char *why)
+{
+    char sb[128];
+    return fail(msg, "%s: expected %s, found '%s'%s%s%s (see --help)", flag, what, shorten(s, sb),
+                why ? " (" : "", why ? why : "", why ? ")" : "");
+}
+
+/* A library message, and its status when the message filled ofs_err's buffer (a
+   long path) and may have lost its end. */
+static void print_err(const char *prefix, const ofs_err *e)
+{
+    int cut = strlen(e->msg) + 1 >= sizeof e->msg;
+    fprintf(stderr, PROG ": %s%s%s%s%s\n", prefix, e->msg, cut ? " [...] (the message was cut; the error: " : "",
+            cut ? ofs_status_string(e->status) : "", cut ? ")" : "");
+}
+
+static const char *int_problem(const char *s, long lo, long hi, long *v)
 {
     char *end;
-    long v;
+    if (!*s) return "empty";
+    if (isspace((unsigned char)*s)) return "a space before the number";
     errno = 0;
-    v = strtol(s, &end, 10);
-    if (end == s || *end || errno || v < lo || v > hi) die(flag, what, s);
-    return v;
+    *v = strtol(s, &end, 10);
+    if (end == s) return "not a whole number";
+    if (*end) return "characters after the number";
+    if (errno == ERANGE || *v < lo || *v > hi) return "out of range";
+    return NULL;
 }
 
-/* "adam,lion": use[k] = 1 for each of names[0..n) in the list, 0 for the others. */
-static void parse_list(const char *flag, const char *s, const char *const *names, int n, int *use, const char *what)
+static int parse_int(const char *flag, const char *s, long lo, long hi, const char *what, int *out, char *msg)
+{
+    long v;
+    const char *why = int_problem(s, lo, hi, &v);
+    if (why) return bad_value(msg, flag, what, s, why);
+    *out = (int)v;
+    return 0;
+}
+
+/* "adam,lion": use[k] = 1 for each of names[0..n) in the list, 0 for the others;
+   each name once. */
+static int parse_list(const char *flag, const char *s, const char *const *names, int n, int *use, const char *what, char *msg)
 {
     const char *p = s;
     memset(use, 0, sizeof(int) * (size_t)n);
-    if (!*p) die(flag, what, s);
+    if (!*p) return bad_value(msg, flag, what, s, "empty");
     while (*p) {
         size_t len = strcspn(p, ",");
         int k, found = 0;
         for (k = 0; k < n && !found; k++)
-            if (strlen(names[k]) == len && strncmp(p, names[k], len) == 0) use[k] = found = 1;
-        if (!found) die(flag, what, s);
+            if (strlen(names[k]) == len && strncmp(p, names[k], len) == 0) {
+                if (use[k]) return bad_value(msg, flag, what, s, "a name given twice");
+                use[k] = found = 1;
+            }
+        if (!found) return bad_value(msg, flag, what, s, NULL);
         p += len;
-        if (*p == ',' && !*++p) die(flag, what, s);
+        if (*p == ',' && !*++p) return bad_value(msg, flag, what, s, "nothing after the last comma");
+    }
+    return 0;
+}
+
+enum { F_OPTIM, F_SCHED, F_EPOCHS, F_SEED, F_DATA, F_THREADS, F_TUNE, F_SMOKE, F_COUNT };
+static const char *const flag_names[F_COUNT] = {"--optim", "--sched", "--epochs", "--seed", "--data", "--threads", "--tune", "--smoke"};
+
+static int parse_value(options *o, int f, const char *v, char *msg)
+{
+    const char *opt_names[NOPT];
+    int k, seed;
+    for (k = 0; k < NOPT; k++) opt_names[k] = ofs_optim_name(optims[k].kind);
+    switch (f) {
+    case F_OPTIM: return parse_list("--optim", v, opt_names, NOPT, o->use_opt, "optimizer names from sgd,adagrad,rmsprop,adadelta,"
+                                    "adam,adamw,adamax,nadam,radam,lion,yogi,lamb,adabelief", msg);
+    case F_SCHED: return parse_list("--sched", v, sched_names, NSCHED, o->use_sched, "schedules from constant,step,cosine,warmup_cosine", msg);
+    case F_EPOCHS: return parse_int("--epochs", v, 1, 100000, "a number of epochs from 1 to 100000", &o->epochs, msg);
+    case F_SEED: if (parse_int("--seed", v, 0, 2147483647L, "a seed from 0 to 2147483647", &seed, msg)) return 2;
+                 o->seed = (uint64_t)seed; return 0;
+    case F_THREADS: return parse_int("--threads", v, 1, 4096, "a thread count from 1 to 4096", &o->threads, msg);
+    default: o->data = v; return *v ? 0 : bad_value(msg, "--data", "a directory", v, "empty");
     }
 }
 
-static void parse(int argc, char **argv, options *o)
+/* Fills *o from the command line. 0: go on; 1: --help; 2: a mistake, described in
+   msg. Never exits, never prints. */
+static int parse_args(int argc, char **argv, options *o, char *msg)
 {
-    const char *opt_names[NOPT];
     int i, k;
     memset(o, 0, sizeof *o);
-    for (k = 0; k < NOPT; k++) { opt_names[k] = ofs_optim_name(optims[k].kind); o->use_opt[k] = 1; }
+    msg[0] = 0;
+    for (k = 0; k < NOPT; k++) o->use_opt[k] = 1;
     for (k = 0; k < NSCHED; k++) o->use_sched[k] = 1;
     o->epochs = -1; o->seed = 1;
     for (i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { usage(); exit(0); }
-        if (strcmp(a, "--smoke") == 0) { o->smoke = 1; continue; }
-        if (strcmp(a, "--tune") == 0) { o->tune = 1; continue; }
-        if (strcmp(a, "--optim") && strcmp(a, "--sched") && strcmp(a, "--epochs") && strcmp(a, "--seed") &&
-            strcmp(a, "--data") && strcmp(a, "--threads")) {
-            fprintf(stderr, PROG ": unknown option '%s' (see --help)\n", a);
-            exit(2);
-        }
-        if (i + 1 >= argc) { fprintf(stderr, PROG ": %s: expected a value after it (see --help)\n", a); exit(2); }
-        v = argv[++i];
-        if (strcmp(a, "--optim") == 0) {
-            parse_list(a, v, opt_names, NOPT, o->use_opt, "optimizer names from sgd,adagrad,rmsprop,adadelta,adam,"
-                       "adamw,adamax,nadam,radam,lion,yogi,lamb,adabelief");
-            o->got_opt = 1;
-        } else if (strcmp(a, "--sched") == 0) {
-            parse_list(a, v, sched_names, NSCHED, o->use_sched, "schedules from constant,step,cosine,warmup_cosine");
-            o->got_sched = 1;
-        } else if (strcmp(a, "--epochs") == 0) o->epochs = (int)parse_int(a, v, 1, 100000, "a number of epochs from 1 to 100000");
-        else if (strcmp(a, "--seed") == 0) o->seed = (uint64_t)parse_int(a, v, 0, 2147483647L, "a seed from 0 to 2147483647");
-        else if (strcmp(a, "--threads") == 0) o->threads = (int)parse_int(a, v, 1, 4096, "a thread count from 1 to 4096");
-        else o->data = v;
+        const char *a = argv[i];
+        char ab[128];
+        int f;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) return 1;
+        for (f = 0; f < F_COUNT && strcmp(a, flag_names[f]) != 0; f++) {}
+        if (f == F_COUNT) return fail(msg, "unknown option '%s' (see --help)", shorten(a, ab));
+        if (o->given[f]) return fail(msg, "%s: given twice (see --help)", a);
+        o->given[f] = 1;
+        if (f == F_SMOKE) { o->smoke = 1; continue; }
+        if (f == F_TUNE) { o->tune = 1; continue; }
+        if (i + 1 >= argc) return fail(msg, "%s: expected a value after it (see --help)", a);
+        if (parse_value(o, f, argv[++i], msg)) return 2;
     }
-    if (o->smoke && !o->got_opt)       /* the smoke run's two optimizers */
+    if (o->tune && o->given[F_SCHED])
+        return fail(msg, "--sched: --tune always scores the constant and warmup_cosine schedules, so --sched would do nothing");
+#ifndef _OPENMP
+    if (o->threads > 1) return fail(msg, "--threads: this build has no OpenMP (compile with -fopenmp): it runs on one thread");
+#endif
+    if (o->smoke && !o->given[F_OPTIM])       /* the smoke run's two optimizers */
         for (k = 0; k < NOPT; k++) o->use_opt[k] = optims[k].kind == OFS_SGD || optims[k].kind == OFS_ADAMW;
-    if (o->smoke && !o->got_sched)     /* and two schedules */
+    if (o->smoke && !o->given[F_SCHED])     /* and two schedules */
         for (k = 0; k < NSCHED; k++) o->use_sched[k] = k == 0 || k == 3;
     if (o->epochs < 0) o->epochs = o->smoke ? 3 : 5;
+    return 0;
 }
 
 static double now(void)
@@ -190,14 +269,207 @@ static double now(void)
 #endif
 }
 
-static FILE *open_out(const char *path)
+/* An output file. A whole file (tmp != NULL) is written to a new temporary file in
+   the same directory and renamed over its path only when every write succeeded; a
+   log is written in place, line by line. err: errno of the first failed write. */
+typedef struct outfile {
+    FILE *f;
+    const char *path;
+    char *tmp;
+    int err;
+} outfile;
+
+static void out_report(const outfile *o)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) fprintf(stderr, PROG ": cannot open %s for writing (run from the repository root; make creates out/)\n", path);
-    return f;
+    fprintf(stderr, PROG ": %s: write failed: %s\n", o->path, o->err > 0 ? strerror(o->err) : "unknown error");
+}
+
+static int out_open(outfile *o, const char *path, int whole)
+{
+    int e = 0;
+    memset(o, 0, sizeof *o);
+    o->path = path;
+    if (!whole) {
+        if (!(o->f = fopen(path, "w"))) e = errno;
+    } else {
+        size_t cap = strlen(path) + 48;
+        if (!(o->tmp = (char *)malloc(cap))) { fprintf(stderr, PROG ": %s: out of memory\n", path); return -1; }
+#ifdef HAVE_POSIX
+        {
+            static unsigned serial;
+            int fd = -1, tries;
+            for (tries = 0; tries < 100 && fd < 0; tries++) {
+                snprintf(o->tmp, cap, "%s.%ld-%u.tmp", path, (long)getpid(), serial++);
+                if ((fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL, 0644)) < 0 && errno != EEXIST) break;
+            }
+            if (fd < 0) e = errno;
+            else if (!(o->f = fdopen(fd, "w"))) { e = errno; close(fd); remove(o->tmp); }
+        }
+#else
+        snprintf(o->tmp, cap, "%s.tmp", path);
+        if (!(o->f = fopen(o->tmp, "w"))) e = errno;
+#endif
+    }
+    if (o->f) return 0;
+    fprintf(stderr, PROG ": cannot create %s: %s\n", o->tmp ? o->tmp : path, e ? strerror(e) : "unknown error");
+    free(o->tmp);
+    o->tmp = NULL;
+    return -1;
+}
+
+static void out_printf(outfile *o, const char *fmt, ...)
+{
+    va_list ap;
+    int r;
+    errno = 0;
+    va_start(ap, fmt);
+    r = vfprintf(o->f, fmt, ap);
+    va_end(ap);
+    if (r < 0 && !o->err) o->err = errno ? errno : -1;
+}
+
+/* 0 when everything written so far reached the file (the log after each line). */
+static int out_flush(outfile *o)
+{
+    errno = 0;
+    if (fflush(o->f) != 0 && !o->err) o->err = errno ? errno : -1;
+    if (ferror(o->f) && !o->err) o->err = -1;
+    if (o->err) { out_report(o); return -1; }
+    return 0;
+}
+
+/* Drop a whole file that is not complete: its temporary file goes, the path keeps
+   what it held before. */
+static void out_abort(outfile *o)
+{
+    if (o->f) fclose(o->f);
+    if (o->tmp) remove(o->tmp);
+    free(o->tmp);
+    memset(o, 0, sizeof *o);
+}
+
+/* Finish: flush, close, and rename a whole file into place; any failure is
+   reported (naming the file and the cause), the temporary file removed, and -1. */
+static int out_close(outfile *o)
+{
+    int rc = 0;
+    if (!o->f) return 0;
+    if (out_flush(o)) rc = -1;
+    errno = 0;
+    if (fclose(o->f) != 0 && rc == 0) { o->err = errno ? errno : -1; out_report(o); rc = -1; }
+    o->f = NULL;
+    if (rc == 0 && o->tmp && rename(o->tmp, o->path) != 0) {
+        fprintf(stderr, PROG ": cannot rename %s to %s: %s\n", o->tmp, o->path, strerror(errno));
+        rc = -1;
+    }
+    if (rc != 0 && o->tmp) remove(o->tmp);
+    free(o->tmp);
+    o->tmp = NULL;
+    return rc;
+}
+
+/* Output paths, checked before any data is read: not a directory; --save not a
+   device, FIFO or socket either (a checkpoint is a new file renamed over the path,
+   which would replace it); its directory must exist, and for a whole file accept a
+   new file. 0, or 2 after a message. */
+static int check_out_path(const char *flag, const char *path, int whole, const char *hint)
+{
+#ifdef HAVE_POSIX
+    struct stat st;
+    char *dir, *slash, *probe;
+    size_t n = strlen(path);
+    int fd, e;
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) { fprintf(stderr, PROG ": %s %s: is a directory, expected a file\n", flag, path); return 2; }
+        if (whole && !S_ISREG(st.st_mode)) {
+            fprintf(stderr, PROG ": %s %s: expected a regular file, found a device, FIFO or socket (the file is written "
+                    "anew and renamed into place, which would replace it)\n", flag, path);
+            return 2;
+        }
+        if (!whole) return 0;
+    }
+    if (!(dir = (char *)malloc(n + 48))) { fprintf(stderr, PROG ": out of memory\n"); return 2; }
+    strcpy(dir, path);
+    slash = strrchr(dir, '/');
+    if (!slash) strcpy(dir, ".");
+    else if (slash == dir) dir[1] = 0;
+    else *slash = 0;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, PROG ": %s %s: the directory %s does not exist%s\n", flag, path, dir, hint);
+        free(dir);
+        return 2;
+    }
+    probe = (char *)malloc(n + 64);
+    if (!probe) { free(dir); fprintf(stderr, PROG ": out of memory\n"); return 2; }
+    sprintf(probe, "%s/.%s-probe-%ld", dir, PROG, (long)getpid());
+    fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    e = errno;
+    if (fd >= 0) { close(fd); remove(probe); }
+    else if (e != EEXIST) fprintf(stderr, PROG ": %s %s: cannot create a file in %s: %s\n", flag, path, dir, strerror(e));
+    free(probe);
+    free(dir);
+    return fd >= 0 || e == EEXIST ? 0 : 2;
+#else
+    (void)flag; (void)path; (void)whole; (void)hint;
+    return 0;
+#endif
+}
+
+/* An input file must exist and be a regular file: a FIFO would block the read, a
+   directory is not data. 0, or 1 after a message (any path length: no buffer). */
+static int check_in_path(const char *flag, const char *path)
+{
+#ifdef HAVE_POSIX
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        fprintf(stderr, PROG ": %s%s%s: cannot open: %s\n", flag, *flag ? " " : "", path, strerror(errno));
+        return 1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        fprintf(stderr, PROG ": %s%s%s: expected a regular file, found a %s\n", flag, *flag ? " " : "", path,
+                S_ISDIR(st.st_mode) ? "directory" : "device, FIFO or socket");
+        return 1;
+    }
+#else
+    (void)flag; (void)path;
+#endif
+    return 0;
 }
 
 /* ---- data -------------------------------------------------------------------- */
+
+static int check_mnist_files(const char *dir, const char *set)
+{
+    static const char *const kinds[2] = {"images-idx3-ubyte", "labels-idx1-ubyte"};
+    size_t cap = strlen(dir) + strlen(set) + 32;
+    char *p = (char *)malloc(cap);
+    int k, rc = 0;
+    if (!p) { fprintf(stderr, PROG ": out of memory\n"); return 1; }
+    for (k = 0; k < 2 && rc == 0; k++) {
+        size_t n = strlen(dir);
+        snprintf(p, cap, "%s%s%s-%s", dir, n && dir[n - 1] == '/' ? "" : "/", set, kinds[k]);
+        rc = check_in_path("", p);
+    }
+    free(p);
+    return rc;
+}
+
+/* Train and test must be the same kind of images: the network's input is the
+   training images' pixels, and every test image is read with that length. */
+static int check_same_images(const char *dir, const ofs_dataset *train, const ofs_dataset *test)
+{
+    if (train->rows != test->rows || train->cols != test->cols) {
+        fprintf(stderr, PROG ": %s: the training images are %d x %d pixels but the test images %d x %d: expected the same size\n",
+                dir, train->rows, train->cols, test->rows, test->cols);
+        return 1;
+    }
+    if (train->classes != test->classes) {
+        fprintf(stderr, PROG ": %s: the training labels have %d classes but the test labels %d: expected the same\n",
+                dir, train->classes, test->classes);
+        return 1;
+    }
+    return 0;
+}
 
 /* MNIST's train and t10k pairs in --data DIR, as chapter 15 reads them; --smoke:
    chapter 15's generated digits (ofs_mnist_synthetic, a bright disc at each class's
@@ -207,6 +479,7 @@ static int load_data(const options *o, ofs_dataset *train, ofs_dataset *test)
 {
     int gen = o->smoke && !o->data;
     const char *dir = gen ? "out" : o->data ? o->data : "data/mnist";
+    const char *tr = gen ? "ch16_smoke-train" : "train", *te = gen ? "ch16_smoke-t10k" : "t10k";
     ofs_err e;
     if (gen && (ofs_mnist_synthetic_save("out/ch16_smoke-train-images-idx3-ubyte", "out/ch16_smoke-train-labels-idx1-ubyte",
                                          2000, 11, &e) != OFS_OK ||
@@ -215,12 +488,13 @@ static int load_data(const options *o, ofs_dataset *train, ofs_dataset *test)
         fprintf(stderr, PROG ": %s (run from the repository root; make creates out/)\n", e.msg);
         return -1;
     }
-    if (ofs_mnist_load_dir(dir, gen ? "ch16_smoke-train" : "train", train, &e) != OFS_OK ||
-        ofs_mnist_load_dir(dir, gen ? "ch16_smoke-t10k" : "t10k", test, &e) != OFS_OK) {
-        fprintf(stderr, PROG ": %s\n", e.msg);
+    if (check_mnist_files(dir, tr) || check_mnist_files(dir, te)) return -1;
+    if (ofs_mnist_load_dir(dir, tr, train, &e) != OFS_OK || ofs_mnist_load_dir(dir, te, test, &e) != OFS_OK) {
+        print_err("", &e);
         if (e.status == OFS_ERR_IO) fprintf(stderr, PROG ": run `make data` to download MNIST, or give --data DIR (or --smoke)\n");
         return -1;
     }
+    if (check_same_images(dir, train, test)) return -1;
     if (gen) printf("smoke run: 2000 generated training images, 500 test images\n");
     else if (o->smoke) {
         if (train->n > 2000) train->n = 2000;
@@ -250,7 +524,7 @@ typedef struct result {
 typedef struct sweep {
     options o;
     ofs_dataset train, test;
-    FILE *curves;                  /* NULL: no curves (tuning) */
+    outfile curves;                /* curves.f == NULL: no curves (tuning, a subset) */
     int verbose;                   /* a log line per epoch */
 } sweep;
 
@@ -262,10 +536,22 @@ static double evaluate(ofs_mlp *m, const ofs_dataset *ev, double *loss)
     return (double)correct / (double)ev->n;
 }
 
+/* The trainer's whole state is finite: the parameters and every moment array. */
+static int state_finite(const ofs_mlp *m, const ofs_trainer *t, ofs_err *e)
+{
+    int g, k;
+    if (ofs_check_finite(m->params, m->nparams, "parameters", t->step, e) != OFS_OK) return 0;
+    for (g = 0; g < t->ngroups; g++)
+        for (k = 0; k < 3; k++)
+            if (t->opt[g].s[k] && ofs_check_finite(t->opt[g].s[k], t->opt[g].n, "optimizer state", t->step, e) != OFS_OK)
+                return 0;
+    return 1;
+}
+
 /* Train a fresh 784-256-10 network (the same initial weights and batch order for
    every run: both come from the seed) with optimizer cfg and schedule `which`,
    evaluating on `ev` after each epoch. Returns 0, or 1 on a setup error. */
-static int run_one(const sweep *S, const ofs_optim_config *cfg, int which, const ofs_dataset *tr,
+static int run_one(sweep *S, const ofs_optim_config *cfg, int which, const ofs_dataset *tr,
                    const ofs_dataset *ev, result *res)
 {
     int sizes[3] = {0, 256, 10}, rc = 1, batch = BATCH;    /* sizes[0]: the images' pixels */
@@ -287,9 +573,9 @@ static int run_one(const sweep *S, const ofs_optim_config *cfg, int which, const
         goto done;
     }
     t.schedule = ofs_sched_callback; t.schedule_ctx = &sched;
-    if (S->curves) {              /* epoch 0: the initial network */
+    if (S->curves.f) {            /* epoch 0: the initial network */
         double trl, tel, tra = evaluate(&m, tr, &trl), tea = evaluate(&m, ev, &tel);
-        fprintf(S->curves, "%s %s\n0 %.6f %.6f %.6f %.6f %.6e 0\n", ofs_optim_name(cfg->kind), sched_names[which],
+        out_printf(&S->curves, "%s %s\n0 %.6f %.6f %.6f %.6f %.6e 0\n", ofs_optim_name(cfg->kind), sched_names[which],
                 trl, tra, tel, tea, ofs_sched_lr(&sched, 0));
     }
     while (t.epoch < S->o.epochs) {
@@ -302,6 +588,13 @@ static int run_one(const sweep *S, const ofs_optim_config *cfg, int which, const
             rc = 0;
             goto done;
         }
+        if (!state_finite(&m, &t, &e)) {   /* a finite loss, but the last steps broke the weights */
+            if (S->verbose) printf("  epoch %lld: %s\n", (long long)t.epoch, e.msg);
+            res->diverged = 1;
+            res->test_acc = res->test_loss = res->train_loss = (double)NAN;
+            rc = 0;
+            goto done;
+        }
         sec = now() - t0;
         res->seconds += sec;
         res->train_loss = st.loss;
@@ -309,13 +602,13 @@ static int run_one(const sweep *S, const ofs_optim_config *cfg, int which, const
         if (S->verbose)
             printf("  epoch %lld/%d  loss %.4f  train %6.2f%%  test %6.2f%% (loss %.4f)  lr %.2e  %.2f s\n",
                    (long long)t.epoch, S->o.epochs, st.loss, 100 * st.accuracy, 100 * res->test_acc, res->test_loss, st.lr, sec);
-        if (S->curves)
-            fprintf(S->curves, "%lld %.6f %.6f %.6f %.6f %.6e %.3f\n", (long long)t.epoch, st.loss, st.accuracy,
+        if (S->curves.f)
+            out_printf(&S->curves, "%lld %.6f %.6f %.6f %.6f %.6e %.3f\n", (long long)t.epoch, st.loss, st.accuracy,
                     res->test_loss, res->test_acc, st.lr, res->seconds);
     }
     rc = 0;
 done:
-    if (S->curves) fprintf(S->curves, "\n\n");
+    if (S->curves.f) out_printf(&S->curves, "\n\n");
     fflush(stdout);
     ofs_trainer_free(&t);
     ofs_mlp_free(&m);
@@ -385,23 +678,22 @@ static void print_tables(FILE *f, const options *o, result R[NOPT][NSCHED])
 
 static int write_results(const char *prefix, const options *o, result R[NOPT][NSCHED])
 {
-    char path[256];
-    FILE *f;
+    char path[2][256];
+    outfile f;
     int i, k;
-    snprintf(path, sizeof path, "%sresults.dat", prefix);
-    if (!(f = open_out(path))) return -1;
-    fprintf(f, "# opt sched optimizer schedule lr test_acc test_loss train_loss seconds (NaN: diverged)\n");
+    snprintf(path[0], sizeof path[0], "%sresults.dat", prefix);
+    snprintf(path[1], sizeof path[1], "%sresults.txt", prefix);
+    if (out_open(&f, path[0], 1)) return -1;
+    out_printf(&f, "# opt sched optimizer schedule lr test_acc test_loss train_loss seconds (NaN: diverged)\n");
     for (i = 0; i < NOPT; i++)
         for (k = 0; k < NSCHED; k++)
             if (o->use_opt[i] && o->use_sched[k])
-                fprintf(f, "%d %d %s %s %g %.6f %.6f %.6f %.3f\n", i, k, ofs_optim_name(optims[i].kind), sched_names[k],
-                        optims[i].lr, R[i][k].test_acc, R[i][k].test_loss, R[i][k].train_loss, R[i][k].seconds);
-    fclose(f);
-    snprintf(path, sizeof path, "%sresults.txt", prefix);
-    if (!(f = open_out(path))) return -1;
-    print_tables(f, o, R);
-    fclose(f);
-    return 0;
+                out_printf(&f, "%d %d %s %s %g %.6f %.6f %.6f %.3f\n", i, k, ofs_optim_name(optims[i].kind), sched_names[k],
+                           optims[i].lr, R[i][k].test_acc, R[i][k].test_loss, R[i][k].train_loss, R[i][k].seconds);
+    if (out_close(&f)) return -1;
+    if (out_open(&f, path[1], 1)) return -1;
+    print_tables(f.f, o, R);       /* a failed write shows in ferror, which out_close checks */
+    return out_close(&f);
 }
 
 /* The schedules' lengths for n training examples, as run_one makes them. */
@@ -417,6 +709,15 @@ static void print_schedules(const options *o, size_t n)
 }
 
 /* The figures need the whole table, so a subset (--optim, --sched) writes no files;
+   --smoke writes its own (out/ch16_smoke_*), --tune none. */
+static int writes_files(const options *o)
+{
+    int i, k, runs = 0;
+    for (i = 0; i < NOPT; i++) for (k = 0; k < NSCHED; k++) runs += o->use_opt[i] && o->use_sched[k];
+    return !o->tune && (o->smoke || runs == NOPT * NSCHED);
+}
+
+/* The figures need the whole table, so a subset (--optim, --sched) writes no files;
    --smoke writes its own (out/ch16_smoke_*). */
 static int run_sweep(sweep *S)
 {
@@ -428,11 +729,11 @@ static int run_sweep(sweep *S)
     double t_all = now();
     memset(R, 0, sizeof R);
     for (i = 0; i < NOPT; i++) for (k = 0; k < NSCHED; k++) runs += o->use_opt[i] && o->use_sched[k];
-    write = o->smoke || runs == NOPT * NSCHED;
+    write = writes_files(o);
     snprintf(path, sizeof path, "%scurves.dat", prefix);
-    if (write && !(S->curves = open_out(path))) return 1;
+    if (write && out_open(&S->curves, path, 1)) return 1;
     if (write)
-        fprintf(S->curves, "# one block per run (gnuplot index: the run's number from 0), its first line: optimizer schedule\n"
+        out_printf(&S->curves, "# one block per run (gnuplot index: the run's number from 0), its first line: optimizer schedule\n"
                            "# epoch train_loss train_acc test_loss test_acc lr seconds (epoch 0: the initial network, both evaluated)\n");
     S->verbose = 1;
     print_schedules(o, S->train.n);
@@ -450,7 +751,7 @@ static int run_sweep(sweep *S)
     print_tables(stdout, o, R);
     printf("\nsweep time %.1f s (%d runs)\n", now() - t_all, runs);
     if (!write) { printf("a subset of the sweep: no files written\n"); return 0; }
-    if (write_results(prefix, o, R)) return 1;
+    if (out_close(&S->curves) || write_results(prefix, o, R)) return 1;
     printf("wrote %sresults.dat, %sresults.txt, %scurves.dat\n", prefix, prefix, prefix);
     return 0;
 }
@@ -492,24 +793,43 @@ static int run_tune(sweep *S)
     return 0;
 }
 
+/* --tune keeps a sixth of the training images for validation: at least 10 of them. */
+#define TUNE_MIN 60
+
 int main(int argc, char **argv)
 {
     sweep S;
-    int rc = 1;
+    int rc;
+    char msg[MSG];
     memset(&S, 0, sizeof S);
-    parse(argc, argv, &S.o);
+    rc = parse_args(argc, argv, &S.o, msg);
+    if (rc == 1) { usage(); return fflush(stdout) != 0 || ferror(stdout) ? 1 : 0; }
+    if (rc != 0) { fprintf(stderr, PROG ": %s\n", msg); return 2; }
 #ifdef _OPENMP
     if (S.o.threads) omp_set_num_threads(S.o.threads);
 #endif
+    if (writes_files(&S.o) && check_out_path("output", S.o.smoke ? "out/ch16_smoke_results.dat" : "out/ch16_results.dat", 1,
+                                             " (run from the repository root; make creates out/)"))
+        return 2;
+    rc = 1;
     if (load_data(&S.o, &S.train, &S.test) == 0) {
-        printf("model %d-256-10 relu, batch %d, %d epochs per run, seed %lu, %lu training and %lu test images\n",
-               S.train.dim, BATCH, S.o.epochs, (unsigned long)S.o.seed, (unsigned long)S.train.n, (unsigned long)S.test.n);
+        if (S.o.tune && S.train.n < TUNE_MIN)
+            fprintf(stderr, PROG ": --tune: expected at least %d training images (a sixth of them, at least 10, for validation), "
+                    "found %lu\n", TUNE_MIN, (unsigned long)S.train.n);
+        else {
+            printf("model %d-256-10 relu, batch %d, %d epochs per run, seed %lu, %lu training and %lu test images\n",
+                   S.train.dim, BATCH, S.o.epochs, (unsigned long)S.o.seed, (unsigned long)S.train.n, (unsigned long)S.test.n);
 #ifdef _OPENMP
-        printf("threads: %d\n", omp_get_max_threads());
+            printf("threads: %d\n", omp_get_max_threads());
 #endif
-        rc = S.o.tune ? run_tune(&S) : run_sweep(&S);
+            rc = S.o.tune ? run_tune(&S) : run_sweep(&S);
+        }
     }
-    if (S.curves) fclose(S.curves);
+    out_abort(&S.curves);             /* not renamed into place unless the sweep finished */
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == 0) {
+        fprintf(stderr, PROG ": writing to the standard output failed: %s\n", strerror(errno));
+        rc = 1;
+    }
     ofs_dataset_free(&S.train);
     ofs_dataset_free(&S.test);
     return rc;

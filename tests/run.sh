@@ -108,6 +108,9 @@ if [ -x build/ch15_mnist ]; then
     done < tests/cli_cases.txt
 else bad "build/ch15_mnist not built"; fi
 
+step "the command-line programs with crafted files (tests/cli_files.sh)"
+run_counted bash tests/cli_files.sh
+
 step "tutorial code excerpts match the code"
 run_counted bash tests/check_excerpts.sh
 
