@@ -2725,8 +2725,8 @@ OFSDEF ofs_status ofs_optim_config_set(ofs_optim_config *cfg, const char *key, d
      - weight_decay in [0, 1e3] (coupled decay adds weight_decay theta to g, which
        is then squared) and lr * weight_decay <= 1: beyond, the decay alone flips
        the weights' sign at every step and they grow as (lr weight_decay - 1)^t;
-     - momentum in [0, 1) (SGD: [0, 2), as PyTorch allows more than 1; from 1 on the
-       buffer grows as momentum^t), dampening and rho in [0, 1], alpha in [0, 1)
+     - momentum in [0, 1) (PyTorch allows more, but from 1 on the buffer grows as
+       momentum^t whatever the gradients), dampening and rho in [0, 1], alpha in [0, 1)
        (with alpha = 1 RMSprop's v stays 0 and every step divides g by eps);
      - beta1, beta2 in [0, 1), and below 1 once rounded to ofs_real (0.99999999 is 1
        in float: the average would never move, and a bias correction divides by 0);
@@ -2756,8 +2756,7 @@ OFSDEF ofs_status ofs_optim_validate(const ofs_optim_config *c, ofs_err *err)
     OFS__CHECK(c->weight_decay >= 0 && c->weight_decay <= 1e3, "expected weight_decay in [0, 1e3], found %g"), c->weight_decay);
     OFS__CHECK(c->lr * c->weight_decay <= 1, "expected lr * weight_decay <= 1 (a larger decay flips the weights' sign at every "
                "step), found lr %g and weight_decay %g"), c->lr, c->weight_decay);
-    OFS__CHECK(c->momentum >= 0 && c->momentum < 1 + (c->kind == OFS_SGD), "expected momentum in [0, %d), found %g"),
-               1 + (c->kind == OFS_SGD), c->momentum);
+    OFS__CHECK(c->momentum >= 0 && c->momentum < 1, "expected momentum in [0, 1), found %g"), c->momentum);
     OFS__CHECK(c->dampening >= 0 && c->dampening <= 1, "expected dampening in [0, 1], found %g"), c->dampening);
     OFS__CHECK(!c->nesterov || (c->momentum > 0 && c->dampening == 0),
                "nesterov needs momentum > 0 and dampening = 0, found momentum %g, dampening %g"), c->momentum, c->dampening);
