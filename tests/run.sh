@@ -68,7 +68,7 @@ step "unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 for t in $TESTS; do
     b=build/san/$(basename "$t" .c)
-    if gcc $STRICT -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -I. "$t" -o "$b" -lm 2>build/san/err.log; then run_counted "$b"
+    if gcc $STRICT -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -I. "$t" -o "$b" -lm 2>build/san/err.log; then run_counted "$b"
     else bad "compile $t with sanitizers: $(head -n 5 build/san/err.log)"; fi
 done
 
@@ -76,7 +76,7 @@ step "fuzz corpora replayed under the sanitizers (make fuzz grows them)"
 for fz in fuzz/fuzz_*.c; do
     name=$(basename "$fz" .c); corpus=fuzz/corpus/${name#fuzz_}
     b=build/san/replay_${name#fuzz_}
-    if gcc -std=c99 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -DFUZZ_REPLAY -I. "$fz" -o "$b" -lm 2>build/san/err.log; then
+    if gcc -std=c99 -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -DFUZZ_REPLAY -I. "$fz" -o "$b" -lm 2>build/san/err.log; then
         run_counted "$b" "$corpus"/*
     else bad "compile $fz for replay: $(head -n 5 build/san/err.log)"; fi
 done
