@@ -13,9 +13,9 @@ build:
 	@mkdir -p build out
 
 # Examples: the compile line in each file's first comment; the MNIST ones fast.
-build/ch15_%: examples/ch15_%.c optimfs.h | build
+build/ch15_%: examples/ch15_%.c examples/mnist_cli.h optimfs.h | build
 	$(CC) $(CFLAGS) $(FAST) -I. $< -o $@ $(LDLIBS)
-build/ch16_%: examples/ch16_%.c optimfs.h | build
+build/ch16_%: examples/ch16_%.c examples/mnist_cli.h optimfs.h | build
 	$(CC) $(CFLAGS) $(FAST) -I. $< -o $@ $(LDLIBS)
 build/ch%: examples/ch%.c optimfs.h | build
 	$(CC) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
