@@ -146,6 +146,9 @@ OFSDEF uint32_t ofs_crc32(const unsigned char *p, size_t n);
    field and the checksum. Chapter 0 of the implementation says exactly what is
    guaranteed. */
 OFSDEF ofs_status ofs_file_save(const char *path, uint32_t kind, const ofs_buf *payload, ofs_err *err);
+/* Write len bytes as the whole file path, with the same guarantees as a save (any
+   file: a program's text output, say), without ofs_file_save's head and checksum. */
+OFSDEF ofs_status ofs_file_write(const char *path, const void *data, size_t len, ofs_err *err);
 /* Could a file be saved to path now? The destination is checked as a save checks it,
    and a temporary file is created beside it and removed at once; nothing else is
    touched. For programs that must refuse an output path before a long run. */
@@ -1342,6 +1345,12 @@ static ofs_status ofs__file_save_limited(const char *path, uint32_t kind, const 
 OFSDEF ofs_status ofs_file_save(const char *path, uint32_t kind, const ofs_buf *payload, ofs_err *err)
 {
     return ofs__file_save_limited(path, kind, payload, (size_t)-1, err);
+}
+
+OFSDEF ofs_status ofs_file_write(const char *path, const void *data, size_t len, ofs_err *err)
+{
+    const unsigned char *part = (const unsigned char *)data;
+    return ofs__save_parts(path, &part, &len, 1, (size_t)-1, err);
 }
 
 /* The 20-byte head of a checked file of `size` bytes: magic, kind, and a payload
