@@ -98,14 +98,15 @@ static double now(void)
 #endif
 }
 
-/* An output file. A whole file (tmp != NULL) is written to a new temporary file in
-   the same directory and renamed over its path only when every write succeeded; a
-   log is written in place, line by line. err: errno of the first failed write. */
+/* An output file. A whole file is written to an anonymous temporary file (C's
+   tmpfile) and, only when every write succeeded, put in place by optimfs.h's
+   ofs_file_write, with the library's guarantees: the path holds the previous file
+   or the new one, whole. A log is written in place, line by line.
+   err: errno of the first failed write. */
 typedef struct outfile {
     FILE *f;
     const char *path;
-    char *tmp;
-    int err;
+    int whole, err;
 } outfile;
 
 static void out_report(const outfile *o)
@@ -115,34 +116,14 @@ static void out_report(const outfile *o)
 
 static int out_open(outfile *o, const char *path, int whole)
 {
-    int e = 0;
     memset(o, 0, sizeof *o);
     o->path = path;
-    if (!whole) {
-        if (!(o->f = fopen(path, "w"))) e = errno;
-    } else {
-        size_t cap = strlen(path) + 48;
-        if (!(o->tmp = (char *)malloc(cap))) { fprintf(stderr, PROG ": %s: out of memory\n", path); return -1; }
-#ifdef HAVE_POSIX
-        {
-            static unsigned serial;
-            int fd = -1, tries;
-            for (tries = 0; tries < 100 && fd < 0; tries++) {
-                snprintf(o->tmp, cap, "%s.%ld-%u.tmp", path, (long)getpid(), serial++);
-                if ((fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL, 0644)) < 0 && errno != EEXIST) break;
-            }
-            if (fd < 0) e = errno;
-            else if (!(o->f = fdopen(fd, "w"))) { e = errno; close(fd); remove(o->tmp); }
-        }
-#else
-        snprintf(o->tmp, cap, "%s.tmp", path);
-        if (!(o->f = fopen(o->tmp, "w"))) e = errno;
-#endif
-    }
+    o->whole = whole;
+    errno = 0;
+    o->f = whole ? tmpfile() : fopen(path, "w");
     if (o->f) return 0;
-    fprintf(stderr, PROG ": cannot create %s: %s\n", o->tmp ? o->tmp : path, e ? strerror(e) : "unknown error");
-    free(o->tmp);
-    o->tmp = NULL;
+    fprintf(stderr, PROG ": cannot create %s%s: %s\n", whole ? "a temporary file for " : "", path,
+            errno ? strerror(errno) : "unknown error");
     return -1;
 }
 
@@ -167,47 +148,57 @@ static int out_flush(outfile *o)
     return 0;
 }
 
-/* Drop a whole file that is not complete: its temporary file goes, the path keeps
-   what it held before. */
+/* Drop a whole file that is not complete: the path keeps what it held before. */
 static void out_abort(outfile *o)
 {
     if (o->f) fclose(o->f);
-    if (o->tmp) remove(o->tmp);
-    free(o->tmp);
     memset(o, 0, sizeof *o);
 }
 
-/* Finish: flush, close, and rename a whole file into place; any failure is
-   reported (naming the file and the cause), the temporary file removed, and -1. */
+/* A whole file's bytes, read back from its temporary file, written over its path. */
+static int out_put_in_place(outfile *o)
+{
+    long n;
+    char *bytes = NULL;
+    ofs_err e;
+    int rc = -1;
+    errno = 0;
+    if (fseek(o->f, 0, SEEK_END) != 0 || (n = ftell(o->f)) < 0 || fseek(o->f, 0, SEEK_SET) != 0 ||
+        !(bytes = (char *)malloc((size_t)n + 1)) || fread(bytes, 1, (size_t)n, o->f) != (size_t)n)
+        fprintf(stderr, PROG ": %s: cannot read back its temporary file: %s\n", o->path,
+                errno ? strerror(errno) : "short read or out of memory");
+    else if (ofs_file_write(o->path, bytes, (size_t)n, &e) != OFS_OK) print_err("", &e);
+    else rc = 0;
+    free(bytes);
+    return rc;
+}
+
+/* Finish: flush, put a whole file in place, close; any failure is reported (naming
+   the file and the cause) and -1, and the path keeps its previous contents. */
 static int out_close(outfile *o)
 {
     int rc = 0;
     if (!o->f) return 0;
     if (out_flush(o)) rc = -1;
+    if (rc == 0 && o->whole) rc = out_put_in_place(o);
     errno = 0;
-    if (fclose(o->f) != 0 && rc == 0) { o->err = errno ? errno : -1; out_report(o); rc = -1; }
+    if (fclose(o->f) != 0 && rc == 0 && !o->whole) { o->err = errno ? errno : -1; out_report(o); rc = -1; }
     o->f = NULL;
-    if (rc == 0 && o->tmp && rename(o->tmp, o->path) != 0) {
-        fprintf(stderr, PROG ": cannot rename %s to %s: %s\n", o->tmp, o->path, strerror(errno));
-        rc = -1;
-    }
-    if (rc != 0 && o->tmp) remove(o->tmp);
-    free(o->tmp);
-    o->tmp = NULL;
     return rc;
 }
 
-/* Output paths, checked before any data is read: not a directory; --save not a
-   device, FIFO or socket either (a checkpoint is a new file renamed over the path,
-   which would replace it); its directory must exist, and for a whole file accept a
-   new file. 0, or 2 after a message. */
+/* Output paths, checked before any data is read: not a directory; a whole file
+   (--save, out/) not a device, FIFO or socket either (it is a new file renamed over
+   the path, which would replace it); its directory must exist; and a new file must
+   be possible there as the library's save will find it (ofs_file_check_dest, which
+   also refuses a symbolic link). 0, or 2 after a message. */
 static int check_out_path(const char *flag, const char *path, int whole, const char *hint)
 {
 #ifdef HAVE_POSIX
     struct stat st;
-    char *dir, *slash, *probe;
+    char *dir, *slash;
     size_t n = strlen(path);
-    int fd, e;
+    ofs_err err;
     if (stat(path, &st) == 0) {
         if (S_ISDIR(st.st_mode)) { fprintf(stderr, PROG ": %s %s: is a directory, expected a file\n", flag, path); return 2; }
         if (whole && !S_ISREG(st.st_mode)) {
@@ -228,16 +219,12 @@ static int check_out_path(const char *flag, const char *path, int whole, const c
         free(dir);
         return 2;
     }
-    probe = (char *)malloc(n + 64);
-    if (!probe) { free(dir); fprintf(stderr, PROG ": out of memory\n"); return 2; }
-    sprintf(probe, "%s/.%s-probe-%ld", dir, PROG, (long)getpid());
-    fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0644);
-    e = errno;
-    if (fd >= 0) { close(fd); remove(probe); }
-    else if (e != EEXIST) fprintf(stderr, PROG ": %s %s: cannot create a file in %s: %s\n", flag, path, dir, strerror(e));
-    free(probe);
     free(dir);
-    return fd >= 0 || e == EEXIST ? 0 : 2;
+    if (ofs_file_check_dest(path, &err) != OFS_OK) {   /* as a save will find it: a link, no room, no permission */
+        fprintf(stderr, PROG ": %s %s\n", flag, err.msg);
+        return 2;
+    }
+    return 0;
 #else
     (void)flag; (void)path; (void)whole; (void)hint;
     return 0;

@@ -164,7 +164,7 @@ OUT=$(trap '' XFSZ; ulimit -f 100; timeout 20 $C15 --data "$W/d28" --epochs 1 2>
 expect 1 "out/ch15_misclassified.dat: write failed: File too large" "ch15_mnist: a failed write of a data file is an error naming the file and the cause"
 if [ "$(cat out/ch15_misclassified.dat)" = previous ]; then ok "ch15_mnist: the half-written file did not replace the previous one"
 else bad "ch15_mnist: out/ch15_misclassified.dat was replaced by a partial file"; fi
-left=$(ls out/ | grep -c '\.tmp$'); left=${left:-0}
+left=$(ls out/ | grep -c '\.tmp'); left=${left:-0}
 if [ "$left" = 0 ]; then ok "ch15_mnist: no temporary file left behind"; else bad "ch15_mnist: $left temporary files left in out/"; fi
 echo "previous" > out/ch16_smoke_curves.dat
 OUT=$(trap '' XFSZ; ulimit -f 1; timeout 60 $C16 --smoke --data "$W/d28" --sched constant --epochs 2 \
@@ -188,6 +188,11 @@ expect 2 "--save $DEV: expected a regular file, found a device" "ch15_mnist: --s
 if [ -c "$DEV" ]; then ok "ch15_mnist: the device is still a character device"; else bad "ch15_mnist: the device $DEV was replaced"; fi
 run $C15 --data "$W/d28" --epochs 1 --save "$W"
 expect 2 "is a directory, expected a file" "ch15_mnist: --save onto a directory refused"
+echo "keep" > "$W/target.ckpt"; ln -sf target.ckpt "$W/link.ckpt"
+run $C15 --data "$W/d28" --epochs 1 --save "$W/link.ckpt"
+expect 2 "found a symbolic link" "ch15_mnist: --save onto a symbolic link refused before training"
+if [ "$(cat "$W/target.ckpt")" = keep ] && [ -L "$W/link.ckpt" ]; then ok "ch15_mnist: the link and its target are untouched"
+else bad "ch15_mnist: --save onto a link changed the link or its target"; fi
 lacks "epoch  1/1" "ch15_mnist: the bad --save found before the first epoch"
 run $C15 --data "$W/d28" --epochs 1 --log "$W/no/such/dir/log.csv"
 expect 2 "the directory $W/no/such/dir does not exist" "ch15_mnist: --log into a missing directory refused"
