@@ -4163,17 +4163,116 @@ static int ofs__owned_ok(const ofs_trainer *t)
     return ok;
 }
 
+/* The pieces of one step of the owned epoch, each run by every thread on its own
+   share: k's batch rows r0 .. r1-1, hidden units u0 .. u1-1, outputs o0 .. o1-1. */
+static void ofs__owned_copy(ofs_trainer *t, const ofs_real *x, const unsigned char *y, size_t start, int r0, int r1)
+{
+    const int n0 = t->mlp->sizes[0];
+    int r;
+    for (r = r0; r < r1; r++) {
+        const size_t e = t->order[start + (size_t)r];
+        if (r + OFS__COPY_AHEAD < r1) ofs__prefetch_row(x + (size_t)t->order[start + (size_t)r + OFS__COPY_AHEAD] * n0, n0);
+        memcpy(t->xb + (size_t)r * n0, x + e * n0, (size_t)n0 * sizeof(ofs_real));
+        t->yb[r] = y[e];
+    }
+}
+
+/* H^T = act(W1 X^T + b1) for units u0 .. u1-1 (bias and activation as each tile of
+   the product is finished). */
+static void ofs__owned_hidden(ofs_trainer *t, ofs__owned_epi *epi, int b, int u0, int u1)
+{
+    ofs_mlp *m = t->mlp;
+    ofs__gemm_args g;
+    g.M = m->sizes[1]; g.N = b; g.K = m->sizes[0]; g.A = m->params + m->w_off[0]; g.rsa = g.K; g.csa = 1;
+    g.B = t->xb; g.rsb = 1; g.csb = g.K; g.beta = 0; g.C = t->ht; g.epi = ofs__owned_fwd_epi; g.epi_ctx = epi;
+    ofs__gemm_block(&g, u0, u1, 0, b);
+}
+
+/* Z = H W2^T + b2 for rows r0 .. r1-1, their losses and dlogits; the number right. */
+static size_t ofs__owned_logits(ofs_trainer *t, int b, int r0, int r1)
+{
+    ofs_mlp *m = t->mlp;
+    const int n1 = m->sizes[1], n2 = m->sizes[2];
+    const ofs_real *b2 = m->params + m->b_off[1];
+    ofs__gemm_args g;
+    size_t c = 0;
+    int r, j;
+    g.M = b; g.N = n2; g.K = n1; g.A = t->ht; g.rsa = 1; g.csa = b;
+    g.B = m->params + m->w_off[1]; g.rsb = 1; g.csb = n1; g.beta = 0; g.C = m->out[1]; g.epi = NULL; g.epi_ctx = NULL;
+    ofs__gemm_block(&g, r0, r1, 0, n2);
+    for (r = r0; r < r1; r++) {
+        ofs_real *z = m->out[1] + (size_t)r * n2;
+        OFS_ASSERT(t->yb[r] < n2);
+        for (j = 0; j < n2; j++) z[j] += b2[j];
+        c += ofs_argmax(z, n2) == (int)t->yb[r];
+        t->row_loss[r] = ofs__xent_row(z, n2, t->yb[r], m->dlogits + (size_t)r * n2, 1.0 / b);
+    }
+    return c;
+}
+
+/* Thread 0, between the forward and the backward products: each group's schedule
+   and the start of its step (t, NAdam's product), as the plain step does them; at[]
+   receives each group as it stands for this step's update. A failure undoes the
+   groups already begun, so that nothing has moved. */
+static ofs_status ofs__owned_begin(ofs_trainer *t, ofs_optim *at, ofs_err *err)
+{
+    ofs_status st = OFS_OK;
+    int gr;
+    for (gr = 0; gr < t->ngroups && st == OFS_OK; gr++) {
+        st = t->schedule ? t->schedule(t->step, &t->opt[gr].cfg, t->schedule_ctx, err) : OFS_OK;
+        if (st == OFS_OK) st = ofs__optim_begin(&t->opt[gr], err);
+    }
+    if (st != OFS_OK) {
+        for (gr -= 2; gr >= 0; gr--) t->opt[gr].t--;
+        return st;
+    }
+    for (gr = 0; gr < t->ngroups; gr++) {
+        at[gr] = t->opt[gr];
+        t->opt[gr].mu_product = ofs__optim_slice(&at[gr], t->mlp->params, t->mlp->grads, 0, 0);
+    }
+    t->step++;
+    return OFS_OK;
+}
+
+/* The backward products for units u0 .. u1-1 and outputs o0 .. o1-1:
+   G1^T = W2^T G2^T, then act' and db1; db2; dW2^T = H^T G2, put in place; dW1 = G1^T X. */
+static void ofs__owned_backward(ofs_trainer *t, int b, int u0, int u1, int o0, int o1)
+{
+    ofs_mlp *m = t->mlp;
+    const int n0 = m->sizes[0], n1 = m->sizes[1], n2 = m->sizes[2];
+    ofs_real *const dW2 = m->grads + m->w_off[1], *const db2 = m->grads + m->b_off[1], *const G2 = m->dlogits;
+    ofs__gemm_args g;
+    int r, j;
+    g.M = n1; g.N = b; g.K = n2; g.A = m->params + m->w_off[1]; g.rsa = 1; g.csa = n1;
+    g.B = G2; g.rsb = 1; g.csb = n2; g.beta = 0; g.C = t->g1t; g.epi = NULL; g.epi_ctx = NULL;
+    ofs__gemm_block(&g, u0, u1, 0, b);
+    ofs__owned_act_back(m->act, t->ht, t->g1t, m->grads + m->b_off[0], u0, u1, b);
+    for (j = o0; j < o1; j++)
+        for (db2[j] = 0, r = 0; r < b; r++) db2[j] += G2[(size_t)r * n2 + j];
+    g.M = n1; g.N = n2; g.K = b; g.A = t->ht; g.rsa = b; g.csa = 1;
+    g.B = G2; g.rsb = n2; g.csb = 1; g.C = t->dw2t;
+    ofs__gemm_block(&g, u0, u1, 0, n2);
+    for (j = 0; j < n2; j++)
+        for (r = u0; r < u1; r++) dW2[(size_t)j * n1 + r] = t->dw2t[(size_t)r * n2 + j];
+    g.M = n1; g.N = n0; g.K = b; g.A = t->g1t; g.rsa = b; g.csa = 1;
+    g.B = t->xb; g.rsb = n0; g.csb = 1; g.C = m->grads + m->w_off[0];
+    ofs__gemm_block(&g, u0, u1, 0, n0);
+}
+
+/* The first share of the units: T slices of whole vectors, none of them busy yet. */
+static void ofs__owned_cuts(int *cut, double (*busy)[8], int n1, int T)
+{
+    int q;
+    for (q = 0; q <= T; q++) cut[q] = ofs__slice(n1, q, T, OFS__GEMM_VL) / OFS__GEMM_VL;
+    cut[T] = (n1 + OFS__GEMM_VL - 1) / OFS__GEMM_VL;
+    for (q = 0; q < T; q++) busy[q][0] = 0;
+}
+
 static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsigned char *y, double *loss_sum,
                                    size_t *right, ofs_err *err)
 {
     ofs_mlp *m = t->mlp;
-    const int n0 = m->sizes[0], n1 = m->sizes[1], n2 = m->sizes[2];
-    ofs_real *const W1 = m->params + m->w_off[0], *const W2 = m->params + m->w_off[1];
-    ofs_real *const b1 = m->params + m->b_off[0], *const b2 = m->params + m->b_off[1];
-    ofs_real *const dW1 = m->grads + m->w_off[0], *const dW2 = m->grads + m->w_off[1];
-    ofs_real *const db1 = m->grads + m->b_off[0], *const db2 = m->grads + m->b_off[1];
-    ofs_real *const X = t->xb, *const HT = t->ht, *const G1T = t->g1t, *const DW2T = t->dw2t;
-    ofs_real *const Z = m->out[1], *const G2 = m->dlogits;
+    const int n1 = m->sizes[1], n2 = m->sizes[2];
     ofs_optim at[2];               /* each group as it stands for this step's update */
     ofs__owned_epi epi;
     int cut[OFS__OWNED_THREADS + 1];      /* thread k owns vectors cut[k] .. cut[k+1]-1 of the units */
@@ -4185,8 +4284,8 @@ static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsi
 #ifdef _OPENMP
     const int nt = omp_get_max_threads() < OFS__OWNED_THREADS ? omp_get_max_threads() : OFS__OWNED_THREADS;
 #endif
-    m->input = X;
-    epi.act = m->act; epi.b1 = b1;
+    m->input = t->xb;
+    epi.act = m->act; epi.b1 = m->params + m->b_off[0];
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt) reduction(+ : c)
 #endif
@@ -4197,48 +4296,26 @@ static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsi
 #ifdef _OPENMP
         k = omp_get_thread_num(); T = omp_get_num_threads();
 #endif
-        if (k == 0) {
-            int q;
-            for (q = 0; q <= T; q++) cut[q] = ofs__slice(n1, q, T, OFS__GEMM_VL) / OFS__GEMM_VL;
-            cut[T] = (n1 + OFS__GEMM_VL - 1) / OFS__GEMM_VL;
-            for (q = 0; q < T; q++) busy[q][0] = 0;
-        }
+        if (k == 0) ofs__owned_cuts(cut, busy, n1, T);
         o0 = ofs__slice(n2, k, T, 1); o1 = ofs__slice(n2, k + 1, T, 1);
         for (start = 0, batch_no = 0; start < t->n; start += (size_t)t->batch, batch_no++) {
             const int b = t->n - start < (size_t)t->batch ? (int)(t->n - start) : t->batch;
             const int r0 = b * k / T, r1 = b * (k + 1) / T;
-            ofs__gemm_args g;
             double loss = 0;
-            int r, j;
-            for (r = r0; r < r1; r++) {
-                const size_t e = t->order[start + (size_t)r];
-                if (r + OFS__COPY_AHEAD < r1) ofs__prefetch_row(x + (size_t)t->order[start + (size_t)r + OFS__COPY_AHEAD] * n0, n0);
-                memcpy(X + (size_t)r * n0, x + e * n0, (size_t)n0 * sizeof(ofs_real));
-                t->yb[r] = y[e];
-            }
+            int r;
+            ofs__owned_copy(t, x, y, start, r0, r1);
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
             u0 = cut[k] * OFS__GEMM_VL < n1 ? cut[k] * OFS__GEMM_VL : n1;
             u1 = cut[k + 1] * OFS__GEMM_VL < n1 ? cut[k + 1] * OFS__GEMM_VL : n1;
             w0 = ofs__wtime();
-            g.M = n1; g.N = b; g.K = n0; g.A = W1; g.rsa = n0; g.csa = 1;       /* H^T = act(W1 X^T + b1) */
-            g.B = X; g.rsb = 1; g.csb = n0; g.beta = 0; g.C = HT; g.epi = ofs__owned_fwd_epi; g.epi_ctx = &epi;
-            ofs__gemm_block(&g, u0, u1, 0, b);
+            ofs__owned_hidden(t, &epi, b, u0, u1);
             busy[k][0] += ofs__wtime() - w0;
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
-            g.M = b; g.N = n2; g.K = n1; g.A = HT; g.rsa = 1; g.csa = b;        /* Z = H W2^T */
-            g.B = W2; g.rsb = 1; g.csb = n1; g.C = Z; g.epi = NULL;
-            ofs__gemm_block(&g, r0, r1, 0, n2);
-            for (r = r0; r < r1; r++) {
-                ofs_real *z = Z + (size_t)r * n2;
-                OFS_ASSERT(t->yb[r] < n2);
-                for (j = 0; j < n2; j++) z[j] += b2[j];
-                c += ofs_argmax(z, n2) == (int)t->yb[r];
-                t->row_loss[r] = ofs__xent_row(z, n2, t->yb[r], G2 + (size_t)r * n2, 1.0 / b);
-            }
+            c += ofs__owned_logits(t, b, r0, r1);
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
@@ -4249,45 +4326,16 @@ static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsi
                 break;
             }
             total += loss * b;
-            if (k == 0) {
-                int gr;
-                for (gr = 0; gr < t->ngroups && st == OFS_OK; gr++) {
-                    st = t->schedule ? t->schedule(t->step, &t->opt[gr].cfg, t->schedule_ctx, err) : OFS_OK;
-                    if (st == OFS_OK) st = ofs__optim_begin(&t->opt[gr], err);
-                }
-                if (st != OFS_OK) {
-                    for (gr -= 2; gr >= 0; gr--) t->opt[gr].t--;   /* undo the groups already begun */
-                    stop = 1;
-                } else {
-                    for (gr = 0; gr < t->ngroups; gr++) {
-                        at[gr] = t->opt[gr];
-                        t->opt[gr].mu_product = ofs__optim_slice(&at[gr], m->params, m->grads, 0, 0);
-                    }
-                    t->step++;
-                }
-            }
+            if (k == 0 && (st = ofs__owned_begin(t, at, err)) != OFS_OK) stop = 1;
             w0 = ofs__wtime();
-            g.M = n1; g.N = b; g.K = n2; g.A = W2; g.rsa = 1; g.csa = n1;       /* G1^T = W2^T G2^T */
-            g.B = G2; g.rsb = 1; g.csb = n2; g.C = G1T;
-            ofs__gemm_block(&g, u0, u1, 0, b);
-            ofs__owned_act_back(m->act, HT, G1T, db1, u0, u1, b);
-            for (j = o0; j < o1; j++)
-                for (db2[j] = 0, r = 0; r < b; r++) db2[j] += G2[(size_t)r * n2 + j];
-            g.M = n1; g.N = n2; g.K = b; g.A = HT; g.rsa = b; g.csa = 1;        /* dW2^T = H^T G2 */
-            g.B = G2; g.rsb = n2; g.csb = 1; g.C = DW2T;
-            ofs__gemm_block(&g, u0, u1, 0, n2);
-            for (j = 0; j < n2; j++)
-                for (r = u0; r < u1; r++) dW2[(size_t)j * n1 + r] = DW2T[(size_t)r * n2 + j];
-            g.M = n1; g.N = n0; g.K = b; g.A = G1T; g.rsa = b; g.csa = 1;       /* dW1 = G1^T X */
-            g.B = X; g.rsb = n0; g.csb = 1; g.C = dW1;
-            ofs__gemm_block(&g, u0, u1, 0, n0);
+            ofs__owned_backward(t, b, u0, u1, o0, o1);
             busy[k][0] += ofs__wtime() - w0;
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
             if (stop) break;
             if (k == 0 && batch_no % OFS__OWNED_BALANCE_STEPS == OFS__OWNED_BALANCE_STEPS - 1) ofs__owned_balance(cut, busy, T);
-            ofs__owned_update(t, at, m->w_off[0] + (size_t)u0 * n0, m->w_off[0] + (size_t)u1 * n0);
+            ofs__owned_update(t, at, m->w_off[0] + (size_t)u0 * m->sizes[0], m->w_off[0] + (size_t)u1 * m->sizes[0]);
             ofs__owned_update(t, at, m->b_off[0] + (size_t)u0, m->b_off[0] + (size_t)u1);
             ofs__owned_update(t, at, m->w_off[1] + (size_t)o0 * n1, m->w_off[1] + (size_t)o1 * n1);
             ofs__owned_update(t, at, m->b_off[1] + (size_t)o0, m->b_off[1] + (size_t)o1);
