@@ -19,13 +19,6 @@
 #include <float.h>
 #include <math.h>
 #include <time.h>
-#if defined(__unix__) || defined(__APPLE__)
-#include <sys/types.h>
-#include <sys/stat.h>
-#include <fcntl.h>
-#include <unistd.h>
-#define HAVE_POSIX 1
-#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -385,7 +378,6 @@ static int load_data(const options *o, ofs_dataset *train, ofs_dataset *test)
         }
         printf("smoke run: 2000 generated training images, 500 test images\n");
     }
-    if (check_mnist_files(dir, tr) || check_mnist_files(dir, te)) return 1;
     if (ofs_mnist_load_dir(dir, tr, train, &e) != OFS_OK || ofs_mnist_load_dir(dir, te, test, &e) != OFS_OK) {
         print_err("", &e);
         if (e.status == OFS_ERR_IO) fprintf(stderr, PROG ": run `make data` to download MNIST, or give --data DIR (or --smoke)\n");
@@ -555,7 +547,6 @@ static int resume(run *R, const ofs_optim_config *cfg, ofs_sched_kind kind)
     const options *o = &R->o;
     ofs_err e;
     int rc;
-    if (check_in_path("--resume", o->resume)) return 1;
     if (ofs_trainer_load(&R->t, o->resume, &e) != OFS_OK) {
         print_err("--resume: ", &e);
         if (e.status != OFS_ERR_MISMATCH) return 1;

@@ -19,13 +19,6 @@
 #include <errno.h>
 #include <math.h>
 #include <time.h>
-#if defined(__unix__) || defined(__APPLE__)
-#include <sys/types.h>
-#include <sys/stat.h>
-#include <fcntl.h>
-#include <unistd.h>
-#define HAVE_POSIX 1
-#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -218,7 +211,6 @@ static int load_data(const options *o, ofs_dataset *train, ofs_dataset *test)
         fprintf(stderr, PROG ": %s (run from the repository root; make creates out/)\n", e.msg);
         return -1;
     }
-    if (check_mnist_files(dir, tr) || check_mnist_files(dir, te)) return -1;
     if (ofs_mnist_load_dir(dir, tr, train, &e) != OFS_OK || ofs_mnist_load_dir(dir, te, test, &e) != OFS_OK) {
         print_err("", &e);
         if (e.status == OFS_ERR_IO) fprintf(stderr, PROG ": run `make data` to download MNIST, or give --data DIR (or --smoke)\n");

@@ -1,7 +1,7 @@
 /* The command-line plumbing that chapters 15 and 16 share: quoting and number
    parsing for messages, timing, output files that are whole or absent, and the
-   checks made on input and output paths and on the data before anything is
-   computed. Included by examples/ch15_mnist.c and examples/ch16_sweep.c after
+   checks made on output paths and on the data before anything is computed (input
+   files are checked by the library's readers: regular files only). Included by examples/ch15_mnist.c and examples/ch16_sweep.c after
    optimfs.h, with PROG (the program's name) and MSG (a message's size) defined.
    Every problem is one line on stderr starting with PROG, naming the file or the
    option, what was expected and what was found.                                  */
@@ -229,43 +229,6 @@ static int check_out_path(const char *flag, const char *path, int whole, const c
     (void)flag; (void)path; (void)whole; (void)hint;
     return 0;
 #endif
-}
-
-/* An input file must exist and be a regular file: a FIFO would block the read, a
-   directory is not data. 0, or 1 after a message (any path length: no buffer). */
-static int check_in_path(const char *flag, const char *path)
-{
-#ifdef HAVE_POSIX
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        fprintf(stderr, PROG ": %s%s%s: cannot open: %s\n", flag, *flag ? " " : "", path, strerror(errno));
-        return 1;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        fprintf(stderr, PROG ": %s%s%s: expected a regular file, found a %s\n", flag, *flag ? " " : "", path,
-                S_ISDIR(st.st_mode) ? "directory" : "device, FIFO or socket");
-        return 1;
-    }
-#else
-    (void)flag; (void)path;
-#endif
-    return 0;
-}
-
-static int check_mnist_files(const char *dir, const char *set)
-{
-    static const char *const kinds[2] = {"images-idx3-ubyte", "labels-idx1-ubyte"};
-    size_t cap = strlen(dir) + strlen(set) + 32;
-    char *p = (char *)malloc(cap);
-    int k, rc = 0;
-    if (!p) { fprintf(stderr, PROG ": out of memory\n"); return 1; }
-    for (k = 0; k < 2 && rc == 0; k++) {
-        size_t n = strlen(dir);
-        snprintf(p, cap, "%s%s%s-%s", dir, n && dir[n - 1] == '/' ? "" : "/", set, kinds[k]);
-        rc = check_in_path("", p);
-    }
-    free(p);
-    return rc;
 }
 
 /* Train and test must be the same kind of images: the network's input is the

@@ -95,7 +95,7 @@ for P in "$C15 --epochs 1" "$C16 --optim sgd --sched constant --epochs 1"; do
     run $P --data "$W/label"
     expect 1 "expected labels 0 to 9, found 10" "$name: a label 10 refused"
     run $P --data "$W/fifo"
-    expect 1 "train-images-idx3-ubyte: expected a regular file, found a device, FIFO or socket" "$name: a FIFO as an MNIST file refused, without blocking"
+    expect 1 "train-images-idx3-ubyte: expected a regular file, found a FIFO (named pipe)" "$name: a FIFO as an MNIST file refused, without blocking"
 done
 
 echo "-- data: images that are not 28 x 28 are drawn with their own size"
@@ -227,7 +227,7 @@ run $C15 $R --epochs 2 --wd 0.01 --set beta2=0.99 --resume "$W/b.ckpt"
 expect 0 "wd 0.01 (not on biases)" "ch15_mnist: the banner of a resumed run shows the weight decay it uses"
 mkfifo "$W/resume.fifo"
 run $C15 $R --epochs 2 --resume "$W/resume.fifo"
-expect 1 "expected a regular file, found a device, FIFO or socket" "ch15_mnist: --resume of a FIFO refused, without blocking"
+expect 1 "expected a regular file, found a FIFO (named pipe)" "ch15_mnist: --resume of a FIFO refused, without blocking"
 run $C15 $R --epochs 2 --resume "$W"
 expect 1 "expected a regular file, found a directory" "ch15_mnist: --resume of a directory refused"
 
@@ -268,11 +268,11 @@ long=$W/$(printf 'd%.0s' $(seq 1 200))/$(printf 'e%.0s' $(seq 1 200))/$(printf '
 run $C15 --data "$W/d28" --epochs 1 --save "$long/x.ckpt"
 expect 2 "does not exist" "ch15_mnist: a 600-character --save path: the reason is printed"
 run $C15 --data "$long" --epochs 1
-expect 1 "train-images-idx3-ubyte: cannot open: No such file or directory" "ch15_mnist: a 600-character --data path: the reason is printed"
+expect 1 "train-images-idx3-ubyte: cannot open the file: No such file or directory" "ch15_mnist: a 600-character --data path: the reason is printed"
 run $C16 --data "$long"
-expect 1 "train-images-idx3-ubyte: cannot open: No such file or directory" "ch16_sweep: a 600-character --data path: the reason is printed"
+expect 1 "train-images-idx3-ubyte: cannot open the file: No such file or directory" "ch16_sweep: a 600-character --data path: the reason is printed"
 run $C15 --resume "$long.ckpt" --smoke
-expect 1 "cannot open: No such file or directory" "ch15_mnist: a 600-character --resume path: the reason is printed"
+expect 1 "cannot open the file: No such file or directory" "ch15_mnist: a 600-character --resume path: the reason is printed"
 # a library message about a file under a long path: the whole reason, or (while the
 # library's message buffer cuts it) a mark that it was cut and the kind of error
 mkdir -p "$long" && cp "$W/label"/* "$long/"
