@@ -98,7 +98,8 @@ typedef enum ofs_status {
     OFS_ERR_IO,         /* a file could not be opened, read or written */
     OFS_ERR_FORMAT,     /* a file's contents are not what they should be */
     OFS_ERR_MISMATCH,   /* a saved state belongs to another shape or algorithm */
-    OFS_ERR_NONFINITE   /* a NaN or an infinity where a number was needed */
+    OFS_ERR_NONFINITE,  /* a NaN or an infinity where a number was needed */
+    OFS_ERR_UNSUPPORTED /* this processor or build cannot do what was asked */
 } ofs_status;
 
 /* A status plus a human sentence; pass NULL where you do not want the text. The
@@ -402,43 +403,36 @@ OFSDEF ofs_status ofs_gradcheck(ofs_objective f, void *ctx, double *x, size_t n,
 OFSDEF double ofs_toy_objective(const double *x, double *grad, void *toy);
 
 /* ------------------------------------------------------------------ gemm API
- *
- * ofs_gemm: C = op(A) * op(B) + beta * C
- *
- *   C      M x N, row-major, leading dimension N.
- *   op(A)  M x K.  trans_a == 0: A is stored row-major as M x K.
- *                  trans_a != 0: A is stored row-major as K x M.
- *   op(B)  K x N.  trans_b == 0: B is stored row-major as K x N.
- *                  trans_b != 0: B is stored row-major as N x K.
- *   beta   typically 0 or 1 (any value works). With beta == 0, C is
- *          write-only: its previous contents (even NaN/Inf) are ignored.
- *          With K == 0, C becomes beta * C (zero if beta == 0).
- *
- *   C must not overlap A or B. A and B may overlap each other.
- *
- * Threads: when compiled with OpenMP, products that are large enough are
- * split over omp_get_max_threads() threads, i.e. the count is set the usual
- * OpenMP way (omp_set_num_threads(), OMP_NUM_THREADS, num_threads clause of
- * an enclosing region). Small products run on the calling thread. The
- * library itself keeps no thread-count setting or any other global state.
- * Without OpenMP everything runs on the calling thread.
- *
- * Memory: no heap allocation. Each thread uses at most about 100 KB of
- * stack for packing buffers (about 72 KB for float with AVX-512).
- *
- * Speed: the kernel is plain C written for auto-vectorization; build with
- * optimization and a native target (e.g. -O3 -march=native) for full speed.
- * On AVX-512 machines whose compiler tuning prefers 256-bit vectors, add
- * -mprefer-vector-width=512.
- *
- * ofs_gemm_ref: same contract, straightforward triple loop accumulating in
- * double. Slow; meant for tests.
- */
-OFSDEF void ofs_gemm(int trans_a, int trans_b, int M, int N, int K,
-              const ofs_real *A, const ofs_real *B, ofs_real beta, ofs_real *C);
-OFSDEF void ofs_gemm_ref(int trans_a, int trans_b, int M, int N, int K,
-                  const ofs_real *A, const ofs_real *B, ofs_real beta,
-                  ofs_real *C);
+   ofs_gemm: C = op(A) op(B) + beta C.
+     C      M x N, row-major.
+     op(A)  M x K: A stored row-major as M x K (trans_a 0) or as K x M (trans_a 1).
+     op(B)  K x N: B stored row-major as K x N (trans_b 0) or as N x K (trans_b 1).
+     beta   with beta == 0, C is write-only (its old contents, NaN included, are
+            ignored); with K == 0, C becomes beta C.
+   C must not overlap A or B. With OpenMP, a product of at least 10^6 multiply-adds
+   is split over omp_get_max_threads() threads. No heap memory: each thread uses
+   about 60 KB of stack.
+   The kernel is chosen once, at run time, for the processor: "avx512", "avx2"
+   (x86-64 with GCC or Clang, whatever the compile flags), else "generic" (plain
+   C, vectorized by the compiler as it can); "book" is chapter 15's plain loop.
+   ofs_gemm_kernel() names the one in use; ofs_gemm_set_kernel(name) forces one
+   ("auto": the best again), refusing a name the processor cannot run
+   (OFS_ERR_UNSUPPORTED); it is process-wide: set it before starting threads.
+   Kernels agree within float rounding; all but "book" add in the same order.
+   ofs_gemm_ref: the same contract, each sum in double: slow, for tests. */
+OFSDEF void ofs_gemm(int trans_a, int trans_b, int M, int N, int K, const ofs_real *A, const ofs_real *B, ofs_real beta,
+                     ofs_real *C);
+OFSDEF void ofs_gemm_ref(int trans_a, int trans_b, int M, int N, int K, const ofs_real *A, const ofs_real *B,
+                         ofs_real beta, ofs_real *C);
+OFSDEF const char *ofs_gemm_kernel(void);
+OFSDEF ofs_status  ofs_gemm_set_kernel(const char *name, ofs_err *err);
+
+/* Subnormal numbers, as torch.set_flush_denormal: on = 1 makes this thread and every
+   OpenMP thread treat subnormal floats as zero (x86 MXCSR FTZ+DAZ, AArch64 FPCR FZ),
+   which is faster on many processors and changes only results below 2^-126;
+   on = 0 restores IEEE behaviour. Elsewhere on = 1 fails with OFS_ERR_UNSUPPORTED. */
+#define OFS_HAVE_FLUSH_DENORMAL 1
+OFSDEF ofs_status ofs_set_flush_denormal(int on, ofs_err *err);
 
 /* ---- Chapter 15: matrices, layers, loss, the MLP, training, checkpoints ------- */
 
@@ -550,7 +544,22 @@ typedef struct ofs_trainer {
     unsigned char *yb;
     double *row_loss;
     ofs_real *ht, *g1t, *dw2t; /* one hidden layer: H, G1 and dW2 transposed (unit by unit) */
+    double *phase;             /* NULL, or OFS_PHASES sums of seconds: see ofs_phase */
 } ofs_trainer;
+
+/* Where training time goes. When t.phase points at OFS_PHASES doubles, every epoch
+   adds to each the wall-clock seconds the calling thread spent in that part of its
+   steps, waits for the other threads included (omp_get_wtime with OpenMP, clock()
+   without). make bench prints them. */
+typedef enum ofs_phase {
+    OFS_PHASE_COPY,       /* the batch's rows gathered into one block */
+    OFS_PHASE_FORWARD,    /* the hidden layers' products, biases and activations */
+    OFS_PHASE_LOSS,       /* the last layer's product, softmax cross-entropy and dLoss/dlogits */
+    OFS_PHASE_BACKWARD,   /* the gradients */
+    OFS_PHASE_UPDATE,     /* the schedule and the optimizer step (Appendix B's epoch calls the
+                             schedule while the other threads compute gradients: BACKWARD) */
+    OFS_PHASES
+} ofs_phase;
 
 typedef struct ofs_epoch_stats {
     double loss;       /* mean training loss over the epoch's batches (weighted by size) */
@@ -666,6 +675,7 @@ OFSDEF ofs_status ofs_mnist_synthetic_save(const char *images_path, const char *
 #include <omp.h>
 #endif
 #include <stdio.h>     /* snprintf for messages; files only without OFS_NO_STDIO */
+#include <time.h>      /* clock: the phase timer without OpenMP */
 
 /* Files on POSIX systems go through open/read/write/fsync/rename (chapter 0 says
    why); elsewhere through stdio, with fewer guarantees. lstat, which tells a
@@ -720,6 +730,7 @@ OFSDEF const char *ofs_status_string(ofs_status s)
     case OFS_ERR_FORMAT:    return "malformed data";
     case OFS_ERR_MISMATCH:  return "mismatched state";
     case OFS_ERR_NONFINITE: return "non-finite number";
+    case OFS_ERR_UNSUPPORTED: return "not supported here";
     }
     return "unknown status";
 }
@@ -810,12 +821,45 @@ static void ofs__free(void *p)
 #else
 #define OFS__RESTRICT restrict
 #endif
+#if defined(__GNUC__) || defined(__clang__)
+#define OFS__INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define OFS__INLINE __forceinline
+#else
+#define OFS__INLINE inline
+#endif
+/* Does the compile target have fused multiply-add (a b + c rounded once) in
+   hardware? Then chapter 15's products write it out, which makes their results
+   independent of the compiler's choice to fuse (-ffp-contract); without it they
+   use a*b + c, as a software fma would be slow. */
+#if !defined(OFS__USE_FMA)
+#  if defined(FP_FAST_FMAF) || defined(__FMA__) || defined(__AVX512F__) || defined(__ARM_FEATURE_FMA) || defined(__aarch64__)
+#    define OFS__USE_FMA 1
+#  else
+#    define OFS__USE_FMA 0
+#  endif
+#endif
 /* The square root in ofs_real. For float, sqrtf: it gives the same bits as
    (float)sqrt((double)x) (a double holds more than twice float's precision, so
    rounding twice cannot differ), at half the cost, one vector instruction.   */
 #define OFS__SQRT(x) (sizeof(ofs_real) == sizeof(float) ? (ofs_real)sqrtf((float)(x)) : (ofs_real)sqrt((double)(x)))
 
 static int ofs__finite(double x) { return x - x == 0.0; }  /* false for NaN and +-Inf */
+
+/* The update rules of chapters 7 to 11 are element-wise loops, and a training step
+   spends much of its time in them. Built with -O3 -fno-math-errno, GCC makes vector
+   code of each; at -O2 it vectorizes only loops that need no scalar remainder, and
+   a sqrt, which may set errno, not at all: with plain "cc -O2" one AdamW step took
+   five times as long. For GCC those chapters ask for both. No result changes: sqrt
+   sets errno only for a negative argument, and no rule takes the root of one. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__)
+#define OFS__VECTORIZE_BEGIN _Pragma("GCC push_options") \
+    _Pragma("GCC optimize(\"tree-vectorize\", \"vect-cost-model=dynamic\", \"no-math-errno\")")
+#define OFS__VECTORIZE_END _Pragma("GCC pop_options")
+#else
+#define OFS__VECTORIZE_BEGIN
+#define OFS__VECTORIZE_END
+#endif
 
 /* Random numbers. splitmix64 spreads one seed over 256 bits of state;
    xoshiro256** (Blackman and Vigna, 2018) then gives 64 bits per call. */
@@ -1766,6 +1810,7 @@ OFSDEF ofs_status ofs_newton_step(const ofs_toy *t, double *x, double eta, doubl
    the b products become one matrix product, which is what makes them fast (chapter
    15). An epoch visits the examples in a fresh random order: ofs_rng_shuffle.      */
 
+OFS__VECTORIZE_BEGIN   /* chapters 7 to 11: see chapter 0 */
 /* ==== Chapter 7: Momentum and Nesterov (SGD) ====================================== */
 /* PyTorch's SGD (lr outside the buffer; first step copies g, with no dampening):
        g <- g + lambda theta                       (if weight_decay)
@@ -2114,6 +2159,8 @@ static void ofs__lamb_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
         for (i = 0; i < n; i++) p[i] = p[i] - (ofs_real)((double)lr * ((double)ofs__lamb_u(o, i, p[i], bc1, bc2) * tr));
     }
 }
+
+OFS__VECTORIZE_END
 
 /* ==== Chapter 12: Learning-rate schedules ========================================= */
 /* A constant rate leaves SGD jittering around the minimum (chapter 5); a rate that
@@ -2585,6 +2632,12 @@ OFSDEF ofs_status ofs_plateau_load(ofs_plateau *p, ofs_reader *r, ofs_err *err)
 #undef OFS__REQUIRE
 #undef OFS__NEED
 
+/* The trainer's (chapter 15) schedule hook, for any of this chapter's schedules. */
+OFSDEF ofs_status ofs_sched_callback(int64_t step, ofs_optim_config *cfg, void *sched, ofs_err *err)
+{
+    return ofs_sched_apply((const ofs_sched *)sched, step, cfg, err);
+}
+
 /* ==== Chapter 13: Gradient checking =============================================== */
 /* Backpropagation is easy to get subtly wrong: a missing transpose, a forgotten
    1/batch, a += that should be =. A gradient check compares the analytic gradient
@@ -2644,6 +2697,26 @@ OFSDEF ofs_status ofs_gradcheck(ofs_objective f, void *ctx, double *x, size_t n,
 OFSDEF double ofs_toy_objective(const double *x, double *grad, void *toy)
 {
     return ofs_toy_eval((const ofs_toy *)toy, x, grad, NULL);
+}
+
+/* Chapter 15's MLP as an objective, for the checker: theta is copied into the
+   parameters (converted to ofs_real: use OFS_REAL double for a meaningful check),
+   then loss and gradient. */
+OFSDEF double ofs_mlp_objective(const double *theta, double *grad, void *batch)
+{
+    ofs_mlp_batch *b = (ofs_mlp_batch *)batch;
+    ofs_mlp *m = b->mlp;
+    size_t i;
+    double loss;
+    for (i = 0; i < m->nparams; i++) m->params[i] = (ofs_real)theta[i];
+    if (!grad) {
+        ofs_mat Z = ofs_mat_view((ofs_real *)ofs_mlp_forward(m, b->x, b->batch), b->batch, m->sizes[m->nlayers]);
+        return ofs_softmax_xent(Z, b->y, NULL);
+    }
+    ofs_mlp_zero_grad(m);
+    loss = ofs_mlp_loss_grad(m, b->x, b->y, b->batch, NULL);
+    for (i = 0; i < m->nparams; i++) grad[i] = (double)m->grads[i];
+    return loss;
 }
 
 /* ==== Chapter 14: Choosing an optimizer by name ==================================== */
@@ -3118,444 +3191,64 @@ OFSDEF ofs_status ofs_optim_load_file(ofs_optim *o, const char *path, ofs_err *e
    A > 0; tanh: 1 - A^2; sigmoid: A (1 - A)), so the forward pass keeps only A_l.  */
 
 /* ---- The matrix product ---- */
-#if defined(__GNUC__) || defined(__clang__)
-#  define OFS__GEMM_INLINE static inline __attribute__((always_inline))
-#elif defined(_MSC_VER)
-#  define OFS__GEMM_INLINE static __forceinline
-#else
-#  define OFS__GEMM_INLINE static inline
-#endif
+/* Every product of the chapter is one call of ofs_gemm, C = op(A) op(B) + beta C,
+   where op(A)(i,k) = A[i*rsa + k*csa] and op(B)(k,j) = B[k*rsb + j*csb]: a
+   transposed operand is the same numbers read with the strides swapped. The book's
+   product computes C row by row: start from beta C(i,.) (0 when beta is 0, so that
+   whatever C held, NaN included, is ignored) and add a(i,k) b(k,.) for k = 0 ..
+   K-1, one fused multiply-add per term. Any block of C can be computed alone, which
+   is what a thread given that block does (Appendix B).
 
-/* Use fused multiply-add when the target has it in hardware. Writing the FMA
- * explicitly makes it independent of -ffp-contract (ISO modes such as
- * -std=c99 turn contraction off in gcc); the calls compile to vfmadd
- * instructions and vectorize. Without hardware FMA plain a*b+c is used so no
- * slow software fma is ever called. */
-#if !defined(OFS__GEMM_USE_FMA)
-#  if defined(FP_FAST_FMAF) || defined(__FMA__) || defined(__AVX512F__) || \
-      defined(__ARM_FEATURE_FMA) || defined(__aarch64__)
-#    define OFS__GEMM_USE_FMA 1
-#  else
-#    define OFS__GEMM_USE_FMA 0
-#  endif
-#endif
+   That loop reads B once per row of A and runs at a few percent of what the
+   processor can do. ofs_gemm therefore hands the work to Appendix A, which computes
+   the same sums, each in its own order of terms, at close to the machine's peak
+   (ofs_gemm_set_kernel("book") makes the whole library use the loop below). */
+typedef struct ofs__gemm_args {
+    int M, N, K;
+    const ofs_real *A, *B;
+    ptrdiff_t rsa, csa, rsb, csb;
+    ofs_real beta;
+    ofs_real *C;                      /* M x N, row-major */
+    void (*epi)(void *ctx, ofs_real *c, ptrdiff_t ldc, int i0, int mr, int j0, int nr);
+    void *epi_ctx;                    /* Appendix B: called on each finished tile */
+} ofs__gemm_args;
 
-/* Register blocking. The micro-kernel keeps an MR x NR block of C in
- * registers, NR = 2 vectors. Chosen from the target's vector registers:
- * AVX-512 has 32 registers of 64 bytes (12 x 2 accumulators), AVX/AVX2 16 of
- * 32 bytes (6 x 2), SSE 16 of 16 bytes, NEON 32 of 16 bytes. */
-#ifndef OFS__GEMM_VBYTES
-#  if defined(__AVX512F__)
-#    define OFS__GEMM_VBYTES 64
-#  elif defined(__AVX__)
-#    define OFS__GEMM_VBYTES 32
-#  else
-#    define OFS__GEMM_VBYTES 16
-#  endif
-#endif
-#ifndef OFS__GEMM_MR
-#  if defined(__AVX512F__) || defined(__aarch64__)
-#    define OFS__GEMM_MR 12
-#  else
-#    define OFS__GEMM_MR 6
-#  endif
-#endif
-#if OFS__GEMM_MR < 1 || OFS__GEMM_MR > 16
-#  error "OFS__GEMM_MR must be in 1..16 (the kernel spells out 16 rows)"
-#endif
-/* smaller row counts for the bottom edge: MR, MR2, MR3 */
-#define OFS__GEMM_MR2 ((OFS__GEMM_MR * 2) / 3 > 0 ? (OFS__GEMM_MR * 2) / 3 : 1)
-#define OFS__GEMM_MR3 (OFS__GEMM_MR / 3 > 0 ? OFS__GEMM_MR / 3 : 1)
-/* lanes per vector and columns per micro-panel */
-#define OFS__GEMM_VL ((int)(OFS__GEMM_VBYTES / sizeof(ofs_real)))
-#define OFS__GEMM_NR (2 * OFS__GEMM_VL)
-/* Cache blocking. KC: depth of a block (a K-loop longer than that is split
- * into equal blocks of at most KC; longer blocks mean fewer passes over C).
- * NC: columns of op(B) packed at a time (multiple of NR). The packed buffer
- * of KC x NC values is the largest stack object. */
-#ifndef OFS__GEMM_KC
-#  define OFS__GEMM_KC 400
-#endif
-#ifndef OFS__GEMM_NC
-#  define OFS__GEMM_NC OFS__GEMM_NR
-#endif
-/* rows of A per block (A block of MC x KC kept in L2) */
-#ifndef OFS__GEMM_MC
-#  define OFS__GEMM_MC (32 * OFS__GEMM_MR)
-#endif
-/* Products with fewer multiply-adds (M*N*K) than this run on one thread:
- * starting a parallel region costs a few microseconds, about the time of a
- * 10^6 multiply-add product on one core. */
-#ifndef OFS__GEMM_PAR_MIN
-#  define OFS__GEMM_PAR_MIN 1e6
-#endif
-
-OFS__GEMM_INLINE ofs_real ofs__gemm_fma(ofs_real a, ofs_real b, ofs_real c)
+/* fma(a, b, c) = a b + c rounded once, where the processor has it (chapter 0). */
+static OFS__INLINE ofs_real ofs__fma(ofs_real a, ofs_real b, ofs_real c)
 {
-#if OFS__GEMM_USE_FMA
-    return sizeof(ofs_real) == sizeof(float)
-               ? (ofs_real)fmaf((float)a, (float)b, (float)c)
-               : (ofs_real)fma((double)a, (double)b, (double)c);
+#if OFS__USE_FMA
+    return sizeof(ofs_real) == sizeof(float) ? (ofs_real)fmaf((float)a, (float)b, (float)c)
+                                             : (ofs_real)fma((double)a, (double)b, (double)c);
 #else
     return a * b + c;
 #endif
 }
 
-/* GCC completely unrolls loops of up to 16 iterations before vectorizing
- * them; for the lane loops of the micro-kernel that yields scalar code with
- * the accumulators in memory (about 20x slower). Keeping the lane loop rolled
- * lets the loop vectorizer turn it into one vector operation per (row,
- * vector), which is then unrolled and kept in registers. */
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
-#  define OFS__GEMM_LANE_LOOP _Pragma("GCC unroll 1")
-#else
-#  define OFS__GEMM_LANE_LOOP
-#endif
-
-/* Micro-kernel. Computes the mr x (nv*VL) block
- *     acc = sum_k a(i,k) * b(k,j),    k < kc,
- * and stores c = acc (beta == 0) or c = acc + beta * c.
- *   a(i,k) = a[i*rsa + k*csa] (one of the strides is the literal 1 at every
- *            call site, so the compiler specializes);
- *   b      packed: sub-panel v holds columns v*VL..v*VL+VL-1 as kc rows of
- *          VL contiguous values, sub-panels bstr elements apart.
- * mr <= 16 and nv <= 2 are compile-time constants at each (inlined) call
- * site. The rows are written out rather than looped over so that the
- * compiler cannot interchange the row and k loops; with the lane loops
- * vectorized, acc then lives entirely in vector registers. */
-#define OFS__GEMM_ROWS(X)                                                     \
-    X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)                                   \
-    X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
-OFS__GEMM_INLINE void ofs__gemm_kernel(int kc, const ofs_real *OFS__RESTRICT a,
-                                       ptrdiff_t rsa, ptrdiff_t csa,
-                                       const ofs_real *OFS__RESTRICT b,
-                                       ptrdiff_t bstr,
-                                       ofs_real *OFS__RESTRICT c, ptrdiff_t ldc,
-                                       ofs_real beta, const int mr,
-                                       const int nv)
-{
-    ofs_real acc[OFS__GEMM_MR][OFS__GEMM_NR];
-    int i, v, l, k;
-    for (i = 0; i < mr; ++i)
-        for (v = 0; v < nv; ++v)
-            OFS__GEMM_LANE_LOOP
-            for (l = 0; l < OFS__GEMM_VL; ++l)
-                acc[i][v * OFS__GEMM_VL + l] = (ofs_real)0;
-    for (k = 0; k < kc; ++k) {
-        const ofs_real *OFS__RESTRICT ak = a + k * csa;
-        const ofs_real *OFS__RESTRICT bk = b + (ptrdiff_t)k * OFS__GEMM_VL;
-#define OFS__GEMM_STEP(r)                                                     \
-        if ((r) < mr) {                                                       \
-            const ofs_real ar = ak[(r) * rsa];                                \
-            for (v = 0; v < nv; ++v)                                          \
-                OFS__GEMM_LANE_LOOP                                           \
-                for (l = 0; l < OFS__GEMM_VL; ++l)                            \
-                    acc[(r) % OFS__GEMM_MR][v * OFS__GEMM_VL + l] =           \
-                        ofs__gemm_fma(ar, bk[v * bstr + l],                   \
-                            acc[(r) % OFS__GEMM_MR][v * OFS__GEMM_VL + l]);   \
-        }
-        OFS__GEMM_ROWS(OFS__GEMM_STEP)
-#undef OFS__GEMM_STEP
-    }
-    if (beta == (ofs_real)0) {
-        for (i = 0; i < mr; ++i)
-            for (v = 0; v < nv; ++v)
-                OFS__GEMM_LANE_LOOP
-                for (l = 0; l < OFS__GEMM_VL; ++l)
-                    c[i * ldc + v * OFS__GEMM_VL + l] =
-                        acc[i][v * OFS__GEMM_VL + l];
-    } else {
-        for (i = 0; i < mr; ++i)
-            for (v = 0; v < nv; ++v)
-                OFS__GEMM_LANE_LOOP
-                for (l = 0; l < OFS__GEMM_VL; ++l)
-                    c[i * ldc + v * OFS__GEMM_VL + l] = ofs__gemm_fma(
-                        beta, c[i * ldc + v * OFS__GEMM_VL + l],
-                        acc[i][v * OFS__GEMM_VL + l]);
-    }
-}
-
-/* Dispatch to a specialized kernel. lay: 0 = a(i,k) at a[i*ars + k],
- * 1 = a(i,k) at a[i + k*ars]. mk in {MR, MR2, MR3}, nv in {1, 2}. */
-static void ofs__gemm_micro(int lay, int mk, int nv, int kc, const ofs_real *a,
-                            ptrdiff_t ars, const ofs_real *b, ptrdiff_t bstr,
-                            ofs_real *c, ptrdiff_t ldc, ofs_real beta)
-{
-#define OFS__GEMM_K(MK, NV)                                                   \
-    do {                                                                      \
-        if (lay == 0)                                                         \
-            ofs__gemm_kernel(kc, a, ars, 1, b, bstr, c, ldc, beta, MK, NV);   \
-        else                                                                  \
-            ofs__gemm_kernel(kc, a, 1, ars, b, bstr, c, ldc, beta, MK, NV);   \
-    } while (0)
-    if (nv == 2) {
-        if (mk == OFS__GEMM_MR)       OFS__GEMM_K(OFS__GEMM_MR, 2);
-        else if (mk == OFS__GEMM_MR2) OFS__GEMM_K(OFS__GEMM_MR2, 2);
-        else                          OFS__GEMM_K(OFS__GEMM_MR3, 2);
-    } else {
-        if (mk == OFS__GEMM_MR)       OFS__GEMM_K(OFS__GEMM_MR, 1);
-        else if (mk == OFS__GEMM_MR2) OFS__GEMM_K(OFS__GEMM_MR2, 1);
-        else                          OFS__GEMM_K(OFS__GEMM_MR3, 1);
-    }
-#undef OFS__GEMM_K
-}
-
-/* Pack the kc x w block of op(B) whose (k,j) element is
- * src[k*rs + j*cs] into one sub-panel: dst[k*VL + j], zero-padded to VL
- * columns. The two full-width cases are written so that they vectorize:
- * a plain copy, and a transpose (j unrolled, k vectorized). */
-static void ofs__gemm_pack_b(int kc, int w, const ofs_real *OFS__RESTRICT src,
-                             ptrdiff_t rs, ptrdiff_t cs,
-                             ofs_real *OFS__RESTRICT dst)
-{
-    int k, j;
-    if (w == OFS__GEMM_VL && cs == 1) {
-        for (k = 0; k < kc; ++k)
-            for (j = 0; j < OFS__GEMM_VL; ++j)
-                dst[k * OFS__GEMM_VL + j] = src[k * rs + j];
-    } else if (w == OFS__GEMM_VL && rs == 1) {
-        for (k = 0; k < kc; ++k)
-            for (j = 0; j < OFS__GEMM_VL; ++j)
-                dst[k * OFS__GEMM_VL + j] = src[j * cs + k];
-    } else { /* partial sub-panel (one per column edge) */
-        for (k = 0; k < kc * OFS__GEMM_VL; ++k)
-            dst[k] = (ofs_real)0;
-        for (k = 0; k < kc; ++k)
-            for (j = 0; j < w; ++j)
-                dst[k * OFS__GEMM_VL + j] = src[k * rs + j * cs];
-    }
-}
-
-/* Pack mr rows of op(A) (kc columns, (i,k) at src[i*rs + k*cs]) as
- * dst[k*mk + i], zero-padded to mk rows. Used only for bottom-edge panels
- * that the kernel could otherwise read past the end of A for. */
-static void ofs__gemm_pack_a(int kc, int mr, int mk, const ofs_real *src,
-                             ptrdiff_t rs, ptrdiff_t cs, ofs_real *dst)
-{
-    int k, i;
-    for (k = 0; k < kc * mk; ++k)
-        dst[k] = (ofs_real)0;
-    for (k = 0; k < kc; ++k)
-        for (i = 0; i < mr; ++i)
-            dst[k * mk + i] = src[i * rs + k * cs];
-}
-
-/* epi, when set, is called on each tile of C as soon as it is final (the
- * rows i0 .. i0+mr-1, columns j0 .. j0+nr-1, at c), while it is still in L1:
- * the owned epoch adds the bias and the activation there. */
-typedef void (*ofs__gemm_epi)(void *ctx, ofs_real *c, ptrdiff_t ldc, int i0,
-                              int mr, int j0, int nr);
-typedef struct ofs__gemm_args {
-    int M, N, K;
-    const ofs_real *A, *B;
-    ptrdiff_t rsa, csa, rsb, csb; /* op(A)(i,k) = A[i*rsa + k*csa], etc. */
-    ofs_real beta;
-    ofs_real *C;
-    ofs__gemm_epi epi;
-    void *epi_ctx;
-} ofs__gemm_args;
-
-/* Rows of the next row panel when rem rows are left: MR, except that the
- * last rows are covered by MR2-row panels (e.g. 128 = 10*12 + 8,
- * 256 = 20*12 + 2*8) or one MR3-row panel, which run nearly as fast per row
- * (MR3 rows a bit slower). A panel with more rows than are left is padded
- * (e.g. 10 rows: one padded 12-row panel). */
-static int ofs__gemm_panel_rows(int rem)
-{
-    if (rem >= OFS__GEMM_MR + OFS__GEMM_MR2 ||
-        (rem > OFS__GEMM_MR2 && rem <= OFS__GEMM_MR))
-        return OFS__GEMM_MR;
-    return rem > OFS__GEMM_MR3 ? OFS__GEMM_MR2 : OFS__GEMM_MR3;
-}
-
-/* One mr x nr tile of C (mr <= mk, nr <= NR): full tiles go straight to C,
- * partial ones through a local tile. */
-static void ofs__gemm_tile(int lay, int mk, int mr, int nr, int kc,
-                           const ofs_real *a, ptrdiff_t ars, const ofs_real *b,
-                           ptrdiff_t bstr, ofs_real *c, ptrdiff_t ldc,
-                           ofs_real beta)
-{
-    const int nv = nr > OFS__GEMM_VL ? 2 : 1;
-    if (mr == mk && nr == nv * OFS__GEMM_VL) {
-        ofs__gemm_micro(lay, mk, nv, kc, a, ars, b, bstr, c, ldc, beta);
-    } else {
-        ofs_real ct[OFS__GEMM_MR * OFS__GEMM_NR];
-        int i, j;
-        ofs__gemm_micro(lay, mk, nv, kc, a, ars, b, bstr, ct, OFS__GEMM_NR,
-                        (ofs_real)0);
-        for (i = 0; i < mr; ++i)
-            for (j = 0; j < nr; ++j)
-                c[i * ldc + j] = beta == (ofs_real)0
-                                     ? ct[i * OFS__GEMM_NR + j]
-                                     : ct[i * OFS__GEMM_NR + j] +
-                                           beta * c[i * ldc + j];
-    }
-}
-
-/* Compute rows [i0,i1) x columns [j0,j1) of C.
- * Loops, outer to inner: KC-deep block, MC-row block (that block of A stays
- * in L2), NC-column chunk (packed from B into bp), NR-column micro-panel,
- * row panel. The packed B micro-panel (KC x NR) stays in L1 while the row
- * panels of A stream through it; A is read in place, except for a padded
- * last row panel, which is packed once per block into ap. */
-static void ofs__gemm_block(const ofs__gemm_args *g, int i0, int i1, int j0,
-                            int j1)
-{
-    /* the packed panels, on a 64-byte boundary like every array of the library */
-    ofs_real bbuf[OFS__GEMM_KC * OFS__GEMM_NC + OFS__ALIGN / sizeof(ofs_real)];
-    ofs_real abuf[OFS__GEMM_KC * OFS__GEMM_MR + OFS__ALIGN / sizeof(ofs_real)];
-    ofs_real *bp = (ofs_real *)ofs__align_up(bbuf), *ap = (ofs_real *)ofs__align_up(abuf);
-    const ptrdiff_t ldc = g->N;
-    const int K = g->K;
-    const int nkb = (K + OFS__GEMM_KC - 1) / OFS__GEMM_KC;
-    const int kcb = (K + nkb - 1) / nkb; /* balanced depth blocks */
-    int pc, ic, jc, jr, ir, s, mr;
-
-    for (pc = 0; pc < K; pc += kcb) {
-        const int kc = K - pc < kcb ? K - pc : kcb;
-        const ofs_real bt = pc == 0 ? g->beta : (ofs_real)1;
-        const ptrdiff_t bstr = (ptrdiff_t)kc * OFS__GEMM_VL;
-        for (ic = i0; ic < i1; ic += OFS__GEMM_MC) {
-            const int ie = i1 - ic < OFS__GEMM_MC ? i1 : ic + OFS__GEMM_MC;
-            int edge_packed = 0;
-            for (jc = j0; jc < j1; jc += OFS__GEMM_NC) {
-                const int nc = j1 - jc < OFS__GEMM_NC ? j1 - jc : OFS__GEMM_NC;
-                for (s = 0; s * OFS__GEMM_VL < nc; ++s) {
-                    const int js = jc + s * OFS__GEMM_VL;
-                    const int w = nc - s * OFS__GEMM_VL < OFS__GEMM_VL
-                                      ? nc - s * OFS__GEMM_VL
-                                      : OFS__GEMM_VL;
-                    ofs__gemm_pack_b(kc, w, g->B + pc * g->rsb + js * g->csb,
-                                     g->rsb, g->csb, bp + s * bstr);
-                }
-                for (jr = 0; jr < nc; jr += OFS__GEMM_NR) {
-                    const int nr =
-                        nc - jr < OFS__GEMM_NR ? nc - jr : OFS__GEMM_NR;
-                    for (ir = ic; ir < ie; ir += mr) {
-                        const int mk = ofs__gemm_panel_rows(ie - ir);
-                        const ofs_real *a = g->A + ir * g->rsa + pc * g->csa;
-                        int lay;
-                        ptrdiff_t ars;
-                        mr = ie - ir < mk ? ie - ir : mk;
-                        if (mr < mk) { /* padded: stay inside A */
-                            if (!edge_packed)
-                                ofs__gemm_pack_a(kc, mr, mk, a, g->rsa,
-                                                 g->csa, ap);
-                            edge_packed = 1;
-                            a = ap;
-                            lay = 1;
-                            ars = mk;
-                        } else if (g->csa == 1) {
-                            lay = 0;
-                            ars = g->rsa;
-                        } else {
-                            lay = 1;
-                            ars = g->csa;
-                        }
-                        ofs__gemm_tile(lay, mk, mr, nr, kc, a, ars,
-                                       bp + (ptrdiff_t)jr * kc, bstr,
-                                       g->C + ir * ldc + jc + jr, ldc, bt);
-                        if (g->epi && pc + kc == K)
-                            g->epi(g->epi_ctx, g->C + ir * ldc + jc + jr, ldc,
-                                   ir, mr, jc + jr, nr);
-                    }
-                }
-            }
-        }
-    }
-}
-
-/* Work of thread t out of nt (see ofs_gemm). Columns are dealt out in whole
- * vectors (VL columns): each thread gets `per` units for all rows; the
- * remaining units (< nt of them) are shared by rows, so that the threads do
- * the same amount of work. With too few columns the rows are split. */
-static void ofs__gemm_part(const ofs__gemm_args *g, int t, int nt)
-{
-    const int M = g->M, N = g->N;
-    const int units_n = (N + OFS__GEMM_VL - 1) / OFS__GEMM_VL;
-    const int units_m = (M + OFS__GEMM_MR3 - 1) / OFS__GEMM_MR3;
-    const int per = units_n / nt;
-    int j0 = 0, ib, ie;
-    if (per >= 2) { /* column split */
-        const int jb = t * per * OFS__GEMM_VL;
-        const int je = jb + per * OFS__GEMM_VL;
-        ofs__gemm_block(g, 0, M, jb, je < N ? je : N);
-        j0 = nt * per * OFS__GEMM_VL; /* leftover columns, shared by rows */
-        if (j0 >= N)
-            return;
-    }
-    ib = OFS__GEMM_MR3 * (int)((long long)units_m * t / nt);
-    ie = OFS__GEMM_MR3 * (int)((long long)units_m * (t + 1) / nt);
-    if (ie > M)
-        ie = M;
-    if (ib < ie)
-        ofs__gemm_block(g, ib, ie, j0, N);
-}
-
-OFSDEF void ofs_gemm(int trans_a, int trans_b, int M, int N, int K,
-              const ofs_real *A, const ofs_real *B, ofs_real beta, ofs_real *C)
-{
-    ofs__gemm_args g;
-    int nt = 1;
-
-    if (M <= 0 || N <= 0)
-        return;
-    if (K <= 0) {
-        ptrdiff_t i, n = (ptrdiff_t)M * N;
-        for (i = 0; i < n; ++i)
-            C[i] = beta == (ofs_real)0 ? (ofs_real)0 : beta * C[i];
-        return;
-    }
-    g.M = M;
-    g.N = N;
-    g.K = K;
-    g.A = A;
-    g.B = B;
-    g.rsa = trans_a ? 1 : K;
-    g.csa = trans_a ? M : 1;
-    g.rsb = trans_b ? 1 : N;
-    g.csb = trans_b ? K : 1;
-    g.beta = beta;
-    g.C = C;
-    g.epi = NULL;
-    g.epi_ctx = NULL;
-
-#ifdef _OPENMP
-    if ((double)M * (double)N * (double)K >= OFS__GEMM_PAR_MIN)
-        nt = omp_get_max_threads();
-#endif
-    if (nt <= 1) {
-        ofs__gemm_block(&g, 0, M, 0, N);
-    } else {
-        int t;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(nt)
-#endif
-        for (t = 0; t < nt; ++t)
-            ofs__gemm_part(&g, t, nt);
-    }
-}
-
-OFSDEF void ofs_gemm_ref(int trans_a, int trans_b, int M, int N, int K,
-                  const ofs_real *A, const ofs_real *B, ofs_real beta,
-                  ofs_real *C)
+static void ofs__gemm_book(const ofs__gemm_args *g, int i0, int i1, int j0, int j1)
 {
     int i, j, k;
-    for (i = 0; i < M; ++i) {
-        for (j = 0; j < N; ++j) {
-            double s = 0.0;
-            for (k = 0; k < K; ++k) {
-                const double a = (double)(trans_a ? A[(ptrdiff_t)k * M + i]
-                                                  : A[(ptrdiff_t)i * K + k]);
-                const double b = (double)(trans_b ? B[(ptrdiff_t)j * K + k]
-                                                  : B[(ptrdiff_t)k * N + j]);
-                s += a * b;
-            }
-            if (beta != (ofs_real)0)
-                s += (double)beta * (double)C[(ptrdiff_t)i * N + j];
-            C[(ptrdiff_t)i * N + j] = (ofs_real)s;
+    for (i = i0; i < i1; i++) {
+        ofs_real *c = g->C + (ptrdiff_t)i * g->N;
+        for (j = j0; j < j1; j++) c[j] = g->beta == 0 ? (ofs_real)0 : g->beta * c[j];
+        for (k = 0; k < g->K; k++) {
+            const ofs_real a = g->A[i * g->rsa + k * g->csa], *b = g->B + k * g->rsb;
+            for (j = j0; j < j1; j++) c[j] = ofs__fma(a, b[j * g->csb], c[j]);
         }
     }
+}
+
+static void ofs__gemm_run(const ofs__gemm_args *g);   /* Appendix A */
+
+OFSDEF void ofs_gemm(int trans_a, int trans_b, int M, int N, int K, const ofs_real *A, const ofs_real *B, ofs_real beta,
+                     ofs_real *C)
+{
+    ofs__gemm_args g;
+    if (M <= 0 || N <= 0) return;
+    g.M = M; g.N = N; g.K = K < 0 ? 0 : K; g.A = A; g.B = B; g.beta = beta; g.C = C;
+    g.rsa = trans_a ? 1 : g.K; g.csa = trans_a ? M : 1;
+    g.rsb = trans_b ? 1 : N;   g.csb = trans_b ? g.K : 1;
+    g.epi = NULL; g.epi_ctx = NULL;
+    ofs__gemm_run(&g);
 }
 
 /* ---- Matrices, layers and the loss ---- */
@@ -3640,23 +3333,28 @@ OFSDEF void ofs_act_backward(ofs_act a, const ofs_real *y, ofs_real *dy, size_t 
     }
 }
 
+/* z[j] = act(z[j] + bias[j * step]) for j < n: step 1 adds a bias vector, step 0
+   one number (Appendix B's transposed H), bias NULL none. */
+static void ofs__bias_act(ofs_real *z, size_t n, const ofs_real *bias, ptrdiff_t step, ofs_act a)
+{
+    size_t j;
+    if (bias) for (j = 0; j < n; j++) z[j] += bias[(ptrdiff_t)j * step];
+    ofs_act_forward(a, z, n);
+}
+
 /* Row by row, so each row is still in cache for its second pass. */
 OFSDEF void ofs_bias_act_forward(ofs_mat Z, const ofs_real *bias, ofs_act a)
 {
-    int r, j;
-    for (r = 0; r < Z.rows; r++) {
-        ofs_real *z = Z.data + (size_t)r * Z.cols;
-        if (bias) for (j = 0; j < Z.cols; j++) z[j] += bias[j];
-        ofs_act_forward(a, z, (size_t)Z.cols);
-    }
+    int r;
+    for (r = 0; r < Z.rows; r++) ofs__bias_act(Z.data + (size_t)r * Z.cols, (size_t)Z.cols, bias, 1, a);
 }
 
-/* db += the column sums of G (rows x cols). */
-static void ofs__add_colsums(ofs_real *db, const ofs_real *G, int rows, int cols)
+/* db[j] += sum over the rows r of G[r*rs + j*cs], j < cols, in row order. */
+static void ofs__add_colsums(ofs_real *db, const ofs_real *G, int rows, int cols, ptrdiff_t rs, ptrdiff_t cs)
 {
     int r, j;
     for (r = 0; r < rows; r++)
-        for (j = 0; j < cols; j++) db[j] += G[(size_t)r * cols + j];
+        for (j = 0; j < cols; j++) db[j] += G[r * rs + j * cs];
 }
 
 OFSDEF void ofs_act_bias_backward(ofs_act a, ofs_mat Y, ofs_mat dY, ofs_real *db)
@@ -3666,7 +3364,7 @@ OFSDEF void ofs_act_bias_backward(ofs_act a, ofs_mat Y, ofs_mat dY, ofs_real *db
     for (r = 0; r < dY.rows; r++) {
         ofs_real *g = dY.data + (size_t)r * dY.cols;
         ofs_act_backward(a, Y.data + (size_t)r * Y.cols, g, (size_t)dY.cols);
-        if (db) ofs__add_colsums(db, g, 1, dY.cols);
+        if (db) ofs__add_colsums(db, g, 1, dY.cols, 0, 1);
     }
 }
 
@@ -3690,6 +3388,14 @@ static double ofs__xent_row(const ofs_real *z, int n, int y, ofs_real *dz, doubl
     return lse - zy;
 }
 
+/* sum + x[0] + ... + x[n-1], in that order: how the rows' losses make a batch's. */
+static double ofs__loss_sum(const double *x, int n, double sum)
+{
+    int r;
+    for (r = 0; r < n; r++) sum += x[r];
+    return sum;
+}
+
 /* Rows in blocks of OFS__XENT_ROWS: the rows of a block in parallel (two exp per
    logit make this worth a second thread from about a thousand logits), their losses
    then summed in row order, so the result has the same bits on any number of threads. */
@@ -3708,7 +3414,7 @@ OFSDEF double ofs_softmax_xent(ofs_mat logits, const unsigned char *labels, ofs_
             OFS_ASSERT(labels[r0 + r] < logits.cols);
             loss[r] = ofs__xent_row(logits.data + o, logits.cols, labels[r0 + r], dlogits ? dlogits + o : NULL, scale);
         }
-        for (r = 0; r < nr; r++) sum += loss[r];
+        sum = ofs__loss_sum(loss, nr, sum);
     }
     return sum * scale;
 }
@@ -3858,7 +3564,7 @@ static void ofs__mlp_backward(ofs_mlp *m, const ofs_real *dlogits, ofs_real beta
     ofs_mat G = ofs_mat_view((ofs_real *)dlogits, B, m->sizes[L]);   /* read only */
     if (beta == 0)
         for (l = 0; l < L; l++) memset(m->grads + m->b_off[l], 0, (size_t)m->sizes[l + 1] * sizeof(ofs_real));
-    ofs__add_colsums(m->grads + m->b_off[L - 1], dlogits, B, m->sizes[L]);  /* db_L += 1^T G_L */
+    ofs__add_colsums(m->grads + m->b_off[L - 1], dlogits, B, m->sizes[L], m->sizes[L], 1);  /* db_L += 1^T G_L */
     for (l = L - 1; l >= 0; l--) {
         ofs_mat_mul_tn(ofs__mlp_w(m, m->grads, l), G, ofs__mlp_in(m, l), beta);  /* dW_l = beta dW_l + G^T A */
         if (l > 0) {
@@ -3872,20 +3578,39 @@ static void ofs__mlp_backward(ofs_mlp *m, const ofs_real *dlogits, ofs_real beta
 
 OFSDEF void ofs_mlp_backward(ofs_mlp *m, const ofs_real *dlogits) { ofs__mlp_backward(m, dlogits, 1); }
 
+/* Seconds on a wall clock (one thread without OpenMP: its processor time), and the
+   phase timer: phase[p] += the time since *clk, which moves on (phase NULL: off). */
+static double ofs__wtime(void)
+{
+#ifdef _OPENMP
+    return omp_get_wtime();
+#else
+    return (double)clock() / CLOCKS_PER_SEC;
+#endif
+}
+static void ofs__phase(double *phase, ofs_phase p, double *clk)
+{
+    if (phase) { const double now = ofs__wtime(); phase[p] += now - *clk; *clk = now; }
+}
+
+/* phase: the trainer's timer (ofs__phase), or NULL. */
 static double ofs__mlp_loss_grad(ofs_mlp *m, const ofs_real *x, const unsigned char *y, int batch, size_t *correct,
-                                 ofs_real beta)
+                                 ofs_real beta, double *phase, double *clk)
 {
     ofs_mat Z = ofs_mat_view((ofs_real *)ofs_mlp_forward(m, x, batch), batch, m->sizes[m->nlayers]);
     double loss;
+    ofs__phase(phase, OFS_PHASE_FORWARD, clk);
     if (correct) *correct = ofs_count_correct(Z, y);
     loss = ofs_softmax_xent(Z, y, m->dlogits);
+    ofs__phase(phase, OFS_PHASE_LOSS, clk);
     ofs__mlp_backward(m, m->dlogits, beta);
+    ofs__phase(phase, OFS_PHASE_BACKWARD, clk);
     return loss;
 }
 
 OFSDEF double ofs_mlp_loss_grad(ofs_mlp *m, const ofs_real *x, const unsigned char *y, int batch, size_t *correct)
 {
-    return ofs__mlp_loss_grad(m, x, y, batch, correct, 1);
+    return ofs__mlp_loss_grad(m, x, y, batch, correct, 1, NULL, NULL);
 }
 
 OFSDEF double ofs_mlp_evaluate(ofs_mlp *m, const ofs_real *x, const unsigned char *y, size_t n,
@@ -3904,24 +3629,11 @@ OFSDEF double ofs_mlp_evaluate(ofs_mlp *m, const ofs_real *x, const unsigned cha
     return n ? sum / (double)n : 0.0;
 }
 
-/* For the gradient checker: theta is copied into the parameters (converted to
-   ofs_real: use OFS_REAL double for a meaningful check), then loss and gradient. */
-OFSDEF double ofs_mlp_objective(const double *theta, double *grad, void *batch)
-{
-    ofs_mlp_batch *b = (ofs_mlp_batch *)batch;
-    ofs_mlp *m = b->mlp;
-    size_t i;
-    double loss;
-    for (i = 0; i < m->nparams; i++) m->params[i] = (ofs_real)theta[i];
-    if (!grad) {
-        ofs_mat Z = ofs_mat_view((ofs_real *)ofs_mlp_forward(m, b->x, b->batch), b->batch, m->sizes[m->nlayers]);
-        return ofs_softmax_xent(Z, b->y, NULL);
-    }
-    ofs_mlp_zero_grad(m);
-    loss = ofs_mlp_loss_grad(m, b->x, b->y, b->batch, NULL);
-    for (i = 0; i < m->nparams; i++) grad[i] = (double)m->grads[i];
-    return loss;
-}
+/* One hidden layer, element-wise optimizers: the epoch of Appendix B. */
+static int ofs__owned_alloc(ofs_trainer *t);
+static int ofs__owned_ok(const ofs_trainer *t);
+static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsigned char *y, double *loss_sum,
+                                   size_t *right, ofs_err *err);
 
 /* Training. An epoch draws a fresh order from the trainer's rng (the identity
    permutation shuffled, so the order depends on the rng state alone and a resumed
@@ -3951,12 +3663,7 @@ OFSDEF ofs_status ofs_trainer_create(ofs_trainer *t, ofs_mlp *m, const ofs_optim
     t->xb = (ofs_real *)ofs__alloc((size_t)batch * (size_t)m->sizes[0], sizeof(ofs_real));
     t->yb = (unsigned char *)ofs__alloc((size_t)batch, 1);
     t->row_loss = (double *)ofs__alloc((size_t)batch, sizeof(double));
-    if (m->nlayers == 2) {
-        t->ht = (ofs_real *)ofs__alloc((size_t)batch * (size_t)m->sizes[1], sizeof(ofs_real));
-        t->g1t = (ofs_real *)ofs__alloc((size_t)batch * (size_t)m->sizes[1], sizeof(ofs_real));
-        t->dw2t = (ofs_real *)ofs__alloc((size_t)m->sizes[1] * (size_t)m->sizes[2], sizeof(ofs_real));
-    }
-    if (!t->order || !t->xb || !t->yb || !t->row_loss || (m->nlayers == 2 && (!t->ht || !t->g1t || !t->dw2t))) {
+    if (!t->order || !t->xb || !t->yb || !t->row_loss || !ofs__owned_alloc(t)) {
         ofs_trainer_free(t);
         return ofs__fail(err, OFS_ERR_NOMEM, "trainer: cannot allocate its workspace (the order of %lu examples, a batch of %d rows)",
                          (unsigned long)n, batch);
@@ -3978,24 +3685,6 @@ OFSDEF void ofs_trainer_free(ofs_trainer *t)
     memset(t, 0, sizeof *t);
 }
 
-/* The batch's rows are scattered over the training set, and a row of 784 floats is too
-   short for the hardware prefetchers to get going: each one waited for main memory.
-   The copy loops ask for the row OFS__COPY_AHEAD places ahead while they copy this one
-   (with the owned epoch's, the epoch took about 2 % less in alternating runs). */
-#ifndef OFS__COPY_AHEAD
-#define OFS__COPY_AHEAD 2
-#endif
-static void ofs__prefetch_row(const ofs_real *row, int n)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    const char *p = (const char *)row;
-    size_t l;
-    for (l = 0; l < (size_t)n * sizeof(ofs_real); l += OFS__ALIGN) __builtin_prefetch(p + l);
-#else
-    (void)row; (void)n;
-#endif
-}
-
 /* Copy the rows order[start .. start+b) of x and y into the batch block. */
 static void ofs__gather(ofs_trainer *t, const ofs_real *x, const unsigned char *y, size_t start, int b)
 {
@@ -4006,15 +3695,9 @@ static void ofs__gather(ofs_trainer *t, const ofs_real *x, const unsigned char *
 #endif
     for (r = 0; r < b; r++) {
         size_t k = t->order[start + (size_t)r];
-        if (r + OFS__COPY_AHEAD < b) ofs__prefetch_row(x + (size_t)t->order[start + (size_t)r + OFS__COPY_AHEAD] * d, (int)d);
         memcpy(t->xb + (size_t)r * d, x + k * d, d * sizeof(ofs_real));
         t->yb[r] = y[k];
     }
-}
-
-OFSDEF ofs_status ofs_sched_callback(int64_t step, ofs_optim_config *cfg, void *sched, ofs_err *err)
-{
-    return ofs_sched_apply((const ofs_sched *)sched, step, cfg, err);
 }
 
 static ofs_status ofs__nonfinite_loss(const ofs_trainer *t, double loss, size_t batch_no, ofs_err *err)
@@ -4025,61 +3708,36 @@ static ofs_status ofs__nonfinite_loss(const ofs_trainer *t, double loss, size_t 
                      (unsigned long)((t->n + (size_t)t->batch - 1) / (size_t)t->batch));
 }
 
-/* One step on the gathered batch: the loss must be finite before anything moves. */
-static ofs_status ofs__train_step(ofs_trainer *t, int b, size_t batch_no, double *loss, size_t *correct, ofs_err *err)
+/* One training step, in three pieces that Appendix B's epoch uses too.
+   ofs__step_begin: every group's schedule, its checks and t <- t + 1, before any
+   parameter moves; a failure undoes the groups already begun, so that a failing
+   schedule or a refused setting leaves the weights, the moments and the counters as
+   they were. at[g] receives group g as it stands for this step's update (NAdam's
+   running product advances once, here). */
+static ofs_status ofs__step_begin(ofs_trainer *t, ofs_optim *at, ofs_err *err)
 {
-    ofs_mlp *m = t->mlp;
-    ofs_status st;
+    ofs_status st = OFS_OK;
     int g;
-    *loss = ofs__mlp_loss_grad(m, t->xb, t->yb, b, correct, 0);   /* grads = this batch's gradient */
-    if (!ofs__finite(*loss)) return ofs__nonfinite_loss(t, *loss, batch_no, err);
-    for (g = 0; g < t->ngroups; g++) {
+    for (g = 0; g < t->ngroups && st == OFS_OK; g++) {
         st = t->schedule ? t->schedule(t->step, &t->opt[g].cfg, t->schedule_ctx, err) : OFS_OK;
-        if (st == OFS_OK) st = ofs_optim_step(&t->opt[g], m->params + t->offset[g], m->grads + t->offset[g], err);
-        if (st != OFS_OK) return st;
+        if (st == OFS_OK) st = ofs__optim_begin(&t->opt[g], err);
+    }
+    if (st != OFS_OK) {
+        for (g -= 2; g >= 0; g--) t->opt[g].t--;
+        return st;
+    }
+    for (g = 0; g < t->ngroups; g++) {
+        at[g] = t->opt[g];
+        t->opt[g].mu_product = ofs__optim_slice(&at[g], t->mlp->params, t->mlp->grads, 0, 0);
     }
     t->step++;
-    return ofs__ok(err);
+    return OFS_OK;
 }
 
-/* The fast path of an epoch, for one hidden layer and element-wise optimizers.
-   ofs__train_step runs one product after another, each cut among the threads its
-   own way, so W1, dW1 and the moments cross between the cores' caches every step.
-   Here there is one parallel region per epoch, and each of its threads owns a slice
-   u of the hidden units (whole vectors, traded now and then: ofs__owned_balance), a
-   slice r of the batch rows and a slice o of the outputs. A step, | for a barrier:
-
-       rows r of the batch into xb                                         |
-       H^T[u] = act(W1[u] X^T + b1[u])                                     |
-       Z[r] = H[r] W2^T + b2; the rows' losses; G2[r] = dLoss/dZ[r]        |
-       the batch's loss, summed by every thread in row order (not finite: stop);
-       thread 0: schedule, checks and t <- t + 1 of each group;
-       G1^T[u] = (W2[:, u]^T G2^T) * act'(H^T[u]), db1[u];  dW2[:, u] = (H^T[u] G2)^T; db2[o]
-       dW1[u] = G1^T[u] X                                                  |
-       the optimizer on W1[u], b1[u], W2[o], b2[o]
-
-   Every number comes from the same products, in the same order, as in
-   ofs__train_step (fma(a, b, c) = fma(b, a, c), so a transposed product has the
-   same bits): the parameters come out with the same bits on any number of threads.
-   What changes is where the data lives: thread k's rows of W1 and dW1 and their
-   moments stay in core k's cache from one step to the next, and H and G1 are kept
-   transposed (t->ht, t->g1t: unit by unit), so that a thread's units are one block
-   (and dW2, which is why it is computed by units: its transpose t->dw2t comes from
-   the thread's own block of H^T, while G2^T H would have to transpose all of H^T).
-   Kept as B x n1, each thread's units would be a piece of every row, and a core's
-   prefetcher, reading on past the end of its piece, would keep taking the lines the
-   other core is writing: the small loops over H and G1 took two to five times as
-   long that way, and the epoch 7 % longer. No barrier is needed after the
-   optimizer: the next step touches what it writes only after its second barrier
-   (W2, b2) or on the same thread (W1[u], b1[u]).                                */
-static int ofs__slice(int n, int k, int nt, int unit)   /* where slice k of n starts */
-{
-    const int units = (n + unit - 1) / unit, s = unit * (int)((long long)units * k / nt);
-    return s < n ? s : n;
-}
-
-/* The optimizer on params[a, b), whatever groups that range falls in. */
-static void ofs__owned_update(const ofs_trainer *t, const ofs_optim *at, size_t a, size_t b)
+/* ofs__step_update: the optimizer on params[a, b), whatever groups that range falls
+   in (every algorithm but LAMB is element-wise: slices in any order give the bits of
+   the whole). */
+static void ofs__step_update(const ofs_trainer *t, const ofs_optim *at, size_t a, size_t b)
 {
     int g;
     for (g = 0; g < t->ngroups; g++) {
@@ -4088,263 +3746,25 @@ static void ofs__owned_update(const ofs_trainer *t, const ofs_optim *at, size_t 
     }
 }
 
-/* Cores are not always equally fast (on a shared machine one may lose a quarter of
-   its time to a neighbour), and with fixed slices every step would wait for the
-   slowest. Every OFS__OWNED_BALANCE_STEPS steps thread 0 moves one vector of units
-   from a thread to its neighbour if their busy times differ by more than one
-   vector's worth. Who computes a unit changes no bit of it; the new slices take
-   effect at the next step's first barrier, after every update of the old ones. */
-#define OFS__OWNED_THREADS 64
-#ifndef OFS__OWNED_BALANCE_STEPS
-#define OFS__OWNED_BALANCE_STEPS 16
-#endif
-static double ofs__wtime(void)
+/* The step: the gradient of the gathered batch (grads overwritten), a finite loss
+   before anything moves, the schedule and checks, then the update of every
+   parameter (with OpenMP cut into one slice per thread, on whole cache lines). */
+static ofs_status ofs__train_step(ofs_trainer *t, int b, size_t batch_no, double *loss, size_t *correct, double *clk,
+                                  ofs_err *err)
 {
+    const size_t n = t->mlp->nparams, line = OFS__ALIGN / sizeof(ofs_real);
+    ofs_optim at[2];
+    ofs_status st;
+    int k, nt = 1;
+    *loss = ofs__mlp_loss_grad(t->mlp, t->xb, t->yb, b, correct, 0, t->phase, clk);
+    if (!ofs__finite(*loss)) return ofs__nonfinite_loss(t, *loss, batch_no, err);
+    if ((st = ofs__step_begin(t, at, err)) != OFS_OK) return st;
 #ifdef _OPENMP
-    return omp_get_wtime();
-#else
-    return 0;
+    if (n > OFS__OPTIM_PAR_MIN && t->opt[0].cfg.kind != OFS_LAMB) nt = omp_get_max_threads();
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
 #endif
-}
-
-static void ofs__owned_balance(int *cut, double (*busy)[8], int T)
-{
-    int q;
-    for (q = 0; q + 1 < T; q++) {
-        const int va = cut[q + 1] - cut[q], vb = cut[q + 2] - cut[q + 1];
-        const double a = busy[q][0], b = busy[q + 1][0], per = va + vb > 0 ? (a + b) / (va + vb) : 0;
-        if (a - b > per && va > 1) cut[q + 1]--;
-        else if (b - a > per && vb > 1) cut[q + 1]++;
-    }
-    for (q = 0; q < T; q++) busy[q][0] = 0;
-}
-
-/* H^T's tile (units i0 .. i0+mr-1, batch rows j0 .. j0+nr-1; ld = the batch size),
-   done as the product finishes it (ofs__gemm_epi), while it is in L1: + b1[unit],
-   then the activation (as ofs_bias_act_forward does it). */
-typedef struct ofs__owned_epi {
-    ofs_act act;
-    const ofs_real *b1;
-} ofs__owned_epi;
-
-static void ofs__owned_fwd_epi(void *ctx, ofs_real *c, ptrdiff_t ld, int i0, int mr, int j0, int nr)
-{
-    const ofs__owned_epi *e = (const ofs__owned_epi *)ctx;
-    int i, r;
-    (void)j0;
-    for (i = 0; i < mr; i++) {
-        ofs_real *OFS__RESTRICT h = c + i * ld;
-        const ofs_real bj = e->b1[i0 + i];
-        for (r = 0; r < nr; r++) h[r] += bj;
-        ofs_act_forward(e->act, h, (size_t)nr);
-    }
-}
-
-/* G1^T's rows u0 .. u1-1 times act' (from H^T), and db1[u] = the sum of row u, added
-   in row order as ofs_act_bias_backward adds the rows of G1; eight units at a time,
-   so that eight sums are in flight. */
-static void ofs__owned_act_back(ofs_act act, const ofs_real *HT, ofs_real *G1T, ofs_real *db1, int u0, int u1, int b)
-{
-    int j, l, r;
-    for (j = u0; j < u1; j++) ofs_act_backward(act, HT + (size_t)j * b, G1T + (size_t)j * b, (size_t)b);
-    for (j = u0; j < u1; j += 8) {
-        const int w = u1 - j < 8 ? u1 - j : 8;
-        ofs_real s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        for (r = 0; r < b; r++)
-            for (l = 0; l < w; l++) s[l] += G1T[(size_t)(j + l) * b + r];
-        for (l = 0; l < w; l++) db1[j + l] = s[l];
-    }
-}
-
-static int ofs__owned_ok(const ofs_trainer *t)
-{
-    int g, ok = t->mlp->nlayers == 2;
-    for (g = 0; g < t->ngroups; g++) ok &= t->opt[g].cfg.kind != OFS_LAMB;
-    return ok;
-}
-
-/* The pieces of one step of the owned epoch, each run by every thread on its own
-   share: k's batch rows r0 .. r1-1, hidden units u0 .. u1-1, outputs o0 .. o1-1. */
-static void ofs__owned_copy(ofs_trainer *t, const ofs_real *x, const unsigned char *y, size_t start, int r0, int r1)
-{
-    const int n0 = t->mlp->sizes[0];
-    int r;
-    for (r = r0; r < r1; r++) {
-        const size_t e = t->order[start + (size_t)r];
-        if (r + OFS__COPY_AHEAD < r1) ofs__prefetch_row(x + (size_t)t->order[start + (size_t)r + OFS__COPY_AHEAD] * n0, n0);
-        memcpy(t->xb + (size_t)r * n0, x + e * n0, (size_t)n0 * sizeof(ofs_real));
-        t->yb[r] = y[e];
-    }
-}
-
-/* H^T = act(W1 X^T + b1) for units u0 .. u1-1 (bias and activation as each tile of
-   the product is finished). */
-static void ofs__owned_hidden(ofs_trainer *t, ofs__owned_epi *epi, int b, int u0, int u1)
-{
-    ofs_mlp *m = t->mlp;
-    ofs__gemm_args g;
-    g.M = m->sizes[1]; g.N = b; g.K = m->sizes[0]; g.A = m->params + m->w_off[0]; g.rsa = g.K; g.csa = 1;
-    g.B = t->xb; g.rsb = 1; g.csb = g.K; g.beta = 0; g.C = t->ht; g.epi = ofs__owned_fwd_epi; g.epi_ctx = epi;
-    ofs__gemm_block(&g, u0, u1, 0, b);
-}
-
-/* Z = H W2^T + b2 for rows r0 .. r1-1, their losses and dlogits; the number right. */
-static size_t ofs__owned_logits(ofs_trainer *t, int b, int r0, int r1)
-{
-    ofs_mlp *m = t->mlp;
-    const int n1 = m->sizes[1], n2 = m->sizes[2];
-    const ofs_real *b2 = m->params + m->b_off[1];
-    ofs__gemm_args g;
-    size_t c = 0;
-    int r, j;
-    g.M = b; g.N = n2; g.K = n1; g.A = t->ht; g.rsa = 1; g.csa = b;
-    g.B = m->params + m->w_off[1]; g.rsb = 1; g.csb = n1; g.beta = 0; g.C = m->out[1]; g.epi = NULL; g.epi_ctx = NULL;
-    ofs__gemm_block(&g, r0, r1, 0, n2);
-    for (r = r0; r < r1; r++) {
-        ofs_real *z = m->out[1] + (size_t)r * n2;
-        OFS_ASSERT(t->yb[r] < n2);
-        for (j = 0; j < n2; j++) z[j] += b2[j];
-        c += ofs_argmax(z, n2) == (int)t->yb[r];
-        t->row_loss[r] = ofs__xent_row(z, n2, t->yb[r], m->dlogits + (size_t)r * n2, 1.0 / b);
-    }
-    return c;
-}
-
-/* Thread 0, between the forward and the backward products: each group's schedule
-   and the start of its step (t, NAdam's product), as the plain step does them; at[]
-   receives each group as it stands for this step's update. A failure undoes the
-   groups already begun, so that nothing has moved. */
-static ofs_status ofs__owned_begin(ofs_trainer *t, ofs_optim *at, ofs_err *err)
-{
-    ofs_status st = OFS_OK;
-    int gr;
-    for (gr = 0; gr < t->ngroups && st == OFS_OK; gr++) {
-        st = t->schedule ? t->schedule(t->step, &t->opt[gr].cfg, t->schedule_ctx, err) : OFS_OK;
-        if (st == OFS_OK) st = ofs__optim_begin(&t->opt[gr], err);
-    }
-    if (st != OFS_OK) {
-        for (gr -= 2; gr >= 0; gr--) t->opt[gr].t--;
-        return st;
-    }
-    for (gr = 0; gr < t->ngroups; gr++) {
-        at[gr] = t->opt[gr];
-        t->opt[gr].mu_product = ofs__optim_slice(&at[gr], t->mlp->params, t->mlp->grads, 0, 0);
-    }
-    t->step++;
-    return OFS_OK;
-}
-
-/* The backward products for units u0 .. u1-1 and outputs o0 .. o1-1:
-   G1^T = W2^T G2^T, then act' and db1; db2; dW2^T = H^T G2, put in place; dW1 = G1^T X. */
-static void ofs__owned_backward(ofs_trainer *t, int b, int u0, int u1, int o0, int o1)
-{
-    ofs_mlp *m = t->mlp;
-    const int n0 = m->sizes[0], n1 = m->sizes[1], n2 = m->sizes[2];
-    ofs_real *const dW2 = m->grads + m->w_off[1], *const db2 = m->grads + m->b_off[1], *const G2 = m->dlogits;
-    ofs__gemm_args g;
-    int r, j;
-    g.M = n1; g.N = b; g.K = n2; g.A = m->params + m->w_off[1]; g.rsa = 1; g.csa = n1;
-    g.B = G2; g.rsb = 1; g.csb = n2; g.beta = 0; g.C = t->g1t; g.epi = NULL; g.epi_ctx = NULL;
-    ofs__gemm_block(&g, u0, u1, 0, b);
-    ofs__owned_act_back(m->act, t->ht, t->g1t, m->grads + m->b_off[0], u0, u1, b);
-    for (j = o0; j < o1; j++)
-        for (db2[j] = 0, r = 0; r < b; r++) db2[j] += G2[(size_t)r * n2 + j];
-    g.M = n1; g.N = n2; g.K = b; g.A = t->ht; g.rsa = b; g.csa = 1;
-    g.B = G2; g.rsb = n2; g.csb = 1; g.C = t->dw2t;
-    ofs__gemm_block(&g, u0, u1, 0, n2);
-    for (j = 0; j < n2; j++)
-        for (r = u0; r < u1; r++) dW2[(size_t)j * n1 + r] = t->dw2t[(size_t)r * n2 + j];
-    g.M = n1; g.N = n0; g.K = b; g.A = t->g1t; g.rsa = b; g.csa = 1;
-    g.B = t->xb; g.rsb = n0; g.csb = 1; g.C = m->grads + m->w_off[0];
-    ofs__gemm_block(&g, u0, u1, 0, n0);
-}
-
-/* The first share of the units: T slices of whole vectors, none of them busy yet. */
-static void ofs__owned_cuts(int *cut, double (*busy)[8], int n1, int T)
-{
-    int q;
-    for (q = 0; q <= T; q++) cut[q] = ofs__slice(n1, q, T, OFS__GEMM_VL) / OFS__GEMM_VL;
-    cut[T] = (n1 + OFS__GEMM_VL - 1) / OFS__GEMM_VL;
-    for (q = 0; q < T; q++) busy[q][0] = 0;
-}
-
-static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsigned char *y, double *loss_sum,
-                                   size_t *right, ofs_err *err)
-{
-    ofs_mlp *m = t->mlp;
-    const int n1 = m->sizes[1], n2 = m->sizes[2];
-    ofs_optim at[2];               /* each group as it stands for this step's update */
-    ofs__owned_epi epi;
-    int cut[OFS__OWNED_THREADS + 1];      /* thread k owns vectors cut[k] .. cut[k+1]-1 of the units */
-    double busy[OFS__OWNED_THREADS][8];   /* seconds of its units' work since the last rebalance */
-    ofs_status st = OFS_OK;
-    double sum = 0, bad = 0;
-    size_t c = 0, bad_batch = 0;
-    int stop = 0;
-#ifdef _OPENMP
-    const int nt = omp_get_max_threads() < OFS__OWNED_THREADS ? omp_get_max_threads() : OFS__OWNED_THREADS;
-#endif
-    m->input = t->xb;
-    epi.act = m->act; epi.b1 = m->params + m->b_off[0];
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt) reduction(+ : c)
-#endif
-    {
-        int k = 0, T = 1, u0, u1, o0, o1;
-        size_t start, batch_no;
-        double total = 0, w0;
-#ifdef _OPENMP
-        k = omp_get_thread_num(); T = omp_get_num_threads();
-#endif
-        if (k == 0) ofs__owned_cuts(cut, busy, n1, T);
-        o0 = ofs__slice(n2, k, T, 1); o1 = ofs__slice(n2, k + 1, T, 1);
-        for (start = 0, batch_no = 0; start < t->n; start += (size_t)t->batch, batch_no++) {
-            const int b = t->n - start < (size_t)t->batch ? (int)(t->n - start) : t->batch;
-            const int r0 = b * k / T, r1 = b * (k + 1) / T;
-            double loss = 0;
-            int r;
-            ofs__owned_copy(t, x, y, start, r0, r1);
-#ifdef _OPENMP
-#pragma omp barrier
-#endif
-            u0 = cut[k] * OFS__GEMM_VL < n1 ? cut[k] * OFS__GEMM_VL : n1;
-            u1 = cut[k + 1] * OFS__GEMM_VL < n1 ? cut[k + 1] * OFS__GEMM_VL : n1;
-            w0 = ofs__wtime();
-            ofs__owned_hidden(t, &epi, b, u0, u1);
-            busy[k][0] += ofs__wtime() - w0;
-#ifdef _OPENMP
-#pragma omp barrier
-#endif
-            c += ofs__owned_logits(t, b, r0, r1);
-#ifdef _OPENMP
-#pragma omp barrier
-#endif
-            for (r = 0; r < b; r++) loss += t->row_loss[r];   /* as ofs_softmax_xent sums them */
-            loss *= 1.0 / b;
-            if (!ofs__finite(loss)) {
-                if (k == 0) { bad = loss; bad_batch = batch_no; stop = 1; }
-                break;
-            }
-            total += loss * b;
-            if (k == 0 && (st = ofs__owned_begin(t, at, err)) != OFS_OK) stop = 1;
-            w0 = ofs__wtime();
-            ofs__owned_backward(t, b, u0, u1, o0, o1);
-            busy[k][0] += ofs__wtime() - w0;
-#ifdef _OPENMP
-#pragma omp barrier
-#endif
-            if (stop) break;
-            if (k == 0 && batch_no % OFS__OWNED_BALANCE_STEPS == OFS__OWNED_BALANCE_STEPS - 1) ofs__owned_balance(cut, busy, T);
-            ofs__owned_update(t, at, m->w_off[0] + (size_t)u0 * m->sizes[0], m->w_off[0] + (size_t)u1 * m->sizes[0]);
-            ofs__owned_update(t, at, m->b_off[0] + (size_t)u0, m->b_off[0] + (size_t)u1);
-            ofs__owned_update(t, at, m->w_off[1] + (size_t)o0 * n1, m->w_off[1] + (size_t)o1 * n1);
-            ofs__owned_update(t, at, m->b_off[1] + (size_t)o0, m->b_off[1] + (size_t)o1);
-        }
-        if (k == 0) sum = total;
-    }
-    m->batch = t->n % (size_t)t->batch ? (int)(t->n % (size_t)t->batch) : t->batch;
-    *loss_sum = sum; *right = c;
-    if (stop) return st != OFS_OK ? st : ofs__nonfinite_loss(t, bad, bad_batch, err);
+    for (k = 0; k < nt; k++) ofs__step_update(t, at, n / nt * k / line * line, k + 1 == nt ? n : n / nt * (k + 1) / line * line);
+    ofs__phase(t->phase, OFS_PHASE_UPDATE, clk);
     return ofs__ok(err);
 }
 
@@ -4354,7 +3774,7 @@ static ofs_status ofs__trainer_epoch(ofs_trainer *t, const ofs_real *x, const un
                                      ofs_epoch_stats *st, ofs_err *err, int plain)
 {
     size_t i, start, correct, right = 0;
-    double loss, sum = 0;
+    double loss, sum = 0, clk = ofs__wtime();
     ofs_status s;
     OFS_ASSERT(t && t->order && x && y);
     if (t->epoch < 0 || t->step < 0 || t->epoch >= OFS_MAX_STEPS || t->step > OFS_MAX_STEPS - (int64_t)t->n)
@@ -4369,7 +3789,8 @@ static ofs_status ofs__trainer_epoch(ofs_trainer *t, const ofs_real *x, const un
         for (start = 0; start < t->n; start += (size_t)t->batch) {
             int b = t->n - start < (size_t)t->batch ? (int)(t->n - start) : t->batch;
             ofs__gather(t, x, y, start, b);
-            s = ofs__train_step(t, b, start / (size_t)t->batch, &loss, &correct, err);
+            ofs__phase(t->phase, OFS_PHASE_COPY, &clk);
+            s = ofs__train_step(t, b, start / (size_t)t->batch, &loss, &correct, &clk, err);
             if (s != OFS_OK) return s;
             sum += loss * b; right += correct;
         }
@@ -4601,12 +4022,9 @@ OFSDEF ofs_status ofs_trainer_load(ofs_trainer *t, const char *path, ofs_err *er
    its labels 0x00 0x00 0x08 0x01, 60000, then 60,000 bytes of digits 0-9.
    The files are often distributed gzipped (they start 0x1f 0x8b): gunzip first.
 
-   Reading a file is: its length (seek to the end), the header (at most
-   4 + 4 * 255 bytes), the checks, one allocation of count ofs_reals, then the
-   data in chunks of 64 KiB (a buffer on the stack), each converted as it
-   arrives. The chunk stays in cache, so the only large memory touched is the
-   output array, written once. (Where page faults are slow, as on some VMs,
-   first touching that array costs more than the reading and converting.)      */
+   Reading a file is: its length, the header (at most 4 + 4 * 255 bytes), the
+   checks, one allocation of count ofs_reals, then the data in chunks of 64 KiB,
+   each converted as it arrives (so the only large memory touched is the output). */
 
 typedef struct ofs__idx_head {
     int type, ndim, size;                  /* element type, dimensions, bytes per element */
@@ -4614,30 +4032,19 @@ typedef struct ofs__idx_head {
     size_t count, offset;                  /* elements; bytes before the first element */
 } ofs__idx_head;
 
-/* Bytes per element of an IDX type code, 0 for an unknown code. */
-static int ofs__idx_size(int type)
-{
-    switch (type) {
-    case OFS_IDX_U8: case OFS_IDX_I8: return 1;
-    case OFS_IDX_I16: return 2;
-    case OFS_IDX_I32: case OFS_IDX_F32: return 4;
-    case OFS_IDX_F64: return 8;
-    }
-    return 0;
-}
+/* The element types: code, bytes per element, name. */
+static const struct { int type, size; const char *name; } ofs__idx_types[] = {
+    {OFS_IDX_U8, 1, "unsigned byte"}, {OFS_IDX_I8, 1, "signed byte"}, {OFS_IDX_I16, 2, "16-bit int"},
+    {OFS_IDX_I32, 4, "32-bit int"},   {OFS_IDX_F32, 4, "32-bit float"}, {OFS_IDX_F64, 8, "64-bit float"}};
 
-OFSDEF const char *ofs_idx_type_name(int type)
+static int ofs__idx_find(int type)   /* the table row of a type code, or -1 */
 {
-    switch (type) {
-    case OFS_IDX_U8:  return "unsigned byte";
-    case OFS_IDX_I8:  return "signed byte";
-    case OFS_IDX_I16: return "16-bit int";
-    case OFS_IDX_I32: return "32-bit int";
-    case OFS_IDX_F32: return "32-bit float";
-    case OFS_IDX_F64: return "64-bit float";
-    }
-    return "unknown";
+    int k;
+    for (k = 0; k < (int)(sizeof ofs__idx_types / sizeof ofs__idx_types[0]); k++) if (ofs__idx_types[k].type == type) return k;
+    return -1;
 }
+static int ofs__idx_size(int type) { return ofs__idx_find(type) < 0 ? 0 : ofs__idx_types[ofs__idx_find(type)].size; }
+OFSDEF const char *ofs_idx_type_name(int type) { return ofs__idx_find(type) < 0 ? "unknown" : ofs__idx_types[ofs__idx_find(type)].name; }
 
 static uint32_t ofs__be32(const unsigned char *p)
 {
@@ -4806,39 +4213,6 @@ OFSDEF void ofs_dataset_free(ofs_dataset *ds)
     memset(ds, 0, sizeof *ds);
 }
 
-/* Synthetic digits, for runs and tests without a download. Each image draws from
-   one ofs_rng, in this order: its class k (0-9), a shift sy and a shift sx (each
-   -2 to 2), then a noise value u (0-59) for every pixel, row by row. Class k is a
-   cone of radius 5 centred at row 7 + 14 (k div 5) + sy, column 3 + 5 (k mod 5) + sx
-   (two rows of five places; the left ones are cut by the edge):
-
-       pixel(y, x) = min(255, floor(255 (25 - d2) / 25) [d2 < 25] + u),
-       d2 = (y - cy)^2 + (x - cx)^2
-
-   The ranges of the centres do not overlap (rows 5-9 and 19-23, columns 1-5, 6-10,
-   ...), so the class is told by where the bright pixels are, not by a shape: an
-   easy problem, which chapter 15's network learns to 100 % in a few epochs.     */
-OFSDEF void ofs_mnist_synthetic(unsigned char *pixels, unsigned char *labels, size_t n, uint64_t seed)
-{
-    ofs_rng r;
-    size_t i;
-    OFS_ASSERT(n == 0 || (pixels && labels));
-    ofs_rng_seed(&r, seed);
-    for (i = 0; i < n; i++) {
-        unsigned char *img = pixels + i * 784;
-        int k = (int)ofs_rng_below(&r, 10), y, x;
-        int cy = 7 + 14 * (k / 5) + (int)ofs_rng_below(&r, 5) - 2;
-        int cx = 3 + 5 * (k % 5) + (int)ofs_rng_below(&r, 5) - 2;
-        labels[i] = (unsigned char)k;
-        for (y = 0; y < 28; y++)
-            for (x = 0; x < 28; x++) {
-                int d2 = (y - cy) * (y - cy) + (x - cx) * (x - cx);
-                int v = (d2 < 25 ? 255 * (25 - d2) / 25 : 0) + (int)ofs_rng_below(&r, 60);
-                img[y * 28 + x] = (unsigned char)(v > 255 ? 255 : v);
-            }
-    }
-}
-
 #ifndef OFS_NO_STDIO
 
 /* Open path (a regular file: chapter 0), measure it, read and check its header; on
@@ -4994,6 +4368,789 @@ OFSDEF ofs_status ofs_mnist_load_dir(const char *dir, const char *set, ofs_datas
     return ofs_mnist_load(images, labels, ds, err);
 }
 
+#endif /* OFS_NO_STDIO */
+
+/* ==== Appendix A: the fast matrix product ========================================= */
+/* The book's ofs__gemm_book reads all of B for every row of A, and its inner loop
+   waits on memory more than it computes. A processor that does two 16-wide fused
+   multiply-adds per cycle needs its operands in registers, and in the nearest cache
+   when they are not. This appendix computes the same C with three ideas, the classic
+   ones of BLAS libraries:
+
+   - Register blocking. A micro-kernel keeps an mr x nr block of C in vector
+     registers (mr = 12 rows and nr = 2 vectors on AVX-512: 24 of its 32 registers)
+     and, for each k, loads two vectors of B and broadcasts one number of A per row:
+     24 multiply-adds for 14 loads, so the arithmetic units never wait.
+   - Packing. The kc x nr panel of B the kernel walks is first copied into a
+     contiguous buffer (kc rows of one vector each), which then stays in the L1
+     cache while every row panel of A streams past it.
+   - Cache blocking. K is cut into balanced blocks of at most OFS__GEMM_KC terms,
+     rows into blocks of OFS__GEMM_MC (that block of A stays in L2).
+
+   The kernels are written with explicit vector types (GCC and Clang's vector
+   extensions, fused multiply-add through the processor's intrinsics), so the width
+   does not depend on the compiler's taste (-march=native on some Intel parts
+   prefers 256-bit vectors) or on the flags at all: each is compiled for its
+   instruction set with a target attribute, and ofs_gemm picks, once, the widest the
+   processor runs (__builtin_cpu_supports). Other compilers and processors get the
+   generic kernel: the same loops over lanes in plain C, which they vectorize as
+   they can. ofs_gemm_kernel() names the kernel in use; ofs_gemm_set_kernel()
+   forces one (the tests run each).
+
+   How it is checked. Each element of C is a sum of K products; a kernel adds them
+   in k order within a depth block and the blocks one after the other, the book in
+   plain k order: the same sum in another order, so equal only within float rounding,
+   which tests/test_gemm.c checks for every kernel against a sum in double. All
+   kernels but the book add in the same order with fused multiply-adds, so the
+   generic, AVX2 and AVX-512 kernels give the same bits wherever the generic one is
+   compiled with hardware FMA. */
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) && \
+    (defined(__clang__) ? __clang_major__ >= 8 : __GNUC__ >= 7)
+#define OFS__X86_SIMD 1
+#include <immintrin.h>
+#else
+#define OFS__X86_SIMD 0
+#endif
+
+/* Register and cache blocks. KC: depth of a block; MC: rows of A per block, in row
+   panels; the packed B panel (KC x 2 vectors) is the largest stack object. */
+#ifndef OFS__GEMM_KC
+#define OFS__GEMM_KC 400
+#endif
+#define OFS__GEMM_MAXVL (64 / (int)sizeof(ofs_real))      /* lanes of the widest vector */
+#define OFS__MR2(mr) ((mr) * 2 / 3 > 0 ? (mr) * 2 / 3 : 1)  /* smaller panels for the last rows */
+#define OFS__MR3(mr) ((mr) / 3 > 0 ? (mr) / 3 : 1)
+/* Products with fewer multiply-adds (M*N*K) than this run on one thread: starting a
+   parallel region costs a few microseconds, a 10^6 multiply-add product on one core. */
+#ifndef OFS__GEMM_PAR_MIN
+#define OFS__GEMM_PAR_MIN 1e6
+#endif
+
+/* The generic kernel's vector, from the compile target (16 bytes: SSE, NEON). */
+#ifndef OFS__GEMM_VBYTES
+#  if defined(__AVX512F__)
+#    define OFS__GEMM_VBYTES 64
+#  elif defined(__AVX__)
+#    define OFS__GEMM_VBYTES 32
+#  else
+#    define OFS__GEMM_VBYTES 16
+#  endif
+#endif
+#ifndef OFS__GEMM_MR
+#  if defined(__AVX512F__) || defined(__aarch64__)
+#    define OFS__GEMM_MR 12
+#  else
+#    define OFS__GEMM_MR 6
+#  endif
+#endif
+#if OFS__GEMM_MR < 1 || OFS__GEMM_MR > 16
+#error "OFS__GEMM_MR must be in 1..16 (the kernels spell out 16 rows)"
+#endif
+#define OFS__GEMM_VL ((int)(OFS__GEMM_VBYTES / sizeof(ofs_real)))
+
+/* GCC completely unrolls loops of up to 16 iterations before vectorizing them, which
+   for the generic kernel's lane loops gives scalar code with the accumulators in
+   memory (20x slower); kept rolled, each becomes one vector operation. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#define OFS__LANE_LOOP _Pragma("GCC unroll 1")
+#else
+#define OFS__LANE_LOOP
+#endif
+
+/* A kernel computes the mr x (nv vectors) block acc = sum_{k < kc} a(i,k) b(k,j),
+   a(i,k) = a[i*rsa + k*csa] (one stride is the literal 1 at every call), b packed
+   (sub-panel v at b + v*bstr: kc rows of one vector), and stores c = acc (beta 0)
+   or fma(beta, c, acc). mr and nv are constants where it is inlined; the rows are
+   spelled out so that the compiler cannot interchange the row and k loops, and the
+   accumulators stay in registers. */
+#define OFS__ROWS(X, W) X(0, W) X(1, W) X(2, W) X(3, W) X(4, W) X(5, W) X(6, W) X(7, W) \
+                        X(8, W) X(9, W) X(10, W) X(11, W) X(12, W) X(13, W) X(14, W) X(15, W)
+#define OFS__KERNEL_ARGS int kc, const ofs_real *OFS__RESTRICT a, ptrdiff_t rsa, ptrdiff_t csa, \
+                         const ofs_real *OFS__RESTRICT b, ptrdiff_t bstr, ofs_real *OFS__RESTRICT c, ptrdiff_t ldc, \
+                         ofs_real beta, const int mr, const int nv
+
+static OFS__INLINE void ofs__kern_generic(OFS__KERNEL_ARGS)
+{
+    ofs_real acc[16][2 * OFS__GEMM_VL];
+    int i, v, l, k;
+    for (i = 0; i < mr; ++i)
+        for (v = 0; v < nv; ++v)
+            OFS__LANE_LOOP for (l = 0; l < OFS__GEMM_VL; ++l) acc[i][v * OFS__GEMM_VL + l] = 0;
+    for (k = 0; k < kc; ++k) {
+        const ofs_real *OFS__RESTRICT ak = a + k * csa, *OFS__RESTRICT bk = b + (ptrdiff_t)k * OFS__GEMM_VL;
+#define OFS__GENERIC_STEP(r, W)                                                                       \
+        if ((r) < mr)                                                                                 \
+            for (v = 0; v < nv; ++v)                                                                  \
+                OFS__LANE_LOOP for (l = 0; l < OFS__GEMM_VL; ++l)                                     \
+                    acc[r][v * OFS__GEMM_VL + l] = ofs__fma(ak[(r) * rsa], bk[v * bstr + l], acc[r][v * OFS__GEMM_VL + l]);
+        OFS__ROWS(OFS__GENERIC_STEP, 0)
+#undef OFS__GENERIC_STEP
+    }
+    for (i = 0; i < mr; ++i)
+        for (v = 0; v < nv; ++v)
+            OFS__LANE_LOOP for (l = 0; l < OFS__GEMM_VL; ++l) {
+                ofs_real *cl = c + i * ldc + v * OFS__GEMM_VL + l;
+                *cl = beta == 0 ? acc[i][v * OFS__GEMM_VL + l] : ofs__fma(beta, *cl, acc[i][v * OFS__GEMM_VL + l]);
+            }
+}
+
+#if OFS__X86_SIMD
+/* One vector of W bits, and its load, store, broadcast and fused multiply-add,
+   for float or double (the other branch of each is never taken). */
+#define OFS__SIMD_OPS(W, TGT, P, TS, TD)                                                                      \
+    typedef ofs_real ofs__v##W __attribute__((vector_size(W / 8)));                                  \
+    TGT static OFS__INLINE ofs__v##W ofs__ld##W(const ofs_real *p) {                                 \
+        return sizeof(ofs_real) == 4 ? (ofs__v##W)P##_loadu_ps((const float *)p) : (ofs__v##W)P##_loadu_pd((const double *)p); } \
+    TGT static OFS__INLINE void ofs__st##W(ofs_real *p, ofs__v##W x) {                               \
+        if (sizeof(ofs_real) == 4) P##_storeu_ps((float *)p, (TS)x);      \
+        else P##_storeu_pd((double *)p, (TD)x); }                         \
+    TGT static OFS__INLINE ofs__v##W ofs__set1##W(ofs_real s) {                                      \
+        return sizeof(ofs_real) == 4 ? (ofs__v##W)P##_set1_ps((float)s) : (ofs__v##W)P##_set1_pd((double)s); } \
+    TGT static OFS__INLINE ofs__v##W ofs__fma##W(ofs__v##W x, ofs__v##W y, ofs__v##W z) {            \
+        return sizeof(ofs_real) == 4                                                                  \
+            ? (ofs__v##W)P##_fmadd_ps((TS)x, (TS)y, (TS)z) \
+            : (ofs__v##W)P##_fmadd_pd((TD)x, (TD)y, (TD)z); }
+
+#define OFS__SIMD_ZERO(r, W) if ((r) < mr) x[r] = y[r] = ofs__set1##W(0);
+#define OFS__SIMD_STEP(r, W)                                                                          \
+    if ((r) < mr) {                                                                                   \
+        const ofs__v##W ar = ofs__set1##W(ak[(r) * rsa]);                                             \
+        x[r] = ofs__fma##W(ar, b0, x[r]);                                                             \
+        if (nv > 1) y[r] = ofs__fma##W(ar, b1, y[r]);                                                 \
+    }
+#define OFS__SIMD_STORE(r, W)                                                                         \
+    if ((r) < mr) {                                                                                   \
+        ofs_real *cr = c + (r) * ldc;                                                                 \
+        ofs__st##W(cr, beta == 0 ? x[r] : ofs__fma##W(bb, ofs__ld##W(cr), x[r]));                     \
+        if (nv > 1) ofs__st##W(cr + vl, beta == 0 ? y[r] : ofs__fma##W(bb, ofs__ld##W(cr + vl), y[r])); \
+    }
+#define OFS__SIMD_KERNEL(W, TGT)                                                                      \
+    TGT static OFS__INLINE void ofs__kern##W(OFS__KERNEL_ARGS)                                        \
+    {                                                                                                 \
+        const int vl = W / 8 / (int)sizeof(ofs_real);                                                 \
+        ofs__v##W x[16], y[16], bb = ofs__set1##W(beta);                                              \
+        int k;                                                                                        \
+        OFS__ROWS(OFS__SIMD_ZERO, W)                                                                  \
+        for (k = 0; k < kc; ++k) {                                                                    \
+            const ofs_real *OFS__RESTRICT ak = a + k * csa;                                           \
+            const ofs__v##W b0 = ofs__ld##W(b + (ptrdiff_t)k * vl), b1 = nv > 1 ? ofs__ld##W(b + bstr + (ptrdiff_t)k * vl) : b0; \
+            OFS__ROWS(OFS__SIMD_STEP, W)                                                              \
+        }                                                                                             \
+        OFS__ROWS(OFS__SIMD_STORE, W)                                                                 \
+    }
+#define OFS__T512 __attribute__((target("avx512f")))
+#define OFS__T256 __attribute__((target("avx2,fma")))
+OFS__SIMD_OPS(512, OFS__T512, _mm512, __m512, __m512d)
+OFS__SIMD_OPS(256, OFS__T256, _mm256, __m256, __m256d)
+OFS__SIMD_KERNEL(512, OFS__T512)
+OFS__SIMD_KERNEL(256, OFS__T256)
+#endif
+
+/* A kernel for each shape the block loop asks for: mk in {mr, MR2, MR3} rows, nv in
+   {1, 2} vectors; lay 0: a(i,k) at a[i*ars + k], 1: at a[i + k*ars]. */
+typedef void (*ofs__micro_fn)(int lay, int mk, int nv, int kc, const ofs_real *a, ptrdiff_t ars, const ofs_real *b,
+                              ptrdiff_t bstr, ofs_real *c, ptrdiff_t ldc, ofs_real beta);
+#define OFS__MICRO_K(KERN, MK, NV)                                                                    \
+    do {                                                                                              \
+        if (lay == 0) KERN(kc, a, ars, 1, b, bstr, c, ldc, beta, MK, NV);                             \
+        else KERN(kc, a, 1, ars, b, bstr, c, ldc, beta, MK, NV);                                      \
+    } while (0)
+#define OFS__MICRO_DEF(NAME, KERN, TGT, MR)                                                           \
+    TGT static void NAME(int lay, int mk, int nv, int kc, const ofs_real *a, ptrdiff_t ars, const ofs_real *b, \
+                         ptrdiff_t bstr, ofs_real *c, ptrdiff_t ldc, ofs_real beta)                   \
+    {                                                                                                 \
+        if (nv == 2) {                                                                                \
+            if (mk == (MR)) OFS__MICRO_K(KERN, MR, 2);                                                \
+            else if (mk == OFS__MR2(MR)) OFS__MICRO_K(KERN, OFS__MR2(MR), 2);                         \
+            else OFS__MICRO_K(KERN, OFS__MR3(MR), 2);                                                 \
+        } else {                                                                                      \
+            if (mk == (MR)) OFS__MICRO_K(KERN, MR, 1);                                                \
+            else if (mk == OFS__MR2(MR)) OFS__MICRO_K(KERN, OFS__MR2(MR), 1);                         \
+            else OFS__MICRO_K(KERN, OFS__MR3(MR), 1);                                                 \
+        }                                                                                             \
+    }
+#define OFS__NO_TARGET
+OFS__MICRO_DEF(ofs__micro_generic, ofs__kern_generic, OFS__NO_TARGET, OFS__GEMM_MR)
+#if OFS__X86_SIMD
+OFS__MICRO_DEF(ofs__micro512, ofs__kern512, OFS__T512, 12)
+OFS__MICRO_DEF(ofs__micro256, ofs__kern256, OFS__T256, 6)
+#endif
+
+/* The kernels, in order of preference (the last one the processor runs is chosen).
+   "book" is no kernel: ofs__gemm_range then runs chapter 15's loop. */
+typedef struct ofs__kern {
+    const char *name;
+    ofs__micro_fn micro;   /* NULL: the book's loop */
+    int vbytes, mr;        /* bytes per vector, rows of a full panel */
+    int (*runs)(void);     /* does this processor run it */
+} ofs__kern;
+static int ofs__runs_always(void) { return 1; }
+#if OFS__X86_SIMD
+static int ofs__runs_avx2(void) { __builtin_cpu_init(); return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+static int ofs__runs_avx512(void) { __builtin_cpu_init(); return __builtin_cpu_supports("avx512f"); }
+#endif
+static const ofs__kern ofs__kerns[] = {
+    {"book", NULL, 64, 12, ofs__runs_always},
+    {"generic", ofs__micro_generic, OFS__GEMM_VBYTES, OFS__GEMM_MR, ofs__runs_always},
+#if OFS__X86_SIMD
+    {"avx2", ofs__micro256, 32, 6, ofs__runs_avx2},
+    {"avx512", ofs__micro512, 64, 12, ofs__runs_avx512},
+#endif
+};
+#define OFS__NKERNS ((int)(sizeof ofs__kerns / sizeof ofs__kerns[0]))
+static int ofs__kern_chosen = -1;   /* the one process-wide setting: which kernel */
+
+static const ofs__kern *ofs__kern_get(void)
+{
+    int k;
+    if (ofs__kern_chosen < 0) {
+        for (k = OFS__NKERNS - 1; k > 0 && !ofs__kerns[k].runs(); k--) {}
+        ofs__kern_chosen = k;
+    }
+    return &ofs__kerns[ofs__kern_chosen];
+}
+
+OFSDEF const char *ofs_gemm_kernel(void) { return ofs__kern_get()->name; }
+
+OFSDEF ofs_status ofs_gemm_set_kernel(const char *name, ofs_err *err)
+{
+    char names[128] = "auto";
+    int k;
+    if (name && strcmp(name, "auto") == 0) { ofs__kern_chosen = -1; (void)ofs__kern_get(); return ofs__ok(err); }
+    for (k = 0; k < OFS__NKERNS; k++) {
+        if (name && strcmp(name, ofs__kerns[k].name) == 0) {
+            if (!ofs__kerns[k].runs())
+                return ofs__fail(err, OFS_ERR_UNSUPPORTED, "matrix kernel \"%s\": this processor does not run it (it runs %s)",
+                                 name, ofs_gemm_kernel());
+            ofs__kern_chosen = k;
+            return ofs__ok(err);
+        }
+        strcat(strcat(names, ", "), ofs__kerns[k].name);
+    }
+    return ofs__fail(err, OFS_ERR_ARG, "unknown matrix kernel \"%s\": expected one of %s", name ? name : "(null)", names);
+}
+
+/* The tests' yardstick: each sum in double, then rounded once. */
+OFSDEF void ofs_gemm_ref(int trans_a, int trans_b, int M, int N, int K, const ofs_real *A, const ofs_real *B,
+                         ofs_real beta, ofs_real *C)
+{
+    int i, j, k;
+    for (i = 0; i < M; ++i)
+        for (j = 0; j < N; ++j) {
+            double s = 0.0;
+            for (k = 0; k < K; ++k)
+                s += (double)(trans_a ? A[(ptrdiff_t)k * M + i] : A[(ptrdiff_t)i * K + k]) *
+                     (double)(trans_b ? B[(ptrdiff_t)j * K + k] : B[(ptrdiff_t)k * N + j]);
+            if (beta != (ofs_real)0) s += (double)beta * (double)C[(ptrdiff_t)i * N + j];
+            C[(ptrdiff_t)i * N + j] = (ofs_real)s;
+        }
+}
+
+/* Pack the kc x w block of op(B) whose (k,j) element is src[k*rs + j*cs] into one
+   sub-panel, dst[k*vl + j], zero-padded to vl columns. */
+static void ofs__gemm_pack_b(int kc, int w, int vl, const ofs_real *OFS__RESTRICT src, ptrdiff_t rs, ptrdiff_t cs,
+                             ofs_real *OFS__RESTRICT dst)
+{
+    int k, j;
+    if (w == vl && cs == 1) {
+        for (k = 0; k < kc; ++k) memcpy(dst + k * vl, src + k * rs, (size_t)vl * sizeof(ofs_real));
+    } else if (w == vl && rs == 1) {   /* a transpose: j outside, k vectorized */
+        for (j = 0; j < vl; ++j)
+            for (k = 0; k < kc; ++k) dst[k * vl + j] = src[j * cs + k];
+    } else {
+        memset(dst, 0, (size_t)kc * (size_t)vl * sizeof(ofs_real));
+        for (k = 0; k < kc; ++k)
+            for (j = 0; j < w; ++j) dst[k * vl + j] = src[k * rs + j * cs];
+    }
+}
+
+/* Pack mr rows of op(A) (kc columns, (i,k) at src[i*rs + k*cs]) as dst[k*mk + i],
+   zero-padded to mk rows: only for a last panel the kernel would read past A for. */
+static void ofs__gemm_pack_a(int kc, int mr, int mk, const ofs_real *src, ptrdiff_t rs, ptrdiff_t cs, ofs_real *dst)
+{
+    int k, i;
+    memset(dst, 0, (size_t)kc * (size_t)mk * sizeof(ofs_real));
+    for (k = 0; k < kc; ++k)
+        for (i = 0; i < mr; ++i) dst[k * mk + i] = src[i * rs + k * cs];
+}
+
+/* Rows of the next row panel when rem rows are left: mr, except that the last rows
+   are covered by MR2-row panels (128 = 10*12 + 8) or one MR3-row panel; a panel
+   with more rows than are left is padded. */
+static int ofs__gemm_panel_rows(int mr, int rem)
+{
+    if (rem >= mr + OFS__MR2(mr) || (rem > OFS__MR2(mr) && rem <= mr)) return mr;
+    return rem > OFS__MR3(mr) ? OFS__MR2(mr) : OFS__MR3(mr);
+}
+
+/* One mr x nr tile of C (mr <= mk rows, nr <= 2 vectors): full tiles go straight to
+   C, partial ones through a local tile. */
+static void ofs__gemm_tile(const ofs__kern *kn, int lay, int mk, int mr, int nr, int kc, const ofs_real *a,
+                           ptrdiff_t ars, const ofs_real *b, ptrdiff_t bstr, ofs_real *c, ptrdiff_t ldc, ofs_real beta)
+{
+    const int vl = kn->vbytes / (int)sizeof(ofs_real), nv = nr > vl ? 2 : 1;
+    ofs_real ct[16 * 2 * OFS__GEMM_MAXVL];
+    int i, j;
+    if (mr == mk && nr == nv * vl) { kn->micro(lay, mk, nv, kc, a, ars, b, bstr, c, ldc, beta); return; }
+    kn->micro(lay, mk, nv, kc, a, ars, b, bstr, ct, 2 * vl, 0);
+    for (i = 0; i < mr; ++i)
+        for (j = 0; j < nr; ++j)
+            c[i * ldc + j] = beta == 0 ? ct[i * 2 * vl + j] : ofs__fma(beta, c[i * ldc + j], ct[i * 2 * vl + j]);
+}
+
+/* Rows [i0,i1) x columns [j0,j1) of C. Loops, outer to inner: depth block, row
+   block, micro-panel of 2 vectors of columns (packed into bp, then in L1), row
+   panel. A is read in place, except for a padded last panel, packed once per block. */
+static void ofs__gemm_block(const ofs__kern *kn, const ofs__gemm_args *g, int i0, int i1, int j0, int j1)
+{
+    ofs_real bbuf[OFS__GEMM_KC * 2 * OFS__GEMM_MAXVL + OFS__ALIGN / sizeof(ofs_real)];
+    ofs_real abuf[OFS__GEMM_KC * 16 + OFS__ALIGN / sizeof(ofs_real)];
+    ofs_real *bp = (ofs_real *)ofs__align_up(bbuf), *ap = (ofs_real *)ofs__align_up(abuf);
+    const int vl = kn->vbytes / (int)sizeof(ofs_real), nr = 2 * vl, mc = 32 * kn->mr;
+    const int nkb = (g->K + OFS__GEMM_KC - 1) / OFS__GEMM_KC, kcb = (g->K + nkb - 1) / nkb;   /* balanced */
+    int pc, ic, jc, ir, mr;
+    for (pc = 0; pc < g->K; pc += kcb) {
+        const int kc = g->K - pc < kcb ? g->K - pc : kcb;
+        const ofs_real bt = pc == 0 ? g->beta : (ofs_real)1;
+        const ptrdiff_t bstr = (ptrdiff_t)kc * vl;
+        for (ic = i0; ic < i1; ic += mc) {
+            const int ie = i1 - ic < mc ? i1 : ic + mc;
+            int edge_packed = 0;
+            for (jc = j0; jc < j1; jc += nr) {
+                const int w = j1 - jc < nr ? j1 - jc : nr;
+                ofs__gemm_pack_b(kc, w < vl ? w : vl, vl, g->B + pc * g->rsb + jc * g->csb, g->rsb, g->csb, bp);
+                if (w > vl) ofs__gemm_pack_b(kc, w - vl, vl, g->B + pc * g->rsb + (jc + vl) * g->csb, g->rsb, g->csb, bp + bstr);
+                for (ir = ic; ir < ie; ir += mr) {
+                    const int mk = ofs__gemm_panel_rows(kn->mr, ie - ir);
+                    const ofs_real *a = g->A + ir * g->rsa + pc * g->csa;
+                    int lay = g->csa == 1 ? 0 : 1;
+                    ptrdiff_t ars = g->csa == 1 ? g->rsa : g->csa;
+                    mr = ie - ir < mk ? ie - ir : mk;
+                    if (mr < mk) {   /* padded: stay inside A */
+                        if (!edge_packed) ofs__gemm_pack_a(kc, mr, mk, a, g->rsa, g->csa, ap);
+                        edge_packed = 1; a = ap; lay = 1; ars = mk;
+                    }
+                    ofs__gemm_tile(kn, lay, mk, mr, w, kc, a, ars, bp, bstr, g->C + ir * g->N + jc, g->N, bt);
+                    if (g->epi && pc + kc == g->K) g->epi(g->epi_ctx, g->C + ir * g->N + jc, g->N, ir, mr, jc, w);
+                }
+            }
+        }
+    }
+}
+
+/* A block of C by the chosen kernel, or by the book's loop (which then hands the
+   whole block to the epilogue at once: the same numbers, tile by tile or not). */
+static void ofs__gemm_range(const ofs__kern *kn, const ofs__gemm_args *g, int i0, int i1, int j0, int j1)
+{
+    if (i0 >= i1 || j0 >= j1) return;
+    if (kn->micro && g->K > 0) { ofs__gemm_block(kn, g, i0, i1, j0, j1); return; }
+    ofs__gemm_book(g, i0, i1, j0, j1);
+    if (g->epi) g->epi(g->epi_ctx, g->C + (ptrdiff_t)i0 * g->N + j0, g->N, i0, i1 - i0, j0, j1 - j0);
+}
+
+/* Thread t's share of nt: columns in whole vectors, `per` of them for all rows; the
+   columns left over (fewer than nt vectors) are shared by rows, so every thread does
+   the same work. With too few columns the rows are split. */
+static void ofs__gemm_part(const ofs__kern *kn, const ofs__gemm_args *g, int t, int nt)
+{
+    const int vl = kn->vbytes / (int)sizeof(ofs_real), r3 = OFS__MR3(kn->mr);
+    const int units_n = (g->N + vl - 1) / vl, units_m = (g->M + r3 - 1) / r3, per = units_n / nt;
+    int j0 = 0, ib, ie;
+    if (per >= 2) {
+        const int jb = t * per * vl, je = jb + per * vl;
+        ofs__gemm_range(kn, g, 0, g->M, jb, je < g->N ? je : g->N);
+        j0 = nt * per * vl;
+        if (j0 >= g->N) return;
+    }
+    ib = r3 * (int)((long long)units_m * t / nt);
+    ie = r3 * (int)((long long)units_m * (t + 1) / nt);
+    ofs__gemm_range(kn, g, ib, ie < g->M ? ie : g->M, j0, g->N);
+}
+
+static void ofs__gemm_run(const ofs__gemm_args *g)
+{
+    const ofs__kern *kn = ofs__kern_get();
+    int nt = 1, t;
+#ifdef _OPENMP
+    if ((double)g->M * (double)g->N * (double)g->K >= OFS__GEMM_PAR_MIN) nt = omp_get_max_threads();
+#endif
+    if (nt <= 1) { ofs__gemm_range(kn, g, 0, g->M, 0, g->N); return; }
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(nt)
+#endif
+    for (t = 0; t < nt; ++t) ofs__gemm_part(kn, g, t, nt);
+}
+
+/* ==== Appendix B: the threaded epoch ============================================== */
+/* Chapter 15's epoch takes one step after another, and each step runs its products
+   one after another, each cut among the threads its own way: W1, dW1 and the
+   moments cross between the cores' caches every step. For one hidden layer and an
+   element-wise optimizer, ofs_trainer_epoch runs the epoch below instead: one
+   parallel region for the whole epoch, in which each thread owns a slice u of the
+   hidden units (whole vectors, traded now and then: ofs__owned_balance), a slice r
+   of the batch rows and a slice o of the outputs. A step, | for a barrier:
+
+       rows r of the batch into xb                                         |
+       H^T[u] = act(W1[u] X^T + b1[u])                                     |
+       Z[r] = H[r] W2^T + b2; the rows' losses; G2[r] = dLoss/dZ[r]        |
+       the batch's loss, summed by every thread in row order (not finite: stop);
+       thread 0: ofs__step_begin (schedule, checks, t <- t + 1);
+       G1^T[u] = (W2[:, u]^T G2^T) * act'(H^T[u]), db1[u];  dW2[:, u] = (H^T[u] G2)^T; db2[o]
+       dW1[u] = G1^T[u] X                                                  |
+       ofs__step_update on W1[u], b1[u], W2[o], b2[o]
+
+   The pieces are the book's: the products are ofs__gemm_range on blocks of the
+   same products (one element's terms in the same order whoever computes it, and
+   fma(a, b, c) = fma(b, a, c), so a transposed product has the same bits), the
+   bias, activation, loss and bias gradients are the book's functions, and the step
+   is ofs__step_begin and ofs__step_update. So the parameters come out with the bits
+   of chapter 15's loop run with the same kernel, on any number of threads
+   (tests/test_mlp.c checks it on 1 to 3 threads, for every kernel), and a failing
+   schedule moves nothing here either.
+
+   What changes is where the data lives: thread k's rows of W1 and dW1 and their
+   moments stay in core k's cache from one step to the next, and H and G1 are kept
+   transposed (t->ht, t->g1t: unit by unit), so that a thread's units are one block
+   (and dW2, which is why it is computed by units: its transpose t->dw2t comes from
+   the thread's own block of H^T). Kept as B x n1, each thread's units would be a
+   piece of every row, and a core's prefetcher, reading past the end of its piece,
+   would keep taking the lines the other core is writing (the small loops over H and
+   G1 took two to five times as long that way). No barrier is needed after the
+   update: the next step touches what it writes only after its second barrier (W2,
+   b2) or on the same thread (W1[u], b1[u]). */
+static int ofs__slice(int n, int k, int nt, int unit)   /* where slice k of n starts */
+{
+    const int units = (n + unit - 1) / unit, s = unit * (int)((long long)units * k / nt);
+    return s < n ? s : n;
+}
+
+/* Cores are not always equally fast (on a shared machine one may lose a quarter of
+   its time to a neighbour), and with fixed slices every step would wait for the
+   slowest. Every OFS__OWNED_BALANCE_STEPS steps thread 0 moves one vector of units
+   from a thread to its neighbour if their busy times differ by more than one
+   vector's worth. Who computes a unit changes no bit of it; the new slices take
+   effect at the next step's first barrier, after every update of the old ones. */
+#define OFS__OWNED_THREADS 64
+#ifndef OFS__OWNED_BALANCE_STEPS
+#define OFS__OWNED_BALANCE_STEPS 16
+#endif
+static void ofs__owned_balance(int *cut, double (*busy)[8], int T)
+{
+    int q;
+    for (q = 0; q + 1 < T; q++) {
+        const int va = cut[q + 1] - cut[q], vb = cut[q + 2] - cut[q + 1];
+        const double a = busy[q][0], b = busy[q + 1][0], per = va + vb > 0 ? (a + b) / (va + vb) : 0;
+        if (a - b > per && va > 1) cut[q + 1]--;
+        else if (b - a > per && vb > 1) cut[q + 1]++;
+    }
+    for (q = 0; q < T; q++) busy[q][0] = 0;
+}
+
+/* The tile of H^T the product has just finished (units i0 .. i0+mr-1, batch rows
+   j0 .. j0+nr-1, ld = the batch size), while it is in L1: + b1[unit], then the
+   activation, by the book's ofs__bias_act. */
+typedef struct ofs__owned_epi { ofs_act act; const ofs_real *b1; } ofs__owned_epi;
+static void ofs__owned_fwd_epi(void *ctx, ofs_real *c, ptrdiff_t ld, int i0, int mr, int j0, int nr)
+{
+    const ofs__owned_epi *e = (const ofs__owned_epi *)ctx;
+    int i;
+    (void)j0;
+    for (i = 0; i < mr; i++) ofs__bias_act(c + i * ld, (size_t)nr, e->b1 + i0 + i, 0, e->act);
+}
+
+static int ofs__owned_ok(const ofs_trainer *t)
+{
+    int g, ok = t->mlp->nlayers == 2;
+    for (g = 0; g < t->ngroups; g++) ok &= t->opt[g].cfg.kind != OFS_LAMB;
+    return ok;
+}
+
+/* Its workspace, with the trainer's: H, G1 and dW2 transposed. 0: out of memory. */
+static int ofs__owned_alloc(ofs_trainer *t)
+{
+    const size_t n1 = (size_t)t->mlp->sizes[1];
+    if (t->mlp->nlayers != 2) return 1;
+    t->ht = (ofs_real *)ofs__alloc((size_t)t->batch * n1, sizeof(ofs_real));
+    t->g1t = (ofs_real *)ofs__alloc((size_t)t->batch * n1, sizeof(ofs_real));
+    t->dw2t = (ofs_real *)ofs__alloc(n1 * (size_t)t->mlp->sizes[2], sizeof(ofs_real));
+    return t->ht && t->g1t && t->dw2t;
+}
+
+static int ofs__owned_vl(void) { return ofs__kern_get()->vbytes / (int)sizeof(ofs_real); }
+
+/* A product's block by the chosen kernel: C[i0..i1) x [j0..j1) of op(A) op(B). */
+static void ofs__owned_gemm(ofs__gemm_args *g, int M, int N, int K, const ofs_real *A, ptrdiff_t rsa, ptrdiff_t csa,
+                            const ofs_real *B, ptrdiff_t rsb, ptrdiff_t csb, ofs_real *C, int i0, int i1, int j1)
+{
+    g->M = M; g->N = N; g->K = K; g->A = A; g->rsa = rsa; g->csa = csa; g->B = B; g->rsb = rsb; g->csb = csb;
+    g->beta = 0; g->C = C;
+    ofs__gemm_range(ofs__kern_get(), g, i0, i1, 0, j1);
+}
+
+/* The batch's rows are scattered over the training set, and a row of 784 floats is too
+   short for the hardware prefetchers to get going: each one waited for main memory.
+   The copy below asks for the row OFS__COPY_AHEAD places ahead while it copies this one
+   (the epoch took about 2 % less in alternating runs). */
+#ifndef OFS__COPY_AHEAD
+#define OFS__COPY_AHEAD 2
+#endif
+static void ofs__prefetch_row(const ofs_real *row, int n)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    const char *p = (const char *)row;
+    size_t l;
+    for (l = 0; l < (size_t)n * sizeof(ofs_real); l += OFS__ALIGN) __builtin_prefetch(p + l);
+#else
+    (void)row; (void)n;
+#endif
+}
+
+/* The pieces of one step, each run by every thread on its own share: batch rows
+   r0 .. r1-1, hidden units u0 .. u1-1, outputs o0 .. o1-1. First the batch's rows. */
+static void ofs__owned_copy(ofs_trainer *t, const ofs_real *x, const unsigned char *y, size_t start, int r0, int r1)
+{
+    const int n0 = t->mlp->sizes[0];
+    int r;
+    for (r = r0; r < r1; r++) {
+        const size_t e = t->order[start + (size_t)r];
+        if (r + OFS__COPY_AHEAD < r1) ofs__prefetch_row(x + (size_t)t->order[start + (size_t)r + OFS__COPY_AHEAD] * n0, n0);
+        memcpy(t->xb + (size_t)r * n0, x + e * n0, (size_t)n0 * sizeof(ofs_real));
+        t->yb[r] = y[e];
+    }
+}
+
+/* H^T = act(W1 X^T + b1) for units u0 .. u1-1 (bias and activation tile by tile). */
+static void ofs__owned_hidden(ofs_trainer *t, ofs__owned_epi *epi, int b, int u0, int u1)
+{
+    ofs_mlp *m = t->mlp;
+    ofs__gemm_args g;
+    g.epi = ofs__owned_fwd_epi; g.epi_ctx = epi;
+    ofs__owned_gemm(&g, m->sizes[1], b, m->sizes[0], m->params + m->w_off[0], m->sizes[0], 1, t->xb, 1, m->sizes[0],
+                    t->ht, u0, u1, b);
+}
+
+/* Z = H W2^T + b2 for rows r0 .. r1-1, their losses and dlogits; the number right. */
+static size_t ofs__owned_logits(ofs_trainer *t, int b, int r0, int r1)
+{
+    ofs_mlp *m = t->mlp;
+    const int n1 = m->sizes[1], n2 = m->sizes[2];
+    ofs__gemm_args g;
+    size_t c = 0;
+    int r;
+    g.epi = NULL; g.epi_ctx = NULL;
+    ofs__owned_gemm(&g, b, n2, n1, t->ht, 1, b, m->params + m->w_off[1], 1, n1, m->out[1], r0, r1, n2);
+    for (r = r0; r < r1; r++) {
+        ofs_real *z = m->out[1] + (size_t)r * n2;
+        ofs__bias_act(z, (size_t)n2, m->params + m->b_off[1], 1, OFS_ACT_IDENTITY);
+        c += ofs_argmax(z, n2) == (int)t->yb[r];
+        t->row_loss[r] = ofs__xent_row(z, n2, t->yb[r], m->dlogits + (size_t)r * n2, 1.0 / b);
+    }
+    return c;
+}
+
+/* The backward products for units u0 .. u1-1 and outputs o0 .. o1-1: G1^T = W2^T
+   G2^T, then act' and db1; db2; dW2^T = H^T G2, put in place; dW1 = G1^T X. */
+static void ofs__owned_backward(ofs_trainer *t, int b, int u0, int u1, int o0, int o1)
+{
+    ofs_mlp *m = t->mlp;
+    const int n0 = m->sizes[0], n1 = m->sizes[1], n2 = m->sizes[2];
+    ofs_real *const dW2 = m->grads + m->w_off[1], *const db1 = m->grads + m->b_off[0], *const db2 = m->grads + m->b_off[1];
+    ofs__gemm_args g;
+    int r, j;
+    g.epi = NULL; g.epi_ctx = NULL;
+    ofs__owned_gemm(&g, n1, b, n2, m->params + m->w_off[1], 1, n1, m->dlogits, 1, n2, t->g1t, u0, u1, b);
+    for (j = u0; j < u1; j++) ofs_act_backward(m->act, t->ht + (size_t)j * b, t->g1t + (size_t)j * b, (size_t)b);
+    for (j = u0; j < u1; j++) db1[j] = 0;
+    ofs__add_colsums(db1 + u0, t->g1t + (size_t)u0 * b, b, u1 - u0, 1, b);
+    for (j = o0; j < o1; j++) db2[j] = 0;
+    ofs__add_colsums(db2 + o0, m->dlogits + o0, b, o1 - o0, n2, 1);
+    ofs__owned_gemm(&g, n1, n2, b, t->ht, b, 1, m->dlogits, n2, 1, t->dw2t, u0, u1, n2);
+    for (j = 0; j < n2; j++)
+        for (r = u0; r < u1; r++) dW2[(size_t)j * n1 + r] = t->dw2t[(size_t)r * n2 + j];
+    ofs__owned_gemm(&g, n1, n0, b, t->g1t, b, 1, t->xb, n0, 1, m->grads + m->w_off[0], u0, u1, n0);
+}
+
+/* The first share of the units: T slices of whole vectors, none of them busy yet. */
+static void ofs__owned_cuts(int *cut, double (*busy)[8], int n1, int T)
+{
+    const int vl = ofs__owned_vl();
+    int q;
+    for (q = 0; q <= T; q++) cut[q] = ofs__slice(n1, q, T, vl) / vl;
+    cut[T] = (n1 + vl - 1) / vl;
+    for (q = 0; q < T; q++) busy[q][0] = 0;
+}
+static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsigned char *y, double *loss_sum,
+                                   size_t *right, ofs_err *err)
+{
+    ofs_mlp *m = t->mlp;
+    const int n1 = m->sizes[1], n2 = m->sizes[2], vl = ofs__owned_vl();
+    ofs_optim at[2];               /* each group as it stands for this step's update */
+    ofs__owned_epi epi;
+    int cut[OFS__OWNED_THREADS + 1];      /* thread k owns vectors cut[k] .. cut[k+1]-1 of the units */
+    double busy[OFS__OWNED_THREADS][8];   /* seconds of its units' work since the last rebalance */
+    ofs_status st = OFS_OK;
+    double sum = 0, bad = 0;
+    size_t c = 0, bad_batch = 0;
+    int stop = 0;
+#ifdef _OPENMP
+    const int nt = omp_get_max_threads() < OFS__OWNED_THREADS ? omp_get_max_threads() : OFS__OWNED_THREADS;
+#endif
+    m->input = t->xb;
+    epi.act = m->act; epi.b1 = m->params + m->b_off[0];
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) reduction(+ : c)
+#endif
+    {
+        int k = 0, T = 1, u0, u1, o0, o1;
+        size_t start, batch_no;
+        double total = 0, w0, clk = ofs__wtime(), *ph = NULL;
+#ifdef _OPENMP
+        k = omp_get_thread_num(); T = omp_get_num_threads();
+#endif
+        if (k == 0) { ofs__owned_cuts(cut, busy, n1, T); ph = t->phase; }
+        o0 = ofs__slice(n2, k, T, 1); o1 = ofs__slice(n2, k + 1, T, 1);
+        for (start = 0, batch_no = 0; start < t->n; start += (size_t)t->batch, batch_no++) {
+            const int b = t->n - start < (size_t)t->batch ? (int)(t->n - start) : t->batch;
+            const int r0 = b * k / T, r1 = b * (k + 1) / T;
+            double loss;
+            ofs__owned_copy(t, x, y, start, r0, r1);
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+            ofs__phase(ph, OFS_PHASE_COPY, &clk);
+            u0 = cut[k] * vl < n1 ? cut[k] * vl : n1;
+            u1 = cut[k + 1] * vl < n1 ? cut[k + 1] * vl : n1;
+            w0 = ofs__wtime();
+            ofs__owned_hidden(t, &epi, b, u0, u1);
+            busy[k][0] += ofs__wtime() - w0;
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+            ofs__phase(ph, OFS_PHASE_FORWARD, &clk);
+            c += ofs__owned_logits(t, b, r0, r1);
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+            loss = ofs__loss_sum(t->row_loss, b, 0) * (1.0 / b);   /* as ofs_softmax_xent sums them */
+            if (!ofs__finite(loss)) {
+                if (k == 0) { bad = loss; bad_batch = batch_no; stop = 1; }
+                break;
+            }
+            total += loss * b;
+            ofs__phase(ph, OFS_PHASE_LOSS, &clk);
+            if (k == 0 && (st = ofs__step_begin(t, at, err)) != OFS_OK) stop = 1;
+            w0 = ofs__wtime();
+            ofs__owned_backward(t, b, u0, u1, o0, o1);
+            busy[k][0] += ofs__wtime() - w0;
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+            ofs__phase(ph, OFS_PHASE_BACKWARD, &clk);
+            if (stop) break;
+            if (k == 0 && batch_no % OFS__OWNED_BALANCE_STEPS == OFS__OWNED_BALANCE_STEPS - 1) ofs__owned_balance(cut, busy, T);
+            ofs__step_update(t, at, m->w_off[0] + (size_t)u0 * m->sizes[0], m->w_off[0] + (size_t)u1 * m->sizes[0]);
+            ofs__step_update(t, at, m->b_off[0] + (size_t)u0, m->b_off[0] + (size_t)u1);
+            ofs__step_update(t, at, m->w_off[1] + (size_t)o0 * n1, m->w_off[1] + (size_t)o1 * n1);
+            ofs__step_update(t, at, m->b_off[1] + (size_t)o0, m->b_off[1] + (size_t)o1);
+            ofs__phase(ph, OFS_PHASE_UPDATE, &clk);
+        }
+        if (k == 0) sum = total;
+    }
+    m->batch = t->n % (size_t)t->batch ? (int)(t->n % (size_t)t->batch) : t->batch;
+    *loss_sum = sum; *right = c;
+    if (stop) return st != OFS_OK ? st : ofs__nonfinite_loss(t, bad, bad_batch, err);
+    return ofs__ok(err);
+}
+
+
+/* ==== Appendix C: subnormal numbers ============================================== */
+/* A float below 2^-126 in magnitude is subnormal: it has lost leading bits of its
+   significand. Many processors compute with such numbers through a slow path (on
+   recent Intel cores about a hundred cycles for an operation that takes four), and
+   training makes them: a first moment of Adam whose input pixel is never lit decays
+   by beta1 every step until it is subnormal. ofs_set_flush_denormal(1) does what
+   torch.set_flush_denormal(True) does: the processor then treats subnormal inputs
+   as zero and writes zero instead of a subnormal result (the FTZ and DAZ bits of
+   MXCSR on x86, FZ of FPCR on AArch64). That changes results below 2^-126 only, so
+   the optimizers' exactness tests run without it. The setting is per thread: it
+   is made on the calling thread and, with OpenMP, on every thread of the pool,
+   which the library's parallel regions use (threads the runtime starts later copy
+   the calling thread's setting). */
+#if (defined(__x86_64__) || defined(_M_X64) || defined(__SSE__)) && !defined(OFS_NO_FLUSH_DENORMAL)
+#include <xmmintrin.h>
+#define OFS__FLUSH_BITS 0x8040u   /* MXCSR: flush to zero (bit 15), denormals are zero (bit 6) */
+static void ofs__flush_here(int on) { _mm_setcsr(on ? (_mm_getcsr() | OFS__FLUSH_BITS) : (_mm_getcsr() & ~OFS__FLUSH_BITS)); }
+#define OFS__HAVE_FLUSH 1
+#elif defined(__aarch64__) && defined(__GNUC__) && !defined(OFS_NO_FLUSH_DENORMAL)
+static void ofs__flush_here(int on)
+{
+    unsigned long long fpcr;
+    __asm__ __volatile__("mrs %0, fpcr" : "=r"(fpcr));
+    fpcr = on ? fpcr | (1ull << 24) : fpcr & ~(1ull << 24);
+    __asm__ __volatile__("msr fpcr, %0" : : "r"(fpcr));
+}
+#define OFS__HAVE_FLUSH 1
+#else
+#define OFS__HAVE_FLUSH 0
+#endif
+
+OFSDEF ofs_status ofs_set_flush_denormal(int on, ofs_err *err)
+{
+#if OFS__HAVE_FLUSH
+    ofs__flush_here(on);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(omp_get_max_threads())
+    ofs__flush_here(on);
+#endif
+    return ofs__ok(err);
+#else
+    return on ? ofs__fail(err, OFS_ERR_UNSUPPORTED, "flush-denormal: not supported on this processor or compiler "
+                          "(subnormal numbers are kept)")
+              : ofs__ok(err);
+#endif
+}
+
+/* ==== Appendix D: making data: synthetic digits and IDX files =================== */
+/* Chapter 15 reads MNIST. The tests, the fuzzers and the smoke runs need data
+   without a download, and files of it in the same format: this appendix makes a
+   stand-in for MNIST and writes IDX files. Chapter 15's reader then reads them as
+   any others, which is also how the writer is checked (tests/test_idx.c writes,
+   reads back and compares). */
+/* Synthetic digits, for runs and tests without a download. Each image draws from
+   one ofs_rng, in this order: its class k (0-9), a shift sy and a shift sx (each
+   -2 to 2), then a noise value u (0-59) for every pixel, row by row. Class k is a
+   cone of radius 5 centred at row 7 + 14 (k div 5) + sy, column 3 + 5 (k mod 5) + sx
+   (two rows of five places; the left ones are cut by the edge):
+
+       pixel(y, x) = min(255, floor(255 (25 - d2) / 25) [d2 < 25] + u),
+       d2 = (y - cy)^2 + (x - cx)^2
+
+   The ranges of the centres do not overlap (rows 5-9 and 19-23, columns 1-5, 6-10,
+   ...), so the class is told by where the bright pixels are, not by a shape: an
+   easy problem, which chapter 15's network learns to 100 % in a few epochs.     */
+OFSDEF void ofs_mnist_synthetic(unsigned char *pixels, unsigned char *labels, size_t n, uint64_t seed)
+{
+    ofs_rng r;
+    size_t i;
+    OFS_ASSERT(n == 0 || (pixels && labels));
+    ofs_rng_seed(&r, seed);
+    for (i = 0; i < n; i++) {
+        unsigned char *img = pixels + i * 784;
+        int k = (int)ofs_rng_below(&r, 10), y, x;
+        int cy = 7 + 14 * (k / 5) + (int)ofs_rng_below(&r, 5) - 2;
+        int cx = 3 + 5 * (k % 5) + (int)ofs_rng_below(&r, 5) - 2;
+        labels[i] = (unsigned char)k;
+        for (y = 0; y < 28; y++)
+            for (x = 0; x < 28; x++) {
+                int d2 = (y - cy) * (y - cy) + (x - cx) * (x - cx);
+                int v = (d2 < 25 ? 255 * (25 - d2) / 25 : 0) + (int)ofs_rng_below(&r, 60);
+                img[y * 28 + x] = (unsigned char)(v > 255 ? 255 : v);
+            }
+    }
+}
+
+#ifndef OFS_NO_STDIO
 /* ---- Writing IDX files ---- */
 /* Only unsigned bytes, the type of images and labels: the header 0x00 0x00 0x08
    NDIM and the big-endian sizes, then the bytes, through chapter 0's temporary

@@ -29,15 +29,15 @@
 
 /* The options, in --help's order; each may be given once (--set once per key). */
 enum { F_OPTIM, F_SCHED, F_LR, F_WD, F_WARMUP, F_SET, F_EPOCHS, F_BATCH, F_HIDDEN, F_ACT, F_SEED,
-       F_DATA, F_LOG, F_SAVE, F_RESUME, F_THREADS, F_SMOKE, F_COUNT };
+       F_DATA, F_LOG, F_SAVE, F_RESUME, F_THREADS, F_KERNEL, F_FLUSH, F_SMOKE, F_COUNT };
 static const char *const flag_names[F_COUNT] = {
     "--optim", "--sched", "--lr", "--wd", "--warmup", "--set", "--epochs", "--batch", "--hidden", "--act", "--seed",
-    "--data", "--log", "--save", "--resume", "--threads", "--smoke" };
+    "--data", "--log", "--save", "--resume", "--threads", "--kernel", "--flush-denormal", "--smoke" };
 
 typedef struct options {
-    const char *optim, *sched, *act, *data, *log, *save, *resume;
+    const char *optim, *sched, *act, *data, *log, *save, *resume, *kernel;
     double lr, wd, warmup;             /* warmup in epochs (warmup_cosine and --warmup) */
-    int epochs, batch, threads, smoke;
+    int epochs, batch, threads, smoke, flush;
     int hidden[OFS_MLP_MAX_LAYERS], nhidden;
     uint64_t seed;
     int given[F_COUNT];                /* given on the command line */
@@ -128,9 +128,9 @@ static int parse_value(options *o, int f, const char *v, char *msg)
 {
     const char *flag = flag_names[f];
     switch (f) {
-    case F_OPTIM: case F_SCHED: case F_ACT:
+    case F_OPTIM: case F_SCHED: case F_ACT: case F_KERNEL:
         if (strlen(v) > 40) return bad_value(msg, flag, "a name (see --help for the list)", v, "too long");
-        if (f == F_OPTIM) o->optim = v; else if (f == F_SCHED) o->sched = v; else o->act = v;
+        if (f == F_OPTIM) o->optim = v; else if (f == F_SCHED) o->sched = v; else if (f == F_ACT) o->act = v; else o->kernel = v;
         break;
     case F_DATA: o->data = v; break;
     case F_LOG: o->log = v; break;
@@ -147,7 +147,7 @@ static int parse_value(options *o, int f, const char *v, char *msg)
     case F_HIDDEN: return parse_hidden(o, v, msg);
     default: return parse_set(o, v, msg);
     }
-    if (!*v) return bad_value(msg, flag, f == F_DATA ? "a directory" : f <= F_ACT ? "a name" : "a file name", v, "empty");
+    if (!*v) return bad_value(msg, flag, f == F_DATA ? "a directory" : f <= F_ACT || f == F_KERNEL ? "a name" : "a file name", v, "empty");
     return 0;
 }
 
@@ -170,7 +170,7 @@ static int parse_args(int argc, char **argv, options *o, char *msg)
         if ((f = flag_index(a)) < 0) return fail(msg, "unknown option '%s' (see --help)", shorten(a, ab));
         if (o->given[f] && f != F_SET) return fail(msg, "%s: given twice (see --help)", a);
         o->given[f] = 1;
-        if (f == F_SMOKE) { o->smoke = 1; continue; }
+        if (f == F_SMOKE || f == F_FLUSH) { if (f == F_SMOKE) o->smoke = 1; else o->flush = 1; continue; }
         if (i + 1 >= argc) return fail(msg, "%s: expected a value after it (see --help)", a);
         if (parse_value(o, f, argv[++i], msg)) return 2;
     }
@@ -348,6 +348,10 @@ static void usage(void)
            "                   --set must be the saved ones (a difference is refused), and\n"
            "                   --seed is refused (the saved generator state goes on)\n"
            "  --threads N      OpenMP threads (default: all)\n"
+           "  --kernel NAME    matrix-product kernel: auto, book, generic, avx2, avx512\n"
+           "                   (auto: the fastest this processor runs)             (auto)\n"
+           "  --flush-denormal treat subnormal floats as zero, as torch.set_flush_denormal\n"
+           "                   (faster on many processors; changes results below 2^-126)\n"
            "  --smoke          a short run on a small generated data set (or the first\n"
            "                   images of --data DIR when given)\n"
            "  --help           this text\n"
@@ -565,6 +569,16 @@ static int resume(run *R, const ofs_optim_config *cfg, ofs_sched_kind kind)
     return 0;
 }
 
+/* --kernel and --flush-denormal, which the library applies process-wide: before
+   anything is read. Both are bad options (status 2) when the machine cannot do them. */
+static int machine(const options *o)
+{
+    ofs_err e;
+    if (o->kernel && ofs_gemm_set_kernel(o->kernel, &e) != OFS_OK) { fprintf(stderr, PROG ": --kernel: %s\n", e.msg); return 2; }
+    if (o->flush && ofs_set_flush_denormal(1, &e) != OFS_OK) { fprintf(stderr, PROG ": --flush-denormal: %s\n", e.msg); return 2; }
+    return 0;
+}
+
 static int setup(run *R)
 {
     const options *o = &R->o;
@@ -618,8 +632,9 @@ static int setup(run *R)
            ofs_act_name(act), (unsigned long)R->m.nparams, ofs_optim_name(cfg.kind), o->lr, R->t.opt[0].cfg.weight_decay,
            o->sched, o->batch, o->epochs, (unsigned long)o->seed);
 #ifdef _OPENMP
-    printf("threads: %d\n", omp_get_max_threads());
+    printf("threads: %d, ", omp_get_max_threads());
 #endif
+    printf("matrix kernel: %s%s\n", ofs_gemm_kernel(), o->flush ? ", subnormals flushed to zero" : "");
     return 0;
 }
 
@@ -695,7 +710,8 @@ int main(int argc, char **argv)
 #ifdef _OPENMP
     if (R.o.threads) omp_set_num_threads(R.o.threads);
 #endif
-    rc = setup(&R);
+    rc = machine(&R.o);
+    if (rc == 0) rc = setup(&R);
     if (rc == 0) rc = train(&R);
     if (rc == 0) rc = report(&R);
     out_abort(&R.curves);             /* not renamed into place unless the run finished */

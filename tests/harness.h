@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <math.h>
 
-static int harness_pass, harness_fail;
+static int harness_pass, harness_fail, harness_skip;
+
+/* Something this machine cannot run (said, and counted as skipped). */
+#define SKIP(...) do { harness_skip++; printf("SKIP "); printf(__VA_ARGS__); printf("\n"); } while (0)
 
 #define CHECK(cond, ...) do { \
         if (cond) harness_pass++; \
@@ -26,7 +29,8 @@ static inline int harness_close(double got, double want, double rtol, double ato
 
 static inline int harness_done(const char *name)
 {
-    printf("%s: %d passed, %d failed\n", name, harness_pass, harness_fail);
+    if (harness_skip) printf("%s: %d passed, %d failed, %d skipped\n", name, harness_pass, harness_fail, harness_skip);
+    else printf("%s: %d passed, %d failed\n", name, harness_pass, harness_fail);
     return harness_fail != 0;
 }
 #endif

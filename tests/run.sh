@@ -3,7 +3,7 @@
 # the last line is "N passed, N failed". Run from the repository root.
 set -u
 cd "$(dirname "$0")/.."
-PASS=0; FAIL=0
+PASS=0; FAIL=0; SKIP=0
 STRICT="-std=c99 -Wall -Wextra -pedantic -Wshadow -Wdouble-promotion -Werror"
 mkdir -p build/dbl build/san out
 
@@ -14,16 +14,17 @@ step() { echo "== $*"; }
 # Add up the "NAME: N passed, N failed" line a test program prints; a program
 # that crashes or prints no such line counts as one failure.
 run_counted() {
-    local out rc line p f
+    local out rc line p f s
     out=$("$@" 2>&1); rc=$?
-    line=$(printf '%s\n' "$out" | grep -E '^[A-Za-z0-9_./-]+: [0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+    line=$(printf '%s\n' "$out" | grep -E '^[A-Za-z0-9_./-]+: [0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' | tail -n 1)
     if [ -z "$line" ]; then
         printf '%s\n' "$out" | tail -n 20
         bad "$* (exit $rc, no summary line)"; return
     fi
-    p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/'); f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed$/\1/')
-    PASS=$((PASS + p)); FAIL=$((FAIL + f))
-    printf '%s\n' "$out" | grep -E '^FAIL' | head -n 20
+    p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/'); f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+    s=$(echo "$line" | sed -nE 's/.* ([0-9]+) skipped$/\1/p')
+    PASS=$((PASS + p)); FAIL=$((FAIL + f)); SKIP=$((SKIP + ${s:-0}))
+    printf '%s\n' "$out" | grep -E '^(FAIL|SKIP)' | head -n 20
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then bad "$* exited $rc"; fi
     echo "   $line"
 }
@@ -58,7 +59,7 @@ done
 
 step "unit tests with OpenMP (-O3 -march=native -fopenmp, 2 threads): the threaded paths"
 mkdir -p build/omp
-for t in tests/test_gemm.c tests/test_optim.c tests/test_mlp.c tests/test_checkpoint.c; do
+for t in tests/test_gemm.c tests/test_optim.c tests/test_mlp.c tests/test_checkpoint.c tests/test_flush.c; do
     b=build/omp/$(basename "$t" .c)
     if gcc $STRICT -O3 -march=native -fno-math-errno -fopenmp -I. "$t" -o "$b" -lm 2>build/omp/err.log; then OMP_NUM_THREADS=2 run_counted "$b"
     else bad "compile $t with OpenMP: $(head -n 5 build/omp/err.log)"; fi
@@ -120,5 +121,5 @@ if [ -x build/readme_example ]; then
     if [ $rc -eq 0 ] && printf '%s' "$out" | grep -q 'converged'; then ok; else bad "README example: exit $rc: $out"; fi
 else bad "build/readme_example not built"; fi
 
-echo "$PASS passed, $FAIL failed"
+if [ "$SKIP" -gt 0 ]; then echo "$PASS passed, $FAIL failed, $SKIP skipped"; else echo "$PASS passed, $FAIL failed"; fi
 [ "$FAIL" -eq 0 ]

@@ -206,7 +206,7 @@ static void check_forward_backward(void)
     }
     CHECK(worst <= 1e-6, "backward accumulates: two passes give twice the gradient (%g)", worst);
     for (i = 0; i < m.nparams; i++) m.grads[i] = (ofs_real)1e30;   /* stale values that must not survive */
-    l2 = ofs__mlp_loss_grad(&m, x, y, B, NULL, 0);
+    l2 = ofs__mlp_loss_grad(&m, x, y, B, NULL, 0, NULL, NULL);
     CHECK(l2 == l1 && memcmp(m.grads, g1, m.nparams * sizeof(ofs_real)) == 0,
           "the trainer's overwriting backward (beta 0) equals zero_grad + backward, bit for bit");
     ofs_mlp_zero_grad(&m);
@@ -430,20 +430,27 @@ static void check_owned_epoch(void)
             CHECK(twins_agree(t, x, y, N), "%s, %d thread(s): two epochs give the same bits as the plain loop",
                   ofs_optim_name(kinds[kk]), nthreads);
             free_twins(m, t);
-            /* a schedule that fails at step 7 (lr = -1), here for the biases' group, which the
-               plain loop reaches after updating the weights: an error, and nothing moves at
-               that step (the plain run to compare with fails in its first group) */
+            /* a schedule that fails at step 7 (lr = -1) for the biases' group only, which
+               both paths reach after the weights' schedule has run: an error, and nothing
+               moves at that step on either path; the yardstick r[0] fails in its first
+               group, before any group has begun */
             if (kinds[kk] != OFS_LAMB) {
+                ofs_mlp rm[2];
+                ofs_trainer r[2];
                 twin_trainers(m, t, sizes, OFS_ACT_RELU, &cfg, kk == 1, N);
-                t[0].schedule = fail_at_7; t[0].schedule_ctx = &t[0];
-                t[1].schedule = fail_at_7; t[1].schedule_ctx = NULL;
+                twin_trainers(rm, r, sizes, OFS_ACT_RELU, &cfg, kk == 1, N);
+                for (p = 0; p < 2; p++) { t[p].schedule = fail_at_7; t[p].schedule_ctx = &t[p]; }
+                r[0].schedule = fail_at_7; r[0].schedule_ctx = NULL;
                 CHECK(ofs_trainer_epoch(&t[0], x, y, &st, &e) == OFS_ERR_ARG && strstr(e.msg, "lr") && strstr(e.msg, "-1"),
                       "%s: a failing schedule stops the epoch: %s", ofs_optim_name(kinds[kk]), e.msg);
                 CHECK(ofs__trainer_epoch(&t[1], x, y, NULL, NULL, 1) == OFS_ERR_ARG, "the plain loop stops at the same step");
-                CHECK(t[0].step == 7 && t[0].opt[0].t == 7 && t[0].epoch == 0 && same_trainers(&t[0], &t[1], 0),
-                      "%s: 7 steps taken, the 8th moved nothing (step %lld, t %lld)", ofs_optim_name(kinds[kk]),
-                      (long long)t[0].step, (long long)t[0].opt[0].t);
+                CHECK(ofs__trainer_epoch(&r[0], x, y, NULL, NULL, 1) == OFS_ERR_ARG, "so does the yardstick");
+                for (p = 0; p < 2; p++)
+                    CHECK(t[p].step == 7 && t[p].opt[0].t == 7 && t[p].epoch == 0 && same_trainers(&t[p], &r[0], 0),
+                          "%s, %s path: 7 steps taken, the 8th moved nothing (step %lld, t %lld)", ofs_optim_name(kinds[kk]),
+                          p ? "plain" : "owned", (long long)t[p].step, (long long)t[p].opt[0].t);
                 free_twins(m, t);
+                free_twins(rm, r);
             }
         }
 #ifdef _OPENMP
@@ -531,8 +538,17 @@ int main(void)
     check_forward_backward();
     check_init();
     check_evaluate_and_train();
-    check_owned_epoch();
-    check_owned_wide();
+    {   /* the owned epoch against the plain loop, with each matrix kernel in turn */
+        static const char *const kernels[] = {"book", "generic", "avx2", "avx512"};
+        int k;
+        for (k = 0; k < 4; k++) {
+            ofs_err e;
+            if (ofs_gemm_set_kernel(kernels[k], &e) != OFS_OK) { SKIP("kernel %s: %s", kernels[k], e.msg); continue; }
+            check_owned_epoch();
+            check_owned_wide();
+        }
+        (void)ofs_gemm_set_kernel("auto", NULL);
+    }
     check_trainer_nomem();
     return harness_done("test_mlp");
 }
