@@ -1,14 +1,17 @@
-/* gcc -std=c99 -O3 -march=native -fopenmp -o bench_gemm bench/bench_gemm.c -lm
+/* cc -std=c99 -O3 -march=native -fno-math-errno -fopenmp -I. bench/bench_gemm.c -o build/bench_gemm -lm
  *
  * Benchmark for ofs_gemm.
- *  1. Measures the machine's multiply-add peak (GFLOP/s, 1 FMA = 2 flops)
- *     with a vectorized loop of independent FMA chains, on one thread and on
- *     all OpenMP threads.
+ *  1. Measures the machine's multiply-add peak (GFLOP/s, 1 FMA = 2 flops) with
+ *     independent chains of vector FMAs written with intrinsics, at the widest
+ *     vector width the CPU runs (found at run time: AVX-512F, else AVX2 + FMA,
+ *     else a plain C loop), whatever -march the program was built with; on one
+ *     thread and on all OpenMP threads. On an AVX-512 machine the 256-bit peak
+ *     is printed too, for comparison.
  *  2. For the matrix products of an MNIST MLP 784-256-10 with batch 128, in the
  *     layouts ofs_mlp uses (the first two are the epoch's large products), times
  *     ofs_gemm (warm-up, then best of several timed batches, CLOCK_MONOTONIC)
  *     on one thread and on all threads, and prints GFLOP/s and the percentage
- *     of the measured peak for the same thread count.
+ *     of the measured (widest) peak for the same thread count.
  *
  * Build in double with -DOFS_REAL=double. Thread count: OMP_NUM_THREADS.
  */
@@ -53,11 +56,29 @@ static void set_threads(int n)
 #endif
 }
 
-/* ------------------------------------------------------------ FMA peak */
+/* ------------------------------------------------------------ FMA peak
+ *
+ * Each thread runs PEAK chains of a = a * m + d (m = 0.999999: the values stay
+ * normal and finite), each chain one vector register, with explicit vector
+ * intrinsics in functions compiled for their own instruction set (target
+ * attributes), so the width measured does not depend on the build's -march or
+ * on the compiler's preferred vector width. The widest the CPU runs is picked at
+ * run time: AVX-512F (512-bit, 16 chains), else AVX2 + FMA (256-bit, 12 chains
+ * in 16 registers), else the plain C loop (whatever the compiler makes of it).
+ * Both cover an FMA latency of 4 cycles times 2 ports and leave registers to
+ * spare (with 24 chains, clang 14 spills some to the stack when the build's
+ * -march has no AVX-512, and measures half the peak). On an AVX-512 machine
+ * the 256-bit peak is measured too, for comparison (some compilers' tuning
+ * prefers 256-bit vectors there). */
 
-#define PEAK_LANES ((int)(64 / sizeof(ofs_real))) /* one 512-bit vector */
-#define PEAK_CHAINS 12 /* independent accumulator vectors (> latency x ports);
-                          peak_run spells out this many steps */
+#define PEAK_C_CHAINS 12
+#define PEAK_C_LANES ((int)(64 / sizeof(ofs_real)))
+
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#define PEAK_LANE_LOOP _Pragma("GCC unroll 1")
+#else
+#define PEAK_LANE_LOOP
+#endif
 
 static ofs_real peak_fma(ofs_real a, ofs_real b, ofs_real c)
 {
@@ -71,67 +92,141 @@ static ofs_real peak_fma(ofs_real a, ofs_real b, ofs_real c)
 #endif
 }
 
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
-#define PEAK_LANE_LOOP _Pragma("GCC unroll 1")
-#else
-#define PEAK_LANE_LOOP
-#endif
-
 volatile long peak_iters_v = 20000000L;
-volatile ofs_real peak_seed_v = (ofs_real)1;
+volatile double peak_seed_v = 1.0;
 
-/* 2 * PEAK_CHAINS * PEAK_LANES * iters flops */
-static ofs_real peak_run(long iters, ofs_real seed)
+/* the plain C loop: 2 * PEAK_C_CHAINS * PEAK_C_LANES * iters flops */
+static double peak_plain(long iters, double seed)
 {
-    ofs_real acc[PEAK_CHAINS][PEAK_LANES], m[PEAK_LANES], d[PEAK_LANES];
-    ofs_real s = 0;
+    ofs_real acc[PEAK_C_CHAINS][PEAK_C_LANES], m[PEAK_C_LANES], d[PEAK_C_LANES];
+    double s = 0;
     long it;
     int i, l;
-    for (l = 0; l < PEAK_LANES; ++l) {
+    for (l = 0; l < PEAK_C_LANES; ++l) {
         m[l] = (ofs_real)0.999999;
-        d[l] = (ofs_real)1e-7 * seed * (ofs_real)l;
+        d[l] = (ofs_real)(1e-7 * seed * l);
     }
-    for (i = 0; i < PEAK_CHAINS; ++i)
+    for (i = 0; i < PEAK_C_CHAINS; ++i)
         PEAK_LANE_LOOP
-        for (l = 0; l < PEAK_LANES; ++l)
-            acc[i][l] = seed;
+        for (l = 0; l < PEAK_C_LANES; ++l)
+            acc[i][l] = (ofs_real)seed;
     for (it = 0; it < iters; ++it) {
-        /* chains written out so that each is one vector op in a register */
-#define PEAK_STEP(c)                                                          \
+#define PEAK_C_STEP(c)                                                        \
     PEAK_LANE_LOOP                                                            \
-    for (l = 0; l < PEAK_LANES; ++l)                                          \
+    for (l = 0; l < PEAK_C_LANES; ++l)                                        \
         acc[c][l] = peak_fma(acc[c][l], m[l], d[l]);
-        PEAK_STEP(0) PEAK_STEP(1) PEAK_STEP(2) PEAK_STEP(3)
-        PEAK_STEP(4) PEAK_STEP(5) PEAK_STEP(6) PEAK_STEP(7)
-        PEAK_STEP(8) PEAK_STEP(9) PEAK_STEP(10) PEAK_STEP(11)
-#undef PEAK_STEP
+        PEAK_C_STEP(0) PEAK_C_STEP(1) PEAK_C_STEP(2) PEAK_C_STEP(3)
+        PEAK_C_STEP(4) PEAK_C_STEP(5) PEAK_C_STEP(6) PEAK_C_STEP(7)
+        PEAK_C_STEP(8) PEAK_C_STEP(9) PEAK_C_STEP(10) PEAK_C_STEP(11)
+#undef PEAK_C_STEP
     }
-    for (i = 0; i < PEAK_CHAINS; ++i)
-        PEAK_LANE_LOOP
-        for (l = 0; l < PEAK_LANES; ++l)
-            s += acc[i][l];
+    for (i = 0; i < PEAK_C_CHAINS; ++i)
+        for (l = 0; l < PEAK_C_LANES; ++l)
+            s += (double)acc[i][l];
     return s;
 }
 
+#if (defined(__GNUC__) || defined(__clang__)) && \
+    (defined(__x86_64__) || defined(__i386__))
+#define PEAK_X86 1
+#include <immintrin.h>
+
+/* X(i, p, q) for each chain i */
+#define PEAK_CH12(X, p, q)                                                    \
+    X(0, p, q) X(1, p, q) X(2, p, q) X(3, p, q) X(4, p, q) X(5, p, q)         \
+    X(6, p, q) X(7, p, q) X(8, p, q) X(9, p, q) X(10, p, q) X(11, p, q)
+#define PEAK_CH16(X, p, q)                                                    \
+    PEAK_CH12(X, p, q) X(12, p, q) X(13, p, q) X(14, p, q) X(15, p, q)
+#define PEAK_DECL(i, V, SET1) V a##i = SET1(s0 + (i));
+#define PEAK_STEP(i, FMA, unused) a##i = FMA(a##i, m, d);
+#define PEAK_SUM(i, STORE, unused)                                            \
+    STORE(out, a##i);                                                         \
+    for (l = 0; l < (int)(sizeof out / sizeof out[0]); ++l)                   \
+        sum += (double)out[l];
+
+/* 2 * chains * (vector bytes / sizeof(S)) * iters flops */
+#define PEAK_KERNEL(NAME, TARGET, V, S, SET1, FMA, STORE, CH)                 \
+    __attribute__((target(TARGET))) static double NAME(long iters,            \
+                                                       double seed)           \
+    {                                                                         \
+        const S s0 = (S)seed;                                                 \
+        const V m = SET1((S)0.999999), d = SET1((S)(1e-7 * seed));           \
+        S out[sizeof(V) / sizeof(S)];                                         \
+        double sum = 0;                                                       \
+        long it;                                                              \
+        int l;                                                                \
+        CH(PEAK_DECL, V, SET1)                                                \
+        for (it = 0; it < iters; ++it) {                                      \
+            CH(PEAK_STEP, FMA, 0)                                             \
+        }                                                                     \
+        CH(PEAK_SUM, STORE, 0)                                                \
+        return sum;                                                           \
+    }
+
+PEAK_KERNEL(peak512_ps, "avx512f", __m512, float, _mm512_set1_ps,
+            _mm512_fmadd_ps, _mm512_storeu_ps, PEAK_CH16)
+PEAK_KERNEL(peak512_pd, "avx512f", __m512d, double, _mm512_set1_pd,
+            _mm512_fmadd_pd, _mm512_storeu_pd, PEAK_CH16)
+PEAK_KERNEL(peak256_ps, "avx2,fma", __m256, float, _mm256_set1_ps,
+            _mm256_fmadd_ps, _mm256_storeu_ps, PEAK_CH12)
+PEAK_KERNEL(peak256_pd, "avx2,fma", __m256d, double, _mm256_set1_pd,
+            _mm256_fmadd_pd, _mm256_storeu_pd, PEAK_CH12)
+#endif
+
+typedef struct peak_kind {
+    const char *what;                 /* printed: the width and instruction set */
+    double (*run)(long iters, double seed);
+    double flops_per_iter;            /* 2 x chains x lanes */
+} peak_kind;
+
+/* widest = 1: the widest kernel the CPU runs; widest = 0: the 256-bit one.
+   Returns 0 (and leaves *k alone) when there is no such kernel here. */
+static int peak_pick(int widest, peak_kind *k)
+{
+    const int single = sizeof(ofs_real) == sizeof(float);
+    const double lanes256 = single ? 8 : 4;
+#ifdef PEAK_X86
+    __builtin_cpu_init();
+    if (widest && __builtin_cpu_supports("avx512f")) {
+        k->what = "512-bit AVX-512F vectors, 16 chains";
+        k->run = single ? peak512_ps : peak512_pd;
+        k->flops_per_iter = 2.0 * 16 * 2 * lanes256;
+        return 1;
+    }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        k->what = "256-bit AVX2+FMA vectors, 12 chains";
+        k->run = single ? peak256_ps : peak256_pd;
+        k->flops_per_iter = 2.0 * 12 * lanes256;
+        return 1;
+    }
+#else
+    (void)lanes256;
+#endif
+    if (!widest)
+        return 0;
+    k->what = "plain C loop, vector width the compiler's choice, 12 chains";
+    k->run = peak_plain;
+    k->flops_per_iter = 2.0 * PEAK_C_CHAINS * PEAK_C_LANES;
+    return 1;
+}
+
 /* best GFLOP/s over a few runs with nthreads threads each running the loop */
-static double measure_peak(int nthreads, double *sink)
+static double measure_peak(const peak_kind *k, int nthreads, double *sink)
 {
     const long iters = peak_iters_v;
-    const double flops_per_thread =
-        2.0 * PEAK_CHAINS * PEAK_LANES * (double)iters;
     double best = 0.0;
     int r;
-    for (r = 0; r < 4; ++r) { /* first run doubles as warm-up */
+    for (r = 0; r < 5; ++r) { /* the first run doubles as warm-up */
         double t, gf, s = 0.0;
         int used = 1;
         t = now_sec();
         if (nthreads <= 1) {
-            s = (double)peak_run(iters, peak_seed_v);
+            s = k->run(iters, peak_seed_v);
         } else {
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nthreads) reduction(+ : s)
             {
-                s += (double)peak_run(iters, peak_seed_v);
+                s += k->run(iters, peak_seed_v);
 #pragma omp single
                 used = omp_get_num_threads();
             }
@@ -139,7 +234,7 @@ static double measure_peak(int nthreads, double *sink)
         }
         t = now_sec() - t;
         *sink += s;
-        gf = flops_per_thread * used / t * 1e-9;
+        gf = k->flops_per_iter * (double)iters * used / t * 1e-9;
         if (gf > best)
             best = gf;
     }
@@ -223,15 +318,25 @@ int main(void)
     const int nshape = (int)(sizeof shapes / sizeof shapes[0]);
     const int nthr = max_threads();
     double sink = 0.0, peak1, peakn;
+    peak_kind kind, narrow;
     unsigned seed = 12345u;
     int si;
 
     printf("ofs_gemm benchmark: ofs_real = %s, %d thread(s) available\n",
            sizeof(ofs_real) == sizeof(float) ? "float" : "double", nthr);
-    peak1 = measure_peak(1, &sink);
-    peakn = nthr > 1 ? measure_peak(nthr, &sink) : peak1;
-    printf("FMA peak: %.1f GFLOP/s on 1 thread, %.1f GFLOP/s on %d threads\n",
-           peak1, peakn, nthr);
+    peak_pick(1, &kind);
+    peak1 = measure_peak(&kind, 1, &sink);
+    peakn = nthr > 1 ? measure_peak(&kind, nthr, &sink) : peak1;
+    printf("FMA peak: %.1f GFLOP/s on 1 thread, %.1f GFLOP/s on %d thread%s"
+           " (%s, %s)\n", peak1, peakn, nthr, nthr > 1 ? "s" : "", kind.what,
+           sizeof(ofs_real) == sizeof(float) ? "float" : "double");
+    if (peak_pick(0, &narrow) && narrow.run != kind.run) {
+        const double n1 = measure_peak(&narrow, 1, &sink);
+        const double nn = nthr > 1 ? measure_peak(&narrow, nthr, &sink) : n1;
+        printf("for comparison, 256-bit FMA: %.1f GFLOP/s on 1 thread, %.1f"
+               " GFLOP/s on %d thread%s (%s)\n", n1, nn, nthr,
+               nthr > 1 ? "s" : "", narrow.what);
+    }
     printf("%-26s %12s %6s %-20s %-20s %8s\n", "", "", "",
            " ----- 1 thread -----", " --- all threads ----", "");
     printf("%-26s %12s %6s %6s %6s %6s %6s %6s %6s %8s\n", "shape",
@@ -266,7 +371,7 @@ int main(void)
         g1 = flops / t1 * 1e-9;
         gn = flops / tn * 1e-9;
         sprintf(dims, "%dx%dx%d", s->M, s->N, s->K);
-        printf("%-26s %12s %6.2f %6.1f (%3.0f%%) %6.1f %6.1f (%3.0f%%) %6.1f"
+        printf("%-26s %12s %6.2f %6.1f %5.0f%% %6.1f %6.1f %5.0f%% %6.1f"
                " %8.1e\n",
                s->name, dims, flops * 1e-6, g1, 100.0 * g1 / peak1,
                flops / m1 * 1e-9, gn, 100.0 * gn / peakn, flops / mn * 1e-9,
