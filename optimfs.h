@@ -846,15 +846,20 @@ static void ofs__free(void *p)
 
 static int ofs__finite(double x) { return x - x == 0.0; }  /* false for NaN and +-Inf */
 
-/* The update rules of chapters 7 to 11 are element-wise loops, and a training step
-   spends much of its time in them. Built with -O3 -fno-math-errno, GCC makes vector
-   code of each; at -O2 it vectorizes only loops that need no scalar remainder, and
-   a sqrt, which may set errno, not at all: with plain "cc -O2" one AdamW step took
-   five times as long. For GCC those chapters ask for both. No result changes: sqrt
-   sets errno only for a negative argument, and no rule takes the root of one. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__)
+/* A training step spends much of its time in element-wise loops: the update rules
+   of chapters 7 to 11, chapter 15's activations and bias gradients, Appendix A's
+   packing. -O3 makes vector code of each; GCC's -O2 vectorizes only loops that need
+   no scalar remainder, so from chapter 7 on the header asks GCC for -O3 (and
+   -fno-math-errno, which changes no result: sqrt sets errno only for a negative
+   argument, and no rule takes the root of one). GCC honours that request for all
+   but sqrt, whose errno it decides for the whole file: an update rule with a square
+   root stays scalar unless the build itself says -fno-math-errno (README: Speed).
+   Not under AddressSanitizer (twice the compile time, for checks that need no
+   speed), nor with OFS_NO_VECTORIZE_PRAGMA defined. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__) && \
+    !defined(__SANITIZE_ADDRESS__) && !defined(OFS_NO_VECTORIZE_PRAGMA)
 #define OFS__VECTORIZE_BEGIN _Pragma("GCC push_options") \
-    _Pragma("GCC optimize(\"tree-vectorize\", \"vect-cost-model=dynamic\", \"no-math-errno\")")
+    _Pragma("GCC optimize(\"O3\", \"no-math-errno\")")
 #define OFS__VECTORIZE_END _Pragma("GCC pop_options")
 #else
 #define OFS__VECTORIZE_BEGIN
@@ -1810,7 +1815,7 @@ OFSDEF ofs_status ofs_newton_step(const ofs_toy *t, double *x, double eta, doubl
    the b products become one matrix product, which is what makes them fast (chapter
    15). An epoch visits the examples in a fresh random order: ofs_rng_shuffle.      */
 
-OFS__VECTORIZE_BEGIN   /* chapters 7 to 11: see chapter 0 */
+OFS__VECTORIZE_BEGIN   /* from here to the end: see chapter 0 */
 /* ==== Chapter 7: Momentum and Nesterov (SGD) ====================================== */
 /* PyTorch's SGD (lr outside the buffer; first step copies g, with no dampening):
        g <- g + lambda theta                       (if weight_decay)
@@ -2159,8 +2164,6 @@ static void ofs__lamb_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
         for (i = 0; i < n; i++) p[i] = p[i] - (ofs_real)((double)lr * ((double)ofs__lamb_u(o, i, p[i], bc1, bc2) * tr));
     }
 }
-
-OFS__VECTORIZE_END
 
 /* ==== Chapter 12: Learning-rate schedules ========================================= */
 /* A constant rate leaves SGD jittering around the minimum (chapter 5); a rate that
@@ -4383,7 +4386,8 @@ OFSDEF ofs_status ofs_mnist_load_dir(const char *dir, const char *set, ofs_datas
      24 multiply-adds for 14 loads, so the arithmetic units never wait.
    - Packing. The kc x nr panel of B the kernel walks is first copied into a
      contiguous buffer (kc rows of one vector each), which then stays in the L1
-     cache while every row panel of A streams past it.
+     cache while every row panel of A streams past it. A transposed B (the X W^T of
+     every forward pass) is gathered into it, one vector instruction per row.
    - Cache blocking. K is cut into balanced blocks of at most OFS__GEMM_KC terms,
      rows into blocks of OFS__GEMM_MC (that block of A stays in L2).
 
@@ -4545,6 +4549,34 @@ OFS__SIMD_OPS(512, OFS__T512, _mm512, __m512, __m512d)
 OFS__SIMD_OPS(256, OFS__T256, _mm256, __m256, __m256d)
 OFS__SIMD_KERNEL(512, OFS__T512)
 OFS__SIMD_KERNEL(256, OFS__T256)
+
+/* The transposing pack of a full sub-panel, dst[k*vl + j] = src[j*cs + k], one
+   gather per row of the panel (a scalar loop spends a load and a store on each
+   number: a fifth of a product whose B is transposed). */
+OFS__T512 static void ofs__pack_t512(int kc, const ofs_real *src, ptrdiff_t cs, ofs_real *dst)
+{
+    int idx[16], k, j;
+    for (j = 0; j < 16; j++) idx[j] = j * (int)cs;
+    if (sizeof(ofs_real) == 4) {
+        const __m512i ix = _mm512_loadu_si512((const void *)idx);
+        for (k = 0; k < kc; k++) _mm512_storeu_ps((float *)dst + k * 16, _mm512_i32gather_ps(ix, (const float *)src + k, 4));
+    } else {
+        const __m256i ix = _mm256_loadu_si256((const __m256i *)(const void *)idx);
+        for (k = 0; k < kc; k++) _mm512_storeu_pd((double *)dst + k * 8, _mm512_i32gather_pd(ix, (const double *)src + k, 8));
+    }
+}
+OFS__T256 static void ofs__pack_t256(int kc, const ofs_real *src, ptrdiff_t cs, ofs_real *dst)
+{
+    int idx[8], k, j;
+    for (j = 0; j < 8; j++) idx[j] = j * (int)cs;
+    if (sizeof(ofs_real) == 4) {
+        const __m256i ix = _mm256_loadu_si256((const __m256i *)(const void *)idx);
+        for (k = 0; k < kc; k++) _mm256_storeu_ps((float *)dst + k * 8, _mm256_i32gather_ps((const float *)src + k, ix, 4));
+    } else {
+        const __m128i ix = _mm_loadu_si128((const __m128i *)(const void *)idx);
+        for (k = 0; k < kc; k++) _mm256_storeu_pd((double *)dst + k * 4, _mm256_i32gather_pd((const double *)src + k, ix, 8));
+    }
+}
 #endif
 
 /* A kernel for each shape the block loop asks for: mk in {mr, MR2, MR3} rows, nv in
@@ -4584,6 +4616,7 @@ typedef struct ofs__kern {
     ofs__micro_fn micro;   /* NULL: the book's loop */
     int vbytes, mr;        /* bytes per vector, rows of a full panel */
     int (*runs)(void);     /* does this processor run it */
+    void (*pack_t)(int kc, const ofs_real *src, ptrdiff_t cs, ofs_real *dst);   /* NULL: the loop */
 } ofs__kern;
 static int ofs__runs_always(void) { return 1; }
 #if OFS__X86_SIMD
@@ -4591,11 +4624,11 @@ static int ofs__runs_avx2(void) { __builtin_cpu_init(); return __builtin_cpu_sup
 static int ofs__runs_avx512(void) { __builtin_cpu_init(); return __builtin_cpu_supports("avx512f"); }
 #endif
 static const ofs__kern ofs__kerns[] = {
-    {"book", NULL, 64, 12, ofs__runs_always},
-    {"generic", ofs__micro_generic, OFS__GEMM_VBYTES, OFS__GEMM_MR, ofs__runs_always},
+    {"book", NULL, 64, 12, ofs__runs_always, NULL},
+    {"generic", ofs__micro_generic, OFS__GEMM_VBYTES, OFS__GEMM_MR, ofs__runs_always, NULL},
 #if OFS__X86_SIMD
-    {"avx2", ofs__micro256, 32, 6, ofs__runs_avx2},
-    {"avx512", ofs__micro512, 64, 12, ofs__runs_avx512},
+    {"avx2", ofs__micro256, 32, 6, ofs__runs_avx2, ofs__pack_t256},
+    {"avx512", ofs__micro512, 64, 12, ofs__runs_avx512, ofs__pack_t512},
 #endif
 };
 #define OFS__NKERNS ((int)(sizeof ofs__kerns / sizeof ofs__kerns[0]))
@@ -4649,12 +4682,14 @@ OFSDEF void ofs_gemm_ref(int trans_a, int trans_b, int M, int N, int K, const of
 
 /* Pack the kc x w block of op(B) whose (k,j) element is src[k*rs + j*cs] into one
    sub-panel, dst[k*vl + j], zero-padded to vl columns. */
-static void ofs__gemm_pack_b(int kc, int w, int vl, const ofs_real *OFS__RESTRICT src, ptrdiff_t rs, ptrdiff_t cs,
-                             ofs_real *OFS__RESTRICT dst)
+static void ofs__gemm_pack_b(const ofs__kern *kn, int kc, int w, int vl, const ofs_real *OFS__RESTRICT src,
+                             ptrdiff_t rs, ptrdiff_t cs, ofs_real *OFS__RESTRICT dst)
 {
     int k, j;
     if (w == vl && cs == 1) {
         for (k = 0; k < kc; ++k) memcpy(dst + k * vl, src + k * rs, (size_t)vl * sizeof(ofs_real));
+    } else if (w == vl && rs == 1 && kn->pack_t && cs <= 0x7FFFFFFF / 16) {
+        kn->pack_t(kc, src, cs, dst);
     } else if (w == vl && rs == 1) {   /* a transpose: j outside, k vectorized */
         for (j = 0; j < vl; ++j)
             for (k = 0; k < kc; ++k) dst[k * vl + j] = src[j * cs + k];
@@ -4719,8 +4754,8 @@ static void ofs__gemm_block(const ofs__kern *kn, const ofs__gemm_args *g, int i0
             int edge_packed = 0;
             for (jc = j0; jc < j1; jc += nr) {
                 const int w = j1 - jc < nr ? j1 - jc : nr;
-                ofs__gemm_pack_b(kc, w < vl ? w : vl, vl, g->B + pc * g->rsb + jc * g->csb, g->rsb, g->csb, bp);
-                if (w > vl) ofs__gemm_pack_b(kc, w - vl, vl, g->B + pc * g->rsb + (jc + vl) * g->csb, g->rsb, g->csb, bp + bstr);
+                ofs__gemm_pack_b(kn, kc, w < vl ? w : vl, vl, g->B + pc * g->rsb + jc * g->csb, g->rsb, g->csb, bp);
+                if (w > vl) ofs__gemm_pack_b(kn, kc, w - vl, vl, g->B + pc * g->rsb + (jc + vl) * g->csb, g->rsb, g->csb, bp + bstr);
                 for (ir = ic; ir < ie; ir += mr) {
                     const int mk = ofs__gemm_panel_rows(kn->mr, ie - ir);
                     const ofs_real *a = g->A + ir * g->rsa + pc * g->csa;
@@ -5243,6 +5278,8 @@ OFSDEF ofs_status ofs_mnist_synthetic_save(const char *images_path, const char *
     return s;
 }
 #endif /* OFS_NO_STDIO */
+
+OFS__VECTORIZE_END
 
 #endif /* OPTIMFS_IMPLEMENTATION_DONE */
 #endif /* OPTIMFS_IMPLEMENTATION */

@@ -32,7 +32,7 @@ def mapped_blas():
     libs = set()
     with open("/proc/self/maps") as f:
         for line in f:
-            name = line.split()[-1]
+            name = line.split()[-1].rsplit("/", 1)[-1]   # the library's file name
             if "blas" in name or "mkl" in name or "blis" in name:
                 libs.add(name)
     return " ".join(sorted(libs)) or "unknown"

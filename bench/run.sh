@@ -27,7 +27,7 @@ have_torch=; $PY -c 'import torch' 2>/dev/null && have_torch=1
 # The BLAS libraries a Python module maps (Debian's numpy and torch call whatever
 # libblas.so.3 the system selects; the reference BLAS is some 20x slower than OpenBLAS,
 # which would make any comparison meaningless).
-blas_of() { $PY -c "import $1; print(' '.join(sorted({l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l})))" 2>/dev/null; }
+blas_of() { $PY -c "import $1; print(' '.join(sorted({l.split()[-1].rsplit('/', 1)[-1] for l in open('/proc/self/maps') if 'blas' in l})))" 2>/dev/null; }
 warn_blas() {   # $1 the libraries, $2 who uses them
     case "$1" in *openblas*) ;; *) echo "WARNING: $2 is not using OpenBLAS (${1:-no BLAS found}): apt-get install libopenblas0-pthread for a fair comparison";; esac
 }
@@ -109,6 +109,8 @@ fi
 
 echo; echo "== training epoch (2 MB pages, as make mnist runs it; subnormals flushed where the library can)"
 sec_begin; out=$(measure "the training epoch" env GLIBC_TUNABLES=glibc.malloc.hugetlb=1 OMP_NUM_THREADS=$THREADS ./build/bench_train "$peak" --flush-denormal); echo "$out"; sec_end epoch
+echo "-- the same without flushing (IEEE subnormals, as PyTorch by default): the epochs and the AdamW step"
+env GLIBC_TUNABLES=glibc.malloc.hugetlb=1 OMP_NUM_THREADS=$THREADS ./build/bench_train "$peak" | grep -E '^(optimfs|one AdamW step)' | sed 's/^/   /'
 echo; echo "== optimizer step"
 sec_begin; measure "the optimizer step" env OMP_NUM_THREADS=$THREADS ./build/bench_optim; sec_end optimizer
 echo; echo "== loading MNIST"
