@@ -31,25 +31,7 @@
  * ofs_set_flush_denormal (which mirrors torch.set_flush_denormal) is called,
  * when the header has it (OFS_HAVE_FLUSH_DENORMAL), before anything is timed;
  * bench/run.sh gives PyTorch the same setting. */
-#if !defined(_POSIX_C_SOURCE) || _POSIX_C_SOURCE < 199309L
-#undef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 199309L
-#endif
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-#define OPTIMFS_IMPLEMENTATION
-#include "optimfs.h"
-
-static double now_sec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "bench.h"
 
 static int cmp_double(const void *x, const void *y)
 {
