@@ -411,7 +411,7 @@ OFSDEF double ofs_toy_objective(const double *x, double *grad, void *toy);
             ignored); with K == 0, C becomes beta C.
    C must not overlap A or B. With OpenMP, a product of at least 10^6 multiply-adds
    is split over omp_get_max_threads() threads. No heap memory: each thread uses
-   about 60 KB of stack.
+   at most about 80 KB of stack for its packed panels (100 KB in double).
    The kernel is chosen once, at run time, for the processor: "avx512", "avx2"
    (x86-64 with GCC or Clang, whatever the compile flags), else "generic" (plain
    C, vectorized by the compiler as it can); "book" is chapter 15's plain loop.
@@ -430,7 +430,8 @@ OFSDEF ofs_status  ofs_gemm_set_kernel(const char *name, ofs_err *err);
 /* Subnormal numbers, as torch.set_flush_denormal: on = 1 makes this thread and every
    OpenMP thread treat subnormal floats as zero (x86 MXCSR FTZ+DAZ, AArch64 FPCR FZ),
    which is faster on many processors and changes only results below 2^-126;
-   on = 0 restores IEEE behaviour. Elsewhere on = 1 fails with OFS_ERR_UNSUPPORTED. */
+   on = 0 restores IEEE behaviour. Where the processor or compiler cannot, or an
+   emulator ignores the setting (valgrind), on = 1 fails with OFS_ERR_UNSUPPORTED. */
 #define OFS_HAVE_FLUSH_DENORMAL 1
 OFSDEF ofs_status ofs_set_flush_denormal(int on, ofs_err *err);
 
