@@ -247,6 +247,11 @@ OFSDEF const char *ofs_optim_name(ofs_optim_kind kind);            /* "adamw" */
 OFSDEF ofs_status  ofs_optim_kind_from_name(const char *name, ofs_optim_kind *kind, ofs_err *err);
 /* Set one hyperparameter by its field name ("lr", "beta1", "nesterov", ...). */
 OFSDEF ofs_status  ofs_optim_config_set(ofs_optim_config *cfg, const char *key, double value, ofs_err *err);
+/* The configuration's field names, i = 0, 1, ... (NULL past the last): the numbers
+   first, then the 0/1 flags. ofs_optim_reads: 1 if kind's update reads that field
+   (with some value of the others), 0 if no setting of it changes anything. */
+OFSDEF const char *ofs_optim_field(int i);
+OFSDEF int         ofs_optim_reads(ofs_optim_kind kind, const char *field);
 OFSDEF ofs_status  ofs_optim_validate(const ofs_optim_config *cfg, ofs_err *err);
 OFSDEF ofs_status  ofs_optim_init(ofs_optim *o, const ofs_optim_config *cfg, size_t n, ofs_err *err);
 /* One update in place. With OpenMP, an array of more than 32768 elements is cut into
@@ -2334,6 +2339,10 @@ OFSDEF int ofs_sched_momentum(const ofs_sched *s, int64_t k, double *momentum)
 
 /* Where PyTorch's OneCycleLR writes the cycled momentum: 'momentum' for SGD and
    RMSprop, betas[0] for the Adam family (here also Lion, Yogi, LAMB, AdaBelief). */
+/* What a cycling schedule moves in each optimizer: its row of chapter 14's table. */
+enum { OFS__CYC_NONE, OFS__CYC_MOMENTUM, OFS__CYC_BETA1 };
+static int ofs__cycles(ofs_optim_kind kind);
+
 OFSDEF ofs_status ofs_sched_apply(const ofs_sched *s, int64_t k, ofs_optim_config *cfg, ofs_err *err)
 {
     double m;
@@ -2342,21 +2351,25 @@ OFSDEF ofs_status ofs_sched_apply(const ofs_sched *s, int64_t k, ofs_optim_confi
     if (k < 0) return ofs__fail(err, OFS_ERR_ARG, "%s: expected a step k >= 0, found %lld", ofs_sched_name(s->kind), (long long)k);
     cfg->lr = ofs_sched_lr(s, k);
     if (!ofs_sched_momentum(s, k, &m)) return ofs__ok(err);
-    if (cfg->kind == OFS_SGD || cfg->kind == OFS_RMSPROP) cfg->momentum = m;
-    else if (cfg->kind >= OFS_ADAM) cfg->beta1 = m;
+    if (ofs__cycles(cfg->kind) == OFS__CYC_MOMENTUM) cfg->momentum = m;
+    else if (ofs__cycles(cfg->kind) == OFS__CYC_BETA1) cfg->beta1 = m;
     else return ofs__fail(err, OFS_ERR_ARG, "%s: cycle_momentum needs an optimizer with momentum or beta1, found %s; "
                           "set cycle_momentum = 0", ofs_sched_name(s->kind), ofs_optim_name(cfg->kind));
     return ofs__ok(err);
 }
 
-/* Names, defaults, and setting a field by name. */
-static const char *const ofs__sched_names[OFS_SCHED_COUNT] = {
-    "constant", "constant_factor", "linear", "step", "multistep", "exponential", "factor", "polynomial",
-    "inverse_power", "sqrt", "piecewise", "cosine", "cosine_restarts", "onecycle", "sequential", "chained" };
+/* One row per kind: its name, and whether it only multiplies eta0 by a factor of k
+   (what a chained schedule's children must do: PyTorch's chain of cosine, restarts
+   or onecycle is not a product, and factor's floor is absolute). Then defaults, and
+   setting a field by name. */
+static const struct ofs__sched_row { const char *name; int multiplicative; } ofs__sched_kinds[OFS_SCHED_COUNT] = {
+    {"constant", 1}, {"constant_factor", 1}, {"linear", 1}, {"step", 1}, {"multistep", 1}, {"exponential", 1},
+    {"factor", 0}, {"polynomial", 1}, {"inverse_power", 1}, {"sqrt", 1}, {"piecewise", 1}, {"cosine", 0},
+    {"cosine_restarts", 0}, {"onecycle", 0}, {"sequential", 0}, {"chained", 1} };
 
 OFSDEF const char *ofs_sched_name(ofs_sched_kind kind)
 {
-    return (unsigned)kind < OFS_SCHED_COUNT ? ofs__sched_names[kind] : "unknown";
+    return (unsigned)kind < OFS_SCHED_COUNT ? ofs__sched_kinds[kind].name : "unknown";
 }
 
 OFSDEF ofs_status ofs_sched_kind_from_name(const char *name, ofs_sched_kind *kind, ofs_err *err)
@@ -2364,10 +2377,10 @@ OFSDEF ofs_status ofs_sched_kind_from_name(const char *name, ofs_sched_kind *kin
     char list[256] = "";
     int k;
     for (k = 0; name && k < OFS_SCHED_COUNT; k++)
-        if (strcmp(name, ofs__sched_names[k]) == 0) { *kind = (ofs_sched_kind)k; return ofs__ok(err); }
+        if (strcmp(name, ofs__sched_kinds[k].name) == 0) { *kind = (ofs_sched_kind)k; return ofs__ok(err); }
     for (k = 0; k < OFS_SCHED_COUNT; k++) {
         strcat(list, k ? ", " : "");
-        strcat(list, ofs__sched_names[k]);
+        strcat(list, ofs__sched_kinds[k].name);
     }
     return ofs__fail(err, OFS_ERR_ARG, "unknown schedule \"%s\": expected one of %s", name ? name : "(null)", list);
 }
@@ -2485,12 +2498,7 @@ static ofs_status ofs__check_kind(const ofs_sched *s, ofs_err *err)
     return ofs__ok(err);
 }
 
-/* Chained children must be pure multipliers of eta0 (PyTorch's chain of cosine,
-   restarts or onecycle is not a product; factor's floor is absolute). */
-static int ofs__multiplicative(ofs_sched_kind k)
-{
-    return k <= OFS_SCHED_EXPONENTIAL || (k >= OFS_SCHED_POLYNOMIAL && k <= OFS_SCHED_PIECEWISE) || k == OFS_SCHED_CHAINED;
-}
+static int ofs__multiplicative(ofs_sched_kind k) { return (unsigned)k < OFS_SCHED_COUNT && ofs__sched_kinds[k].multiplicative; }
 
 static ofs_status ofs__sched_check(const ofs_sched *s, int depth, ofs_err *err)
 {
@@ -2724,33 +2732,97 @@ OFSDEF double ofs_mlp_objective(const double *theta, double *grad, void *batch)
 }
 
 /* ==== Chapter 14: Choosing an optimizer by name ==================================== */
-/* One table row per algorithm: its name, its update, how many moment arrays it
-   needs (given the configuration), and PyTorch's defaults (optax's for Lion, Yogi,
-   LAMB and AdaBelief, which PyTorch 1.13 does not have). A training loop can then
-   switch algorithm with one string: ofs_optim_kind_from_name("adamw", &k, err).   */
+/* One table row per algorithm says everything the library needs to know of it: its
+   name and update; how many moment arrays it needs (given its flags) and how they
+   start; whether its update is element-wise (then any slice of a step, on any
+   thread, gives the bits of the whole; LAMB's trust ratio needs the whole group);
+   which field a cycling schedule moves (chapter 12); which configuration fields it
+   reads; the upper bound of its lr; and PyTorch's defaults (optax's for Lion, Yogi,
+   LAMB and AdaBelief, which PyTorch 1.13 does not have). Adding an algorithm is its
+   update and its row. A training loop can then switch algorithm with one string:
+   ofs_optim_kind_from_name("adamw", &k, err).                                       */
+
+/* The configuration's fields by name, for command lines and reference files, and a
+   bit for each: OFS__READS(beta1) stands for "reads beta1". */
+#define OFS__FIELDS(X) X(lr) X(weight_decay) X(momentum) X(dampening) X(alpha) X(rho) X(beta1) X(beta2) \
+    X(eps) X(eps_root) X(lr_decay) X(initial_accumulator_value) X(momentum_decay)
+#define OFS__FLAGS(X) X(nesterov) X(maximize) X(amsgrad) X(centered) X(decoupled_weight_decay) \
+    X(eps_inside_sqrt) X(ema_momentum)
+enum {
+#define OFS__BIT(f) OFS__B_##f,
+    OFS__FIELDS(OFS__BIT) OFS__FLAGS(OFS__BIT)
+#undef OFS__BIT
+    OFS__NFIELDS
+};
+#define OFS__READS(f) (1ul << OFS__B_##f)
+#define OFS__R_ALL (OFS__READS(lr) | OFS__READS(weight_decay) | OFS__READS(maximize))        /* every algorithm */
+#define OFS__R_ADAM (OFS__R_ALL | OFS__READS(beta1) | OFS__READS(beta2) | OFS__READS(eps))   /* the Adam family */
+#define OFS__R_ROOT (OFS__R_ADAM | OFS__READS(eps_root))
+#define OFS__R_SGD (OFS__R_ALL | OFS__READS(momentum) | OFS__READS(dampening) | OFS__READS(nesterov) | OFS__READS(ema_momentum))
+#define OFS__R_ADAGRAD (OFS__R_ALL | OFS__READS(eps) | OFS__READS(lr_decay) | OFS__READS(initial_accumulator_value) | \
+                        OFS__READS(eps_inside_sqrt))
+#define OFS__R_RMSPROP (OFS__R_ALL | OFS__READS(eps) | OFS__READS(momentum) | OFS__READS(alpha) | OFS__READS(centered) | \
+                        OFS__READS(eps_inside_sqrt))
+
+/* How the moment arrays start: all at 0, or the first (or all) at
+   initial_accumulator_value. */
+enum { OFS__INIT_ZERO, OFS__INIT_FIRST, OFS__INIT_ALL };
 
 typedef struct ofs__algo {
     const char *name;
     void (*step)(ofs_optim *o, ofs_real *p, const ofs_real *g);
-    double lr, beta1, beta2, eps, weight_decay;
+    int (*nstate)(const ofs_optim_config *c);   /* moment arrays; NULL: nfixed of them */
+    int nfixed, init, elementwise, cycles;
+    unsigned squares;                           /* bit k: s[k] holds squares (>= 0) */
+    unsigned long reads;
+    double lr, beta1, beta2, eps, weight_decay, eps_root, initial_accumulator_value;   /* the defaults */
+    double lr_max;                              /* lr's upper bound */
 } ofs__algo;
 
+static int ofs__sgd_nstate(const ofs_optim_config *c) { return c->momentum != 0 || c->ema_momentum; }
+static int ofs__rmsprop_nstate(const ofs_optim_config *c) { return c->centered ? 3 : 1 + (c->momentum > 0); }
+static int ofs__adam_nstate(const ofs_optim_config *c) { return c->amsgrad ? 3 : 2; }
+
+#define OFS__ZERO OFS__INIT_ZERO
+#define OFS__MOM OFS__CYC_MOMENTUM
+#define OFS__B1 OFS__CYC_BETA1
 static const ofs__algo ofs__algos[OFS_OPTIM_COUNT] = {
-    /* name        update               lr     beta1 beta2  eps    weight_decay */
-    {"sgd",       ofs__sgd_step,       1e-3,  0,    0,     0,     0},
-    {"adagrad",   ofs__adagrad_step,   1e-2,  0,    0,     1e-10, 0},
-    {"rmsprop",   ofs__rmsprop_step,   1e-2,  0,    0,     1e-8,  0},
-    {"adadelta",  ofs__adadelta_step,  1.0,   0,    0,     1e-6,  0},
-    {"adam",      ofs__adam_step,      1e-3,  0.9,  0.999, 1e-8,  0},
-    {"adamw",     ofs__adam_step,      1e-3,  0.9,  0.999, 1e-8,  1e-2},
-    {"adamax",    ofs__adamax_step,    2e-3,  0.9,  0.999, 1e-8,  0},
-    {"nadam",     ofs__nadam_step,     2e-3,  0.9,  0.999, 1e-8,  0},
-    {"radam",     ofs__radam_step,     1e-3,  0.9,  0.999, 1e-8,  0},
-    {"lion",      ofs__lion_step,      1e-4,  0.9,  0.99,  0,     1e-3},
-    {"yogi",      ofs__yogi_step,      1e-2,  0.9,  0.999, 1e-3,  0},
-    {"lamb",      ofs__lamb_step,      1e-3,  0.9,  0.999, 1e-6,  0},
-    {"adabelief", ofs__yogi_step,      1e-3,  0.9,  0.999, 1e-16, 0}
+/*   name         update               nstate         n  init            elem cycles  squares reads
+         lr     beta1 beta2  eps    weight_decay eps_root initial_accumulator_value lr_max */
+    {"sgd",       ofs__sgd_step,       ofs__sgd_nstate,     0, OFS__ZERO,       1, OFS__MOM, 0u, OFS__R_SGD,
+         1e-3,  0,    0,     0,     0, 0, 0,    1e3},
+    {"adagrad",   ofs__adagrad_step,   NULL,                1, OFS__INIT_FIRST, 1, OFS__CYC_NONE, 1u, OFS__R_ADAGRAD,
+         1e-2,  0,    0,     1e-10, 0, 0, 0,    1e3},
+    {"rmsprop",   ofs__rmsprop_step,   ofs__rmsprop_nstate, 0, OFS__ZERO,       1, OFS__MOM, 1u, OFS__R_RMSPROP,
+         1e-2,  0,    0,     1e-8,  0, 0, 0,    1e3},
+    {"adadelta",  ofs__adadelta_step,  NULL,                2, OFS__ZERO,       1, OFS__CYC_NONE, 3u, OFS__R_ALL | OFS__READS(rho) | OFS__READS(eps),
+         1.0,   0,    0,     1e-6,  0, 0, 0,    1e3},
+    {"adam",      ofs__adam_step,      ofs__adam_nstate,    0, OFS__ZERO,       1, OFS__B1, 6u, OFS__R_ADAM | OFS__READS(amsgrad) | OFS__READS(decoupled_weight_decay),
+         1e-3,  0.9,  0.999, 1e-8,  0, 0, 0,    1e3},
+    {"adamw",     ofs__adam_step,      ofs__adam_nstate,    0, OFS__ZERO,       1, OFS__B1, 6u, OFS__R_ADAM | OFS__READS(amsgrad),
+         1e-3,  0.9,  0.999, 1e-8,  1e-2, 0, 0, 1e3},
+    {"adamax",    ofs__adamax_step,    NULL,                2, OFS__ZERO,       1, OFS__B1, 6u, OFS__R_ADAM,
+         2e-3,  0.9,  0.999, 1e-8,  0, 0, 0,    1e3},
+    {"nadam",     ofs__nadam_step,     NULL,                2, OFS__ZERO,       1, OFS__B1, 6u, OFS__R_ADAM | OFS__READS(momentum_decay) | OFS__READS(decoupled_weight_decay),
+         2e-3,  0.9,  0.999, 1e-8,  0, 0, 0,    1e3},
+    {"radam",     ofs__radam_step,     NULL,                2, OFS__ZERO,       1, OFS__B1, 6u, OFS__R_ADAM | OFS__READS(decoupled_weight_decay),
+         1e-3,  0.9,  0.999, 1e-8,  0, 0, 0,    1e3},
+    {"lion",      ofs__lion_step,      NULL,                1, OFS__ZERO,       1, OFS__B1, 0u, OFS__R_ALL | OFS__READS(beta1) | OFS__READS(beta2),
+         1e-4,  0.9,  0.99,  0,     1e-3, 0, 0, 1e3},
+    {"yogi",      ofs__yogi_step,      NULL,                2, OFS__INIT_ALL,   1, OFS__B1, 6u, OFS__R_ROOT | OFS__READS(initial_accumulator_value),
+         1e-2,  0.9,  0.999, 1e-3,  0, 0, 1e-6,    1e3},
+    {"lamb",      ofs__lamb_step,      NULL,                2, OFS__ZERO,       0, OFS__B1, 6u, OFS__R_ROOT,
+         1e-3,  0.9,  0.999, 1e-6,  0, 0, 0,    1},
+    {"adabelief", ofs__yogi_step,      NULL,                2, OFS__ZERO,       1, OFS__B1, 6u, OFS__R_ROOT,
+         1e-3,  0.9,  0.999, 1e-16, 0, 1e-16, 0, 1e3}
 };
+#undef OFS__ZERO
+#undef OFS__MOM
+#undef OFS__B1
+
+static const ofs__algo *ofs__algo_of(ofs_optim_kind kind) { return &ofs__algos[(unsigned)kind < OFS_OPTIM_COUNT ? kind : 0]; }
+static int ofs__elementwise(ofs_optim_kind kind) { return ofs__algo_of(kind)->elementwise; }
+static int ofs__cycles(ofs_optim_kind kind) { return ofs__algo_of(kind)->cycles; }
 
 OFSDEF ofs_optim_config ofs_optim_defaults(ofs_optim_kind kind)
 {
@@ -2761,9 +2833,8 @@ OFSDEF ofs_optim_config ofs_optim_defaults(ofs_optim_kind kind)
     memset(&c, 0, sizeof c);
     c.kind = kind; c.lr = a->lr; c.beta1 = a->beta1; c.beta2 = a->beta2;
     c.eps = a->eps; c.weight_decay = a->weight_decay;
-    c.alpha = 0.99; c.rho = 0.9; c.momentum_decay = 4e-3;
-    if (kind == OFS_YOGI) c.initial_accumulator_value = 1e-6;
-    if (kind == OFS_ADABELIEF) c.eps_root = 1e-16;
+    c.eps_root = a->eps_root; c.initial_accumulator_value = a->initial_accumulator_value;
+    c.alpha = 0.99; c.rho = 0.9; c.momentum_decay = 4e-3;   /* read by one algorithm each, the same for all */
     return c;
 }
 
@@ -2775,17 +2846,29 @@ OFSDEF const char *ofs_optim_name(ofs_optim_kind kind)
 OFSDEF ofs_status ofs_optim_kind_from_name(const char *name, ofs_optim_kind *kind, ofs_err *err)
 {
     int k;
+    char names[256] = "";
     for (k = 0; name && k < OFS_OPTIM_COUNT; k++)
         if (strcmp(name, ofs__algos[k].name) == 0) { *kind = (ofs_optim_kind)k; return ofs__ok(err); }
-    return ofs__fail(err, OFS_ERR_ARG, "unknown optimizer \"%s\": expected one of sgd, adagrad, rmsprop, adadelta, adam, "
-                     "adamw, adamax, nadam, radam, lion, yogi, lamb, adabelief", name ? name : "(null)");
+    for (k = 0; k < OFS_OPTIM_COUNT; k++) strcat(strcat(names, k ? ", " : ""), ofs__algos[k].name);
+    return ofs__fail(err, OFS_ERR_ARG, "unknown optimizer \"%s\": expected one of %s", name ? name : "(null)", names);
 }
 
-/* The configuration's fields by name, for command lines and reference files. */
-#define OFS__FIELDS(X) X(lr) X(weight_decay) X(momentum) X(dampening) X(alpha) X(rho) X(beta1) X(beta2) \
-    X(eps) X(eps_root) X(lr_decay) X(initial_accumulator_value) X(momentum_decay)
-#define OFS__FLAGS(X) X(nesterov) X(maximize) X(amsgrad) X(centered) X(decoupled_weight_decay) \
-    X(eps_inside_sqrt) X(ema_momentum)
+static const char *const ofs__field_names[OFS__NFIELDS] = {
+#define OFS__NAME(f) #f,
+    OFS__FIELDS(OFS__NAME) OFS__FLAGS(OFS__NAME)
+#undef OFS__NAME
+};
+
+OFSDEF const char *ofs_optim_field(int i) { return i >= 0 && i < OFS__NFIELDS ? ofs__field_names[i] : NULL; }
+
+OFSDEF int ofs_optim_reads(ofs_optim_kind kind, const char *field)
+{
+    int i;
+    for (i = 0; field && (unsigned)kind < OFS_OPTIM_COUNT && i < OFS__NFIELDS; i++)
+        if (strcmp(field, ofs__field_names[i]) == 0) return (int)((ofs__algos[kind].reads >> i) & 1);
+    return 0;
+}
+
 
 OFSDEF ofs_status ofs_optim_config_set(ofs_optim_config *cfg, const char *key, double value, ofs_err *err)
 {
@@ -2833,8 +2916,9 @@ OFSDEF ofs_status ofs_optim_config_set(ofs_optim_config *cfg, const char *key, d
 OFSDEF ofs_status ofs_optim_validate(const ofs_optim_config *c, ofs_err *err)
 {
     const char *name = ofs_optim_name(c->kind);
-    int adam_like = c->kind >= OFS_ADAM, uses_eps = c->kind != OFS_SGD && c->kind != OFS_LION;
-    double lr_max = c->kind == OFS_LAMB ? 1 : 1e3;
+    const unsigned long reads = ofs__algo_of(c->kind)->reads;
+    const int adam_like = (reads & OFS__READS(beta1)) != 0, uses_eps = (reads & OFS__READS(eps)) != 0;
+    const double lr_max = ofs__algo_of(c->kind)->lr_max;
     if ((unsigned)c->kind >= OFS_OPTIM_COUNT)
         return ofs__fail(err, OFS_ERR_ARG, "optimizer kind %d: expected 0 to %d", (int)c->kind, OFS_OPTIM_COUNT - 1);
 #define OFS__CHECK(cond, what) if (!(cond)) return ofs__fail(err, OFS_ERR_ARG, "%s: " what, name
@@ -2872,26 +2956,21 @@ OFSDEF ofs_status ofs_optim_validate(const ofs_optim_config *c, ofs_err *err)
 /* Moment arrays each algorithm needs, given its flags. */
 static int ofs__nstate(const ofs_optim_config *c)
 {
-    switch (c->kind) {
-    case OFS_SGD:      return c->momentum != 0 || c->ema_momentum;
-    case OFS_ADAGRAD:  return 1;
-    case OFS_RMSPROP:  return c->centered ? 3 : 1 + (c->momentum > 0);
-    case OFS_ADAM: case OFS_ADAMW: return c->amsgrad ? 3 : 2;
-    case OFS_LION:     return 1;
-    default:           return 2;
-    }
+    const ofs__algo *a = ofs__algo_of(c->kind);
+    return a->nstate ? a->nstate(c) : a->nfixed;
 }
 
 OFSDEF void ofs_optim_reset(ofs_optim *o)
 {
     int k;
     size_t i;
-    double s0 = o->cfg.kind == OFS_ADAGRAD || o->cfg.kind == OFS_YOGI ? o->cfg.initial_accumulator_value : 0.0;
+    const int init = ofs__algo_of(o->cfg.kind)->init;
     o->t = 0;
     o->mu_product = 1.0;
     for (k = 0; k < 3; k++)
         if (o->s[k])
-            for (i = 0; i < o->n; i++) o->s[k][i] = (ofs_real)(k == 0 || o->cfg.kind == OFS_YOGI ? s0 : 0.0);
+            for (i = 0; i < o->n; i++)
+                o->s[k][i] = (ofs_real)(init == OFS__INIT_ALL || (init == OFS__INIT_FIRST && k == 0) ? o->cfg.initial_accumulator_value : 0.0);
 }
 
 OFSDEF ofs_status ofs_optim_init(ofs_optim *o, const ofs_optim_config *cfg, size_t n, ofs_err *err)
@@ -2962,7 +3041,7 @@ OFSDEF ofs_status ofs_optim_step(ofs_optim *o, ofs_real *params, const ofs_real 
     if (!params || !grads) return ofs__fail(err, OFS_ERR_ARG, "%s step: expected parameter and gradient arrays, found NULL", ofs_optim_name(o->cfg.kind));
     if ((st = ofs__optim_begin(o, err)) != OFS_OK) return st;
 #ifdef _OPENMP
-    if (o->n > OFS__OPTIM_PAR_MIN && o->cfg.kind != OFS_LAMB && omp_get_max_threads() > 1 && !omp_in_parallel()) {
+    if (o->n > OFS__OPTIM_PAR_MIN && ofs__elementwise(o->cfg.kind) && omp_get_max_threads() > 1 && !omp_in_parallel()) {
         const ofs_optim at = *o;
         const size_t n = o->n, line = OFS__ALIGN / sizeof(ofs_real);
         const int nt = omp_get_max_threads();
@@ -3018,15 +3097,7 @@ OFSDEF void ofs_optim_save(const ofs_optim *o, ofs_buf *b)
    family, Yogi, LAMB and AdaBelief, AMSGrad's max) are >= 0. Anything else is
    refused with the field, what was expected and what was found, and changes
    nothing: the values are checked in the file's bytes before any is stored. */
-static unsigned ofs__square_arrays(ofs_optim_kind kind)   /* bit k set: s[k] holds squares */
-{
-    switch (kind) {
-    case OFS_SGD: case OFS_LION: return 0;
-    case OFS_ADAGRAD: case OFS_RMSPROP: return 1;
-    case OFS_ADADELTA: return 3;
-    default: return 6;
-    }
-}
+static unsigned ofs__square_arrays(ofs_optim_kind kind) { return ofs__algo_of(kind)->squares; }
 
 /* Check n stored doubles at r's position (r is a copy: nothing is consumed for the
    caller): each finite, finite once rounded to ofs_real, and >= 0 if nonneg.
@@ -3764,7 +3835,7 @@ static ofs_status ofs__train_step(ofs_trainer *t, int b, size_t batch_no, double
     if (!ofs__finite(*loss)) return ofs__nonfinite_loss(t, *loss, batch_no, err);
     if ((st = ofs__step_begin(t, at, err)) != OFS_OK) return st;
 #ifdef _OPENMP
-    if (n > OFS__OPTIM_PAR_MIN && t->opt[0].cfg.kind != OFS_LAMB) nt = omp_get_max_threads();
+    if (n > OFS__OPTIM_PAR_MIN && ofs__elementwise(t->opt[0].cfg.kind)) nt = omp_get_max_threads();
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
 #endif
     for (k = 0; k < nt; k++) ofs__step_update(t, at, n / nt * k / line * line, k + 1 == nt ? n : n / nt * (k + 1) / line * line);
@@ -4898,7 +4969,7 @@ static void ofs__owned_fwd_epi(void *ctx, ofs_real *c, ptrdiff_t ld, int i0, int
 static int ofs__owned_ok(const ofs_trainer *t)
 {
     int g, ok = t->mlp->nlayers == 2;
-    for (g = 0; g < t->ngroups; g++) ok &= t->opt[g].cfg.kind != OFS_LAMB;
+    for (g = 0; g < t->ngroups; g++) ok &= ofs__elementwise(t->opt[g].cfg.kind);
     return ok;
 }
 

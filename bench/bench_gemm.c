@@ -301,7 +301,7 @@ int main(void)
     unsigned seed = 12345u;
     int si;
 
-    printf("ofs_gemm benchmark: ofs_real = %s, %d thread(s) available\n",
+    printf("ofs_gemm benchmark: matrix kernel %s, ofs_real = %s, %d thread(s) available\n", ofs_gemm_kernel(),
            sizeof(ofs_real) == sizeof(float) ? "float" : "double", nthr);
     peak_pick(1, &kind);
     peak1 = measure_peak(&kind, 1, &sink);

@@ -180,44 +180,33 @@ static int parse_args(int argc, char **argv, options *o, char *msg)
 
 /* ---- checks that need no file ------------------------------------------------------ */
 
-/* Which optimizers read each setting --set may give (lr and weight_decay are --lr
-   and --wd). A key that the chosen optimizer never reads would do nothing. */
-#define K(x) (1u << OFS_##x)
-#define ALL_KINDS ((1u << OFS_OPTIM_COUNT) - 1)
-#define ADAM_FAMILY (K(ADAM) | K(ADAMW) | K(ADAMAX) | K(NADAM) | K(RADAM) | K(LION) | K(YOGI) | K(LAMB) | K(ADABELIEF))
-static const struct { const char *key; unsigned kinds; } readers[] = {
-    {"momentum", K(SGD) | K(RMSPROP)}, {"dampening", K(SGD)}, {"nesterov", K(SGD)}, {"ema_momentum", K(SGD)},
-    {"alpha", K(RMSPROP)}, {"centered", K(RMSPROP)}, {"rho", K(ADADELTA)},
-    {"beta1", ADAM_FAMILY}, {"beta2", ADAM_FAMILY}, {"eps", ALL_KINDS & ~(K(SGD) | K(LION))},
-    {"eps_root", K(YOGI) | K(LAMB) | K(ADABELIEF)}, {"lr_decay", K(ADAGRAD)},
-    {"initial_accumulator_value", K(ADAGRAD) | K(YOGI)}, {"momentum_decay", K(NADAM)},
-    {"amsgrad", K(ADAM) | K(ADAMW)}, {"decoupled_weight_decay", K(ADAM) | K(NADAM) | K(RADAM)},
-    {"eps_inside_sqrt", K(ADAGRAD) | K(RMSPROP)}, {"maximize", ALL_KINDS} };
-#define NREADERS (sizeof readers / sizeof readers[0])
-
-/* The settings kind reads, "momentum, dampening, ...", into buf. */
+/* The settings kind reads, "momentum, dampening, ...", into buf: the library's table
+   (lr and weight_decay, which every optimizer reads, are --lr and --wd). */
 static const char *settings_read(ofs_optim_kind kind, char *buf, size_t cap)
 {
-    size_t k, m = 0;
+    const char *f;
+    size_t m = 0;
+    int i;
     buf[0] = 0;
-    for (k = 0; k < NREADERS; k++)
-        if (readers[k].kinds & (1u << kind) && m + strlen(readers[k].key) + 3 < cap)
-            m += (size_t)sprintf(buf + m, "%s%s", m ? ", " : "", readers[k].key);
+    for (i = 0; (f = ofs_optim_field(i)) != NULL; i++)
+        if (strcmp(f, "lr") != 0 && strcmp(f, "weight_decay") != 0 && ofs_optim_reads(kind, f) && m + strlen(f) + 3 < cap)
+            m += (size_t)sprintf(buf + m, "%s%s", m ? ", " : "", f);
     return buf;
 }
 
+/* A --set key the chosen optimizer never reads would do nothing. */
 static int check_set_key(const options *o, ofs_optim_kind kind, const char *key, int onecycle, char *msg)
 {
     char buf[256];
-    size_t k;
+    int i;
     if (strcmp(key, "lr") == 0 || strcmp(key, "weight_decay") == 0)
         return fail(msg, "--set %s: give it as %s (see --help)", key, key[0] == 'l' ? "--lr" : "--wd");
-    for (k = 0; k < NREADERS && strcmp(readers[k].key, key) != 0; k++) {}
-    if (k == NREADERS) return 0;    /* unknown: ofs_optim_config_set names it */
-    if (!(readers[k].kinds & (1u << kind)))
+    for (i = 0; ofs_optim_field(i) && strcmp(ofs_optim_field(i), key) != 0; i++) {}
+    if (!ofs_optim_field(i)) return 0;    /* unknown: ofs_optim_config_set names it */
+    if (!ofs_optim_reads(kind, key))
         return fail(msg, "--set %s: %s does not read %s, so it would do nothing (%s reads %s)", key, ofs_optim_name(kind),
                     key, ofs_optim_name(kind), settings_read(kind, buf, sizeof buf));
-    if (onecycle && strcmp(key, kind >= OFS_ADAM ? "beta1" : "momentum") == 0)
+    if (onecycle && strcmp(key, ofs_optim_reads(kind, "beta1") ? "beta1" : "momentum") == 0)
         return fail(msg, "--set %s: --sched onecycle sets %s at every step, so it would do nothing", key, key);
     (void)o;
     return 0;
@@ -320,15 +309,32 @@ static int check_sched_with(const ofs_sched *s, const ofs_optim_config *cfg, int
 
 #ifndef OFS_EXAMPLE_NO_MAIN
 
+/* The names --optim and --sched take, from the library's tables, as lines of help
+   text under `head`, wrapped before 80 columns. */
+static void print_names(const char *head, int optim)
+{
+    const char *names[64];
+    int k, m = 0, col = printf("%s", head), n = optim ? OFS_OPTIM_COUNT : OFS_SCHED_COUNT;
+    if (!optim) names[m++] = "warmup_cosine";
+    for (k = 0; k < n && m < 64; k++)
+        if (optim) names[m++] = ofs_optim_name((ofs_optim_kind)k);
+        else if (k != OFS_SCHED_MULTISTEP && k != OFS_SCHED_PIECEWISE && k != OFS_SCHED_SEQUENTIAL && k != OFS_SCHED_CHAINED)
+            names[m++] = ofs_sched_name((ofs_sched_kind)k);   /* not those that need milestones or children */
+    for (k = 0; k < m; k++) {
+        if (k > 0 && col + (int)strlen(names[k]) + 2 > 79) col = printf(",\n                   ") - 2;
+        else if (k > 0) col += printf(", ");
+        col += printf("%s", names[k]);
+    }
+    printf("\n");
+}
+
 static void usage(void)
 {
     printf("usage: " PROG " [options]\n"
-           "Train a multi-layer perceptron on MNIST (chapter 15 of the optimfs.h tutorial).\n\n"
-           "  --optim NAME     optimizer: sgd, adagrad, rmsprop, adadelta, adam, adamw, adamax,\n"
-           "                   nadam, radam, lion, yogi, lamb, adabelief          (adamw)\n"
-           "  --sched NAME     learning-rate schedule: warmup_cosine, cosine, constant, step,\n"
-           "                   exponential, polynomial, linear, onecycle, sqrt    (warmup_cosine)\n"
-           "  --lr X           peak learning rate                                  (4e-3)\n"
+           "Train a multi-layer perceptron on MNIST (chapter 15 of the optimfs.h tutorial).\n\n");
+    print_names("  --optim NAME     optimizer (adamw): ", 1);
+    print_names("  --sched NAME     learning-rate schedule (warmup_cosine): ", 0);
+    printf("  --lr X           peak learning rate                                  (4e-3)\n"
            "  --wd X           weight decay (never on biases)                      (0.05)\n"
            "  --warmup E       linear warmup over E epochs, fewer than --epochs   (0;\n"
            "                   warmup_cosine: 1, at most a fifth of the run)\n"
