@@ -309,31 +309,25 @@ static int check_sched_with(const ofs_sched *s, const ofs_optim_config *cfg, int
 
 #ifndef OFS_EXAMPLE_NO_MAIN
 
-/* The names --optim and --sched take, from the library's tables, as lines of help
-   text under `head`, wrapped before 80 columns. */
-static void print_names(const char *head, int optim)
+/* The names --optim (optim = 1) and --sched take, from the library's tables. */
+static int option_names(int optim, const char **names)
 {
-    const char *names[64];
-    int k, m = 0, col = printf("%s", head), n = optim ? OFS_OPTIM_COUNT : OFS_SCHED_COUNT;
+    int k, m = 0;
     if (!optim) names[m++] = "warmup_cosine";
-    for (k = 0; k < n && m < 64; k++)
+    for (k = 0; k < (optim ? OFS_OPTIM_COUNT : OFS_SCHED_COUNT); k++)
         if (optim) names[m++] = ofs_optim_name((ofs_optim_kind)k);
         else if (k != OFS_SCHED_MULTISTEP && k != OFS_SCHED_PIECEWISE && k != OFS_SCHED_SEQUENTIAL && k != OFS_SCHED_CHAINED)
             names[m++] = ofs_sched_name((ofs_sched_kind)k);   /* not those that need milestones or children */
-    for (k = 0; k < m; k++) {
-        if (k > 0 && col + (int)strlen(names[k]) + 2 > 79) col = printf(",\n                   ") - 2;
-        else if (k > 0) col += printf(", ");
-        col += printf("%s", names[k]);
-    }
-    printf("\n");
+    return m;
 }
 
 static void usage(void)
 {
+    const char *names[OFS_OPTIM_COUNT + OFS_SCHED_COUNT + 1];
     printf("usage: " PROG " [options]\n"
            "Train a multi-layer perceptron on MNIST (chapter 15 of the optimfs.h tutorial).\n\n");
-    print_names("  --optim NAME     optimizer (adamw): ", 1);
-    print_names("  --sched NAME     learning-rate schedule (warmup_cosine): ", 0);
+    print_names("  --optim NAME     optimizer (adamw): ", names, option_names(1, names), 19);
+    print_names("  --sched NAME     learning-rate schedule (warmup_cosine): ", names, option_names(0, names), 19);
     printf("  --lr X           peak learning rate                                  (4e-3)\n"
            "  --wd X           weight decay (never on biases)                      (0.05)\n"
            "  --warmup E       linear warmup over E epochs, fewer than --epochs   (0;\n"

@@ -97,17 +97,13 @@ typedef struct options {
 
 static void usage(void)
 {
-    int k, col;
+    const char *names[NOPT];
+    int k;
+    for (k = 0; k < NOPT; k++) names[k] = ofs_optim_name(optims[k].kind);   /* the library's table */
     printf("usage: " PROG " [options]\n"
            "Train chapter 15's MLP on MNIST with every optimizer and every schedule (chapter 16).\n\n");
-    col = printf("  --optim LIST   optimizers, comma-separated, e.g. adam,lion (all %d):", NOPT);
-    for (k = 0; k < NOPT; k++) {   /* the names from the library's table */
-        const char *name = ofs_optim_name(optims[k].kind);
-        if (col + (int)strlen(name) + 2 > 79) col = printf("\n                ") - 1;
-        col += printf(" %s%s", name, k + 1 < NOPT ? "," : "");
-    }
-    printf("\n"
-           "  --sched LIST   among constant,step,cosine,warmup_cosine            (all 4)\n"
+    print_names("  --optim LIST   optimizers, comma-separated, e.g. adam,lion (all of): ", names, NOPT, 17);
+    printf("  --sched LIST   among constant,step,cosine,warmup_cosine            (all 4)\n"
            "  --epochs N     epochs per run                                      (5)\n"
            "  --seed N       seed of the initial weights and of the batches      (1)\n"
            "  --data DIR     the four MNIST files                                (data/mnist)\n"

@@ -78,6 +78,19 @@ static int parse_int(const char *flag, const char *s, long lo, long hi, const ch
 
 /* A library message: it names the file, what was expected and what was found, and
    keeps its reason however long the path (optimfs.h shortens the path instead). */
+/* --help: head, then names[0 .. n-1] separated by ", ", wrapped before 80 columns
+   onto lines indented by `indent` spaces. */
+static void print_names(const char *head, const char *const *names, int n, int indent)
+{
+    int k, col = printf("%s", head);
+    for (k = 0; k < n; k++) {
+        if (k > 0 && col + (int)strlen(names[k]) + 2 > 79) col = printf(",\n%*s", indent, "") - 2;
+        else if (k > 0) col += printf(", ");
+        col += printf("%s", names[k]);
+    }
+    printf("\n");
+}
+
 static void print_err(const char *prefix, const ofs_err *e)
 {
     fprintf(stderr, PROG ": %s%s\n", prefix, e->msg);

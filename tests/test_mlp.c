@@ -498,6 +498,41 @@ static void check_owned_wide(void)
     free(x);
 }
 
+/* The phase timer (ofs_trainer.phase), on both paths: every part of the epoch gets
+   a time >= 0, and together they are the epoch's time, no more (same clock). */
+static void check_phases(void)
+{
+    static const int sizes[] = {64, 128, 3};   /* large enough that each part takes microseconds */
+    enum { N = 600 };
+    ofs_real *x = (ofs_real *)malloc(N * 64 * sizeof(ofs_real));
+    unsigned char y[N];
+    ofs_rng r;
+    ofs_mlp m[2];
+    ofs_trainer t[2];
+    ofs_optim_config cfg = ofs_optim_defaults(OFS_ADAMW);
+    int p, k;
+    ofs_rng_seed(&r, 9);
+    for (k = 0; k < N * 64; k++) x[k] = (ofs_real)ofs_rng_uniform(&r);
+    for (k = 0; k < N; k++) y[k] = (unsigned char)ofs_rng_below(&r, 3);
+    twin_trainers(m, t, sizes, OFS_ACT_RELU, &cfg, 0, N);
+    for (p = 0; p < 2; p++) {
+        double phase[OFS_PHASES] = {0}, sum = 0, t0, wall;
+        ofs_err e;
+        int ok = 1;
+        t[p].phase = phase;
+        t0 = ofs__wtime();
+        CHECK(ofs__trainer_epoch(&t[p], x, y, NULL, &e, p) == OFS_OK, "epoch with phases: %s", e.msg);
+        wall = ofs__wtime() - t0;
+        for (k = 0; k < OFS_PHASES; k++) { ok &= phase[k] >= 0; sum += phase[k]; }
+        CHECK(ok && sum > 0 && sum <= wall * (1 + 1e-9) + 1e-6, "%s path: phases >= 0 summing to %g s of the epoch's %g s",
+              p ? "plain" : "owned", sum, wall);
+        CHECK(phase[OFS_PHASE_FORWARD] > 0 && phase[OFS_PHASE_BACKWARD] > 0, "%s path: forward and backward timed",
+              p ? "plain" : "owned");
+    }
+    free_twins(m, t);
+    free(x);
+}
+
 /* Every allocation of ofs_trainer_create fails in turn: each time it answers
    OFS_ERR_NOMEM with a message, and leaves nothing allocated. */
 static void check_trainer_nomem(void)
@@ -549,6 +584,7 @@ int main(void)
         }
         (void)ofs_gemm_set_kernel("auto", NULL);
     }
+    check_phases();
     check_trainer_nomem();
     return harness_done("test_mlp");
 }
