@@ -207,7 +207,7 @@ OFSDEF ofs_status ofs_toy_grid_save(const char *path, const ofs_toy *t, const do
 
 typedef enum ofs_optim_kind {
     OFS_SGD, OFS_ADAGRAD, OFS_RMSPROP, OFS_ADADELTA, OFS_ADAM, OFS_ADAMW, OFS_ADAMAX,
-    OFS_NADAM, OFS_RADAM, OFS_LION, OFS_YOGI, OFS_LAMB, OFS_ADABELIEF, OFS_OPTIM_COUNT
+    OFS_NADAM, OFS_RADAM, OFS_LION, OFS_YOGI, OFS_LAMB, OFS_ADABELIEF, OFS_RPROP, OFS_ASGD, OFS_OPTIM_COUNT
 } ofs_optim_kind;
 
 /* One configuration for every algorithm; each reads the fields it needs at
@@ -218,7 +218,7 @@ typedef struct ofs_optim_config {
     double weight_decay;   /* lambda: L2 (added to g) or decoupled; see each chapter */
     double momentum;       /* SGD, RMSprop: mu */
     double dampening;      /* SGD: tau */
-    double alpha;          /* RMSprop: smoothing of g^2 */
+    double alpha;          /* RMSprop: smoothing of g^2; ASGD: the power of eta's decay */
     double rho;            /* Adadelta: smoothing */
     double beta1, beta2;   /* Adam family, Lion, Yogi, LAMB, AdaBelief */
     double eps;            /* the small number in the denominator */
@@ -226,6 +226,9 @@ typedef struct ofs_optim_config {
     double lr_decay;       /* Adagrad */
     double initial_accumulator_value; /* Adagrad: s0; Yogi: m0 = v0 */
     double momentum_decay; /* NAdam: psi */
+    double etaminus, etaplus;            /* Rprop: step-size factors after a sign change / none */
+    double step_size_min, step_size_max; /* Rprop: the step sizes' bounds */
+    double lambd, t0;      /* ASGD: eta's decay and the step after which averaging starts */
     int nesterov;          /* SGD */
     int maximize;          /* every algorithm: ascend instead of descend */
     int amsgrad;           /* Adam, AdamW */
@@ -247,6 +250,7 @@ typedef struct ofs_optim {
     size_t n;
     int64_t t;             /* steps taken */
     double mu_product;     /* NAdam: running product of mu_t */
+    double eta;            /* ASGD: the step size of the next step (torch's eta) */
     ofs_real *s[3];        /* moment arrays, owned; NULL where unused */
 } ofs_optim;
 
@@ -267,6 +271,9 @@ OFSDEF ofs_status  ofs_optim_init(ofs_optim *o, const ofs_optim_config *cfg, siz
    threads); called from inside a parallel region, the step runs on the calling thread. */
 OFSDEF ofs_status  ofs_optim_step(ofs_optim *o, ofs_real *params, const ofs_real *grads, ofs_err *err);
 OFSDEF void        ofs_optim_reset(ofs_optim *o);   /* back to step 0, moments as at init */
+/* ASGD's running average of the parameters (torch's ax; n values, to evaluate the
+   model with), or NULL for an algorithm that keeps none. */
+OFSDEF const ofs_real *ofs_optim_averaged(const ofs_optim *o);
 OFSDEF void        ofs_optim_free(ofs_optim *o);
 OFSDEF void        ofs_optim_save(const ofs_optim *o, ofs_buf *b);
 /* Every field read is checked (hyperparameters as ofs_optim_validate, t, the NAdam
@@ -1824,6 +1831,42 @@ OFSDEF ofs_status ofs_newton_step(const ofs_toy *t, double *x, double eta, doubl
    iterate jittering in a ball around the minimum, so the rate must decay (chapter 12
    has the schedules).                                                            */
 
+/* Averaging is the other cure: keep the noisy iterates, and report their mean. The
+   mean of the points of a ball is near its centre, so the average of the last
+   iterates lands much closer to the minimum than any one of them (Polyak and
+   Juditsky, 1992). Two tools do it here:
+   - ASGD, torch.optim.ASGD: SGD with a slowly decaying rate (Bottou's form) and a
+     running average ax of the iterates from step t0 on. As PyTorch computes it
+     (eta_1 = lr; mu_t = 1 / max(1, t - 1 - t0), so mu = 1, a copy, up to t0 + 2):
+         g <- g + lambda_wd theta                     (weight_decay)
+         theta <- theta (1 - lambd eta_t) - eta_t g
+         ax <- ax + mu_t (theta - ax)                 (ax <- theta while mu_t = 1)
+         eta_{t+1} = lr / (1 + lambd lr t)^alpha      (lr: the current one)
+     Like PyTorch, eta is kept between steps (rounded to ofs_real: torch keeps it in
+     a tensor), so a schedule's lr reaches the update one step late. torch's default
+     t0 = 1e6 means ax is a copy of theta for the first million steps.
+   - ofs_average (below): SWA's equal-weight average or an EMA of any parameter array,
+     as torch.optim.swa_utils.AveragedModel.                                       */
+
+static void ofs__asgd_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
+{
+    const ofs_optim_config *c = &o->cfg;
+    const size_t n = o->n;
+    size_t i;
+    const ofs__pre q = ofs__prelude(c, 0);
+    const double t = (double)o->t, eta = o->t == 1 ? (double)OFS__R(c->lr) : o->eta;
+    const double mu = 1 / ofs__max(1, t - 1 - c->t0);
+    const ofs_real decay = OFS__R(1 - c->lambd * eta), step = OFS__R(eta), m = OFS__R(mu);
+    const int copy = mu == 1;
+    ofs_real *OFS__RESTRICT ax = o->s[0];
+    for (i = 0; i < n; i++) {
+        ofs_real g = q.sign * gr[i] + q.l2 * p[i], th = p[i] * decay - step * g;
+        p[i] = th;
+        ax[i] = copy ? th : ax[i] + (th - ax[i]) * m;
+    }
+    o->eta = (double)OFS__R(c->lr / pow(1 + c->lambd * c->lr * t, c->alpha));
+}
+
 /* ==== Chapter 6: Minibatch SGD ===================================================== */
 /* A minibatch averages the gradient over b examples: the variance drops by b, and
    the b products become one matrix product, which is what makes them fast (chapter
@@ -2129,6 +2172,37 @@ static void ofs__lion_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
         ofs_real g = sign * gr[i], u = ofs__sign(omb1 * g + b1 * m[i]) + wd * p[i];
         p[i] = p[i] - lr * u;
         m[i] = omb2 * g + b2 * m[i];
+    }
+}
+
+/* Rprop (Riedmiller and Braun, 1993), torch.optim.Rprop: Lion's idea ten years
+   earlier, for full batches. Only the sign of g is used, and each coordinate keeps
+   its own step size s, which grows while g keeps its sign and shrinks when it flips:
+       p = g prev                                   (prev: the last g kept; 0 at t = 1)
+       s <- clamp(s f, step_size_min, step_size_max),  f = etaplus (p > 0),
+            etaminus (p < 0), 1 (p = 0)             (s = lr at t = 1)
+       g <- 0 where p < 0                           (a flip: no move, and no flip next)
+       theta <- theta - sign(g) s,   prev <- g
+   lr only sets the first step sizes; a schedule changes nothing after step 1.
+   PyTorch's Rprop has no weight decay; maximize negates g first.                   */
+
+static void ofs__rprop_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
+{
+    const ofs_optim_config *c = &o->cfg;
+    const size_t n = o->n;
+    size_t i;
+    const ofs_real sign = OFS__R(c->maximize ? -1 : 1), up = OFS__R(c->etaplus), down = OFS__R(c->etaminus), lr = OFS__R(c->lr);
+    const ofs_real lo = OFS__R(c->step_size_min), hi = OFS__R(c->step_size_max);
+    const int first = o->t == 1;
+    ofs_real *OFS__RESTRICT prev = o->s[0], *OFS__RESTRICT ss = o->s[1];
+    for (i = 0; i < n; i++) {
+        ofs_real g = sign * gr[i], pg = g * prev[i];
+        ofs_real f = pg > 0 ? up : pg < 0 ? down : pg == 0 ? OFS__R(1) : pg;   /* NaN stays NaN */
+        ofs_real si = (first ? lr : ss[i]) * f;
+        si = si < lo ? lo : si > hi ? hi : si;   /* torch.clamp; a NaN passes */
+        if (pg < 0) g = 0;
+        p[i] = p[i] - ofs__sign(g) * si;
+        prev[i] = g; ss[i] = si;
     }
 }
 
@@ -2753,7 +2827,8 @@ OFSDEF double ofs_mlp_objective(const double *theta, double *grad, void *batch)
 /* The configuration's fields by name, for command lines and reference files, and a
    bit for each: OFS__READS(beta1) stands for "reads beta1". */
 #define OFS__FIELDS(X) X(lr) X(weight_decay) X(momentum) X(dampening) X(alpha) X(rho) X(beta1) X(beta2) \
-    X(eps) X(eps_root) X(lr_decay) X(initial_accumulator_value) X(momentum_decay)
+    X(eps) X(eps_root) X(lr_decay) X(initial_accumulator_value) X(momentum_decay) \
+    X(etaminus) X(etaplus) X(step_size_min) X(step_size_max) X(lambd) X(t0)
 #define OFS__FLAGS(X) X(nesterov) X(maximize) X(amsgrad) X(centered) X(decoupled_weight_decay) \
     X(eps_inside_sqrt) X(ema_momentum)
 enum {
@@ -2769,6 +2844,9 @@ enum {
 #define OFS__R_SGD (OFS__R_ALL | OFS__READS(momentum) | OFS__READS(dampening) | OFS__READS(nesterov) | OFS__READS(ema_momentum))
 #define OFS__R_ADAGRAD (OFS__R_ALL | OFS__READS(eps) | OFS__READS(lr_decay) | OFS__READS(initial_accumulator_value) | \
                         OFS__READS(eps_inside_sqrt))
+#define OFS__R_RPROP (OFS__READS(lr) | OFS__READS(maximize) | OFS__READS(etaminus) | OFS__READS(etaplus) | \
+                      OFS__READS(step_size_min) | OFS__READS(step_size_max))
+#define OFS__R_ASGD (OFS__R_ALL | OFS__READS(alpha) | OFS__READS(lambd) | OFS__READS(t0))
 #define OFS__R_RMSPROP (OFS__R_ALL | OFS__READS(eps) | OFS__READS(momentum) | OFS__READS(alpha) | OFS__READS(centered) | \
                         OFS__READS(eps_inside_sqrt))
 
@@ -2783,8 +2861,9 @@ typedef struct ofs__algo {
     int nfixed, init, elementwise, cycles;
     unsigned squares;                           /* bit k: s[k] holds squares (>= 0) */
     unsigned long reads;
-    double lr, beta1, beta2, eps, weight_decay, eps_root, initial_accumulator_value;   /* the defaults */
+    double lr, beta1, beta2, eps, weight_decay, eps_root, initial_accumulator_value, alpha;   /* the defaults */
     double lr_max;                              /* lr's upper bound */
+    int averaged;                               /* s[k] that holds an average of theta, or -1 */
 } ofs__algo;
 
 static int ofs__sgd_nstate(const ofs_optim_config *c) { return c->momentum != 0 || c->ema_momentum; }
@@ -2796,33 +2875,37 @@ static int ofs__adam_nstate(const ofs_optim_config *c) { return c->amsgrad ? 3 :
 #define OFS__B1 OFS__CYC_BETA1
 static const ofs__algo ofs__algos[OFS_OPTIM_COUNT] = {
 /*   name         update               nstate         n  init            elem cycles  squares reads
-         lr     beta1 beta2  eps    weight_decay eps_root initial_accumulator_value lr_max */
+         lr     beta1 beta2  eps    weight_decay eps_root initial_accumulator_value alpha lr_max averaged */
     {"sgd",       ofs__sgd_step,       ofs__sgd_nstate,     0, OFS__ZERO,       1, OFS__MOM, 0u, OFS__R_SGD,
-         1e-3,  0,    0,     0,     0, 0, 0,    1e3},
+         1e-3,  0,    0,     0,     0, 0, 0, 0.99, 1e3, -1},
     {"adagrad",   ofs__adagrad_step,   NULL,                1, OFS__INIT_FIRST, 1, OFS__CYC_NONE, 1u, OFS__R_ADAGRAD,
-         1e-2,  0,    0,     1e-10, 0, 0, 0,    1e3},
+         1e-2,  0,    0,     1e-10, 0, 0, 0, 0.99, 1e3, -1},
     {"rmsprop",   ofs__rmsprop_step,   ofs__rmsprop_nstate, 0, OFS__ZERO,       1, OFS__MOM, 1u, OFS__R_RMSPROP,
-         1e-2,  0,    0,     1e-8,  0, 0, 0,    1e3},
+         1e-2,  0,    0,     1e-8,  0, 0, 0, 0.99, 1e3, -1},
     {"adadelta",  ofs__adadelta_step,  NULL,                2, OFS__ZERO,       1, OFS__CYC_NONE, 3u, OFS__R_ALL | OFS__READS(rho) | OFS__READS(eps),
-         1.0,   0,    0,     1e-6,  0, 0, 0,    1e3},
+         1.0,   0,    0,     1e-6,  0, 0, 0, 0.99, 1e3, -1},
     {"adam",      ofs__adam_step,      ofs__adam_nstate,    0, OFS__ZERO,       1, OFS__B1, 6u, OFS__R_ADAM | OFS__READS(amsgrad) | OFS__READS(decoupled_weight_decay),
-         1e-3,  0.9,  0.999, 1e-8,  0, 0, 0,    1e3},
+         1e-3,  0.9,  0.999, 1e-8,  0, 0, 0, 0.99, 1e3, -1},
     {"adamw",     ofs__adam_step,      ofs__adam_nstate,    0, OFS__ZERO,       1, OFS__B1, 6u, OFS__R_ADAM | OFS__READS(amsgrad),
-         1e-3,  0.9,  0.999, 1e-8,  1e-2, 0, 0, 1e3},
+         1e-3,  0.9,  0.999, 1e-8,  1e-2, 0, 0, 0.99, 1e3, -1},
     {"adamax",    ofs__adamax_step,    NULL,                2, OFS__ZERO,       1, OFS__B1, 6u, OFS__R_ADAM,
-         2e-3,  0.9,  0.999, 1e-8,  0, 0, 0,    1e3},
+         2e-3,  0.9,  0.999, 1e-8,  0, 0, 0, 0.99, 1e3, -1},
     {"nadam",     ofs__nadam_step,     NULL,                2, OFS__ZERO,       1, OFS__B1, 6u, OFS__R_ADAM | OFS__READS(momentum_decay) | OFS__READS(decoupled_weight_decay),
-         2e-3,  0.9,  0.999, 1e-8,  0, 0, 0,    1e3},
+         2e-3,  0.9,  0.999, 1e-8,  0, 0, 0, 0.99, 1e3, -1},
     {"radam",     ofs__radam_step,     NULL,                2, OFS__ZERO,       1, OFS__B1, 6u, OFS__R_ADAM | OFS__READS(decoupled_weight_decay),
-         1e-3,  0.9,  0.999, 1e-8,  0, 0, 0,    1e3},
+         1e-3,  0.9,  0.999, 1e-8,  0, 0, 0, 0.99, 1e3, -1},
     {"lion",      ofs__lion_step,      NULL,                1, OFS__ZERO,       1, OFS__B1, 0u, OFS__R_ALL | OFS__READS(beta1) | OFS__READS(beta2),
-         1e-4,  0.9,  0.99,  0,     1e-3, 0, 0, 1e3},
+         1e-4,  0.9,  0.99,  0,     1e-3, 0, 0, 0.99, 1e3, -1},
     {"yogi",      ofs__yogi_step,      NULL,                2, OFS__INIT_ALL,   1, OFS__B1, 6u, OFS__R_ROOT | OFS__READS(initial_accumulator_value),
-         1e-2,  0.9,  0.999, 1e-3,  0, 0, 1e-6,    1e3},
+         1e-2,  0.9,  0.999, 1e-3,  0, 0, 1e-6, 0.99, 1e3, -1},
     {"lamb",      ofs__lamb_step,      NULL,                2, OFS__ZERO,       0, OFS__B1, 6u, OFS__R_ROOT,
-         1e-3,  0.9,  0.999, 1e-6,  0, 0, 0,    1},
+         1e-3,  0.9,  0.999, 1e-6,  0, 0, 0, 0.99, 1, -1},
     {"adabelief", ofs__yogi_step,      NULL,                2, OFS__ZERO,       1, OFS__B1, 6u, OFS__R_ROOT,
-         1e-3,  0.9,  0.999, 1e-16, 0, 1e-16, 0, 1e3}
+         1e-3,  0.9,  0.999, 1e-16, 0, 1e-16, 0, 0.99, 1e3, -1},
+    {"rprop",     ofs__rprop_step,     NULL,                2, OFS__ZERO,       1, OFS__CYC_NONE, 2u, OFS__R_RPROP,
+         1e-2,  0,    0,     0,     0, 0, 0, 0.99, 1e3, -1},
+    {"asgd",      ofs__asgd_step,      NULL,                1, OFS__ZERO,       1, OFS__CYC_NONE, 0u, OFS__R_ASGD,
+         1e-2,  0,    0,     0,     0, 0, 0, 0.75, 1e3, 0}
 };
 #undef OFS__ZERO
 #undef OFS__MOM
@@ -2841,8 +2924,9 @@ OFSDEF ofs_optim_config ofs_optim_defaults(ofs_optim_kind kind)
     memset(&c, 0, sizeof c);
     c.kind = kind; c.lr = a->lr; c.beta1 = a->beta1; c.beta2 = a->beta2;
     c.eps = a->eps; c.weight_decay = a->weight_decay;
-    c.eps_root = a->eps_root; c.initial_accumulator_value = a->initial_accumulator_value;
-    c.alpha = 0.99; c.rho = 0.9; c.momentum_decay = 4e-3;   /* read by one algorithm each, the same for all */
+    c.eps_root = a->eps_root; c.initial_accumulator_value = a->initial_accumulator_value; c.alpha = a->alpha;
+    c.rho = 0.9; c.momentum_decay = 4e-3;                    /* read by one algorithm each, the same for all */
+    c.etaminus = 0.5; c.etaplus = 1.2; c.step_size_min = 1e-6; c.step_size_max = 50; c.lambd = 1e-4; c.t0 = 1e6;
     return c;
 }
 
@@ -2926,6 +3010,7 @@ OFSDEF ofs_status ofs_optim_validate(const ofs_optim_config *c, ofs_err *err)
     const char *name = ofs_optim_name(c->kind);
     const unsigned long reads = ofs__algo_of(c->kind)->reads;
     const int adam_like = (reads & OFS__READS(beta1)) != 0, uses_eps = (reads & OFS__READS(eps)) != 0;
+    const int power = (reads & OFS__READS(lambd)) != 0;   /* ASGD's alpha is a power, RMSprop's a smoothing */
     const double lr_max = ofs__algo_of(c->kind)->lr_max;
     if ((unsigned)c->kind >= OFS_OPTIM_COUNT)
         return ofs__fail(err, OFS_ERR_ARG, "optimizer kind %d: expected 0 to %d", (int)c->kind, OFS_OPTIM_COUNT - 1);
@@ -2940,7 +3025,8 @@ OFSDEF ofs_status ofs_optim_validate(const ofs_optim_config *c, ofs_err *err)
                "nesterov needs momentum > 0 and dampening = 0, found momentum %g, dampening %g"), c->momentum, c->dampening);
     OFS__CHECK(!c->ema_momentum || (c->momentum > 0 && c->momentum < 1 && !c->nesterov && c->dampening == 0),
                "ema_momentum needs 0 < momentum < 1, no nesterov, no dampening; found momentum %g"), c->momentum);
-    OFS__CHECK(c->alpha >= 0 && c->alpha < 1, "expected alpha in [0, 1), found %g"), c->alpha);
+    OFS__CHECK(c->alpha >= 0 && (c->alpha < 1 || (power && c->alpha <= 1)), "expected alpha in [0, 1%s, found %g"),
+               power ? "]" : ")", c->alpha);
     OFS__CHECK(c->rho >= 0 && c->rho <= 1, "expected rho in [0, 1], found %g"), c->rho);
     OFS__CHECK(!adam_like || (c->beta1 >= 0 && c->beta1 < 1 && (ofs_real)c->beta1 < 1),
                "expected beta1 in [0, 1) (and below 1 in ofs_real), found %.17g"), c->beta1);
@@ -2953,6 +3039,13 @@ OFSDEF ofs_status ofs_optim_validate(const ofs_optim_config *c, ofs_err *err)
     OFS__CHECK(c->initial_accumulator_value >= 0 && c->initial_accumulator_value <= 1e6,
                "expected initial_accumulator_value in [0, 1e6], found %g"), c->initial_accumulator_value);
     OFS__CHECK(c->momentum_decay >= 0, "expected momentum_decay >= 0, found %g"), c->momentum_decay);
+    OFS__CHECK(c->etaminus > 0 && c->etaminus < 1 && c->etaplus > 1, "expected etas with 0 < etaminus < 1 < etaplus, "
+               "found etaminus %g and etaplus %g"), c->etaminus, c->etaplus);
+    OFS__CHECK(c->step_size_min >= 0 && c->step_size_min <= c->step_size_max, "expected step sizes with 0 <= step_size_min "
+               "<= step_size_max, found step_size_min %g and step_size_max %g"), c->step_size_min, c->step_size_max);
+    OFS__CHECK(c->lambd >= 0 && c->lr * c->lambd <= 1, "expected lambd >= 0 and lr * lambd <= 1 (theta is multiplied by "
+               "1 - lambd eta), found lr %g and lambd %g"), c->lr, c->lambd);
+    OFS__CHECK(c->t0 >= 0, "expected t0 >= 0, found %g"), c->t0);
 #define OFS__CHECK_FINITE(f) OFS__CHECK(ofs__finite(c->f) && fabs(c->f) <= OFS__CFG_BIG, \
                                         "expected a finite " #f " of at most 1e30 in size, found %g"), c->f);
     OFS__FIELDS(OFS__CHECK_FINITE)   /* the fields without an upper bound above, and those the algorithm ignores */
@@ -2975,10 +3068,17 @@ OFSDEF void ofs_optim_reset(ofs_optim *o)
     const int init = ofs__algo_of(o->cfg.kind)->init;
     o->t = 0;
     o->mu_product = 1.0;
+    o->eta = 0;
     for (k = 0; k < 3; k++)
         if (o->s[k])
             for (i = 0; i < o->n; i++)
                 o->s[k][i] = (ofs_real)(init == OFS__INIT_ALL || (init == OFS__INIT_FIRST && k == 0) ? o->cfg.initial_accumulator_value : 0.0);
+}
+
+OFSDEF const ofs_real *ofs_optim_averaged(const ofs_optim *o)
+{
+    const int k = ofs__algo_of(o->cfg.kind)->averaged;
+    return k >= 0 ? o->s[k] : NULL;
 }
 
 OFSDEF ofs_status ofs_optim_init(ofs_optim *o, const ofs_optim_config *cfg, size_t n, ofs_err *err)
@@ -3023,17 +3123,19 @@ static ofs_status ofs__optim_begin(ofs_optim *o, ofs_err *err)
    stood after ofs__optim_begin: a copy of it that sees the slice (every algorithm
    but LAMB is element-wise, so the slices of one step, in any order, on any
    threads, give the bits of the whole). With n = 0 nothing moves, but the step's
-   scalars are computed: that is how NAdam's running product advances once per
-   step (the returned mu_product). */
-static double ofs__optim_slice(const ofs_optim *at, ofs_real *p, const ofs_real *g, size_t i0, size_t n)
+   scalars are computed: that is how NAdam's running product and ASGD's eta advance
+   once per step (ofs__optim_scalars takes them from the returned copy). */
+static ofs_optim ofs__optim_slice(const ofs_optim *at, ofs_real *p, const ofs_real *g, size_t i0, size_t n)
 {
     ofs_optim v = *at;
     int k;
     v.n = n;
     for (k = 0; k < 3; k++) if (v.s[k]) v.s[k] += i0;
     ofs__algos[v.cfg.kind].step(&v, p, g);
-    return v.mu_product;
+    return v;
 }
+
+static void ofs__optim_scalars(ofs_optim *o, ofs_optim v) { o->mu_product = v.mu_product; o->eta = v.eta; }
 
 /* With OpenMP, a large element-wise step is cut into one slice per thread (on
    whole cache lines); the update functions themselves are plain loops, so a
@@ -3054,7 +3156,7 @@ OFSDEF ofs_status ofs_optim_step(ofs_optim *o, ofs_real *params, const ofs_real 
         const size_t n = o->n, line = OFS__ALIGN / sizeof(ofs_real);
         const int nt = omp_get_max_threads();
         int k;
-        o->mu_product = ofs__optim_slice(&at, params, grads, 0, 0);
+        ofs__optim_scalars(o, ofs__optim_slice(&at, params, grads, 0, 0));
 #pragma omp parallel for schedule(static) num_threads(nt)
         for (k = 0; k < nt; k++) {
             const size_t i0 = n / nt * k / line * line, i1 = k + 1 == nt ? n : n / nt * (k + 1) / line * line;
@@ -3074,16 +3176,22 @@ OFSDEF void ofs_optim_free(ofs_optim *o)
     o->n = 0;
 }
 
-/* Saving: kind, n, t, the NAdam product, every hyperparameter, then the moment
-   arrays, each value stored as a double (exact for float), so that a run resumed
-   from the saved state continues bit for bit. */
+/* Saving: a tag, kind, n, t, the NAdam product, ASGD's eta, every hyperparameter,
+   then the moment arrays, each value stored as a double (exact for float), so that
+   a run resumed from the saved state continues bit for bit. The first format
+   (version 0.2.0) began with the kind, had no eta and the first OFS__V1_FIELDS
+   numbers: it is still read, the fields it lacks keep o's values. */
+#define OFS__OPTIM_TAG 0x3254504fu   /* "OPT2" */
+#define OFS__V1_FIELDS 13
 OFSDEF void ofs_optim_save(const ofs_optim *o, ofs_buf *b)
 {
     int k;
+    ofs_put_u64(b, OFS__OPTIM_TAG);
     ofs_put_u64(b, (uint64_t)o->cfg.kind);
     ofs_put_u64(b, (uint64_t)o->n);
     ofs_put_u64(b, (uint64_t)o->t);
     ofs_put_f64(b, o->mu_product);
+    ofs_put_f64(b, o->eta);
 #define OFS__PUT_FIELD(f) ofs_put_f64(b, o->cfg.f);
 #define OFS__PUT_FLAG(f) ofs_put_u64(b, (uint64_t)o->cfg.f);
     OFS__FIELDS(OFS__PUT_FIELD)
@@ -3122,16 +3230,21 @@ static int ofs__reals_check(ofs_reader r, size_t n, int nonneg, size_t *bad, dou
     return 0;
 }
 
-static ofs_status ofs__optim_sane(const ofs_optim_config *c, uint64_t t, double prod, ofs_err *err)
+static ofs_status ofs__optim_sane(const ofs_optim_config *c, uint64_t t, double prod, double eta, ofs_err *err)
 {
+    const unsigned long reads = ofs__algo_of(c->kind)->reads;
+    const int nadam = (reads & OFS__READS(momentum_decay)) != 0, has_eta = (reads & OFS__READS(lambd)) != 0 && t > 0;
     if (ofs_optim_validate(c, err) != OFS_OK) return ofs__wrap(err, OFS_ERR_FORMAT, "optimizer state: hyperparameters");
     if (t > (uint64_t)OFS_MAX_STEPS)
         return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: expected a step counter t in [0, 2^53], found %lld", (long long)t);
-    if (c->kind == OFS_NADAM && !(t == 0 ? prod == 1 : prod >= 0 && prod < 1))
+    if (nadam && !(t == 0 ? prod == 1 : prod >= 0 && prod < 1))
         return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: expected NAdam's running product mu_product %s, found %.17g",
                          t == 0 ? "= 1 at t = 0" : "in [0, 1) after a step", prod);
-    if (c->kind != OFS_NADAM && prod != 1)
+    if (!nadam && prod != 1)
         return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: expected mu_product = 1 (only NAdam changes it), found %.17g", prod);
+    if (has_eta ? !(eta >= 0 && eta <= (double)OFS__R(c->lr)) : eta != 0)   /* eta_t = lr / (1 + ...)^alpha <= lr */
+        return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: expected eta %s, found %.17g",
+                         has_eta ? "in [0, lr] (ASGD after a step)" : "= 0 (only ASGD sets it, from its first step)", eta);
     return OFS_OK;
 }
 
@@ -3160,8 +3273,9 @@ static ofs_status ofs__moments_check(const ofs_optim *o, const ofs_optim_config 
 OFSDEF ofs_status ofs_optim_load(ofs_optim *o, ofs_reader *r, ofs_err *err)
 {
     ofs_optim_config c = o->cfg;
-    uint64_t kind = ofs_get_u64(r), n = ofs_get_u64(r), t = ofs_get_u64(r), flag;
-    double prod = ofs_get_f64(r);
+    uint64_t first = ofs_get_u64(r), v2 = first == OFS__OPTIM_TAG, kind = v2 ? ofs_get_u64(r) : first;
+    uint64_t n = ofs_get_u64(r), t = ofs_get_u64(r), flag;
+    double prod = ofs_get_f64(r), eta = v2 ? ofs_get_f64(r) : 0;
     ofs_status st;
     int k;
     if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: truncated header");
@@ -3169,7 +3283,7 @@ OFSDEF ofs_status ofs_optim_load(ofs_optim *o, ofs_reader *r, ofs_err *err)
         return ofs__fail(err, OFS_ERR_MISMATCH, "optimizer state: expected %s over %lu parameters, found %s over %llu",
                          ofs_optim_name(o->cfg.kind), (unsigned long)o->n,
                          ofs_optim_name(kind < OFS_OPTIM_COUNT ? (ofs_optim_kind)kind : OFS_OPTIM_COUNT), (unsigned long long)n);
-#define OFS__GET_FIELD(f) c.f = ofs_get_f64(r);
+#define OFS__GET_FIELD(f) if (v2 || OFS__B_##f < OFS__V1_FIELDS) c.f = ofs_get_f64(r);
 #define OFS__GET_FLAG(f) flag = ofs_get_u64(r); \
     if (flag > 1 && !r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: expected the flag " #f " 0 or 1, found %llu", \
                                               (unsigned long long)flag); \
@@ -3179,14 +3293,14 @@ OFSDEF ofs_status ofs_optim_load(ofs_optim *o, ofs_reader *r, ofs_err *err)
 #undef OFS__GET_FIELD
 #undef OFS__GET_FLAG
     if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: truncated hyperparameters");
-    if ((st = ofs__optim_sane(&c, t, prod, err)) != OFS_OK) return st;
+    if ((st = ofs__optim_sane(&c, t, prod, eta, err)) != OFS_OK) return st;
     if (ofs__nstate(&c) != ofs__nstate(&o->cfg))
         return ofs__fail(err, OFS_ERR_MISMATCH, "optimizer state: saved with %d moment arrays, this optimizer has %d",
                          ofs__nstate(&c), ofs__nstate(&o->cfg));
     if ((st = ofs__moments_check(o, &c, *r, err)) != OFS_OK) return st;
     for (k = 0; k < 3; k++)           /* all checked: now store */
         if (ofs_get_u64(r)) ofs_get_reals(r, o->s[k], o->n);
-    o->cfg = c; o->t = (int64_t)t; o->mu_product = prod;
+    o->cfg = c; o->t = (int64_t)t; o->mu_product = prod; o->eta = eta;
     return ofs__ok(err);
 }
 
@@ -3219,9 +3333,9 @@ static ofs_status ofs__optim_savable(const ofs_optim *o, const char *path, ofs_e
                              "(not a finite number); nothing was written, the previous file is unchanged", path,
                              ofs_optim_name(o->cfg.kind), (double)o->s[k][i], (unsigned long)i, k);
     }
-    if (!ofs__finite(o->mu_product) || o->t < 0 || o->t > OFS_MAX_STEPS)
-        return ofs__fail(err, OFS_ERR_NONFINITE, "%s: refusing to save: t = %lld, mu_product = %g; nothing was written", path,
-                         (long long)o->t, o->mu_product);
+    if (!ofs__finite(o->mu_product) || !ofs__finite(o->eta) || o->t < 0 || o->t > OFS_MAX_STEPS)
+        return ofs__fail(err, OFS_ERR_NONFINITE, "%s: refusing to save: t = %lld, mu_product = %g, eta = %g; nothing was written",
+                         path, (long long)o->t, o->mu_product, o->eta);
     return OFS_OK;
 }
 
@@ -3811,7 +3925,7 @@ static ofs_status ofs__step_begin(ofs_trainer *t, ofs_optim *at, ofs_err *err)
     }
     for (g = 0; g < t->ngroups; g++) {
         at[g] = t->opt[g];
-        t->opt[g].mu_product = ofs__optim_slice(&at[g], t->mlp->params, t->mlp->grads, 0, 0);
+        ofs__optim_scalars(&t->opt[g], ofs__optim_slice(&at[g], t->mlp->params, t->mlp->grads, 0, 0));
     }
     t->step++;
     return OFS_OK;

@@ -53,7 +53,9 @@ static const optim_entry optims[] = {
     {OFS_LION,      4e-4,   4e-4},
     {OFS_YOGI,      1e-2,   5e-3},
     {OFS_LAMB,      5e-3,   1e-2},
-    {OFS_ADABELIEF, 4e-3,   2e-3}
+    {OFS_ADABELIEF, 4e-3,   2e-3},
+    {OFS_RPROP,     1e-3,   1e-3},
+    {OFS_ASGD,      0.1,    0.1}
 };
 /* One row per optimizer of the library: a new one does not compile until it has its row. */
 typedef char every_optimizer_has_a_row[sizeof optims / sizeof optims[0] == OFS_OPTIM_COUNT ? 1 : -1];

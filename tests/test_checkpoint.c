@@ -195,7 +195,7 @@ static void patch_f64(const char *from, const char *to, size_t at, double d)
    refused with the file, the field, what was expected and what was found, and the
    trainer is left as it was. Offsets: the header of a 2-layer, 2-group run is 12
    u64 (96 bytes) before the epoch; the parameters start at 144, group 0's optimizer
-   state after them (t at +16, lr +32, weight_decay +40, beta1 +80, eps +96). */
+   state after them (t at +24, lr +48, weight_decay +56, beta1 +96, eps +112). */
 static void check_hostile(void)
 {
     run r;
@@ -219,22 +219,22 @@ static void check_hostile(void)
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt: expected finite parameters", "found nan at parameter 5 of");
     patch_f64(good, path("h.ckpt"), 144 + 8 * (r.m.nparams - 1), -(double)INFINITY);
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "expected finite parameters", "found -inf at parameter");
-    patch_u64(good, path("h.ckpt"), P + 16, (uint64_t)-1);
+    patch_u64(good, path("h.ckpt"), P + 24, (uint64_t)-1);
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt: parameter group 0 (weights): optimizer state", "t in [0, 2^53], found -1");
-    patch_u64(good, path("h.ckpt"), P + 16, (uint64_t)INT64_MAX);
+    patch_u64(good, path("h.ckpt"), P + 24, (uint64_t)INT64_MAX);
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt: parameter group 0", "found 9223372036854775807");
-    patch_f64(good, path("h.ckpt"), P + 80, 1);
+    patch_f64(good, path("h.ckpt"), P + 96, 1);
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt: parameter group 0 (weights): optimizer state: hyperparameters: adamw",
            "expected beta1 in [0, 1) (and below 1 in ofs_real), found 1");
-    patch_f64(good, path("h.ckpt"), P + 80, (double)NAN);
+    patch_f64(good, path("h.ckpt"), P + 96, (double)NAN);
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "beta1 in [0, 1) (and below 1 in ofs_real), found nan");
-    patch_f64(good, path("h.ckpt"), P + 80, -1);
+    patch_f64(good, path("h.ckpt"), P + 96, -1);
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "beta1 in [0, 1)");
-    patch_f64(good, path("h.ckpt"), P + 96, 0);
+    patch_f64(good, path("h.ckpt"), P + 112, 0);
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "expected eps in [1e-16, 1e6], found 0");
-    patch_f64(good, path("h.ckpt"), P + 32, (double)NAN);
+    patch_f64(good, path("h.ckpt"), P + 48, (double)NAN);
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "expected a learning rate lr in [0, 1000], found nan");
-    patch_f64(good, path("h.ckpt"), P + 40, -1);
+    patch_f64(good, path("h.ckpt"), P + 56, -1);
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "expected weight_decay in [0, 1e3], found -1");
     teardown(&r);
 }

@@ -74,8 +74,13 @@ static void run_case(FILE *f, char *line)
     while (fgets(line, 4096, f) && strncmp(line, "end", 3) != 0) {
         long want_t;
         char *p = line + 5;
-        if (strncmp(line, "step ", 5) != 0) continue;
+        const int avg = strncmp(line, "avg ", 4) == 0;   /* ASGD's average after step t */
+        const ofs_real *got_of = avg ? ofs_optim_averaged(&opt) : th;
+        if (avg) p = line + 4;
+        else if (strncmp(line, "step ", 5) != 0) continue;
         want_t = strtol(p, &p, 10);
+        if (avg) CHECK(got_of != NULL && want_t == t, "%s: an average after step %ld", desc, want_t);
+        if (!got_of) continue;
         while (t < want_t) {
             if (lrsched) opt.cfg.lr = lr0 * (1 - 0.004 * (double)t);   /* before step t+1 */
             grad_of(problem, th, g, n);
@@ -84,9 +89,9 @@ static void run_case(FILE *f, char *line)
         }
         if (!IS_DOUBLE && t > 10) continue;
         for (i = 0; i < n; i++) {
-            double want = strtod(p, &p), got = (double)th[i];
+            double want = strtod(p, &p), got = (double)got_of[i];
             char what[4200];
-            snprintf(what, sizeof what, "%s t=%ld theta[%lu]", desc, want_t, (unsigned long)i);
+            snprintf(what, sizeof what, "%s t=%ld %s[%lu]", desc, want_t, avg ? "ax" : "theta", (unsigned long)i);
             if (fabs(got - want) > worst_rel * fabs(want)) worst_rel = fabs(got - want) / fabs(want);
             if (IS_DOUBLE) CHECK_CLOSE(got, want, 1e-10, 1e-13, what);
             else CHECK_CLOSE(got, want, 1e-4, 1e-5, what);
@@ -133,11 +138,11 @@ static void test_misuse(void)
         c = ofs_optim_defaults((ofs_optim_kind)kind); c.lr = (double)NAN;      expect_refused(&c, 4, "lr");
         c = ofs_optim_defaults((ofs_optim_kind)kind); c.weight_decay = -1; expect_refused(&c, 4, "weight_decay");
         c = ofs_optim_defaults((ofs_optim_kind)kind);                    expect_refused(&c, 0, "n = 0");
-        if (kind != OFS_SGD && kind != OFS_ADAGRAD && kind != OFS_RMSPROP && kind != OFS_ADADELTA) {   /* the Adam family */
+        if (ofs_optim_reads((ofs_optim_kind)kind, "beta1")) {   /* the Adam family */
             c = ofs_optim_defaults((ofs_optim_kind)kind); c.beta1 = 1.0;  expect_refused(&c, 4, "beta1");
             c = ofs_optim_defaults((ofs_optim_kind)kind); c.beta2 = -0.5; expect_refused(&c, 4, "beta2");
         }
-        if (kind != OFS_SGD && kind != OFS_LION) {
+        if (ofs_optim_reads((ofs_optim_kind)kind, "eps")) {
             c = ofs_optim_defaults((ofs_optim_kind)kind); c.eps = 0;      expect_refused(&c, 4, "eps");
         }
     }
@@ -145,6 +150,25 @@ static void test_misuse(void)
     c = ofs_optim_defaults(OFS_SGD); c.nesterov = 1; c.momentum = 0.9; c.dampening = 0.1; expect_refused(&c, 4, "dampening");
     c = ofs_optim_defaults(OFS_RMSPROP); c.alpha = 1.5;                  expect_refused(&c, 4, "alpha");
     c = ofs_optim_defaults(OFS_ADADELTA); c.rho = -0.1;                  expect_refused(&c, 4, "rho");
+    c = ofs_optim_defaults(OFS_RPROP); c.etaminus = -0.5;                expect_refused(&c, 4, "0 < etaminus < 1 < etaplus");
+    c = ofs_optim_defaults(OFS_RPROP); c.etaminus = 1;                   expect_refused(&c, 4, "found etaminus 1 and");
+    c = ofs_optim_defaults(OFS_RPROP); c.etaplus = 0.9;                  expect_refused(&c, 4, "etaplus 0.9");
+    c = ofs_optim_defaults(OFS_RPROP); c.step_size_min = 1; c.step_size_max = 0.5; expect_refused(&c, 4, "step_size_min <= step_size_max");
+    c = ofs_optim_defaults(OFS_RPROP); c.step_size_min = -1;             expect_refused(&c, 4, "0 <= step_size_min");
+    c = ofs_optim_defaults(OFS_RPROP); c.step_size_max = (double)INFINITY; expect_refused(&c, 4, "step_size");
+    c = ofs_optim_defaults(OFS_ASGD); c.lambd = -1e-4;                   expect_refused(&c, 4, "lambd >= 0");
+    c = ofs_optim_defaults(OFS_ASGD); c.lambd = 100; c.lr = 0.1;         expect_refused(&c, 4, "lr * lambd <= 1");
+    c = ofs_optim_defaults(OFS_ASGD); c.t0 = -1;                         expect_refused(&c, 4, "t0 >= 0");
+    c = ofs_optim_defaults(OFS_ASGD); c.alpha = 1.5;                     expect_refused(&c, 4, "alpha in [0, 1]");
+    c = ofs_optim_defaults(OFS_ASGD); c.alpha = (double)NAN;             expect_refused(&c, 4, "alpha");
+    c = ofs_optim_defaults(OFS_RMSPROP); c.alpha = 1;                    expect_refused(&c, 4, "alpha in [0, 1)");
+    c = ofs_optim_defaults(OFS_ASGD); c.alpha = 1;
+    CHECK(ofs_optim_validate(&c, &err) == OFS_OK, "ASGD's alpha = 1 (eta ~ 1/t) is allowed: %s", err.msg);
+    CHECK(ofs_optim_init(&o, &c, 4, NULL) == OFS_OK && ofs_optim_averaged(&o) == o.s[0] && o.s[0], "ASGD hands out its average");
+    ofs_optim_free(&o);
+    c = ofs_optim_defaults(OFS_ADAM);
+    CHECK(ofs_optim_init(&o, &c, 4, NULL) == OFS_OK && ofs_optim_averaged(&o) == NULL, "Adam keeps no average");
+    ofs_optim_free(&o);
 
     CHECK(ofs_optim_kind_from_name("adamz", &k, &err) == OFS_ERR_ARG && strstr(err.msg, "adamz"), "unknown name: %s", err.msg);
     CHECK(ofs_optim_kind_from_name(NULL, &k, &err) == OFS_ERR_ARG, "NULL name refused");
@@ -452,15 +476,31 @@ static void hostile_state(ofs_optim_kind kind, size_t at, int is_double, double 
     ofs_optim_free(&a); ofs_optim_free(&b);
 }
 
+/* The number of numeric fields (flags = 0) or of all the fields (flags = 1) of a saved state. */
+static int field_count(int flags)
+{
+    int i, n = 0;
+    ofs_optim_config c = ofs_optim_defaults(OFS_SGD);
+    for (i = 0; ofs_optim_field(i); i++)
+        n += flags || ofs_optim_config_set(&c, ofs_optim_field(i), 0.5, NULL) == OFS_OK;
+    return n;
+}
+
 static void test_hostile_states(void)
 {
-    const size_t T = 16, PROD = 24, LR = 32, WD = 40, BETA1 = 80, EPS = 96, FLAGS = 136, ARRAYS = 192;
+    /* the tag, kind, n, t, mu_product, eta, then the fields (8 bytes each), the flags, the arrays */
+    const size_t T = 24, PROD = 32, ETA = 40, LR = 48, WD = 56, BETA1 = 96, EPS = 112;
+    const size_t FLAGS = LR + 8 * (size_t)field_count(0), ARRAYS = LR + 8 * (size_t)field_count(1);
     hostile_state(OFS_ADAM, T, 0, -1, "t in [0, 2^53], found -1");
     hostile_state(OFS_ADAM, T, 0, 9.2e18, "t in [0, 2^53]");   /* near INT64_MAX */
     hostile_state(OFS_ADAM, T, 0, 9007199254740994.0, "t in [0, 2^53], found 9007199254740994");
     hostile_state(OFS_NADAM, PROD, 1, 1, "mu_product in [0, 1)");
     hostile_state(OFS_NADAM, PROD, 1, (double)NAN, "mu_product");
     hostile_state(OFS_ADAM, PROD, 1, 0.5, "mu_product = 1");
+    hostile_state(OFS_ASGD, ETA, 1, -1, "eta in [0, lr]");
+    hostile_state(OFS_ASGD, ETA, 1, (double)NAN, "eta in [0, lr]");
+    hostile_state(OFS_ASGD, ETA, 1, 1, "eta in [0, lr]");
+    hostile_state(OFS_ADAM, ETA, 1, 0.5, "eta = 0");
     hostile_state(OFS_ADAM, BETA1, 1, 1, "beta1 in [0, 1)");
     hostile_state(OFS_ADAM, BETA1, 1, (double)NAN, "beta1");
     hostile_state(OFS_ADAM, BETA1, 1, -1, "beta1 in [0, 1)");
@@ -473,6 +513,37 @@ static void test_hostile_states(void)
     hostile_state(OFS_ADAGRAD, ARRAYS + 8 + 16, 1, -1, "moment array 0, found -1 at element 2");
     hostile_state(OFS_ADAGRAD, ARRAYS + 8, 1, 1e39 * (IS_DOUBLE ? 1e300 : 1), "finite numbers >= 0 in moment array 0");
     hostile_state(OFS_YOGI, ARRAYS + 8 + 8 * 3 + 8, 1, -3, "moment array 1");
+}
+
+/* The first format (0.2.0: no tag, no eta, 13 numbers) still loads, the same state. */
+static void test_v1_state(void)
+{
+    ofs_optim a, b;
+    ofs_optim_config c = ofs_optim_defaults(OFS_NADAM);
+    ofs_real x[3] = {1, 2, 3}, g[3] = {(ofs_real)0.5, -1, 2};
+    ofs_buf buf = {NULL, 0, 0, 0};
+    unsigned char v1[1024];
+    const size_t head = 4 * 8, nums = 13 * 8, rest_at = 48 + 8 * (size_t)field_count(0);
+    size_t len;
+    ofs_reader r;
+    ofs_err err;
+    int k, same = 1;
+    c.lr = 0.01;
+    ofs_optim_init(&a, &c, 3, NULL); ofs_optim_init(&b, &c, 3, NULL);
+    ofs_optim_step(&a, x, g, NULL); ofs_optim_step(&a, x, g, NULL);
+    ofs_optim_save(&a, &buf);
+    len = head + nums + (buf.len - rest_at);
+    CHECK(len <= sizeof v1, "a small state");
+    if (len > sizeof v1) return;
+    memcpy(v1, buf.data + 8, head);                      /* kind, n, t, mu_product */
+    memcpy(v1 + head, buf.data + 48, nums);              /* the 13 numbers of 0.2.0 */
+    memcpy(v1 + head + nums, buf.data + rest_at, buf.len - rest_at);   /* flags, arrays */
+    r.data = v1; r.len = len; r.pos = 0; r.failed = 0;
+    CHECK(ofs_optim_load(&b, &r, &err) == OFS_OK && r.pos == len, "a 0.2.0 state loads: %s", err.msg);
+    for (k = 0; k < 3; k++) same &= !a.s[k] || memcmp(a.s[k], b.s[k], 3 * sizeof(ofs_real)) == 0;
+    CHECK(same && b.t == 2 && b.mu_product == a.mu_product && b.cfg.lr == 0.01, "and it is the same state");
+    ofs_buf_free(&buf);
+    ofs_optim_free(&a); ofs_optim_free(&b);
 }
 
 /* Two overflows the finiteness fuzzer found, fixed in the algorithms themselves:
@@ -527,7 +598,7 @@ static void test_reads(void)
     ofs_optim_config c = ofs_optim_defaults(OFS_ADAMW);
     for (i = 0; (f = ofs_optim_field(i)) != NULL; i++, n++)
         CHECK(ofs_optim_config_set(&c, f, 0, NULL) == OFS_OK, "field %s is known to ofs_optim_config_set", f);
-    CHECK(n == 20 && strcmp(ofs_optim_field(0), "lr") == 0 && ofs_optim_field(-1) == NULL, "20 fields, lr first: %d", n);
+    CHECK(n == 26 && strcmp(ofs_optim_field(0), "lr") == 0 && ofs_optim_field(-1) == NULL, "26 fields, lr first: %d", n);
     CHECK(ofs_optim_reads(OFS_ADAMW, "beta1") && ofs_optim_reads(OFS_ADAMW, "amsgrad") && !ofs_optim_reads(OFS_ADAMW, "rho") &&
           ofs_optim_reads(OFS_SGD, "nesterov") && !ofs_optim_reads(OFS_SGD, "beta1") && ofs_optim_reads(OFS_YOGI, "initial_accumulator_value") &&
           !ofs_optim_reads(OFS_ADAMW, "bogus") && !ofs_optim_reads((ofs_optim_kind)99, "lr"), "the table names what each reads");
@@ -538,7 +609,7 @@ static void test_reads(void)
         for (i = 0; (f = ofs_optim_field(i)) != NULL; i++) {
             ofs_optim_config e = d;
             if (ofs_optim_reads((ofs_optim_kind)kind, f)) continue;
-            (void)ofs_optim_config_set(&e, f, i >= 13 ? 1.0 : 0.25, NULL);   /* the flags come after the 13 numbers */
+            (void)ofs_optim_config_set(&e, f, i >= field_count(0) ? 1.0 : 0.25, NULL);   /* the flags come after the numbers */
             if (ofs_optim_validate(&e, NULL) != OFS_OK) continue;            /* e.g. nesterov without momentum */
             three_steps(&e, moved);
             CHECK(memcmp(base, moved, sizeof base) == 0, "%s does not read %s: moving it changes nothing",
@@ -560,6 +631,7 @@ int main(void)
     test_edges_stay_finite();
     test_step_limit();
     test_hostile_states();
+    test_v1_state();
     test_found_overflows();
     test_reads();
     return harness_done("test_optim");

@@ -76,10 +76,12 @@ PROBLEM_NOTES = [
 
 KEY_ORDER = ('lr momentum dampening weight_decay nesterov maximize alpha eps centered rho beta1 beta2 '
              'amsgrad lr_decay initial_accumulator_value momentum_decay lrsched eps_inside_sqrt '
-             'ema_momentum').split()
+             'ema_momentum etaminus etaplus step_size_min step_size_max lambd t0').split()
 FLAGS = {'nesterov', 'maximize', 'centered', 'amsgrad', 'lrsched', 'eps_inside_sqrt', 'ema_momentum'}
 EXTENSION_KEYS = {'lrsched', 'eps_inside_sqrt', 'ema_momentum'}   # not torch hyperparameters
-NOT_TORCH_KEYS = EXTENSION_KEYS | {'beta1', 'beta2'}
+NOT_TORCH_KEYS = EXTENSION_KEYS | {'beta1', 'beta2', 'etaminus', 'etaplus', 'step_size_min', 'step_size_max'}
+PAIRS = {'betas': ('beta1', 'beta2'), 'etas': ('etaminus', 'etaplus'),   # torch's tuples, by our names
+         'step_sizes': ('step_size_min', 'step_size_max')}
 
 ADAM_LIKE = dict(beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0)
 DEFAULTS = {  # lr=None: no default, every case must set it
@@ -96,6 +98,8 @@ DEFAULTS = {  # lr=None: no default, every case must set it
     'adamax': dict(ADAM_LIKE, lr=2e-3, maximize=0),
     'nadam': dict(ADAM_LIKE, lr=2e-3, momentum_decay=4e-3),
     'radam': dict(ADAM_LIKE, lr=1e-3),
+    'rprop': dict(lr=1e-2, etaminus=0.5, etaplus=1.2, step_size_min=1e-6, step_size_max=50.0, maximize=0),
+    'asgd': dict(lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0, maximize=0),
     # optax (yogi: initial_accumulator_value is the start value of both m and v)
     'lion': dict(lr=None, beta1=0.9, beta2=0.99, weight_decay=1e-3),
     'yogi': dict(lr=None, beta1=0.9, beta2=0.999, eps=1e-3, initial_accumulator_value=1e-6),
@@ -109,6 +113,7 @@ TORCH_CLASS = {
     'sgd': torch.optim.SGD, 'adagrad': torch.optim.Adagrad, 'rmsprop': torch.optim.RMSprop,
     'adadelta': torch.optim.Adadelta, 'adam': torch.optim.Adam, 'adamw': torch.optim.AdamW,
     'adamax': torch.optim.Adamax, 'nadam': torch.optim.NAdam, 'radam': torch.optim.RAdam,
+    'rprop': torch.optim.Rprop, 'asgd': torch.optim.ASGD,
 }
 OPTAX_STYLE = ('lion', 'yogi', 'lamb', 'adabelief')
 
@@ -146,16 +151,22 @@ def torch_run(opt, hp, theta):
     lr*(1-m) and momentum m (OPTIMIZERS.md section 6.1), also under an lr schedule."""
     lr_scale = 1.0 - hp['momentum'] if hp.get('ema_momentum') else 1.0
     kwargs = {k: (bool(v) if k in FLAGS else v) for k, v in hp.items() if k not in NOT_TORCH_KEYS}
-    if 'beta1' in hp:
-        kwargs['betas'] = (hp['beta1'], hp['beta2'])
+    for pair, names in PAIRS.items():
+        if names[0] in hp:
+            kwargs[pair] = (hp[names[0]], hp[names[1]])
     param = torch.nn.Parameter(torch.tensor(theta))
     optimizer = TORCH_CLASS[opt]([param], foreach=(opt == 'nadam'), **kwargs)
     group = optimizer.param_groups[0]
     while True:
+        if 'ax' in optimizer.state[param]:                 # ASGD's average, after step t - 1
+            AVERAGES[len(AVERAGES) + 1] = optimizer.state[param]['ax'].numpy().copy()
         grad, lr, t = yield param.detach().numpy().copy()
         group['lr'] = lr_scale * lr
         param.grad = torch.tensor(grad)
         optimizer.step()
+
+
+AVERAGES = {}   # t: ASGD's ax after step t, filled by torch_run (cleared by trajectory)
 
 
 def numpy_adagrad(opt, hp, theta):
@@ -253,6 +264,7 @@ def trajectory(opt, hp, problem, runner=None, noise=0.0):
     by a random 1 + noise*U(-1, 1) (fixed seed), to measure how well conditioned a case is."""
     theta0, grad_fn = PROBLEMS[problem]
     rng = np.random.default_rng(0)
+    AVERAGES.clear()
     run = (runner or runner_for(opt, hp))(opt, hp, theta0.copy())
     theta, path = next(run), {}
     for t in range(1, NSTEPS + 1):
@@ -261,6 +273,7 @@ def trajectory(opt, hp, problem, runner=None, noise=0.0):
         if noise:
             grad = grad * (1 + noise * rng.uniform(-1.0, 1.0, grad.shape))
         theta = path[t] = run.send((grad, lr, t))
+    run.close()
     return path
 
 
@@ -328,6 +341,15 @@ CASES = [
     ('lamb', dict(lr=0.005)),                # lr=0.01 is chaotic on wave (steps of lr*|theta|)
     ('lamb', dict(lr=0.005, weight_decay=0.01)),
     ('adabelief', dict(lr=0.01)),
+    ('rprop', dict()),
+    ('rprop', dict(lr=0.1, etaminus=0.3, etaplus=1.5, step_size_min=1e-4, step_size_max=0.5)),
+    ('rprop', dict(lr=1e-3, step_size_max=0.01, maximize=1)),   # uphill: bounded steps keep theta small
+    ('rprop', dict(lr=0.01, lrsched=1)),                         # lr only sets the first step sizes
+    ('asgd', dict()),                                             # t0 = 1e6: ax is a copy of theta
+    ('asgd', dict(lr=0.05, lambd=0.01, t0=50)),
+    ('asgd', dict(lr=0.05, lambd=0.1, alpha=1.0, t0=10, weight_decay=0.01)),
+    ('asgd', dict(lr=2e-4, t0=5, maximize=1)),
+    ('asgd', dict(lr=0.05, lambd=0.01, t0=20, lrsched=1)),      # eta follows lr one step late
 ]
 
 # Golden values of OPTIMIZERS.md section 8.1 (torch 1.13; NAdam: the fixed formula) and section 8.3
@@ -482,8 +504,9 @@ def check_torch_defaults():
     """DEFAULTS are torch's own defaults, and every flag used exists in this torch."""
     for opt, cls in TORCH_CLASS.items():
         torch_defaults = dict(cls([torch.nn.Parameter(torch.zeros(1))], lr=1.0).defaults)
-        if 'betas' in torch_defaults:
-            torch_defaults['beta1'], torch_defaults['beta2'] = torch_defaults.pop('betas')
+        for pair, names in PAIRS.items():
+            if pair in torch_defaults:
+                torch_defaults[names[0]], torch_defaults[names[1]] = torch_defaults.pop(pair)
         for key, value in DEFAULTS[opt].items():
             if key not in EXTENSION_KEYS and key != 'lr':
                 assert key in torch_defaults and torch_defaults[key] == value, (opt, key)
@@ -566,7 +589,9 @@ def header():
         'compare theta relative to max|theta| of the step, not per component: some components pass',
         '  close to 0 (lion moves exactly lr per step)',
         'keys: lr is always given; an absent key has the default below; flags are 0/1;',
-        '  beta1, beta2 are torch betas (optax b1, b2); lrsched, ema_momentum, eps_inside_sqrt default to 0',
+        '  beta1, beta2 are torch betas (optax b1, b2); lrsched, ema_momentum, eps_inside_sqrt default to 0;',
+        '  etaminus, etaplus are Rprop\'s etas, step_size_min, step_size_max its step_sizes',
+        'asgd: an "avg t ..." line after each step line holds its average of theta (state ax) after step t',
     ]
     for opt, defaults in DEFAULTS.items():
         lines.append('defaults %s: %s' % (opt, ' '.join(
@@ -583,12 +608,16 @@ def main():
     lines = header()
     for opt, problem, hp in cases:
         path = trajectory(opt, hp, problem)
+        averages = dict(AVERAGES)
         check_trajectory(opt, problem, hp, path)
         note = source_note(opt, hp)
         if note:
             lines.append('# ' + note)
         lines.append('case %s %s %s' % (opt, problem, format_keys(opt, hp)))
-        lines += ['step %d %s' % (t, ' '.join('%.17g' % x for x in path[t])) for t in RECORD]
+        for t in RECORD:
+            lines.append('step %d %s' % (t, ' '.join('%.17g' % x for x in path[t])))
+            if opt == 'asgd':                                   # its average of theta (torch's ax)
+                lines.append('avg %d %s' % (t, ' '.join('%.17g' % x for x in averages[t])))
         lines.append('end')
     print('\n'.join(lines))
 
