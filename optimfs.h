@@ -332,8 +332,15 @@ typedef enum ofs_sched_kind {
     OFS_SCHED_ONECYCLE,        /* OneCycleLR; base_lr is max_lr; cycles momentum or beta1 */
     OFS_SCHED_SEQUENTIAL,      /* SequentialLR: child i at k - milestones[i-1], from eta0 */
     OFS_SCHED_CHAINED,         /* ChainedScheduler: eta0 times the children's factors     */
+    OFS_SCHED_CYCLIC,          /* CyclicLR: eta0 <-> max_lr in cycles; cycles momentum    */
+    OFS_SCHED_LAMBDA,          /* LambdaLR: eta0 lr_lambda(k)                             */
+    OFS_SCHED_MULTIPLICATIVE,  /* MultiplicativeLR: eta0 lr_lambda(1) ... lr_lambda(k)    */
+    OFS_SCHED_SWALR,           /* SWALR: from eta0 to swa_lr in anneal_epochs, then held  */
     OFS_SCHED_COUNT
 } ofs_sched_kind;
+
+/* CyclicLR's height scaling per cycle (chapter 12), unless a scale_fn is given. */
+enum { OFS_CYCLIC_TRIANGULAR, OFS_CYCLIC_TRIANGULAR2, OFS_CYCLIC_EXP_RANGE };
 
 /* A schedule is a plain description; each kind reads the fields it names. Start from
    ofs_sched_defaults (PyTorch's defaults, D2L's for D2L's schedules). The arrays are the
@@ -362,6 +369,15 @@ typedef struct ofs_sched {
     const double *values;        /* piecewise: n_milestones + 1 factors of eta0 */
     const struct ofs_sched *children;  /* sequential, chained */
     int n_children;
+    double max_lr;               /* cyclic: the top of each cycle (base_lr is the bottom) */
+    int64_t step_size_up, step_size_down; /* cyclic: steps up, steps down (0: as up) */
+    int cyclic_mode;             /* cyclic: OFS_CYCLIC_TRIANGULAR, _TRIANGULAR2, _EXP_RANGE (gamma) */
+    double (*scale_fn)(double x, void *ctx);      /* cyclic: NULL, or the height's scale at x */
+    int scale_iterations;        /* cyclic with scale_fn: x = k (1) or the cycle number (0) */
+    double (*lr_lambda)(int64_t k, void *ctx);    /* lambda, multiplicative: the factor at k */
+    void *fn_ctx;                /* passed to scale_fn and lr_lambda */
+    double swa_lr;               /* swalr: the rate it anneals to */
+    int64_t anneal_epochs;       /* swalr: steps of the anneal (cos; linear with anneal_linear) */
 } ofs_sched;
 
 OFSDEF ofs_sched   ofs_sched_defaults(ofs_sched_kind kind, double base_lr); /* required lengths are 0 */
@@ -2302,13 +2318,35 @@ static double ofs__cosine_lr(double lo, double hi, double num, double den)
     return lo + (hi - lo) * (1 + cos(M_PI * num / den)) / 2;
 }
 
+static double ofs__sched_eval(const ofs_sched *s, double eta0, int64_t k);
+
+/* Each kind's rate at k steps after its warmup, from eta0: one small function each,
+   named in the kind's row of the table below. */
+static double ofs__lr_constant(const ofs_sched *s, double eta0, int64_t k) { (void)s; (void)k; return eta0; }
+static double ofs__lr_constant_factor(const ofs_sched *s, double eta0, int64_t k) { return eta0 * (k < s->total_iters ? s->factor : 1.0); }
+static double ofs__lr_linear(const ofs_sched *s, double eta0, int64_t k) { return ofs__linear_lr(eta0, s->start_factor, s->end_factor, s->total_iters, k); }
+static double ofs__lr_step(const ofs_sched *s, double eta0, int64_t k) { return eta0 * pow(s->gamma, (double)(k / s->step_size)); }
+static double ofs__lr_multistep(const ofs_sched *s, double eta0, int64_t k) { return eta0 * pow(s->gamma, (double)ofs__count_le(s->milestones, s->n_milestones, k)); }
+static double ofs__lr_exponential(const ofs_sched *s, double eta0, int64_t k) { return eta0 * pow(s->gamma, (double)k); }
+static double ofs__lr_factor(const ofs_sched *s, double eta0, int64_t k) { double f = eta0 * pow(s->gamma, (double)k); return f > s->eta_min ? f : s->eta_min; }
+static double ofs__lr_polynomial(const ofs_sched *s, double eta0, int64_t k) { int64_t t = s->total_iters; return eta0 * pow(1.0 - (double)(k < t ? k : t) / (double)t, s->power); }
+static double ofs__lr_inverse_power(const ofs_sched *s, double eta0, int64_t k) { return eta0 * pow(s->beta * (double)k + 1, -s->power); }
+static double ofs__lr_sqrt(const ofs_sched *s, double eta0, int64_t k) { (void)s; return eta0 * pow((double)k + 1.0, -0.5); }
+static double ofs__lr_piecewise(const ofs_sched *s, double eta0, int64_t k) { return eta0 * s->values[ofs__count_le(s->milestones, s->n_milestones, k)]; }
+
+static double ofs__lr_cosine(const ofs_sched *s, double eta0, int64_t k)
+{
+    if (s->hold && k > s->t_max) k = s->t_max;
+    return ofs__cosine_lr(s->eta_min, eta0, (double)k, (double)s->t_max);
+}
+
 /* Cosine with warm restarts (SGDR, Loshchilov and Hutter 2017): periods T_i = t_0
    t_mult^i follow one another; within a period T_cur counts from 0, and
        lr = eta_min + (eta0 - eta_min) (1 + cos(pi T_cur / T_i)) / 2.
    PyTorch's step(epoch) finds the period with a floating-point logarithm, which lands
    one period early at some exact restarts (t_0 = 2, t_mult = 3, k = 242 gives 0, not
    eta0). Subtracting whole periods in integers is exact, like PyTorch's step(). */
-static double ofs__restarts_lr(const ofs_sched *s, double eta0, int64_t k)
+static double ofs__lr_restarts(const ofs_sched *s, double eta0, int64_t k)
 {
     int64_t t_i = s->t_0;
     if (s->t_mult == 1) k %= t_i;
@@ -2358,154 +2396,107 @@ static double ofs__onecycle(const ofs_sched *s, double max_lr, int64_t k, int mo
     return s->anneal_linear ? (b - a) * p + a : b + (a - b) / 2.0 * (cos(M_PI * p) + 1);
 }
 
+static double ofs__lr_onecycle(const ofs_sched *s, double eta0, int64_t k) { return ofs__onecycle(s, eta0, k, 0); }
+
+/* Cyclical learning rates (Smith 2017; PyTorch's CyclicLR). A cycle is U + D steps
+   (step_size_up, step_size_down; D = 0 means D = U): the rate climbs from eta0 to
+   max_lr in U steps and falls back in D, each cycle's height scaled by
+       triangular 1,   triangular2 1 / 2^(c - 1),   exp_range gamma^k,   or scale_fn
+   of the cycle number c (1, 2, ...; triangular, triangular2, scale_iterations = 0) or
+   of k (exp_range, scale_iterations = 1). In PyTorch's order of operations:
+       c = floor(1 + k / (U + D)),  x = 1 + k / (U + D) - c,  r = U / (U + D)
+       h = x <= r ? x / r : (x - 1) / (r - 1)          (0 -> 1 -> 0 over a cycle)
+       lr = eta0 + (max_lr - eta0) h scale,   momentum = max_m - (max_m - base_m) h scale
+   so the momentum falls while the rate rises (cycle_momentum: base_momentum 0.8,
+   max_momentum 0.9). PyTorch 1.13 cycles only an optimizer with 'momentum' (SGD,
+   RMSprop) and refuses Adam; here, as in PyTorch 2.2 and its OneCycleLR, the Adam
+   family's beta1 is cycled. */
+static double ofs__cyclic(const ofs_sched *s, double lo, double hi, int64_t k, int momentum)
+{
+    const double up = (double)s->step_size_up, total = up + (double)(s->step_size_down ? s->step_size_down : s->step_size_up);
+    const double ratio = up / total, cycle = floor(1 + (double)k / total), x = 1. + (double)k / total - cycle;
+    const double h = x <= ratio ? x / ratio : (x - 1) / (ratio - 1);
+    const double arg = s->scale_fn ? (s->scale_iterations ? (double)k : cycle) : s->cyclic_mode == OFS_CYCLIC_EXP_RANGE ? (double)k : cycle;
+    const double scale = s->scale_fn ? s->scale_fn(arg, s->fn_ctx) : s->cyclic_mode == OFS_CYCLIC_TRIANGULAR ? 1.
+                       : s->cyclic_mode == OFS_CYCLIC_TRIANGULAR2 ? 1 / pow(2., arg - 1) : pow(s->gamma, arg);
+    return momentum ? hi - (hi - lo) * h * scale : lo + (hi - lo) * h * scale;
+}
+
+static double ofs__lr_cyclic(const ofs_sched *s, double eta0, int64_t k) { return ofs__cyclic(s, eta0, s->max_lr, k, 0); }
+
+/* LambdaLR: eta0 lr_lambda(k); MultiplicativeLR: eta0 lr_lambda(1) ... lr_lambda(k),
+   multiplied in that order as PyTorch's steps do (k calls: O(k) per rate). The
+   function gets fn_ctx; a rate that is not a finite number >= 0 is refused by
+   ofs_sched_apply (OFS_ERR_NONFINITE). */
+static double ofs__lr_lambda(const ofs_sched *s, double eta0, int64_t k) { return eta0 * s->lr_lambda(k, s->fn_ctx); }
+
+static double ofs__lr_multiplicative(const ofs_sched *s, double eta0, int64_t k)
+{
+    int64_t j;
+    double lr = eta0;
+    for (j = 1; j <= k && lr == lr; j++) lr = lr * s->lr_lambda(j, s->fn_ctx);
+    return lr;
+}
+
+/* SWALR (Izmailov et al. 2018; torch.optim.swa_utils.SWALR): from eta0 to swa_lr in
+   anneal_epochs steps, then swa_lr for good:
+       t = min(1, k / max(1, anneal_epochs))   (anneal_epochs = 0: t = 1 from k = 0)
+       a = (1 - cos(pi t)) / 2   (anneal_linear: a = t),    lr = swa_lr a + eta0 (1 - a)
+   PyTorch recovers eta0 from the current rate at each step, which equals this closed
+   form to rounding when nothing else writes the rate. Its "epochs" are its step()
+   calls; here they are whatever k counts (the trainer: optimizer steps). */
+static double ofs__lr_swalr(const ofs_sched *s, double eta0, int64_t k)
+{
+    const int64_t e = s->anneal_epochs, step = e == 0 && k < 1 ? 1 : k;
+    const double t = ofs__max(0, fmin(1, (double)step / (double)(e > 1 ? e : 1)));
+    const double a = s->anneal_linear ? t : (1 - cos(M_PI * t)) / 2;
+    return s->swa_lr * a + eta0 * (1 - a);
+}
+
 /* Composition, as PyTorch's SequentialLR and ChainedScheduler behave when nothing else
    writes the lr:
      sequential  lr(k) = child_i(k - m_i), i = #{milestones <= k}, m_0 = 0: every child
                  starts from the shared eta0 (not from where the previous one stopped);
      chained     lr(k) = eta0 prod_i child_i(k) / eta0: the product of the children's
                  factors, for multiplicative children (not cosine, restarts, onecycle,
-                 factor: PyTorch's chain of those is not a product). */
-static double ofs__sched_eval(const ofs_sched *s, double eta0, int64_t k)
+                 factor, cyclic or swalr: PyTorch's chain of those is not a product).
+                 A lambda child multiplies too (PyTorch's LambdaLR in a chain would
+                 overwrite the rate instead). */
+static double ofs__lr_sequential(const ofs_sched *s, double eta0, int64_t k)
 {
-    int64_t t = s->total_iters;
+    int i = ofs__count_le(s->milestones, s->n_milestones, k);
+    return ofs__sched_eval(&s->children[i], eta0, i ? k - s->milestones[i - 1] : k);
+}
+
+static double ofs__lr_chained(const ofs_sched *s, double eta0, int64_t k)
+{
     int i;
     double f = 1;
-    if (k < s->warmup_steps) return ofs__linear_lr(eta0, s->warmup_start, 1.0, s->warmup_steps, k);
-    k -= s->warmup_steps;
-    switch (s->kind) {
-    case OFS_SCHED_CONSTANT:        return eta0;
-    case OFS_SCHED_CONSTANT_FACTOR: return eta0 * (k < t ? s->factor : 1.0);
-    case OFS_SCHED_LINEAR:          return ofs__linear_lr(eta0, s->start_factor, s->end_factor, t, k);
-    case OFS_SCHED_STEP:            return eta0 * pow(s->gamma, (double)(k / s->step_size));
-    case OFS_SCHED_MULTISTEP:       return eta0 * pow(s->gamma, (double)ofs__count_le(s->milestones, s->n_milestones, k));
-    case OFS_SCHED_EXPONENTIAL:     return eta0 * pow(s->gamma, (double)k);
-    case OFS_SCHED_FACTOR:          f = eta0 * pow(s->gamma, (double)k); return f > s->eta_min ? f : s->eta_min;
-    case OFS_SCHED_POLYNOMIAL:      return eta0 * pow(1.0 - (double)(k < t ? k : t) / (double)t, s->power);
-    case OFS_SCHED_INVERSE_POWER:   return eta0 * pow(s->beta * (double)k + 1, -s->power);
-    case OFS_SCHED_SQRT:            return eta0 * pow((double)k + 1.0, -0.5);
-    case OFS_SCHED_PIECEWISE:       return eta0 * s->values[ofs__count_le(s->milestones, s->n_milestones, k)];
-    case OFS_SCHED_COSINE:
-        if (s->hold && k > s->t_max) k = s->t_max;
-        return ofs__cosine_lr(s->eta_min, eta0, (double)k, (double)s->t_max);
-    case OFS_SCHED_COSINE_RESTARTS: return ofs__restarts_lr(s, eta0, k);
-    case OFS_SCHED_ONECYCLE:        return ofs__onecycle(s, eta0, k, 0);
-    case OFS_SCHED_SEQUENTIAL:
-        i = ofs__count_le(s->milestones, s->n_milestones, k);
-        return ofs__sched_eval(&s->children[i], eta0, i ? k - s->milestones[i - 1] : k);
-    case OFS_SCHED_CHAINED:
-        for (i = 0; i < s->n_children; i++) f *= ofs__sched_eval(&s->children[i], 1.0, k);
-        return eta0 * f;
-    case OFS_SCHED_COUNT: break;
-    }
-    OFS_ASSERT(0);
-    return eta0;
+    for (i = 0; i < s->n_children; i++) f *= ofs__sched_eval(&s->children[i], 1.0, k);
+    return eta0 * f;
 }
 
-OFSDEF double ofs_sched_lr(const ofs_sched *s, int64_t k)
+/* The kinds that set a momentum (or beta1) too, k after the warmup: 1 and *m, or 0. */
+static int ofs__m_onecycle(const ofs_sched *s, int64_t k, double *m)
 {
-    OFS_ASSERT(s && k >= 0);
-    return ofs__sched_eval(s, s->base_lr, k);
+    if (s->cycle_momentum) *m = ofs__onecycle(s, 0, k, 1);
+    return s->cycle_momentum;
 }
 
-OFSDEF int ofs_sched_momentum(const ofs_sched *s, int64_t k, double *momentum)
+static int ofs__m_cyclic(const ofs_sched *s, int64_t k, double *m)
 {
-    int i;
-    OFS_ASSERT(s && k >= 0 && momentum);
-    if (k < s->warmup_steps) return 0;
-    k -= s->warmup_steps;
-    if (s->kind == OFS_SCHED_ONECYCLE && s->cycle_momentum) { *momentum = ofs__onecycle(s, 0, k, 1); return 1; }
-    if (s->kind != OFS_SCHED_SEQUENTIAL) return 0;
-    i = ofs__count_le(s->milestones, s->n_milestones, k);
-    return ofs_sched_momentum(&s->children[i], i ? k - s->milestones[i - 1] : k, momentum);
+    if (s->cycle_momentum) *m = ofs__cyclic(s, s->base_momentum, s->max_momentum, k, 1);
+    return s->cycle_momentum;
 }
 
-/* Where PyTorch's OneCycleLR writes the cycled momentum: 'momentum' for SGD and
-   RMSprop, betas[0] for the Adam family (here also Lion, Yogi, LAMB, AdaBelief). */
-/* What a cycling schedule moves in each optimizer: its row of chapter 14's table. */
-enum { OFS__CYC_NONE, OFS__CYC_MOMENTUM, OFS__CYC_BETA1 };
-static int ofs__cycles(ofs_optim_kind kind);
-
-OFSDEF ofs_status ofs_sched_apply(const ofs_sched *s, int64_t k, ofs_optim_config *cfg, ofs_err *err)
+static int ofs__m_sequential(const ofs_sched *s, int64_t k, double *m)
 {
-    double m;
-    ofs_status st = ofs_sched_validate(s, err);
-    if (st != OFS_OK) return st;
-    if (k < 0) return ofs__fail(err, OFS_ERR_ARG, "%s: expected a step k >= 0, found %lld", ofs_sched_name(s->kind), (long long)k);
-    cfg->lr = ofs_sched_lr(s, k);
-    if (!ofs_sched_momentum(s, k, &m)) return ofs__ok(err);
-    if (ofs__cycles(cfg->kind) == OFS__CYC_MOMENTUM) cfg->momentum = m;
-    else if (ofs__cycles(cfg->kind) == OFS__CYC_BETA1) cfg->beta1 = m;
-    else return ofs__fail(err, OFS_ERR_ARG, "%s: cycle_momentum needs an optimizer with momentum or beta1, found %s; "
-                          "set cycle_momentum = 0", ofs_sched_name(s->kind), ofs_optim_name(cfg->kind));
-    return ofs__ok(err);
+    int i = ofs__count_le(s->milestones, s->n_milestones, k);
+    return ofs_sched_momentum(&s->children[i], i ? k - s->milestones[i - 1] : k, m);
 }
 
-/* One row per kind: its name, and whether it only multiplies eta0 by a factor of k
-   (what a chained schedule's children must do: PyTorch's chain of cosine, restarts
-   or onecycle is not a product, and factor's floor is absolute). Then defaults, and
-   setting a field by name. */
-static const struct ofs__sched_row { const char *name; int multiplicative; } ofs__sched_kinds[OFS_SCHED_COUNT] = {
-    {"constant", 1}, {"constant_factor", 1}, {"linear", 1}, {"step", 1}, {"multistep", 1}, {"exponential", 1},
-    {"factor", 0}, {"polynomial", 1}, {"inverse_power", 1}, {"sqrt", 1}, {"piecewise", 1}, {"cosine", 0},
-    {"cosine_restarts", 0}, {"onecycle", 0}, {"sequential", 0}, {"chained", 1} };
-
-OFSDEF const char *ofs_sched_name(ofs_sched_kind kind)
-{
-    return (unsigned)kind < OFS_SCHED_COUNT ? ofs__sched_kinds[kind].name : "unknown";
-}
-
-OFSDEF ofs_status ofs_sched_kind_from_name(const char *name, ofs_sched_kind *kind, ofs_err *err)
-{
-    char list[256] = "";
-    int k;
-    for (k = 0; name && k < OFS_SCHED_COUNT; k++)
-        if (strcmp(name, ofs__sched_kinds[k].name) == 0) { *kind = (ofs_sched_kind)k; return ofs__ok(err); }
-    for (k = 0; k < OFS_SCHED_COUNT; k++) {
-        strcat(list, k ? ", " : "");
-        strcat(list, ofs__sched_kinds[k].name);
-    }
-    return ofs__fail(err, OFS_ERR_ARG, "unknown schedule \"%s\": expected one of %s", name ? name : "(null)", list);
-}
-
-OFSDEF ofs_sched ofs_sched_defaults(ofs_sched_kind kind, double base_lr)
-{
-    ofs_sched s;
-    memset(&s, 0, sizeof s);
-    s.kind = kind; s.base_lr = base_lr;
-    s.gamma = 0.1; s.factor = 1.0 / 3; s.start_factor = 1.0 / 3; s.end_factor = 1; s.total_iters = 5;
-    s.power = 1; s.t_mult = 1; s.pct_start = 0.3; s.div_factor = 25; s.final_div_factor = 1e4;
-    s.base_momentum = 0.85; s.max_momentum = 0.95; s.cycle_momentum = 1;
-    if (kind == OFS_SCHED_EXPONENTIAL) s.gamma = 0;                       /* required, as in PyTorch */
-    if (kind == OFS_SCHED_FACTOR) { s.gamma = 1; s.eta_min = 1e-7; }      /* D2L's FactorScheduler */
-    if (kind == OFS_SCHED_INVERSE_POWER) { s.beta = 0.1; s.power = 0.5; } /* D2L: (1 + 0.1 t)^-1/2 */
-    return s;
-}
-
-#define OFS__SCHED_REALS(X) X(base_lr) X(gamma) X(factor) X(start_factor) X(end_factor) X(power) X(beta) \
-    X(eta_min) X(pct_start) X(div_factor) X(final_div_factor) X(base_momentum) X(max_momentum) X(warmup_start)
-#define OFS__SCHED_STEPS(X) X(step_size) X(total_iters) X(t_max) X(t_0) X(t_mult) X(total_steps) X(warmup_steps)
-#define OFS__SCHED_FLAGS(X) X(hold) X(three_phase) X(anneal_linear) X(cycle_momentum)
-
-OFSDEF ofs_status ofs_sched_set(ofs_sched *s, const char *key, double value, ofs_err *err)
-{
-#define OFS__SET_REAL(f) if (strcmp(key, #f) == 0) { s->f = value; return ofs__ok(err); }
-#define OFS__SET_STEPS(f) if (strcmp(key, #f) == 0) { s->f = (int64_t)value; return ofs__ok(err); }
-#define OFS__SET_FLAG(f) if (strcmp(key, #f) == 0) { \
-        if (value != 0 && value != 1) return ofs__fail(err, OFS_ERR_ARG, "%s: expected 0 or 1, found %g", key, value); \
-        s->f = (int)value; return ofs__ok(err); }
-    OFS__SCHED_REALS(OFS__SET_REAL)
-    OFS__SCHED_FLAGS(OFS__SET_FLAG)
-    if (!(value == floor(value) && fabs(value) < 9e18))
-        return ofs__fail(err, OFS_ERR_ARG, "%s: expected a whole number of steps, found %g", key, value);
-    OFS__SCHED_STEPS(OFS__SET_STEPS)
-#undef OFS__SET_REAL
-#undef OFS__SET_STEPS
-#undef OFS__SET_FLAG
-    return ofs__fail(err, OFS_ERR_ARG, "unknown schedule setting \"%s\"", key);
-}
-
-/* Validation: every setting a user can get wrong, with what was expected. A NaN fails
-   every test below. */
+/* Validation, kind by kind: every setting a user can get wrong, with what was
+   expected. A NaN fails every test below. */
 #define OFS__REQUIRE(cond, ...) do { if (!(cond)) return ofs__fail(err, OFS_ERR_ARG, __VA_ARGS__); } while (0)
 #define OFS__NEED(cond, field, range, v) \
     OFS__REQUIRE(cond, "%s: expected %s %s, found %.15g", ofs_sched_name(s->kind), field, range, (double)(v))
@@ -2523,75 +2514,277 @@ static ofs_status ofs__check_milestones(const ofs_sched *s, int strict, ofs_err 
     return ofs__ok(err);
 }
 
-static ofs_status ofs__check_kind(const ofs_sched *s, ofs_err *err)
+static ofs_status ofs__check_none(const ofs_sched *s, ofs_err *err) { (void)s; return ofs__ok(err); }
+
+static ofs_status ofs__check_factors(const ofs_sched *s, ofs_err *err)   /* constant_factor, linear */
 {
-    double end[3];
-    int i, phases;
-    int64_t t = s->total_iters;
-    switch (s->kind) {
-    case OFS_SCHED_CONSTANT: case OFS_SCHED_SQRT: break;
-    case OFS_SCHED_CONSTANT_FACTOR:
-        OFS__NEED(s->factor > 0 && s->factor <= 1, "factor", "in (0, 1]", s->factor);
-        OFS__NEED(t >= 1, "total_iters", ">= 1", t); break;
-    case OFS_SCHED_LINEAR:
+    if (s->kind == OFS_SCHED_CONSTANT_FACTOR) OFS__NEED(s->factor > 0 && s->factor <= 1, "factor", "in (0, 1]", s->factor);
+    else {
         OFS__NEED(s->start_factor >= 0 && s->start_factor <= 1, "start_factor", "in [0, 1]", s->start_factor);
         OFS__NEED(s->end_factor >= 0 && s->end_factor <= 1, "end_factor", "in [0, 1]", s->end_factor);
-        OFS__NEED(t >= 1, "total_iters", ">= 1", t); break;
-    case OFS_SCHED_STEP: case OFS_SCHED_MULTISTEP: case OFS_SCHED_EXPONENTIAL: case OFS_SCHED_FACTOR:
-        OFS__NEED(s->gamma > 0 && ofs__finite(s->gamma), "gamma", "> 0", s->gamma);
-        OFS__NEED(s->kind != OFS_SCHED_STEP || s->step_size >= 1, "step_size", ">= 1", s->step_size);
-        OFS__NEED(s->eta_min >= 0 && ofs__finite(s->eta_min), "eta_min", ">= 0", s->eta_min);
-        return s->kind == OFS_SCHED_MULTISTEP ? ofs__check_milestones(s, 0, err) : ofs__ok(err);
-    case OFS_SCHED_POLYNOMIAL: case OFS_SCHED_INVERSE_POWER:
-        OFS__NEED(s->power >= 0 && ofs__finite(s->power), "power", ">= 0", s->power);
-        OFS__NEED(s->beta >= 0 && ofs__finite(s->beta), "beta", ">= 0", s->beta);
-        OFS__NEED(s->kind != OFS_SCHED_POLYNOMIAL || t >= 1, "total_iters", ">= 1", t); break;
-    case OFS_SCHED_PIECEWISE:
-        if (ofs__check_milestones(s, 1, err) != OFS_OK) return OFS_ERR_ARG;
-        OFS__REQUIRE(s->values, "piecewise: expected n_milestones + 1 values, found NULL");
-        for (i = 0; i <= s->n_milestones; i++)
-            OFS__NEED(s->values[i] >= 0 && ofs__finite(s->values[i]), "values", ">= 0", s->values[i]);
-        break;
-    case OFS_SCHED_COSINE: case OFS_SCHED_COSINE_RESTARTS:
-        OFS__NEED(s->eta_min >= 0 && ofs__finite(s->eta_min), "eta_min", ">= 0", s->eta_min);
-        OFS__NEED(s->kind != OFS_SCHED_COSINE || s->t_max >= 1, "t_max", ">= 1", s->t_max);
-        OFS__NEED(s->kind != OFS_SCHED_COSINE_RESTARTS || s->t_0 >= 1, "t_0", ">= 1", s->t_0);
-        OFS__NEED(s->kind != OFS_SCHED_COSINE_RESTARTS || s->t_mult >= 1, "t_mult", ">= 1", s->t_mult); break;
-    case OFS_SCHED_ONECYCLE:
-        OFS__NEED(s->total_steps >= 1, "total_steps", ">= 1", s->total_steps);
-        OFS__NEED(s->pct_start >= 0 && s->pct_start <= 1, "pct_start", "in [0, 1]", s->pct_start);
-        OFS__NEED(s->div_factor > 0 && ofs__finite(s->div_factor), "div_factor", "> 0", s->div_factor);
-        OFS__NEED(s->final_div_factor > 0 && ofs__finite(s->final_div_factor), "final_div_factor", "> 0", s->final_div_factor);
-        OFS__NEED(s->base_momentum >= 0 && s->base_momentum < 1, "base_momentum", "in [0, 1)", s->base_momentum);
-        OFS__NEED(s->max_momentum >= 0 && s->max_momentum < 1, "max_momentum", "in [0, 1)", s->max_momentum);
-        phases = ofs__onecycle_ends(s, end);
-        for (i = 0; i < phases; i++)   /* an empty phase would divide 0 by 0 */
-            OFS__REQUIRE(end[i] > (i ? end[i - 1] : 0), "onecycle: phase %d has no length (it ends at step %g): "
-                         "pct_start %g does not fit total_steps %lld", i + 1, end[i], s->pct_start, (long long)s->total_steps);
-        break;
-    case OFS_SCHED_SEQUENTIAL: case OFS_SCHED_CHAINED:
-        OFS__NEED(s->n_children >= 1 && s->children, "a children array, n_children", ">= 1", s->n_children);
-        if (s->kind == OFS_SCHED_CHAINED) break;
-        OFS__NEED(s->n_milestones == s->n_children - 1, "n_milestones", "= n_children - 1", s->n_milestones);
-        return ofs__check_milestones(s, 1, err);
-    default:
-        return ofs__fail(err, OFS_ERR_ARG, "schedule kind %d: expected 0 to %d", (int)s->kind, OFS_SCHED_COUNT - 1);
     }
+    OFS__NEED(s->total_iters >= 1, "total_iters", ">= 1", s->total_iters);
     return ofs__ok(err);
 }
 
-static int ofs__multiplicative(ofs_sched_kind k) { return (unsigned)k < OFS_SCHED_COUNT && ofs__sched_kinds[k].multiplicative; }
+static ofs_status ofs__check_decay(const ofs_sched *s, ofs_err *err)   /* step, multistep, exponential, factor */
+{
+    OFS__NEED(s->gamma > 0 && ofs__finite(s->gamma), "gamma", "> 0", s->gamma);
+    OFS__NEED(s->kind != OFS_SCHED_STEP || s->step_size >= 1, "step_size", ">= 1", s->step_size);
+    OFS__NEED(s->eta_min >= 0 && ofs__finite(s->eta_min), "eta_min", ">= 0", s->eta_min);
+    return s->kind == OFS_SCHED_MULTISTEP ? ofs__check_milestones(s, 0, err) : ofs__ok(err);
+}
+
+static ofs_status ofs__check_power(const ofs_sched *s, ofs_err *err)   /* polynomial, inverse_power */
+{
+    OFS__NEED(s->power >= 0 && ofs__finite(s->power), "power", ">= 0", s->power);
+    OFS__NEED(s->beta >= 0 && ofs__finite(s->beta), "beta", ">= 0", s->beta);
+    OFS__NEED(s->kind != OFS_SCHED_POLYNOMIAL || s->total_iters >= 1, "total_iters", ">= 1", s->total_iters);
+    return ofs__ok(err);
+}
+
+static ofs_status ofs__check_piecewise(const ofs_sched *s, ofs_err *err)
+{
+    int i;
+    if (ofs__check_milestones(s, 1, err) != OFS_OK) return OFS_ERR_ARG;
+    OFS__REQUIRE(s->values, "piecewise: expected n_milestones + 1 values, found NULL");
+    for (i = 0; i <= s->n_milestones; i++) OFS__NEED(s->values[i] >= 0 && ofs__finite(s->values[i]), "values", ">= 0", s->values[i]);
+    return ofs__ok(err);
+}
+
+static ofs_status ofs__check_cosine(const ofs_sched *s, ofs_err *err)   /* cosine, cosine_restarts */
+{
+    OFS__NEED(s->eta_min >= 0 && ofs__finite(s->eta_min), "eta_min", ">= 0", s->eta_min);
+    OFS__NEED(s->kind != OFS_SCHED_COSINE || s->t_max >= 1, "t_max", ">= 1", s->t_max);
+    OFS__NEED(s->kind != OFS_SCHED_COSINE_RESTARTS || s->t_0 >= 1, "t_0", ">= 1", s->t_0);
+    OFS__NEED(s->kind != OFS_SCHED_COSINE_RESTARTS || s->t_mult >= 1, "t_mult", ">= 1", s->t_mult);
+    return ofs__ok(err);
+}
+
+static ofs_status ofs__check_momenta(const ofs_sched *s, ofs_err *err)
+{
+    OFS__NEED(s->base_momentum >= 0 && s->base_momentum < 1, "base_momentum", "in [0, 1)", s->base_momentum);
+    OFS__NEED(s->max_momentum >= 0 && s->max_momentum < 1, "max_momentum", "in [0, 1)", s->max_momentum);
+    return ofs__ok(err);
+}
+
+static ofs_status ofs__check_onecycle(const ofs_sched *s, ofs_err *err)
+{
+    double end[3];
+    int i, phases;
+    OFS__NEED(s->total_steps >= 1, "total_steps", ">= 1", s->total_steps);
+    OFS__NEED(s->pct_start >= 0 && s->pct_start <= 1, "pct_start", "in [0, 1]", s->pct_start);
+    OFS__NEED(s->div_factor > 0 && ofs__finite(s->div_factor), "div_factor", "> 0", s->div_factor);
+    OFS__NEED(s->final_div_factor > 0 && ofs__finite(s->final_div_factor), "final_div_factor", "> 0", s->final_div_factor);
+    if (ofs__check_momenta(s, err) != OFS_OK) return OFS_ERR_ARG;
+    phases = ofs__onecycle_ends(s, end);
+    for (i = 0; i < phases; i++)   /* an empty phase would divide 0 by 0 */
+        OFS__REQUIRE(end[i] > (i ? end[i - 1] : 0), "onecycle: phase %d has no length (it ends at step %g): "
+                     "pct_start %g does not fit total_steps %lld", i + 1, end[i], s->pct_start, (long long)s->total_steps);
+    return ofs__ok(err);
+}
+
+static ofs_status ofs__check_cyclic(const ofs_sched *s, ofs_err *err)
+{
+    OFS__NEED(s->max_lr >= 0 && ofs__finite(s->max_lr), "max_lr", ">= 0", s->max_lr);
+    OFS__NEED(s->step_size_up >= 1 && s->step_size_up <= OFS_MAX_STEPS, "step_size_up", "in [1, 2^53]", s->step_size_up);
+    OFS__NEED(s->step_size_down >= 0 && s->step_size_down <= OFS_MAX_STEPS, "step_size_down", "in [0, 2^53] (0: as step_size_up)",
+              s->step_size_down);
+    OFS__NEED(s->scale_fn || (s->cyclic_mode >= OFS_CYCLIC_TRIANGULAR && s->cyclic_mode <= OFS_CYCLIC_EXP_RANGE),
+              "cyclic_mode", "0 (triangular), 1 (triangular2) or 2 (exp_range), or a scale_fn", s->cyclic_mode);
+    OFS__NEED(s->gamma > 0 && ofs__finite(s->gamma), "gamma", "> 0", s->gamma);
+    return ofs__check_momenta(s, err);
+}
+
+static ofs_status ofs__check_lambda(const ofs_sched *s, ofs_err *err)   /* lambda, multiplicative */
+{
+    OFS__REQUIRE(s->lr_lambda, "%s: expected a function lr_lambda, found NULL", ofs_sched_name(s->kind));
+    return ofs__ok(err);
+}
+
+static ofs_status ofs__check_swalr(const ofs_sched *s, ofs_err *err)
+{
+    OFS__NEED(s->swa_lr >= 0 && ofs__finite(s->swa_lr), "swa_lr", ">= 0", s->swa_lr);
+    OFS__NEED(s->anneal_epochs >= 0, "anneal_epochs", ">= 0", s->anneal_epochs);
+    return ofs__ok(err);
+}
+
+static ofs_status ofs__check_nested(const ofs_sched *s, ofs_err *err)   /* sequential, chained */
+{
+    OFS__NEED(s->n_children >= 1 && s->children, "a children array, n_children", ">= 1", s->n_children);
+    if (s->kind == OFS_SCHED_CHAINED) return ofs__ok(err);
+    OFS__NEED(s->n_milestones == s->n_children - 1, "n_milestones", "= n_children - 1", s->n_milestones);
+    return ofs__check_milestones(s, 1, err);
+}
+
+/* Defaults that differ from ofs_sched_defaults' common ones. */
+static void ofs__def_none(ofs_sched *s) { (void)s; }
+static void ofs__def_exponential(ofs_sched *s) { s->gamma = 0; }                    /* required, as in PyTorch */
+static void ofs__def_factor(ofs_sched *s) { s->gamma = 1; s->eta_min = 1e-7; }      /* D2L's FactorScheduler */
+static void ofs__def_inverse_power(ofs_sched *s) { s->beta = 0.1; s->power = 0.5; } /* D2L: (1 + 0.1 t)^-1/2 */
+static void ofs__def_cyclic(ofs_sched *s) { s->gamma = 1; s->step_size_up = 2000; s->base_momentum = 0.8; s->max_momentum = 0.9; }
+
+/* One row per kind: its name; whether it only multiplies eta0 by a factor of k (what
+   a chained schedule's children must do); its rate, its momentum (NULL: none), its
+   checks and its own defaults; and the field that ofs_sched_set_run fits to a run. */
+typedef struct ofs__sched_row {
+    const char *name;
+    int multiplicative;
+    double (*lr)(const ofs_sched *s, double eta0, int64_t k);
+    int (*momentum)(const ofs_sched *s, int64_t k, double *m);
+    ofs_status (*check)(const ofs_sched *s, ofs_err *err);
+    void (*defaults)(ofs_sched *s);
+    size_t run_field;   /* offsetof an int64_t field, or 0: none */
+} ofs__sched_row;
+
+#define OFS__RUN(f) offsetof(ofs_sched, f)
+static const ofs__sched_row ofs__sched_kinds[OFS_SCHED_COUNT] = {
+    {"constant",        1, ofs__lr_constant,        NULL, ofs__check_none,      ofs__def_none,          0},
+    {"constant_factor", 1, ofs__lr_constant_factor, NULL, ofs__check_factors,   ofs__def_none,          0},
+    {"linear",          1, ofs__lr_linear,          NULL, ofs__check_factors,   ofs__def_none,          OFS__RUN(total_iters)},
+    {"step",            1, ofs__lr_step,            NULL, ofs__check_decay,     ofs__def_none,          0},
+    {"multistep",       1, ofs__lr_multistep,       NULL, ofs__check_decay,     ofs__def_none,          0},
+    {"exponential",     1, ofs__lr_exponential,     NULL, ofs__check_decay,     ofs__def_exponential,   0},
+    {"factor",          0, ofs__lr_factor,          NULL, ofs__check_decay,     ofs__def_factor,        0},
+    {"polynomial",      1, ofs__lr_polynomial,      NULL, ofs__check_power,     ofs__def_none,          OFS__RUN(total_iters)},
+    {"inverse_power",   1, ofs__lr_inverse_power,   NULL, ofs__check_power,     ofs__def_inverse_power, 0},
+    {"sqrt",            1, ofs__lr_sqrt,            NULL, ofs__check_none,      ofs__def_none,          0},
+    {"piecewise",       1, ofs__lr_piecewise,       NULL, ofs__check_piecewise, ofs__def_none,          0},
+    {"cosine",          0, ofs__lr_cosine,          NULL, ofs__check_cosine,    ofs__def_none,          OFS__RUN(t_max)},
+    {"cosine_restarts", 0, ofs__lr_restarts,        NULL, ofs__check_cosine,    ofs__def_none,          0},
+    {"onecycle",        0, ofs__lr_onecycle, ofs__m_onecycle, ofs__check_onecycle, ofs__def_none,       OFS__RUN(total_steps)},
+    {"sequential",      0, ofs__lr_sequential, ofs__m_sequential, ofs__check_nested, ofs__def_none,     0},
+    {"chained",         1, ofs__lr_chained,         NULL, ofs__check_nested,    ofs__def_none,          0},
+    {"cyclic",          0, ofs__lr_cyclic,   ofs__m_cyclic, ofs__check_cyclic,  ofs__def_cyclic,        0},
+    {"lambda",          1, ofs__lr_lambda,          NULL, ofs__check_lambda,    ofs__def_none,          0},
+    {"multiplicative",  1, ofs__lr_multiplicative,  NULL, ofs__check_lambda,    ofs__def_none,          0},
+    {"swalr",           0, ofs__lr_swalr,           NULL, ofs__check_swalr,     ofs__def_none,          0}
+};
+#undef OFS__RUN
+
+static const ofs__sched_row *ofs__sched_row_of(ofs_sched_kind k) { return &ofs__sched_kinds[(unsigned)k < OFS_SCHED_COUNT ? k : 0]; }
+
+static double ofs__sched_eval(const ofs_sched *s, double eta0, int64_t k)
+{
+    if (k < s->warmup_steps) return ofs__linear_lr(eta0, s->warmup_start, 1.0, s->warmup_steps, k);
+    return ofs__sched_row_of(s->kind)->lr(s, eta0, k - s->warmup_steps);
+}
+
+OFSDEF double ofs_sched_lr(const ofs_sched *s, int64_t k)
+{
+    OFS_ASSERT(s && k >= 0);
+    return ofs__sched_eval(s, s->base_lr, k);
+}
+
+OFSDEF int ofs_sched_momentum(const ofs_sched *s, int64_t k, double *momentum)
+{
+    const ofs__sched_row *row;
+    OFS_ASSERT(s && k >= 0 && momentum);
+    row = ofs__sched_row_of(s->kind);
+    return k >= s->warmup_steps && row->momentum && row->momentum(s, k - s->warmup_steps, momentum);
+}
+
+/* Where PyTorch's OneCycleLR writes the cycled momentum: 'momentum' for SGD and
+   RMSprop, betas[0] for the Adam family (here also Lion, Yogi, LAMB, AdaBelief). */
+/* What a cycling schedule moves in each optimizer: its row of chapter 14's table. */
+enum { OFS__CYC_NONE, OFS__CYC_MOMENTUM, OFS__CYC_BETA1 };
+static int ofs__cycles(ofs_optim_kind kind);
+
+OFSDEF ofs_status ofs_sched_apply(const ofs_sched *s, int64_t k, ofs_optim_config *cfg, ofs_err *err)
+{
+    double m, lr;
+    ofs_status st = ofs_sched_validate(s, err);
+    if (st != OFS_OK) return st;
+    if (k < 0) return ofs__fail(err, OFS_ERR_ARG, "%s: expected a step k >= 0, found %lld", ofs_sched_name(s->kind), (long long)k);
+    lr = ofs_sched_lr(s, k);
+    if (!(lr >= 0 && ofs__finite(lr)))
+        return ofs__fail(err, OFS_ERR_NONFINITE, "%s: expected a rate >= 0 at step %lld, found %g (from its lr_lambda or scale_fn?); "
+                         "the optimizer's settings were left unchanged", ofs_sched_name(s->kind), (long long)k, lr);
+    if (!ofs_sched_momentum(s, k, &m)) { cfg->lr = lr; return ofs__ok(err); }
+    if (!(m >= 0 && m < 1))
+        return ofs__fail(err, OFS_ERR_NONFINITE, "%s: expected a momentum in [0, 1) at step %lld, found %g (from its scale_fn?)",
+                         ofs_sched_name(s->kind), (long long)k, m);
+    if (ofs__cycles(cfg->kind) == OFS__CYC_MOMENTUM) cfg->momentum = m;
+    else if (ofs__cycles(cfg->kind) == OFS__CYC_BETA1) cfg->beta1 = m;
+    else return ofs__fail(err, OFS_ERR_ARG, "%s: cycle_momentum needs an optimizer with momentum or beta1, found %s; "
+                          "set cycle_momentum = 0", ofs_sched_name(s->kind), ofs_optim_name(cfg->kind));
+    cfg->lr = lr;
+    return ofs__ok(err);
+}
+
+OFSDEF const char *ofs_sched_name(ofs_sched_kind kind)
+{
+    return (unsigned)kind < OFS_SCHED_COUNT ? ofs__sched_kinds[kind].name : "unknown";
+}
+
+OFSDEF ofs_status ofs_sched_kind_from_name(const char *name, ofs_sched_kind *kind, ofs_err *err)
+{
+    char list[512] = "";
+    int k;
+    for (k = 0; name && k < OFS_SCHED_COUNT; k++)
+        if (strcmp(name, ofs__sched_kinds[k].name) == 0) { *kind = (ofs_sched_kind)k; return ofs__ok(err); }
+    for (k = 0; k < OFS_SCHED_COUNT; k++) {
+        strcat(list, k ? ", " : "");
+        strcat(list, ofs__sched_kinds[k].name);
+    }
+    return ofs__fail(err, OFS_ERR_ARG, "unknown schedule \"%s\": expected one of %s", name ? name : "(null)", list);
+}
+
+OFSDEF ofs_sched ofs_sched_defaults(ofs_sched_kind kind, double base_lr)
+{
+    ofs_sched s;
+    memset(&s, 0, sizeof s);
+    s.kind = kind; s.base_lr = base_lr;
+    s.gamma = 0.1; s.factor = 1.0 / 3; s.start_factor = 1.0 / 3; s.end_factor = 1; s.total_iters = 5;
+    s.power = 1; s.t_mult = 1; s.pct_start = 0.3; s.div_factor = 25; s.final_div_factor = 1e4;
+    s.base_momentum = 0.85; s.max_momentum = 0.95; s.cycle_momentum = 1; s.anneal_epochs = 10;
+    ofs__sched_row_of(kind)->defaults(&s);
+    return s;
+}
+
+#define OFS__SCHED_REALS(X) X(base_lr) X(gamma) X(factor) X(start_factor) X(end_factor) X(power) X(beta) \
+    X(eta_min) X(pct_start) X(div_factor) X(final_div_factor) X(base_momentum) X(max_momentum) X(warmup_start) \
+    X(max_lr) X(swa_lr)
+#define OFS__SCHED_STEPS(X) X(step_size) X(total_iters) X(t_max) X(t_0) X(t_mult) X(total_steps) X(warmup_steps) \
+    X(step_size_up) X(step_size_down) X(anneal_epochs)
+#define OFS__SCHED_FLAGS(X) X(hold) X(three_phase) X(anneal_linear) X(cycle_momentum) X(scale_iterations)
+
+OFSDEF ofs_status ofs_sched_set(ofs_sched *s, const char *key, double value, ofs_err *err)
+{
+#define OFS__SET_REAL(f) if (strcmp(key, #f) == 0) { s->f = value; return ofs__ok(err); }
+#define OFS__SET_STEPS(f) if (strcmp(key, #f) == 0) { s->f = (int64_t)value; return ofs__ok(err); }
+#define OFS__SET_FLAG(f) if (strcmp(key, #f) == 0) { \
+        if (value != 0 && value != 1) return ofs__fail(err, OFS_ERR_ARG, "%s: expected 0 or 1, found %g", key, value); \
+        s->f = (int)value; return ofs__ok(err); }
+    OFS__SCHED_REALS(OFS__SET_REAL)
+    OFS__SCHED_FLAGS(OFS__SET_FLAG)
+    if (strcmp(key, "cyclic_mode") == 0) {
+        if (!(value == 0 || value == 1 || value == 2))
+            return ofs__fail(err, OFS_ERR_ARG, "cyclic_mode: expected 0 (triangular), 1 (triangular2) or 2 (exp_range), found %g", value);
+        s->cyclic_mode = (int)value;
+        return ofs__ok(err);
+    }
+    if (!(value == floor(value) && fabs(value) < 9e18))
+        return ofs__fail(err, OFS_ERR_ARG, "%s: expected a whole number of steps, found %g", key, value);
+    OFS__SCHED_STEPS(OFS__SET_STEPS)
+#undef OFS__SET_REAL
+#undef OFS__SET_STEPS
+#undef OFS__SET_FLAG
+    return ofs__fail(err, OFS_ERR_ARG, "unknown schedule setting \"%s\"", key);
+}
 
 static ofs_status ofs__sched_check(const ofs_sched *s, int depth, ofs_err *err)
 {
     ofs_status st;
     int i, nest = s->kind == OFS_SCHED_SEQUENTIAL || s->kind == OFS_SCHED_CHAINED;
+    if ((unsigned)s->kind >= OFS_SCHED_COUNT)
+        return ofs__fail(err, OFS_ERR_ARG, "schedule kind %d: expected 0 to %d", (int)s->kind, OFS_SCHED_COUNT - 1);
     OFS__REQUIRE(depth <= 8, "%s: schedules nested more than 8 deep (does a child contain its parent?)", ofs_sched_name(s->kind));
     OFS__NEED(s->warmup_steps >= 0, "warmup_steps", ">= 0", s->warmup_steps);
     OFS__NEED(s->warmup_start >= 0 && s->warmup_start <= 1, "warmup_start", "in [0, 1]", s->warmup_start);
-    if ((st = ofs__check_kind(s, err)) != OFS_OK) return st;
+    if ((st = ofs__sched_kinds[s->kind].check(s, err)) != OFS_OK) return st;
     for (i = 0; nest && i < s->n_children; i++) {
-        OFS__REQUIRE(s->kind == OFS_SCHED_SEQUENTIAL || ofs__multiplicative(s->children[i].kind),
+        OFS__REQUIRE(s->kind == OFS_SCHED_SEQUENTIAL || ofs__sched_row_of(s->children[i].kind)->multiplicative,
                      "chained: expected multiplicative children, found %s as child %d (make it a sequential phase)",
                      ofs_sched_name(s->children[i].kind), i);
         if ((st = ofs__sched_check(&s->children[i], depth + 1, err)) != OFS_OK) return st;
@@ -2609,14 +2802,13 @@ OFSDEF ofs_status ofs_sched_validate(const ofs_sched *s, ofs_err *err)
 OFSDEF ofs_status ofs_sched_set_run(ofs_sched *s, int64_t total_steps, ofs_err *err)
 {
     int64_t rest;
+    size_t f;
     OFS__NEED(total_steps >= 1, "a run of total_steps", ">= 1", total_steps);
     OFS__NEED(s->warmup_steps >= 0, "warmup_steps", ">= 0", s->warmup_steps);
     rest = total_steps - s->warmup_steps;
     OFS__REQUIRE(rest >= 1, "%s: expected a warmup shorter than the run, found warmup_steps %lld and a run of %lld steps",
                  ofs_sched_name(s->kind), (long long)s->warmup_steps, (long long)total_steps);
-    if (s->kind == OFS_SCHED_COSINE) s->t_max = rest;
-    if (s->kind == OFS_SCHED_LINEAR || s->kind == OFS_SCHED_POLYNOMIAL) s->total_iters = rest;
-    if (s->kind == OFS_SCHED_ONECYCLE) s->total_steps = rest;
+    if ((f = ofs__sched_row_of(s->kind)->run_field) != 0) memcpy((char *)s + f, &rest, sizeof rest);
     return ofs_sched_validate(s, err);
 }
 

@@ -40,6 +40,26 @@ static int read_values(char *line, const char *head, double *v)
     return n;
 }
 
+/* The functions a reference case names with fn=NAME, as make_sched_refs.py defines them. */
+static double f_decay(int64_t k, void *c) { (void)c; return pow(0.95, (double)k); }
+static double f_inv(int64_t k, void *c) { (void)c; return 1.0 / (1.0 + 0.1 * (double)k); }
+static double f_wave(int64_t k, void *c) { (void)c; return 1.0 + 0.5 * sin(0.3 * (double)k); }
+static double f_mul_const(int64_t k, void *c) { (void)c; (void)k; return 0.97; }
+static double f_mul_wave(int64_t k, void *c) { (void)c; return 1.0 + 0.05 * sin(0.3 * (double)k); }
+static double f_scale_inv(double x, void *c) { (void)c; return 1.0 / (1.0 + 0.5 * x); }
+static double f_scale_exp(double x, void *c) { (void)c; return pow(0.99, x); }
+static const struct { const char *name; double (*lambda)(int64_t, void *); double (*scale)(double, void *); } funcs[] = {
+    {"decay", f_decay, NULL}, {"inv", f_inv, NULL}, {"wave", f_wave, NULL}, {"mul_const", f_mul_const, NULL},
+    {"mul_wave", f_mul_wave, NULL}, {"scale_inv", NULL, f_scale_inv}, {"scale_exp", NULL, f_scale_exp}};
+
+static int set_fn(ofs_sched *s, const char *name)
+{
+    size_t i;
+    for (i = 0; i < sizeof funcs / sizeof funcs[0]; i++)
+        if (strcmp(name, funcs[i].name) == 0) { s->lr_lambda = funcs[i].lambda; s->scale_fn = funcs[i].scale; return 0; }
+    return 1;
+}
+
 /* A schedule and the arrays it points to. */
 typedef struct parsed {
     ofs_sched s;
@@ -67,6 +87,8 @@ static int parse_sched(char *text, parsed *p, const char *desc)
                 if (*v == ',') v++;
             }
             if (ms) { p->s.milestones = p->milestones; p->s.n_milestones = n; } else p->s.values = p->values;
+        } else if (strcmp(tok, "fn") == 0) {
+            if (set_fn(&p->s, v)) { CHECK(0, "%s: unknown function %s", desc, v); return 1; }
         } else if (ofs_sched_set(&p->s, tok, atof(v), &err) != OFS_OK) {
             CHECK(0, "%s: %s", desc, err.msg); return 1;
         }
@@ -285,6 +307,70 @@ static void bad_settings(void)
     CHECK(ofs_sched_set(&s, "T_max", 20, &err) == OFS_ERR_ARG && strstr(err.msg, "T_max"), "set T_max: %s", err.msg);
 }
 
+/* CyclicLR, LambdaLR, MultiplicativeLR and SWALR: misuse, a callback that returns NaN,
+   composition, and what cycling does to each optimizer. */
+static double f_nan_at_3(int64_t k, void *c) { (void)c; return k == 3 ? (double)NAN : 1.0; }
+static double f_count(int64_t k, void *c) { ++*(int *)c; return 1.0 - 0.01 * (double)k; }
+static double f_scale_nan(double x, void *c) { (void)c; (void)x; return (double)NAN; }
+
+static void new_kinds(void)
+{
+    ofs_sched s, kids[2];
+    ofs_optim_config sgd = ofs_optim_defaults(OFS_SGD), adam = ofs_optim_defaults(OFS_ADAM), ada = ofs_optim_defaults(OFS_ADAGRAD);
+    ofs_err err;
+    int calls = 0, k, ok = 1;
+    double m;
+    ofs_sched_kind kind;
+    s = ofs_sched_defaults(OFS_SCHED_LAMBDA, 0.1); expect_bad(&s, "lr_lambda", "lambda without a function");
+    s = ofs_sched_defaults(OFS_SCHED_MULTIPLICATIVE, 0.1); expect_bad(&s, "lr_lambda, found NULL", "multiplicative without a function");
+    s = ofs_sched_defaults(OFS_SCHED_CYCLIC, 0.01); s.max_lr = 0.1;
+    CHECK(s.step_size_up == 2000 && s.base_momentum == 0.8 && s.max_momentum == 0.9 && s.gamma == 1 && ofs_sched_validate(&s, &err) == OFS_OK,
+          "cyclic: PyTorch's defaults: %s", err.msg);
+    s.step_size_up = 0; expect_bad(&s, "step_size_up", "cyclic step_size_up 0");
+    s.step_size_up = 5; s.step_size_down = -1; expect_bad(&s, "step_size_down", "cyclic step_size_down < 0");
+    s.step_size_down = 0; s.cyclic_mode = 3; expect_bad(&s, "cyclic_mode", "cyclic mode 3");
+    s.cyclic_mode = OFS_CYCLIC_EXP_RANGE; s.gamma = 0; expect_bad(&s, "gamma", "exp_range gamma 0");
+    s.gamma = 1; s.max_lr = -1; expect_bad(&s, "max_lr", "cyclic max_lr < 0");
+    s.max_lr = 0.1; s.max_momentum = 1; expect_bad(&s, "max_momentum", "cyclic max_momentum 1");
+    CHECK(ofs_sched_set(&s, "cyclic_mode", 1.5, &err) == OFS_ERR_ARG && strstr(err.msg, "triangular2"), "cyclic_mode 1.5: %s", err.msg);
+    s = ofs_sched_defaults(OFS_SCHED_SWALR, 0.1); s.anneal_epochs = -1; expect_bad(&s, "anneal_epochs", "swalr anneal_epochs < 0");
+    s.anneal_epochs = 3; s.swa_lr = -0.5; expect_bad(&s, "swa_lr", "swalr swa_lr < 0");
+    CHECK(ofs_sched_kind_from_name("swalr", &kind, &err) == OFS_OK && kind == OFS_SCHED_SWALR &&
+          ofs_sched_kind_from_name("cyclic_lr", &kind, &err) == OFS_ERR_ARG && strstr(err.msg, "multiplicative, swalr"),
+          "names from the table: %s", err.msg);
+    /* a callback that returns NaN: refused, the configuration untouched */
+    s = ofs_sched_defaults(OFS_SCHED_LAMBDA, 0.1); s.lr_lambda = f_nan_at_3; sgd.lr = 0.5;
+    CHECK(ofs_sched_apply(&s, 2, &sgd, &err) == OFS_OK && sgd.lr == 0.1, "lambda at k = 2");
+    CHECK(ofs_sched_apply(&s, 3, &sgd, &err) == OFS_ERR_NONFINITE && sgd.lr == 0.1 && strstr(err.msg, "found nan") &&
+          strstr(err.msg, "step 3"), "lambda returning NaN: %s", err.msg);
+    s.kind = OFS_SCHED_MULTIPLICATIVE;
+    CHECK(ofs_sched_apply(&s, 7, &sgd, &err) == OFS_ERR_NONFINITE && sgd.lr == 0.1, "multiplicative past a NaN: %s", err.msg);
+    s = ofs_sched_defaults(OFS_SCHED_CYCLIC, 0.01); s.max_lr = 0.1; s.step_size_up = 4; s.scale_fn = f_scale_nan;
+    sgd.momentum = 0.5;
+    CHECK(ofs_sched_apply(&s, 1, &sgd, &err) == OFS_ERR_NONFINITE && sgd.lr == 0.1 && sgd.momentum == 0.5, "scale_fn NaN: %s", err.msg);
+    /* multiplicative: k calls for lr(k), with the context */
+    s = ofs_sched_defaults(OFS_SCHED_MULTIPLICATIVE, 0.1); s.lr_lambda = f_count; s.fn_ctx = &calls;
+    CHECK(fabs(ofs_sched_lr(&s, 5) - 0.1 * 0.99 * 0.98 * 0.97 * 0.96 * 0.95) < 1e-16 && calls == 5, "multiplicative: %d calls", calls);
+    /* a lambda in a chain multiplies; a cyclic or swalr child is refused there */
+    kids[0] = ofs_sched_defaults(OFS_SCHED_LAMBDA, 0); kids[0].lr_lambda = f_count; kids[0].fn_ctx = &calls;
+    kids[1] = ofs_sched_defaults(OFS_SCHED_EXPONENTIAL, 0); kids[1].gamma = 0.9;
+    s = ofs_sched_defaults(OFS_SCHED_CHAINED, 0.2); s.children = kids; s.n_children = 2;
+    for (k = 0; k < 20; k++) ok &= fabs(ofs_sched_lr(&s, k) - 0.2 * (1.0 - 0.01 * k) * pow(0.9, k)) <= 1e-15;
+    CHECK(ok && ofs_sched_validate(&s, &err) == OFS_OK, "a chained lambda multiplies: %s", err.msg);
+    kids[1] = ofs_sched_defaults(OFS_SCHED_SWALR, 0); expect_bad(&s, "multiplicative children", "chained swalr");
+    kids[1] = ofs_sched_defaults(OFS_SCHED_CYCLIC, 0); kids[1].max_lr = 1; expect_bad(&s, "multiplicative children", "chained cyclic");
+    /* cyclic moves SGD's momentum and Adam's beta1 (PyTorch 1.13 refuses Adam), not Adagrad's */
+    s = ofs_sched_defaults(OFS_SCHED_CYCLIC, 0.01); s.max_lr = 0.1; s.step_size_up = 4;
+    CHECK(ofs_sched_apply(&s, 2, &sgd, &err) == OFS_OK && ofs_sched_apply(&s, 2, &adam, &err) == OFS_OK && fabs(sgd.momentum - 0.85) < 1e-15 &&
+          adam.beta1 == sgd.momentum && ofs_sched_momentum(&s, 2, &m) && m == sgd.momentum, "cyclic at k = 2: momentum %g, beta1 %g", sgd.momentum, adam.beta1);
+    CHECK(ofs_sched_apply(&s, 2, &ada, &err) == OFS_ERR_ARG && strstr(err.msg, "cycle_momentum"), "cyclic on Adagrad: %s", err.msg);
+    s.cycle_momentum = 0;
+    CHECK(ofs_sched_apply(&s, 2, &ada, &err) == OFS_OK && fabs(ada.lr - 0.055) < 1e-15, "cyclic without momentum on Adagrad: %g", ada.lr);
+    /* set_run fits nothing of these kinds */
+    s = ofs_sched_defaults(OFS_SCHED_SWALR, 0.1); s.swa_lr = 0.01;
+    CHECK(ofs_sched_set_run(&s, 100, &err) == OFS_OK && s.anneal_epochs == 10, "swalr keeps its anneal under set_run");
+}
+
 /* lr and momentum reach the optimizer's configuration; onecycle edges. */
 static void apply_and_edges(void)
 {
@@ -418,23 +504,24 @@ static void plateau_hostile(void)
    extremes handled without overflow (the sanitizer build checks). */
 static void sched_extremes(void)
 {
-    static const char *const reals[14] = {"base_lr", "gamma", "factor", "start_factor", "end_factor", "power", "beta", "eta_min",
-                                          "pct_start", "div_factor", "final_div_factor", "base_momentum", "max_momentum", "warmup_start"};
-    static const ofs_sched_kind uses[14] = {OFS_SCHED_CONSTANT, OFS_SCHED_EXPONENTIAL, OFS_SCHED_CONSTANT_FACTOR, OFS_SCHED_LINEAR,
+    static const char *const reals[16] = {"base_lr", "gamma", "factor", "start_factor", "end_factor", "power", "beta", "eta_min",
+                                          "pct_start", "div_factor", "final_div_factor", "base_momentum", "max_momentum", "warmup_start",
+                                          "max_lr", "swa_lr"};
+    static const ofs_sched_kind uses[16] = {OFS_SCHED_CONSTANT, OFS_SCHED_EXPONENTIAL, OFS_SCHED_CONSTANT_FACTOR, OFS_SCHED_LINEAR,
         OFS_SCHED_LINEAR, OFS_SCHED_POLYNOMIAL, OFS_SCHED_INVERSE_POWER, OFS_SCHED_COSINE, OFS_SCHED_ONECYCLE, OFS_SCHED_ONECYCLE,
-        OFS_SCHED_ONECYCLE, OFS_SCHED_ONECYCLE, OFS_SCHED_ONECYCLE, OFS_SCHED_CONSTANT};
+        OFS_SCHED_ONECYCLE, OFS_SCHED_ONECYCLE, OFS_SCHED_ONECYCLE, OFS_SCHED_CONSTANT, OFS_SCHED_CYCLIC, OFS_SCHED_SWALR};
     ofs_sched s;
     ofs_optim_config c = ofs_optim_defaults(OFS_SGD);
     ofs_err err;
     int f, v, refused = 0;
-    for (f = 0; f < 14; f++)
+    for (f = 0; f < 16; f++)
         for (v = 0; v < 2; v++) {
             s = ofs_sched_defaults(uses[f], 0.1);
             s.t_max = 10; s.total_steps = 100; s.gamma = 0.5; s.warmup_steps = 2;
             ofs_sched_set(&s, reals[f], v ? -(double)INFINITY : (double)INFINITY, NULL);
             refused += ofs_sched_validate(&s, &err) == OFS_ERR_ARG && strstr(err.msg, reals[f]) != NULL;
         }
-    CHECK(refused == 28, "+-inf refused in every real schedule field, naming it: %d of 28", refused);
+    CHECK(refused == 32, "+-inf refused in every real schedule field, naming it: %d of 32", refused);
     s = ofs_sched_defaults(OFS_SCHED_COSINE, 0.1); s.warmup_steps = INT64_MIN;
     CHECK(ofs_sched_set_run(&s, 100, &err) == OFS_ERR_ARG && strstr(err.msg, "warmup_steps"), "set_run, warmup INT64_MIN: %s", err.msg);
     s = ofs_sched_defaults(OFS_SCHED_STEP, 0.1); s.step_size = INT64_MAX;
@@ -451,6 +538,7 @@ int main(void)
     d2l_numbers();
     bad_settings();
     apply_and_edges();
+    new_kinds();
     plateau_edges();
     plateau_hostile();
     sched_extremes();

@@ -42,6 +42,7 @@ import warnings
 
 import torch
 from torch.optim import lr_scheduler as L
+from torch.optim.swa_utils import SWALR
 
 torch.set_default_dtype(torch.float64)
 warnings.filterwarnings('ignore')   # 1.13's SequentialLR calls the deprecated step(epoch)
@@ -53,8 +54,27 @@ DEFAULTS = dict(gamma=0.1, factor=1 / 3, start_factor=1 / 3, end_factor=1.0, tot
                 anneal_linear=0, cycle_momentum=1, warmup_steps=0, warmup_start=0.0)
 PLATEAU_DEFAULTS = dict(mode='min', factor=0.1, patience=10, threshold=1e-4, threshold_mode='rel',
                         cooldown=0, min_lr=0.0, eps=1e-8)
+DEFAULTS.update(max_lr=0.0, step_size_up=2000, step_size_down=0, cyclic_mode=0, scale_iterations=0, swa_lr=0.0,
+                anneal_epochs=10)
+KIND_DEFAULTS = {'cyclic': dict(gamma=1.0, base_momentum=0.8, max_momentum=0.9)}   # CyclicLR's own
 INT_KEYS = {'step_size', 'total_iters', 't_max', 't_0', 't_mult', 'total_steps', 'warmup_steps', 'hold',
-            'three_phase', 'anneal_linear', 'cycle_momentum', 'patience', 'cooldown'}
+            'three_phase', 'anneal_linear', 'cycle_momentum', 'patience', 'cooldown', 'step_size_up',
+            'step_size_down', 'cyclic_mode', 'scale_iterations', 'anneal_epochs'}
+CYCLIC_MODES = ('triangular', 'triangular2', 'exp_range')
+
+# The functions a case names with fn=NAME (tests/test_sched.c defines the same ones): LambdaLR's
+# and MultiplicativeLR's lr_lambda of the step k, CyclicLR's scale_fn of the cycle or the step.
+FUNCS = {
+    'decay': lambda k: 0.95 ** k,
+    'inv': lambda k: 1.0 / (1.0 + 0.1 * k),
+    'wave': lambda k: 1.0 + 0.5 * math.sin(0.3 * k),
+    'mul_const': lambda k: 0.97,
+    'mul_wave': lambda k: 1.0 + 0.05 * math.sin(0.3 * k),
+    'scale_inv': lambda x: 1.0 / (1.0 + 0.5 * x),
+    'scale_exp': lambda x: 0.99 ** x,
+}
+FUNC_TEXT = {'decay': '0.95 ** k', 'inv': '1 / (1 + 0.1 k)', 'wave': '1 + 0.5 sin(0.3 k)', 'mul_const': '0.97',
+             'mul_wave': '1 + 0.05 sin(0.3 k)', 'scale_inv': '1 / (1 + 0.5 x)', 'scale_exp': '0.99 ** x'}
 
 
 def check_torch_defaults():
@@ -71,13 +91,17 @@ def check_torch_defaults():
         assert d(L.OneCycleLR, k) == v, k
     for k, v in PLATEAU_DEFAULTS.items():
         assert d(L.ReduceLROnPlateau, k) == v, k
+    for k, v in dict(KIND_DEFAULTS['cyclic'], step_size_up=DEFAULTS['step_size_up'], step_size_down=None,
+                     mode='triangular', scale_mode='cycle', cycle_momentum=True).items():
+        assert d(L.CyclicLR, k) == v, k
+    assert d(SWALR, 'anneal_epochs') == DEFAULTS['anneal_epochs'] and d(SWALR, 'anneal_strategy') == 'cos'
 
 
 # ----------------------------------------------------------------------------------------------
 # torch schedulers from optimfs.h's keys
 
-def resolve(keys):
-    return dict(DEFAULTS, **keys)
+def resolve(keys, kind=None):
+    return dict(DEFAULTS, **dict(KIND_DEFAULTS.get(kind, {}), **keys))
 
 
 def torch_args(kind, h):
@@ -102,6 +126,18 @@ def torch_args(kind, h):
         return L.CosineAnnealingLR, dict(T_max=h['t_max'], eta_min=h['eta_min'])
     if kind == 'cosine_restarts':
         return L.CosineAnnealingWarmRestarts, dict(T_0=h['t_0'], T_mult=h['t_mult'], eta_min=h['eta_min'])
+    if kind == 'cyclic':
+        fn = FUNCS[h['fn']] if 'fn' in h else None
+        return L.CyclicLR, dict(base_lr=h['base_lr'], max_lr=h['max_lr'], step_size_up=h['step_size_up'],
+                                step_size_down=h['step_size_down'] or None, mode=CYCLIC_MODES[h['cyclic_mode']],
+                                gamma=h['gamma'], scale_fn=fn, scale_mode='iterations' if h['scale_iterations'] else 'cycle',
+                                cycle_momentum=bool(h['cycle_momentum']), base_momentum=h['base_momentum'],
+                                max_momentum=h['max_momentum'])
+    if kind in ('lambda', 'multiplicative'):
+        return (L.LambdaLR if kind == 'lambda' else L.MultiplicativeLR), dict(lr_lambda=FUNCS[h['fn']])
+    if kind == 'swalr':
+        return SWALR, dict(swa_lr=h['swa_lr'], anneal_epochs=h['anneal_epochs'],
+                           anneal_strategy='linear' if h['anneal_linear'] else 'cos')
     if kind == 'onecycle':
         return L.OneCycleLR, dict(max_lr=h['base_lr'], total_steps=h['total_steps'], pct_start=h['pct_start'],
                                   anneal_strategy='linear' if h['anneal_linear'] else 'cos',
@@ -112,14 +148,16 @@ def torch_args(kind, h):
 
 
 def show(cls, args):
-    text = ', '.join('%s=%s' % (k, 'lambda k: 1.0' if callable(v) else v) for k, v in args.items())
+    names = {id(f): n for n, f in FUNCS.items()}
+    text = ', '.join('%s=%s' % (k, ('lambda: ' + FUNC_TEXT[names[id(v)]] if id(v) in names else 'lambda k: 1.0')
+                                if callable(v) else v) for k, v in args.items())
     return '%s(%s)' % (cls.__name__, text)
 
 
 def build(opt, kind, keys, children=()):
     """(torch scheduler on opt, its description) for (kind, keys); a warmup becomes SequentialLR's
     first phase."""
-    h = resolve(keys)
+    h = resolve(keys, kind)
     if h['warmup_steps'] > 0:
         w = h['warmup_steps']
         warm = L.LinearLR(opt, start_factor=h['warmup_start'], end_factor=1.0, total_iters=w)
@@ -320,13 +358,36 @@ TORCH_CASES = [
     ('polynomial', dict(base_lr=0.1, total_iters=40, power=1.0, warmup_steps=8, warmup_start=0.125), 60, ()),
     ('multistep', dict(base_lr=0.1, milestones=[10, 20], warmup_steps=6, warmup_start=0.5), 50, ()),
     ('cosine_restarts', dict(base_lr=0.1, t_0=4, t_mult=2, warmup_steps=5, warmup_start=0.2), 60, ()),
+    # CyclicLR (momentum cycled unless cycle_momentum=0), LambdaLR, MultiplicativeLR, SWALR
+    ('cyclic', dict(base_lr=0.01, max_lr=0.1, step_size_up=5), 40, ()),
+    ('cyclic', dict(base_lr=0.01, max_lr=0.1, step_size_up=4, step_size_down=8, cyclic_mode=1), 60, ()),
+    ('cyclic', dict(base_lr=0.001, max_lr=0.05, step_size_up=6, cyclic_mode=2, gamma=0.97), 60, ()),
+    ('cyclic', dict(base_lr=0.01, max_lr=0.1, step_size_up=3, step_size_down=5, fn='scale_inv', cycle_momentum=0), 50, ()),
+    ('cyclic', dict(base_lr=0.01, max_lr=0.1, step_size_up=5, fn='scale_exp', scale_iterations=1, base_momentum=0.7,
+                    max_momentum=0.95), 50, ()),
+    ('cyclic', dict(base_lr=0.1, max_lr=0.02, step_size_up=2, step_size_down=3, cyclic_mode=1), 30, ()),   # max < base
+    ('cyclic', dict(base_lr=0.02, max_lr=0.2, step_size_up=7, cycle_momentum=0, warmup_steps=4, warmup_start=0.25), 50, ()),
+    ('lambda', dict(base_lr=0.1, fn='decay'), 50, ()),
+    ('lambda', dict(base_lr=0.1, fn='wave'), 50, ()),
+    ('lambda', dict(base_lr=0.2, fn='inv', warmup_steps=5, warmup_start=0.1), 50, ()),
+    ('multiplicative', dict(base_lr=0.1, fn='mul_const'), 60, ()),
+    ('multiplicative', dict(base_lr=0.1, fn='mul_wave'), 60, ()),
+    ('chained', dict(base_lr=0.1), 50,
+     (('multiplicative', dict(fn='mul_wave')), ('step', dict(step_size=7, gamma=0.5)))),
+    ('sequential', dict(base_lr=0.1, milestones=[10]), 50, (('cosine', dict(t_max=10)), ('lambda', dict(fn='inv')))),
+    ('swalr', dict(base_lr=0.1, swa_lr=0.01), 30, ()),
+    ('swalr', dict(base_lr=0.1, swa_lr=0.05, anneal_epochs=5, anneal_linear=1), 20, ()),
+    ('swalr', dict(base_lr=0.1, swa_lr=0.02, anneal_epochs=0), 10, ()),
+    ('swalr', dict(base_lr=0.1, swa_lr=0.02, anneal_epochs=1), 10, ()),
+    ('swalr', dict(base_lr=0.01, swa_lr=0.05, anneal_epochs=7), 20, ()),
 ]
 
 
 def torch_description(kind, keys, children):
     text = build(make_opt(keys['base_lr']), kind, keys, children)[1]
     lr = '' if kind == 'onecycle' else 'lr=%r, ' % keys['base_lr']   # OneCycleLR sets its own
-    return 'torch.optim.lr_scheduler.%s on SGD(%smomentum=0.9)' % (text, lr)
+    where = 'torch.optim.swa_utils.' if kind == 'swalr' else 'torch.optim.lr_scheduler.'
+    return '%s%s on SGD(%smomentum=0.9)' % (where, text, lr)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -376,6 +437,8 @@ def run_plateau(keys, metrics):
 # Output
 
 def fmt_value(k, v):
+    if k == 'fn':
+        return v
     if isinstance(v, (list, tuple)):
         return ','.join(fmt_value(k, x) for x in v)
     if isinstance(v, str):
@@ -448,13 +511,16 @@ def main():
         '# keys are ofs_sched field names; an absent key has its ofs_sched_defaults value:',
         '#   ' + fmt_keys(DEFAULTS),
         '# onecycle: base_lr is max_lr; momentum is the SGD momentum (Adam\'s beta1 is identical)',
+        '# cyclic has its own defaults: ' + fmt_keys(KIND_DEFAULTS['cyclic']) + '; its momentum is SGD\'s',
+        '# fn=NAME names lr_lambda (lambda, multiplicative) or scale_fn (cyclic): ' +
+        ', '.join('%s: %s' % (n, FUNC_TEXT[n]) for n in FUNCS),
         '# warmup_steps=W: torch SequentialLR([LinearLR(warmup_start, 1.0, W), the schedule], milestones=[W])',
         '# cosine hold=1 (D2L) has no torch class: those cases are D2L code, labelled as such',
         '# plateau: metric per step and the lr after each step; defaults ' + fmt_keys(PLATEAU_DEFAULTS),
     ]
     for kind, keys, n, children in TORCH_CASES:
         lrs, moms = run_torch(kind, keys, n, children)
-        cyc = kind == 'onecycle' and resolve(keys)['cycle_momentum']
+        cyc = kind in ('onecycle', 'cyclic') and resolve(keys, kind)['cycle_momentum']
         emit_case(lines, torch_description(kind, keys, children), kind, keys, lrs, moms if cyc else None, children)
     for comment, kind, keys, fn, n in D2L_CASES:
         emit_case(lines, 'plain Python (no torch class): ' + comment, kind, keys, fn(n))
