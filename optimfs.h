@@ -312,6 +312,24 @@ OFSDEF ofs_status ofs_toy_trace_write(FILE *f, const ofs_toy *t, const double *p
 /* x <- x - eta (H + damping I)^-1 grad f(x), for a 1-D or 2-D toy objective. */
 OFSDEF ofs_status ofs_newton_step(const ofs_toy *t, double *x, double eta, double damping, ofs_err *err);
 
+/* ---- Chapter 5: weight averaging (SWA, EMA) ----------------------------------------- */
+/* A running average of a parameter array, as torch.optim.swa_utils.AveragedModel:
+   the first update copies; then decay = 0 is SWA's equal-weight mean of all the
+   updates, decay in (0, 1) an exponential moving average, avg <- lerp(avg, p, 1 - decay). */
+typedef struct ofs_average {
+    size_t n;
+    double decay;          /* 0: SWA; in (0, 1): EMA */
+    int64_t count;         /* updates so far (torch's n_averaged) */
+    ofs_real *avg;         /* n values, owned: evaluate the model with these */
+} ofs_average;
+OFSDEF ofs_status ofs_average_init(ofs_average *a, size_t n, double decay, ofs_err *err);
+OFSDEF ofs_status ofs_average_update(ofs_average *a, const ofs_real *params, ofs_err *err);
+OFSDEF void       ofs_average_free(ofs_average *a);
+OFSDEF void       ofs_average_save(const ofs_average *a, ofs_buf *b);
+/* Refuses another n or decay (OFS_ERR_MISMATCH), a count outside [0, 2^53] or a value
+   that is not finite (OFS_ERR_FORMAT); a refused state changes nothing. */
+OFSDEF ofs_status ofs_average_load(ofs_average *a, ofs_reader *r, ofs_err *err);
+
 /* ---- Chapter 12: learning-rate schedules ---------------------------------------- */
 /* lr(k) is the rate for the optimizer step that follows k steps (k = 0: the first);
    PyTorch's convention. eta0 is base_lr; every formula below is for k after warmup. */
@@ -1881,6 +1899,84 @@ static void ofs__asgd_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
         ax[i] = copy ? th : ax[i] + (th - ax[i]) * m;
     }
     o->eta = (double)OFS__R(c->lr / pow(1 + c->lambd * c->lr * t, c->alpha));
+}
+
+/* Weight averaging (Izmailov et al. 2018, "Averaging Weights Leads to Wider Optima
+   and Better Generalization"): SGD's last iterates bounce around a wide basin; their
+   mean sits in its middle. torch.optim.swa_utils.AveragedModel, update by update
+   (count = the updates before this one):
+       count = 0:   avg <- p                                  (a copy)
+       SWA:         avg <- avg + (p - avg) / (count + 1)      (the mean of all updates)
+       EMA:         avg <- avg + (1 - decay) (p - avg)        (torch.lerp(avg, p, 1 - decay),
+                                                               which fuses the multiply-add)
+   SWA averages whatever the caller gives it, typically the weights at the end of
+   each epoch after a start epoch, with a constant or cyclic rate (SWALR, chapter
+   12); an EMA is usually updated after every step. ofs__average_slice updates
+   elements [i0, i0 + n) as the update number `count`: Appendix B's threads each
+   average their own slice of a step. */
+static void ofs__average_slice(const ofs_average *a, const ofs_real *OFS__RESTRICT p, size_t i0, size_t n, int64_t count)
+{
+    ofs_real *OFS__RESTRICT v = a->avg + i0;
+    const ofs_real w = OFS__R(a->decay > 0 ? 1 - a->decay : 1.0 / (double)(count + 1)), div = OFS__R(count + 1);
+    const int copy = count == 0, ema = a->decay > 0;
+    size_t i;
+    for (i = 0; i < n; i++) v[i] = copy ? p[i] : ema ? v[i] + w * (p[i] - v[i]) : v[i] + (p[i] - v[i]) / div;
+}
+
+OFSDEF ofs_status ofs_average_init(ofs_average *a, size_t n, double decay, ofs_err *err)
+{
+    OFS_ASSERT(a);
+    memset(a, 0, sizeof *a);
+    if (!(decay >= 0 && decay < 1) || n == 0)
+        return ofs__fail(err, OFS_ERR_ARG, "average: expected decay in [0, 1) (0: SWA, else EMA) and n >= 1, found decay %g and n %lu",
+                         decay, (unsigned long)n);
+    if (!(a->avg = (ofs_real *)ofs__alloc(n, sizeof(ofs_real))))
+        return ofs__fail(err, OFS_ERR_NOMEM, "average: cannot allocate %lu values", (unsigned long)n);
+    a->n = n; a->decay = decay;
+    return ofs__ok(err);
+}
+
+OFSDEF ofs_status ofs_average_update(ofs_average *a, const ofs_real *params, ofs_err *err)
+{
+    OFS_ASSERT(a);
+    if (!a->avg || !params) return ofs__fail(err, OFS_ERR_ARG, "average update: expected an initialised average and parameters, found NULL");
+    if (a->count < 0 || a->count >= OFS_MAX_STEPS)
+        return ofs__fail(err, OFS_ERR_ARG, "average update: expected a count in [0, 2^53), found %lld", (long long)a->count);
+    ofs__average_slice(a, params, 0, a->n, a->count++);
+    return ofs__ok(err);
+}
+
+OFSDEF void ofs_average_free(ofs_average *a) { ofs__free(a->avg); memset(a, 0, sizeof *a); }
+
+#define OFS__AVERAGE_TAG 0x31475641u   /* "AVG1" */
+OFSDEF void ofs_average_save(const ofs_average *a, ofs_buf *b)
+{
+    ofs_put_u64(b, OFS__AVERAGE_TAG); ofs_put_u64(b, (uint64_t)a->n); ofs_put_f64(b, a->decay); ofs_put_u64(b, (uint64_t)a->count);
+    ofs_put_reals(b, a->avg, a->n);
+}
+
+static int ofs__reals_check(ofs_reader r, size_t n, int nonneg, size_t *bad, double *value);
+OFSDEF ofs_status ofs_average_load(ofs_average *a, ofs_reader *r, ofs_err *err)
+{
+    uint64_t tag = ofs_get_u64(r), n = ofs_get_u64(r), count;
+    double decay = ofs_get_f64(r), v = 0;
+    size_t bad = 0;
+    int res;
+    count = ofs_get_u64(r);
+    if (r->failed || tag != OFS__AVERAGE_TAG)
+        return ofs__fail(err, OFS_ERR_FORMAT, "weight average: expected the tag %08lx and its header, found %s", (unsigned long)OFS__AVERAGE_TAG,
+                         r->failed ? "a truncated state" : "another tag");
+    if (n != (uint64_t)a->n || !(decay == a->decay))
+        return ofs__fail(err, OFS_ERR_MISMATCH, "weight average: expected %lu values with decay %g, found %llu with decay %g",
+                         (unsigned long)a->n, a->decay, (unsigned long long)n, decay);
+    if (count > (uint64_t)OFS_MAX_STEPS)
+        return ofs__fail(err, OFS_ERR_FORMAT, "weight average: expected a count in [0, 2^53], found %lld", (long long)count);
+    if ((res = ofs__reals_check(*r, a->n, 0, &bad, &v)) != 0)
+        return ofs__fail(err, OFS_ERR_FORMAT, res < 0 ? "weight average: truncated values" :
+                         "weight average: expected finite values, found %g at element %lu", v, (unsigned long)bad);
+    ofs_get_reals(r, a->avg, a->n);
+    a->count = (int64_t)count;
+    return ofs__ok(err);
 }
 
 /* ==== Chapter 6: Minibatch SGD ===================================================== */
