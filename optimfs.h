@@ -600,6 +600,9 @@ typedef struct ofs_trainer {
     double *row_loss;
     ofs_real *ht, *g1t, *dw2t; /* one hidden layer: H, G1 and dW2 transposed (unit by unit) */
     double *phase;             /* NULL, or OFS_PHASES sums of seconds: see ofs_phase */
+    ofs_average *average;      /* NULL, or the caller's average of all nparams parameters (chapter 5), */
+    int64_t average_from, average_every;   /* updated after steps from + every, from + 2 every, ... */
+    int averaging;             /* private: the current step updates the average */
 } ofs_trainer;
 
 /* Where training time goes. When t.phase points at OFS_PHASES doubles, every epoch
@@ -4216,12 +4219,14 @@ static ofs_status ofs__step_begin(ofs_trainer *t, ofs_optim *at, ofs_err *err)
         ofs__optim_scalars(&t->opt[g], ofs__optim_slice(&at[g], t->mlp->params, t->mlp->grads, 0, 0));
     }
     t->step++;
+    t->averaging = t->average && t->step > t->average_from && (t->step - t->average_from) % t->average_every == 0;
+    if (t->averaging) t->average->count++;   /* the update's number is count - 1 */
     return OFS_OK;
 }
 
 /* ofs__step_update: the optimizer on params[a, b), whatever groups that range falls
    in (every algorithm but LAMB is element-wise: slices in any order give the bits of
-   the whole). */
+   the whole), then the weight average of that range, when the step updates it. */
 static void ofs__step_update(const ofs_trainer *t, const ofs_optim *at, size_t a, size_t b)
 {
     int g;
@@ -4229,6 +4234,7 @@ static void ofs__step_update(const ofs_trainer *t, const ofs_optim *at, size_t a
         const size_t lo = t->offset[g], hi = lo + at[g].n, i0 = a > lo ? a : lo, i1 = b < hi ? b : hi;
         if (i0 < i1) (void)ofs__optim_slice(&at[g], t->mlp->params + i0, t->mlp->grads + i0, i0 - lo, i1 - i0);
     }
+    if (t->averaging && a < b) ofs__average_slice(t->average, t->mlp->params + a, a, b - a, t->average->count - 1);
 }
 
 /* The step: the gradient of the gathered batch (grads overwritten), a finite loss
@@ -4265,6 +4271,10 @@ static ofs_status ofs__trainer_epoch(ofs_trainer *t, const ofs_real *x, const un
     if (t->epoch < 0 || t->step < 0 || t->epoch >= OFS_MAX_STEPS || t->step > OFS_MAX_STEPS - (int64_t)t->n)
         return ofs__fail(err, OFS_ERR_ARG, "training: expected epoch and step counters below 2^53, found epoch %lld and step %lld: "
                          "no further epoch can be run", (long long)t->epoch, (long long)t->step);
+    if (t->average && !(t->average->n == t->mlp->nparams && t->average->avg && t->average_from >= 0 && t->average_every >= 1))
+        return ofs__fail(err, OFS_ERR_ARG, "training: expected an average of the %lu parameters, average_from >= 0 and average_every "
+                         ">= 1, found %lu values, %lld and %lld", (unsigned long)t->mlp->nparams, (unsigned long)t->average->n,
+                         (long long)t->average_from, (long long)t->average_every);
     for (i = 0; i < t->n; i++) t->order[i] = (uint32_t)i;
     ofs_rng_shuffle(&t->rng, t->order, t->n);
     if (st) memset(st, 0, sizeof *st);
@@ -4300,12 +4310,14 @@ OFSDEF ofs_status ofs_trainer_epoch(ofs_trainer *t, const ofs_real *x, const uns
 /* Checkpoints. The payload (inside ofs_file_save's magic, kind, length, CRC-32):
        u64 version (2: weights out x in; 1 was in x out), u64 sizeof(ofs_real), u64 L, u64 sizes[0..L], u64 activation,
        u64 batch, u64 n, u64 groups, u64 offset[g]..., u64 epoch, u64 step, u64 rng[4],
-       f64 params[nparams], then each group's ofs_optim_save.
+       f64 params[nparams], then each group's ofs_optim_save, u64 averaged (0 or 1)
+       and the weight average (ofs_average_save) when there is one.
    Loading checks everything against the trainer first, reads the optimizer states
-   into fresh ones, and only when all is well replaces the parameters, optimizers,
-   counters and rng: a refused file leaves the trainer as it was.               */
+   and the average into fresh ones, and only when all is well replaces the
+   parameters, optimizers, average, counters and rng: a refused file leaves the
+   trainer as it was. Version 2 (no average) is still read.                     */
 #define OFS__FILE_CHECKPOINT 15u
-#define OFS__CHECKPOINT_VERSION 2u
+#define OFS__CHECKPOINT_VERSION 3u
 
 /* A checkpoint is written only when it would load: the parameters and every moment
    finite (a step can make them overflow while the loss that led to it was finite),
@@ -4326,6 +4338,9 @@ static ofs_status ofs__trainer_savable(const ofs_trainer *t, const char *path, o
                          "nothing was written", path, (long long)t->epoch, (long long)t->step);
     for (g = 0; g < t->ngroups; g++)
         if ((st = ofs__optim_savable(&t->opt[g], path, err)) != OFS_OK) return st;
+    if (t->average && (i = ofs__first_nonfinite(t->average->avg, t->average->n)) < t->average->n)
+        return ofs__fail(err, OFS_ERR_NONFINITE, "%s: refusing to save a weight average whose value %lu is %g; nothing was written",
+                         path, (unsigned long)i, (double)t->average->avg[i]);
     return OFS_OK;
 }
 
@@ -4350,6 +4365,8 @@ OFSDEF ofs_status ofs_trainer_save(const ofs_trainer *t, const char *path, ofs_e
     for (l = 0; l < 4; l++) ofs_put_u64(&b, t->rng.s[l]);
     ofs_put_reals(&b, m->params, m->nparams);
     for (g = 0; g < t->ngroups; g++) ofs_optim_save(&t->opt[g], &b);
+    ofs_put_u64(&b, t->average != NULL);
+    if (t->average) ofs_average_save(t->average, &b);
     st = ofs_file_save(path, OFS__FILE_CHECKPOINT, &b, err);
     ofs_buf_free(&b);
     return st;
@@ -4375,8 +4392,8 @@ static ofs_status ofs__checkpoint_header(const ofs_trainer *t, ofs_reader *r, co
     char a[200], b[200];
     int l, same;
     if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "%s: checkpoint truncated in its header", path);
-    if (v != OFS__CHECKPOINT_VERSION)
-        return ofs__fail(err, OFS_ERR_MISMATCH, "%s: expected checkpoint format version %u, found version %llu%s",
+    if (v != OFS__CHECKPOINT_VERSION && v != 2)
+        return ofs__fail(err, OFS_ERR_MISMATCH, "%s: expected checkpoint format version 2 or %u, found version %llu%s",
                          path, OFS__CHECKPOINT_VERSION, (unsigned long long)v,
                          v == 1 ? " (its weights are stored in x out; version 2 stores them out x in)" : "");
     if (rs != sizeof(ofs_real))
@@ -4421,16 +4438,26 @@ static ofs_status ofs__checkpoint_header(const ofs_trainer *t, ofs_reader *r, co
     return ofs__ok(err);
 }
 
-/* Read each group's optimizer state into a fresh optimizer like the trainer's. */
-static ofs_status ofs__checkpoint_optims(const ofs_trainer *t, ofs_reader *r, const char *path, ofs_optim *fresh, ofs_err *err)
+/* Read each group's optimizer state into a fresh optimizer like the trainer's, then
+   (version 3) the weight average into a fresh one like the trainer's. */
+static ofs_status ofs__checkpoint_optims(const ofs_trainer *t, ofs_reader *r, const char *path, ofs_optim *fresh,
+                                         int v3, ofs_average *avg, ofs_err *err)
 {
     ofs_status st = OFS_OK;
+    uint64_t has = 0;
     int g;
     for (g = 0; g < t->ngroups && st == OFS_OK; g++) {
         st = ofs_optim_init(&fresh[g], &t->opt[g].cfg, t->opt[g].n, err);
         if (st == OFS_OK) st = ofs_optim_load(&fresh[g], r, err);
     }
     if (st != OFS_OK && t->ngroups > 1) ofs__wrap(err, st, g == 1 ? "parameter group 0 (weights)" : "parameter group 1 (biases)");
+    if (st == OFS_OK && v3 && (has = ofs_get_u64(r)) > 1)
+        st = ofs__fail(err, OFS_ERR_FORMAT, "expected the flag of a weight average, 0 or 1, found %llu", (unsigned long long)has);
+    else if (st == OFS_OK && has != (uint64_t)(t->average != NULL))
+        st = ofs__fail(err, OFS_ERR_MISMATCH, has ? "the checkpoint holds a weight average, this trainer keeps none"
+                                                  : "expected a weight average (this trainer keeps one), found none");
+    if (st == OFS_OK && has && (st = ofs_average_init(avg, t->average->n, t->average->decay, err)) == OFS_OK)
+        st = ofs_average_load(avg, r, err);
     if (st != OFS_OK) ofs__wrap(err, st, path);
     return st;
 }
@@ -4440,14 +4467,18 @@ OFSDEF ofs_status ofs_trainer_load_payload(ofs_trainer *t, const unsigned char *
     ofs_mlp *m = t->mlp;
     ofs_reader r;
     ofs_optim fresh[2];
+    ofs_average avg;
     int64_t epoch = 0, step = 0;
     ofs_rng rng;
     size_t at, i = 0;
     double v = 0;
-    int g, bad = 0;
+    int g, bad = 0, v3;
     ofs_status st;
     memset(fresh, 0, sizeof fresh);
+    memset(&avg, 0, sizeof avg);
     r.data = data; r.len = len; r.pos = 0; r.failed = 0;
+    v3 = len >= 8 && ofs_get_u64(&r) == OFS__CHECKPOINT_VERSION;   /* the header checks the version */
+    r.pos = 0; r.failed = 0;
     st = ofs__checkpoint_header(t, &r, path, &epoch, &step, &rng, err);
     at = r.pos;                                     /* the parameters, read last */
     if (st == OFS_OK && (bad = ofs__reals_check(r, m->nparams, 0, &i, &v)) < 0)
@@ -4457,7 +4488,7 @@ OFSDEF ofs_status ofs_trainer_load_payload(ofs_trainer *t, const unsigned char *
                        (unsigned long)i, (unsigned long)m->nparams);
     if (st == OFS_OK) {
         r.pos += 8 * m->nparams;
-        st = ofs__checkpoint_optims(t, &r, path, fresh, err);
+        st = ofs__checkpoint_optims(t, &r, path, fresh, v3, &avg, err);
     }
     if (st == OFS_OK && r.pos != r.len)
         st = ofs__fail(err, OFS_ERR_FORMAT, "%s: %lu bytes left over after the checkpoint", path, (unsigned long)(r.len - r.pos));
@@ -4469,10 +4500,12 @@ OFSDEF ofs_status ofs_trainer_load_payload(ofs_trainer *t, const unsigned char *
             t->opt[g] = fresh[g];
             memset(&fresh[g], 0, sizeof fresh[g]);
         }
+        if (avg.avg) { memcpy(t->average->avg, avg.avg, avg.n * sizeof(ofs_real)); t->average->count = avg.count; }
         t->epoch = epoch; t->step = step; t->rng = rng;
         st = ofs__ok(err);
     }
     for (g = 0; g < 2; g++) ofs_optim_free(&fresh[g]);
+    if (avg.avg) ofs_average_free(&avg);
     return st;
 }
 

@@ -91,6 +91,52 @@ static unsigned char *slurp(const char *p, size_t *len)
     return d;
 }
 
+static void refuse(run *r, const char *file, ofs_status want, const char *msg1, const char *msg2);
+
+/* A weight average travels with the checkpoint: resumed, it continues bit for bit; a
+   checkpoint with one does not load into a trainer without, nor the other way round;
+   and a version-2 checkpoint (no average) still loads. */
+static void with_average(run *r, ofs_average *a, int64_t from, double decay)
+{
+    ofs_average_init(a, r->m.nparams, decay, NULL);
+    r->t.average = a; r->t.average_from = from; r->t.average_every = decay > 0 ? 1 : 9;
+}
+
+static void check_average(void)
+{
+    run a, b, c;
+    ofs_average aa, ab, ac;
+    ofs_err e;
+    ofs_buf pl;
+    CHECK(setup(&a, 32, 16, OFS_SGD, 0, 1) == 0 && setup(&b, 32, 16, OFS_SGD, 0, 1) == 0 && setup(&c, 32, 16, OFS_SGD, 0, 5) == 0, "setup");
+    with_average(&a, &aa, 10, 0); with_average(&b, &ab, 10, 0); with_average(&c, &ac, 10, 0);
+    CHECK(epoch(&a) && epoch(&a) && epoch(&b), "SWA every 9 steps from step 10");
+    CHECK(ofs_trainer_save(&b.t, path("avg.ckpt"), &e) == OFS_OK && ofs_trainer_load(&c.t, path("avg.ckpt"), &e) == OFS_OK, "%s", e.msg);
+    CHECK(epoch(&c) && same_state(&a, &c) && aa.count == 3 && ac.count == 3 &&
+          memcmp(aa.avg, ac.avg, aa.n * sizeof(ofs_real)) == 0, "resumed, the average continues bit for bit (%lld updates)",
+          (long long)ac.count);
+    teardown(&c); ofs_average_free(&ac);
+    CHECK(setup(&c, 32, 16, OFS_SGD, 0, 5) == 0, "setup");
+    refuse(&c, path("avg.ckpt"), OFS_ERR_MISMATCH, "avg.ckpt", "holds a weight average, this trainer keeps none");
+    teardown(&c);
+    CHECK(setup(&c, 32, 16, OFS_SGD, 0, 5) == 0, "setup");
+    with_average(&c, &ac, 10, 0.5);
+    refuse(&c, path("avg.ckpt"), OFS_ERR_MISMATCH, "weight average: expected", "decay 0.5, found");
+    b.t.average = NULL;
+    CHECK(ofs_trainer_save(&b.t, path("none.ckpt"), &e) == OFS_OK, "save without an average");
+    refuse(&c, path("none.ckpt"), OFS_ERR_MISMATCH, "none.ckpt", "expected a weight average (this trainer keeps one), found none");
+    /* version 2: the same payload without the average's flag */
+    CHECK(ofs_file_load(path("none.ckpt"), 15u, &pl, &e) == OFS_OK, "%s", e.msg);
+    pl.data[0] = 2; pl.len -= 8;
+    CHECK(ofs_file_save(path("v2.ckpt"), 15u, &pl, &e) == OFS_OK, "%s", e.msg);
+    ofs_buf_free(&pl);
+    teardown(&c); ofs_average_free(&ac);
+    CHECK(setup(&c, 32, 16, OFS_SGD, 0, 5) == 0, "setup");
+    CHECK(ofs_trainer_load(&c.t, path("v2.ckpt"), &e) == OFS_OK && c.t.step == 19, "a version-2 checkpoint loads: %s", e.msg);
+    teardown(&a); teardown(&b); teardown(&c);
+    ofs_average_free(&aa); ofs_average_free(&ab);
+}
+
 static void check_resume(void)
 {
     run a, b, c;
@@ -160,9 +206,9 @@ static void check_refusals(void)
     refuse(&r, path("empty.ckpt"), OFS_ERR_FORMAT, "empty.ckpt", "at least 24 bytes");
     refuse(&r, path("missing.ckpt"), OFS_ERR_IO, "missing.ckpt", "cannot open");
     patch_u64(good, path("v1.ckpt"), 0, 1);
-    refuse(&r, path("v1.ckpt"), OFS_ERR_MISMATCH, "expected checkpoint format version 2", "found version 1 (its weights are stored in x out");
-    patch_u64(good, path("v3.ckpt"), 0, 3);
-    refuse(&r, path("v3.ckpt"), OFS_ERR_MISMATCH, "expected checkpoint format version 2", "found version 3");
+    refuse(&r, path("v1.ckpt"), OFS_ERR_MISMATCH, "expected checkpoint format version 2 or 3", "found version 1 (its weights are stored in x out");
+    patch_u64(good, path("v4.ckpt"), 0, 4);
+    refuse(&r, path("v4.ckpt"), OFS_ERR_MISMATCH, "expected checkpoint format version 2 or 3", "found version 4");
     patch_u64(good, path("real.ckpt"), 8, sizeof(ofs_real) == 4 ? 8 : 4);
     refuse(&r, path("real.ckpt"), OFS_ERR_MISMATCH, "ofs_real", "OFS_REAL");
     free(d);
@@ -352,6 +398,7 @@ int main(int argc, char **argv)
     CHECK(ofs_mnist_load(path("images.idx"), path("labels.idx"), &ds, &e) == OFS_OK, "fixture loads: %s", e.msg);
     if (ds.n != 300) return harness_done("test_checkpoint");
     check_resume();
+    check_average();
     check_refusals();
     check_nonfinite();
     check_hostile();

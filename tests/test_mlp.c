@@ -349,11 +349,14 @@ static int same_trainers(const ofs_trainer *a, const ofs_trainer *b, int lr_too)
     int g, k, same = memcmp(ma->params, mb->params, ma->nparams * sizeof(ofs_real)) == 0 &&
                      a->step == b->step && a->epoch == b->epoch;
     for (g = 0; g < a->ngroups; g++) {
-        same &= a->opt[g].t == b->opt[g].t && a->opt[g].mu_product == b->opt[g].mu_product &&
+        same &= a->opt[g].t == b->opt[g].t && a->opt[g].mu_product == b->opt[g].mu_product && a->opt[g].eta == b->opt[g].eta &&
                 (!lr_too || a->opt[g].cfg.lr == b->opt[g].cfg.lr);
         for (k = 0; k < 3; k++)
             if (a->opt[g].s[k]) same &= memcmp(a->opt[g].s[k], b->opt[g].s[k], a->opt[g].n * sizeof(ofs_real)) == 0;
     }
+    if (a->average || b->average)
+        same &= a->average && b->average && a->average->count == b->average->count &&
+                memcmp(a->average->avg, b->average->avg, ma->nparams * sizeof(ofs_real)) == 0;
     return same;
 }
 
@@ -398,7 +401,7 @@ static int twins_agree(ofs_trainer t[2], const ofs_real *x, const unsigned char 
 static void check_owned_epoch(void)
 {
     static const int sizes[] = {8, 70, 5};
-    static const ofs_optim_kind kinds[] = {OFS_ADAMW, OFS_NADAM, OFS_SGD, OFS_RMSPROP, OFS_LAMB};
+    static const ofs_optim_kind kinds[] = {OFS_ADAMW, OFS_NADAM, OFS_SGD, OFS_RMSPROP, OFS_LAMB, OFS_ASGD, OFS_RPROP};
     enum { N = 203 };
     ofs_real *x = (ofs_real *)malloc(N * 8 * sizeof(ofs_real));
     unsigned char y[N];
@@ -411,9 +414,10 @@ static void check_owned_epoch(void)
     sch.t_max = 30; sch.warmup_steps = 5;
     blobs(x, y, N, 3);
     for (nthreads = 1; nthreads <= maxthreads; nthreads++)
-        for (kk = 0; kk < 5; kk++) {
+        for (kk = 0; kk < 7; kk++) {
             ofs_mlp m[2];
             ofs_trainer t[2];
+            ofs_average avg[2];
             ofs_optim_config cfg = ofs_optim_defaults(kinds[kk]);
             ofs_epoch_stats st;
             ofs_err e;
@@ -423,12 +427,21 @@ static void check_owned_epoch(void)
 #endif
             if (kinds[kk] == OFS_SGD) { cfg.momentum = 0.9; cfg.nesterov = 1; cfg.weight_decay = 1e-3; }
             if (kinds[kk] == OFS_RMSPROP) { cfg.centered = 1; cfg.momentum = 0.5; }
+            if (kinds[kk] == OFS_ASGD) { cfg.t0 = 5; cfg.lambd = 0.01; }
             twin_trainers(m, t, sizes, kk % 2 ? OFS_ACT_TANH : OFS_ACT_RELU, &cfg, kk == 1, N);
-            for (p = 0; p < 2; p++) { t[p].schedule = ofs_sched_callback; t[p].schedule_ctx = &sch; }
+            for (p = 0; p < 2; p++) {   /* an EMA every step, or SWA every third step from step 10 */
+                t[p].schedule = ofs_sched_callback; t[p].schedule_ctx = &sch;
+                if (kk % 3 == 1) continue;
+                CHECK(ofs_average_init(&avg[p], m[p].nparams, kk % 3 ? 0.9 : 0, &e) == OFS_OK, "average: %s", e.msg);
+                t[p].average = &avg[p]; t[p].average_from = kk % 3 ? 0 : 10; t[p].average_every = kk % 3 ? 1 : 3;
+            }
             CHECK(ofs__owned_ok(&t[0]) == (kinds[kk] != OFS_LAMB), "%s: the owned path is taken for element-wise optimizers",
                   ofs_optim_name(kinds[kk]));
             CHECK(twins_agree(t, x, y, N), "%s, %d thread(s): two epochs give the same bits as the plain loop",
                   ofs_optim_name(kinds[kk]), nthreads);
+            CHECK(kk % 3 == 1 || (avg[0].count == (kk % 3 ? 26 : 5) && avg[0].avg[3] != m[0].params[3]),
+                  "%s: the average was updated %lld times", ofs_optim_name(kinds[kk]), kk % 3 == 1 ? 0 : (long long)avg[0].count);
+            for (p = 0; p < 2 && kk % 3 != 1; p++) ofs_average_free(&avg[p]);
             free_twins(m, t);
             /* a schedule that fails at step 7 (lr = -1) for the biases' group only, which
                both paths reach after the weights' schedule has run: an error, and nothing
