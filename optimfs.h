@@ -259,6 +259,7 @@ OFSDEF const char *ofs_optim_name(ofs_optim_kind kind);            /* "adamw" */
 OFSDEF ofs_status  ofs_optim_kind_from_name(const char *name, ofs_optim_kind *kind, ofs_err *err);
 /* Set one hyperparameter by its field name ("lr", "beta1", "nesterov", ...). */
 OFSDEF ofs_status  ofs_optim_config_set(ofs_optim_config *cfg, const char *key, double value, ofs_err *err);
+OFSDEF ofs_status  ofs_optim_config_get(const ofs_optim_config *cfg, const char *key, double *value, ofs_err *err);
 /* The configuration's field names, i = 0, 1, ... (NULL past the last): the numbers
    first, then the 0/1 flags. ofs_optim_reads: 1 if kind's update reads that field
    (with some value of the others), 0 if no setting of it changes anything. */
@@ -1529,6 +1530,42 @@ OFSDEF ofs_status ofs_file_load(const char *path, uint32_t kind, ofs_buf *payloa
     return st;
 }
 #endif /* OFS_NO_STDIO */
+
+/* Small helpers of later chapters. */
+/* total += a * b, failing on overflow. */
+static int ofs__size_madd(size_t *total, size_t a, size_t b)
+{
+    if (b != 0 && a > ((size_t)-1 - *total) / b) return 0;
+    *total += a * b;
+    return 1;
+}
+
+/* fma(a, b, c) = a b + c rounded once, where the processor has it (OFS__USE_FMA). */
+static OFS__INLINE ofs_real ofs__fma(ofs_real a, ofs_real b, ofs_real c)
+{
+#if OFS__USE_FMA
+    return sizeof(ofs_real) == sizeof(float) ? (ofs_real)fmaf((float)a, (float)b, (float)c)
+                                             : (ofs_real)fma((double)a, (double)b, (double)c);
+#else
+    return a * b + c;
+#endif
+}
+
+/* Seconds on a wall clock (one thread without OpenMP: its processor time), and the
+   trainer's phase timer (chapter 15): phase[p] += the time since *clk, which moves
+   on (phase NULL: off). */
+static double ofs__wtime(void)
+{
+#ifdef _OPENMP
+    return omp_get_wtime();
+#else
+    return (double)clock() / CLOCKS_PER_SEC;
+#endif
+}
+static void ofs__phase(double *phase, ofs_phase p, double *clk)
+{
+    if (phase) { const double now = ofs__wtime(); phase[p] += now - *clk; *clk = now; }
+}
 
 /* ==== Chapter 1: Why optimization is hard: the toy objectives ==================== */
 /* Small functions whose shapes show what goes wrong: local minima (x cos(pi x)),
@@ -3266,6 +3303,15 @@ OFSDEF ofs_status ofs_optim_config_set(ofs_optim_config *cfg, const char *key, d
     return ofs__fail(err, OFS_ERR_ARG, "unknown hyperparameter \"%s\"", key);
 }
 
+OFSDEF ofs_status ofs_optim_config_get(const ofs_optim_config *cfg, const char *key, double *value, ofs_err *err)
+{
+#define OFS__GET(f) if (strcmp(key, #f) == 0) { *value = (double)cfg->f; return ofs__ok(err); }
+    OFS__FIELDS(OFS__GET)
+    OFS__FLAGS(OFS__GET)
+#undef OFS__GET
+    return ofs__fail(err, OFS_ERR_ARG, "unknown hyperparameter \"%s\"", key);
+}
+
 /* Validation: the ranges of a configuration, checked at init, before every step (a
    schedule may have changed a field since) and on loading a saved state. They are
    the ranges in which every algorithm keeps finite weights and states for finite,
@@ -3701,17 +3747,6 @@ typedef struct ofs__gemm_args {
     void *epi_ctx;                    /* Appendix B: called on each finished tile */
 } ofs__gemm_args;
 
-/* fma(a, b, c) = a b + c rounded once, where the processor has it (chapter 0). */
-static OFS__INLINE ofs_real ofs__fma(ofs_real a, ofs_real b, ofs_real c)
-{
-#if OFS__USE_FMA
-    return sizeof(ofs_real) == sizeof(float) ? (ofs_real)fmaf((float)a, (float)b, (float)c)
-                                             : (ofs_real)fma((double)a, (double)b, (double)c);
-#else
-    return a * b + c;
-#endif
-}
-
 static void ofs__gemm_book(const ofs__gemm_args *g, int i0, int i1, int j0, int j1)
 {
     int i, j, k;
@@ -3928,14 +3963,6 @@ OFSDEF size_t ofs_count_correct(ofs_mat logits, const unsigned char *labels)
    the hidden layers (max_batch x widest hidden layer), and dLoss/dlogits. Nothing
    is allocated after ofs_mlp_create.                                            */
 
-/* total += a * b, failing on overflow. */
-static int ofs__size_madd(size_t *total, size_t a, size_t b)
-{
-    if (b != 0 && a > ((size_t)-1 - *total) / b) return 0;
-    *total += a * b;
-    return 1;
-}
-
 static ofs_status ofs__mlp_check(const int *sizes, int nsizes, ofs_act hidden, int max_batch, ofs_err *err)
 {
     int l;
@@ -4065,21 +4092,6 @@ static void ofs__mlp_backward(ofs_mlp *m, const ofs_real *dlogits, ofs_real beta
 }
 
 OFSDEF void ofs_mlp_backward(ofs_mlp *m, const ofs_real *dlogits) { ofs__mlp_backward(m, dlogits, 1); }
-
-/* Seconds on a wall clock (one thread without OpenMP: its processor time), and the
-   phase timer: phase[p] += the time since *clk, which moves on (phase NULL: off). */
-static double ofs__wtime(void)
-{
-#ifdef _OPENMP
-    return omp_get_wtime();
-#else
-    return (double)clock() / CLOCKS_PER_SEC;
-#endif
-}
-static void ofs__phase(double *phase, ofs_phase p, double *clk)
-{
-    if (phase) { const double now = ofs__wtime(); phase[p] += now - *clk; *clk = now; }
-}
 
 /* phase: the trainer's timer (ofs__phase), or NULL. */
 static double ofs__mlp_loss_grad(ofs_mlp *m, const ofs_real *x, const unsigned char *y, int batch, size_t *correct,

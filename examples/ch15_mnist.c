@@ -28,16 +28,18 @@
 #define MSG 1024           /* a message: the values quoted in it are shortened to fit */
 
 /* The options, in --help's order; each may be given once (--set once per key). */
-enum { F_OPTIM, F_SCHED, F_LR, F_WD, F_WARMUP, F_SET, F_EPOCHS, F_BATCH, F_HIDDEN, F_ACT, F_SEED,
-       F_DATA, F_LOG, F_SAVE, F_RESUME, F_THREADS, F_KERNEL, F_FLUSH, F_SMOKE, F_COUNT };
+enum { F_OPTIM, F_SCHED, F_LR, F_WD, F_WARMUP, F_SET, F_EPOCHS, F_BATCH, F_HIDDEN, F_ACT, F_SEED, F_SWA_START,
+       F_SWA_LR, F_EMA, F_DATA, F_LOG, F_SAVE, F_RESUME, F_THREADS, F_KERNEL, F_FLUSH, F_SMOKE, F_COUNT };
 static const char *const flag_names[F_COUNT] = {
     "--optim", "--sched", "--lr", "--wd", "--warmup", "--set", "--epochs", "--batch", "--hidden", "--act", "--seed",
-    "--data", "--log", "--save", "--resume", "--threads", "--kernel", "--flush-denormal", "--smoke" };
+    "--swa-start", "--swa-lr", "--ema-decay", "--data", "--log", "--save", "--resume", "--threads", "--kernel",
+    "--flush-denormal", "--smoke" };
 
 typedef struct options {
     const char *optim, *sched, *act, *data, *log, *save, *resume, *kernel;
     double lr, wd, warmup;             /* warmup in epochs (warmup_cosine and --warmup) */
-    int epochs, batch, threads, smoke, flush;
+    double swa_lr, ema_decay;          /* --swa-lr (-1: hold the rate), --ema-decay (0: none) */
+    int epochs, batch, threads, smoke, flush, swa_start;   /* swa_start: -1, none */
     int hidden[OFS_MLP_MAX_LAYERS], nhidden;
     uint64_t seed;
     int given[F_COUNT];                /* given on the command line */
@@ -140,6 +142,9 @@ static int parse_value(options *o, int f, const char *v, char *msg)
     case F_WD: return parse_real(flag, v, 0, DBL_MAX, "a weight decay >= 0", &o->wd, msg);
     case F_WARMUP: return parse_real(flag, v, 0, 100000, "a number of epochs from 0 to 100000", &o->warmup, msg);
     case F_EPOCHS: return parse_int(flag, v, 1, 100000, "a number of epochs from 1 to 100000", &o->epochs, msg);
+    case F_SWA_START: return parse_int(flag, v, 0, 100000, "a number of epochs from 0 to 100000", &o->swa_start, msg);
+    case F_SWA_LR: return parse_real(flag, v, 0, DBL_MAX, "a learning rate >= 0", &o->swa_lr, msg);
+    case F_EMA: return parse_real(flag, v, 0, 1, "a decay in [0, 1)", &o->ema_decay, msg);
     case F_BATCH: return parse_int(flag, v, 1, 1 << 20, "a batch size from 1 to 1048576", &o->batch, msg);
     case F_THREADS: return parse_int(flag, v, 1, 4096, "a thread count from 1 to 4096", &o->threads, msg);
     case F_SEED: { int s; if (parse_int(flag, v, 0, 2147483647L, "a seed from 0 to 2147483647", &s, msg)) return 2;
@@ -160,6 +165,7 @@ static int parse_args(int argc, char **argv, options *o, char *msg)
     msg[0] = 0;
     o->optim = "adamw"; o->sched = "warmup_cosine"; o->act = "relu"; o->data = NULL;
     o->lr = 4e-3; o->wd = 0.05; o->warmup = -1; o->epochs = -1; o->batch = 128; o->seed = 1;
+    o->swa_start = -1; o->swa_lr = -1;
     o->hidden[0] = 256; o->nhidden = 1;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -242,8 +248,10 @@ static int sched_kind(const options *o, ofs_sched_kind *kind, char *msg)
     int warm_cos = strcmp(o->sched, "warmup_cosine") == 0;
     if (ofs_sched_kind_from_name(warm_cos ? "cosine" : o->sched, kind, &e) != OFS_OK)
         return fail(msg, "--sched: %s, or warmup_cosine", e.msg);
-    if (*kind == OFS_SCHED_MULTISTEP || *kind == OFS_SCHED_PIECEWISE || *kind == OFS_SCHED_SEQUENTIAL || *kind == OFS_SCHED_CHAINED)
-        return fail(msg, "--sched: expected a schedule without milestones or children, found '%s'", shorten(o->sched, sb));
+    if (*kind == OFS_SCHED_MULTISTEP || *kind == OFS_SCHED_PIECEWISE || *kind == OFS_SCHED_SEQUENTIAL || *kind == OFS_SCHED_CHAINED ||
+        *kind == OFS_SCHED_LAMBDA || *kind == OFS_SCHED_MULTIPLICATIVE || *kind == OFS_SCHED_CYCLIC || *kind == OFS_SCHED_SWALR)
+        return fail(msg, "--sched: expected a schedule without milestones, children, functions or a second rate (swalr: "
+                    "see --swa-start), found '%s'", shorten(o->sched, sb));
     return 0;
 }
 
@@ -261,6 +269,12 @@ static int check_options(const options *o, char *msg)
     if (make_optim_config(o, &cfg, msg) || sched_kind(o, &kind, msg)) return 2;
     if (o->warmup >= o->epochs)
         return fail(msg, "--warmup: expected fewer epochs than the run's %d (--epochs), found %g", o->epochs, o->warmup);
+    if (o->swa_start >= o->epochs)
+        return fail(msg, "--swa-start: expected fewer epochs than the run's %d (--epochs), found %d", o->epochs, o->swa_start);
+    if (o->given[F_SWA_LR] && o->swa_start < 0) return fail(msg, "--swa-lr: it sets the rate after --swa-start, which is not given");
+    if (o->given[F_EMA] && (o->ema_decay >= 1 || o->ema_decay == 0))
+        return fail(msg, "--ema-decay: expected a decay in (0, 1), found %g", o->ema_decay);
+    if (o->given[F_EMA] && o->swa_start >= 0) return fail(msg, "--ema-decay: one average at a time: --swa-start is given too");
     if (o->resume && o->given[F_SEED])
         return fail(msg, "--seed: a resumed run goes on with the generator state saved in its checkpoint, so --seed would do nothing");
 #ifndef _OPENMP
@@ -339,6 +353,11 @@ static void usage(void)
            "  --hidden LIST    hidden layer widths, e.g. 256 or 512,256; 0 for none (256)\n"
            "  --act NAME       hidden activation: relu, tanh, sigmoid, identity    (relu)\n"
            "  --seed N         seed of the initialisation and of the data order    (1)\n"
+           "  --swa-start E    after E epochs: SWA, each later epoch's weights averaged\n"
+           "                   (tested at the end too), the rate annealed over one epoch\n"
+           "  --swa-lr X       the rate SWA anneals to             (the rate at epoch E)\n"
+           "  --ema-decay D    an exponential moving average of the weights, after\n"
+           "                   every step, with decay D in (0, 1), tested beside them\n"
            "  --data DIR       the four MNIST files (train-images-idx3-ubyte, ...) (data/mnist)\n"
            "  --log FILE       also write a CSV line per epoch to FILE\n"
            "  --save FILE      save a checkpoint after every epoch (a regular file)\n"
@@ -405,32 +424,28 @@ static void print_sizes(const ofs_mlp *m)
 }
 
 /* A resumed run keeps the optimizer settings of its checkpoint; the command line's
-   (--optim, --wd, --set, or their defaults) must be the same. lr is the schedule's
-   at every step, and so is momentum or beta1 with onecycle. */
-static int check_resumed_settings(const options *o, const ofs_trainer *t, const ofs_optim_config *cfg, int onecycle)
+   (--optim, --wd, --set, or their defaults) must be the same, field by field (the
+   library's list). lr is the schedule's at every step, and so is momentum or beta1
+   when the schedule cycles it. */
+static int check_resumed_settings(const options *o, const ofs_trainer *t, const ofs_optim_config *cfg, int cycled)
 {
-#define SAME_FIELD(f) if (!(onecycle && (strcmp(#f, "momentum") == 0 || strcmp(#f, "beta1") == 0)) && \
-                          (double)want.f != (double)got->f) { name = #f; a = (double)got->f; b = (double)want.f; }
-    int g;
+    int g, i;
+    const char *f;
     for (g = t->ngroups - 1; g >= 0; g--) {
         ofs_optim_config want = *cfg;
-        const ofs_optim_config *got = &t->opt[g].cfg;
-        const char *name = NULL;
-        double a = 0, b = 0;
         if (g == 1) want.weight_decay = 0;      /* the biases' group */
-        SAME_FIELD(weight_decay) SAME_FIELD(momentum) SAME_FIELD(dampening) SAME_FIELD(alpha) SAME_FIELD(rho)
-        SAME_FIELD(beta1) SAME_FIELD(beta2) SAME_FIELD(eps) SAME_FIELD(eps_root) SAME_FIELD(lr_decay)
-        SAME_FIELD(initial_accumulator_value) SAME_FIELD(momentum_decay) SAME_FIELD(nesterov) SAME_FIELD(maximize)
-        SAME_FIELD(amsgrad) SAME_FIELD(centered) SAME_FIELD(decoupled_weight_decay) SAME_FIELD(eps_inside_sqrt)
-        SAME_FIELD(ema_momentum)
-        if (name) {
+        for (i = 0; (f = ofs_optim_field(i)) != NULL; i++) {
+            double a = 0, b = 0;
+            if (strcmp(f, "lr") == 0 || (cycled && (strcmp(f, "momentum") == 0 || strcmp(f, "beta1") == 0))) continue;
+            ofs_optim_config_get(&t->opt[g].cfg, f, &a, NULL);
+            ofs_optim_config_get(&want, f, &b, NULL);
+            if (a == b) continue;
             fprintf(stderr, PROG ": --resume %s: the checkpoint's %s is %g, the command line's %g (%s%s): a resumed run keeps "
-                    "its optimizer settings; give the saved value, or start a new run\n", o->resume, name, a, b,
-                    strcmp(name, "weight_decay") == 0 ? "--wd" : "--set ", strcmp(name, "weight_decay") == 0 ? "" : name);
+                    "its optimizer settings; give the saved value, or start a new run\n", o->resume, f, a, b,
+                    strcmp(f, "weight_decay") == 0 ? "--wd" : "--set ", strcmp(f, "weight_decay") == 0 ? "" : f);
             return 2;
         }
     }
-#undef SAME_FIELD
     return 0;
 }
 
@@ -505,17 +520,72 @@ static int write_misclassified(const ofs_dataset *test, const unsigned char *pre
 
 /* ---- main ------------------------------------------------------------------ */
 
+typedef struct swa_sched { const ofs_sched *main; ofs_sched swalr; int64_t from; } swa_sched;
+
 typedef struct run {
     options o;
     ofs_dataset train, test;
     ofs_mlp m;
     ofs_trainer t;
     ofs_sched sched;
+    swa_sched swa;             /* --swa-start: the schedule, then SWALR */
+    ofs_average avg;           /* --swa-start, --ema-decay: the weight average */
+    ofs_mlp eval;              /* the model with the averaged weights, for evaluation */
     unsigned char *pred;
     outfile curves, log;
     int64_t saved_epoch;       /* the epoch of the last checkpoint this run wrote, -1: none */
     int64_t resumed_epoch;     /* the epoch of --resume's checkpoint, -1: not resumed */
 } run;
+
+/* ---- weight averaging ----------------------------------------------------------- */
+
+/* --swa-start E: after E epochs the rate follows SWALR (chapter 12) from the schedule's
+   rate at that step to --swa-lr (default: that rate, held) over one epoch, cosine;
+   and the weights at the end of each later epoch join an equal-weight average, as
+   torch.optim.swa_utils' recipe does. --ema-decay D: an EMA after every step. */
+
+static ofs_status swa_schedule(int64_t step, ofs_optim_config *cfg, void *ctx, ofs_err *err)
+{
+    const swa_sched *w = (const swa_sched *)ctx;
+    if (step < w->from) return ofs_sched_apply(w->main, step, cfg, err);
+    return ofs_sched_apply(&w->swalr, step - w->from, cfg, err);
+}
+
+/* Sets up the average, the trainer's use of it and the SWA schedule; 0, or 1. */
+static int setup_average(run *R, int64_t per_epoch)
+{
+    const options *o = &R->o;
+    ofs_err e;
+    if (o->swa_start < 0 && o->ema_decay == 0) return 0;
+    if (ofs_average_init(&R->avg, R->m.nparams, o->ema_decay, &e) != OFS_OK ||
+        ofs_mlp_create(&R->eval, R->m.sizes, R->m.nlayers + 1, R->m.act, R->m.max_batch, &e) != OFS_OK) {
+        fprintf(stderr, PROG ": %s\n", e.msg);
+        return 1;
+    }
+    R->t.average = &R->avg;
+    R->t.average_from = o->swa_start < 0 ? 0 : (int64_t)o->swa_start * per_epoch;
+    R->t.average_every = o->swa_start < 0 ? 1 : per_epoch;
+    if (o->swa_start < 0) return 0;
+    R->swa.main = &R->sched;
+    R->swa.from = R->t.average_from;
+    R->swa.swalr = ofs_sched_defaults(OFS_SCHED_SWALR, ofs_sched_lr(&R->sched, R->swa.from));
+    R->swa.swalr.swa_lr = o->swa_lr >= 0 ? o->swa_lr : R->swa.swalr.base_lr;
+    R->swa.swalr.anneal_epochs = per_epoch;
+    R->t.schedule = swa_schedule; R->t.schedule_ctx = &R->swa;
+    return 0;
+}
+
+/* Test loss and accuracy of the averaged weights (no average yet: 0). */
+static int evaluate_average(run *R, double *loss, double *acc, unsigned char *pred)
+{
+    size_t correct;
+    if (!R->t.average || R->avg.count == 0) return 0;
+    memcpy(R->eval.params, R->avg.avg, R->m.nparams * sizeof(ofs_real));
+    *loss = ofs_mlp_evaluate(&R->eval, R->test.x, R->test.y, R->test.n, &correct, pred);
+    *acc = (double)correct / (double)R->test.n;
+    return 1;
+}
+
 
 /* Which checkpoint, if any, holds a good state, after training stopped. */
 static void say_last_good(const run *R)
@@ -558,6 +628,8 @@ static int resume(run *R, const ofs_optim_config *cfg, ofs_sched_kind kind)
         return 2;
     }
     if ((rc = check_resumed_settings(o, &R->t, cfg, kind == OFS_SCHED_ONECYCLE)) != 0) return rc;
+    if (R->t.average)
+        printf("resumed the %s average of %lld updates\n", o->swa_start >= 0 ? "SWA" : "EMA", (long long)R->avg.count);
     if (R->t.epoch >= o->epochs) {
         fprintf(stderr, PROG ": --epochs %d: %s is after epoch %lld already: expected --epochs above %lld\n",
                 o->epochs, o->resume, (long long)R->t.epoch, (long long)R->t.epoch);
@@ -622,6 +694,7 @@ static int setup(run *R)
         return 2;
     }
     R->t.schedule = ofs_sched_callback; R->t.schedule_ctx = &R->sched;
+    if (setup_average(R, per_epoch)) return 1;
     if (o->resume && (rc = resume(R, &cfg, kind)) != 0) return rc;
     R->pred = (unsigned char *)malloc(R->test.n);
     if (!R->pred) { fprintf(stderr, PROG ": out of memory\n"); return 1; }
@@ -635,6 +708,10 @@ static int setup(run *R)
     printf("threads: %d, ", omp_get_max_threads());
 #endif
     printf("matrix kernel: %s%s\n", ofs_gemm_kernel(), o->flush ? ", subnormals flushed to zero" : "");
+    if (o->swa_start >= 0)
+        printf("SWA: after epoch %d, the rate anneals to %g over one epoch and each epoch's weights join the average\n",
+               o->swa_start, R->swa.swalr.swa_lr);
+    if (o->ema_decay > 0) printf("EMA: the weights' moving average after every step, decay %g\n", o->ema_decay);
     return 0;
 }
 
@@ -646,7 +723,7 @@ static int train(run *R)
     while (R->t.epoch < o->epochs) {
         ofs_epoch_stats st;
         size_t correct;
-        double t0 = now(), test_loss, sec, acc;
+        double t0 = now(), test_loss, sec, acc, avg_loss, avg_acc;
         if (ofs_trainer_epoch(&R->t, R->train.x, R->train.y, &st, &e) != OFS_OK) {
             fprintf(stderr, PROG ": %s\n", e.msg);
             say_last_good(R);
@@ -663,6 +740,9 @@ static int train(run *R)
         sec = now() - t0;
         printf("epoch %2lld/%d  loss %.4f  train %6.2f%%  test %6.2f%% (loss %.4f)  lr %.2e  %.2f s\n",
                (long long)R->t.epoch, o->epochs, st.loss, 100 * st.accuracy, 100.0 * acc, test_loss, st.lr, sec);
+        if (evaluate_average(R, &avg_loss, &avg_acc, NULL))
+            printf("          averaged weights (%lld updates): test %6.2f%% (loss %.4f)\n", (long long)R->avg.count,
+                   100.0 * avg_acc, avg_loss);
         fflush(stdout);
         out_printf(&R->curves, "%lld %.6f %.6f %.6f %.6f %.6e %.3f\n", (long long)R->t.epoch, st.loss, st.accuracy,
                    test_loss, acc, st.lr, sec);
@@ -688,9 +768,14 @@ static int report(run *R)
 {
     int C[10][10];
     size_t correct;
+    double loss, acc;
     ofs_mlp_evaluate(&R->m, R->test.x, R->test.y, R->test.n, &correct, R->pred);
     printf("test accuracy: %.2f%% (%lu of %lu)\n", 100.0 * (double)correct / (double)R->test.n,
            (unsigned long)correct, (unsigned long)R->test.n);
+    if (evaluate_average(R, &loss, &acc, NULL))
+        printf("averaged weights (%s, %lld updates): test accuracy %.2f%% (%.0f of %lu), loss %.4f\n",
+               R->o.swa_start >= 0 ? "SWA" : "EMA", (long long)R->avg.count, 100.0 * acc, acc * (double)R->test.n,
+               (unsigned long)R->test.n, loss);
     confusion(&R->test, R->pred, C);
     print_confusion(C);
     if (out_close(&R->curves) || write_confusion(C) || write_misclassified(&R->test, R->pred)) return 1;
@@ -723,6 +808,7 @@ int main(int argc, char **argv)
     free(R.pred);
     ofs_trainer_free(&R.t);
     ofs_mlp_free(&R.m);
+    if (R.avg.avg) { ofs_average_free(&R.avg); ofs_mlp_free(&R.eval); }
     ofs_dataset_free(&R.train);
     ofs_dataset_free(&R.test);
     return rc;
