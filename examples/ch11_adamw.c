@@ -94,6 +94,29 @@ static int lion_demo(void)
     return 0;
 }
 
+/* Rprop: on f = 0.1 x1^2 + 2 x2^2 from (-5, -2), each coordinate's step size grows by
+   etaplus while its gradient keeps its sign and shrinks by etaminus when it flips
+   (no move that step); lr = 0.5 is only the first step size. */
+static int rprop_demo(void)
+{
+    ofs_optim_config c = ofs_optim_defaults(OFS_RPROP);
+    ofs_optim o;
+    double th[2] = {-5, -2}, g[2];
+    int t;
+    c.lr = 0.5;
+    if (ofs_optim_init(&o, &c, 2, NULL) != OFS_OK) return 1;
+    printf("  t    x1          x2          step size 1  step size 2\n");
+    for (t = 1; t <= 12; t++) {
+        g[0] = 0.2 * th[0]; g[1] = 4 * th[1];
+        ofs_optim_step(&o, th, g, NULL);
+        printf("  %-4d %-10.6f  %-10.6f  %-11.6f  %.6f\n", t, th[0], th[1], o.s[1][0], o.s[1][1]);
+    }
+    for (; t <= 100; t++) { g[0] = 0.2 * th[0]; g[1] = 4 * th[1]; ofs_optim_step(&o, th, g, NULL); }
+    printf("  after 100 steps: x1 %.3e, x2 %.3e; step sizes %.3e, %.3e\n", th[0], th[1], o.s[1][0], o.s[1][1]);
+    ofs_optim_free(&o);
+    return 0;
+}
+
 /* LAMB: the first step's length is lr |theta| whatever the size of the gradient. */
 static int lamb_demo(void)
 {
@@ -135,6 +158,8 @@ int main(int argc, char **argv)
     printf("\nLion moves every coordinate by exactly lr (lr 1e-4, no decay):\n");
     if (lion_demo()) return 1;
 
+    printf("\nRprop: sign steps with their own sizes (etas 0.5, 1.2; first step size 0.5):\n");
+    if (rprop_demo()) return 1;
     printf("\nLAMB scales the step to lr |theta| (trust ratio |theta| / |u|), lr 0.01:\n");
     if (lamb_demo()) return 1;
 

@@ -14,9 +14,13 @@
 
 #define N 100          /* steps drawn in the figure */
 #define ETA0 0.1
-#define NCURVES 24
+#define NCURVES 30
 
 typedef struct curve { const char *name; ofs_sched s; } curve;
+
+/* LambdaLR's and MultiplicativeLR's functions of the step k (ctx unused). */
+static double inverse_k(int64_t k, void *ctx) { (void)ctx; return 1.0 / (1.0 + 0.05 * (double)k); }
+static double times_097(int64_t k, void *ctx) { (void)ctx; (void)k; return 0.97; }
 
 static const int64_t multi[2] = {30, 80}, pieces[3] = {20, 50, 75};
 static const double piece_values[4] = {1.0, 0.6, 0.3, 0.1};
@@ -48,6 +52,14 @@ static int make_curves(curve *c)
     s = ADD("onecycle", OFS_SCHED_ONECYCLE); s->total_steps = N;
     s = ADD("onecycle_3phase_linear", OFS_SCHED_ONECYCLE); s->total_steps = N; s->three_phase = 1; s->anneal_linear = 1;
     s = ADD("warmup_step", OFS_SCHED_STEP); s->warmup_steps = 5; s->warmup_start = 0.1; s->step_size = 30; s->gamma = 0.3;
+    s = ADD("cyclic", OFS_SCHED_CYCLIC); s->base_lr = 0.01; s->max_lr = ETA0; s->step_size_up = 10; s->step_size_down = 15;
+    s = ADD("cyclic_triangular2", OFS_SCHED_CYCLIC); s->base_lr = 0.01; s->max_lr = ETA0; s->step_size_up = 10;
+    s->cyclic_mode = OFS_CYCLIC_TRIANGULAR2;
+    s = ADD("cyclic_exp_range", OFS_SCHED_CYCLIC); s->base_lr = 0.01; s->max_lr = ETA0; s->step_size_up = 10;
+    s->cyclic_mode = OFS_CYCLIC_EXP_RANGE; s->gamma = 0.98;
+    s = ADD("swalr", OFS_SCHED_SWALR); s->swa_lr = 0.02; s->anneal_epochs = 30;
+    s = ADD("lambda", OFS_SCHED_LAMBDA); s->lr_lambda = inverse_k;
+    s = ADD("multiplicative", OFS_SCHED_MULTIPLICATIVE); s->lr_lambda = times_097;   /* = exponential 0.97 */
 #undef ADD
     return n;
 }
@@ -90,6 +102,8 @@ static void table(const curve *c, int n)
     }
     printf("%-24s", "onecycle momentum");
     for (j = 0; j < 7; j++) { ofs_sched_momentum(find(c, n, "onecycle"), ks[j], &m); printf(" %9.6f", m); }
+    printf("\n%-24s", "cyclic momentum");
+    for (j = 0; j < 7; j++) { ofs_sched_momentum(find(c, n, "cyclic"), ks[j], &m); printf(" %9.6f", m); }
     printf("\n");
 }
 

@@ -8,7 +8,7 @@
    The learning rates come from a coarse search, which `--tune` repeats: for each
    optimizer and function, the lr from {1, 2, 5} x 10^k (1e-5 to 5) whose run
    settles below 1e-6 soonest; when none settles, the lr with the smallest
-   largest f over the last 2000 steps. Every other setting is the library's
+   largest f over the last 2000 steps (rates the algorithm refuses are skipped). Every other setting is the library's
    default (PyTorch's, or optax's for lion, yogi, lamb, adabelief), except SGD,
    which gets momentum 0.9. */
 #define OFS_REAL double
@@ -18,13 +18,11 @@
 #include <string.h>
 #include <math.h>
 
-#define NOPT 13
+#define NOPT OFS_OPTIM_COUNT   /* every optimizer of the library, in its order */
 #define NFN 3
 #define STEPS 20000
 #define TOL 1e-6
 
-static const char *names[NOPT] = {"sgd", "adagrad", "rmsprop", "adadelta", "adam", "adamw", "adamax",
-                                  "nadam", "radam", "lion", "yogi", "lamb", "adabelief"};
 static const ofs_toy_kind fns[NFN] = {OFS_TOY_ROSENBROCK, OFS_TOY_BEALE, OFS_TOY_HIMMELBLAU};
 static const double starts[NFN][2] = {{-1.2, 1.0}, {1.0, 1.5}, {0.0, 0.0}};
 
@@ -42,7 +40,12 @@ static const double lr_table[NOPT][NFN] = {
     /* lion      */ {0.0002, 0.0002, 0.0002},
     /* yogi      */ {0.5, 0.5, 0.2},
     /* lamb      */ {0.002, 0.0002, 0.0005},
-    /* adabelief */ {5e-05, 0.5, 0.2}};
+    /* adabelief */ {5e-05, 0.5, 0.2},
+    /* rprop     */ {0.002, 0.1, 0.1},
+    /* asgd      */ {0.002, 0.02, 0.02}};
+/* One row per optimizer of the library: a new one does not compile until it has its row. */
+typedef char every_optimizer_has_a_row[sizeof lr_table / sizeof lr_table[0] == OFS_OPTIM_COUNT ? 1 : -1];
+#define NAME(opt) ofs_optim_name((ofs_optim_kind)(opt))
 
 typedef struct result {
     int first;          /* first step with f < TOL; -1: never */
@@ -54,9 +57,8 @@ typedef struct result {
 
 static ofs_status make_config(int opt, double lr, ofs_optim_config *c, ofs_err *err)
 {
-    ofs_optim_kind kind;
-    ofs_status st = ofs_optim_kind_from_name(names[opt], &kind, err);
-    if (st != OFS_OK) return st;
+    ofs_optim_kind kind = (ofs_optim_kind)opt;
+    (void)err;
     *c = ofs_optim_defaults(kind);
     c->lr = lr;
     if (kind == OFS_SGD) c->momentum = 0.9;
@@ -114,7 +116,7 @@ static int tune(void)
     printf("Tuning: lr from {1, 2, 5} x 10^k, 1e-5 to 5; %d steps each\n", STEPS);
     printf("    /*            rosenbrock  beale   himmelblau */\n");
     for (opt = 0; opt < NOPT; opt++) {
-        printf("    /* %-9s */ {", names[opt]);
+        printf("    /* %-9s */ {", NAME(opt));
         for (fn = 0; fn < NFN; fn++) {
             result best, r;
             double best_lr = 0;
@@ -122,6 +124,9 @@ static int tune(void)
             for (e = -5; e <= 0; e++)
                 for (m = 0; m < 3; m++) {
                     double lr = mant[m] * pow(10.0, e);
+                    ofs_optim_config c;
+                    make_config(opt, lr, &c, NULL);
+                    if (ofs_optim_validate(&c, NULL) != OFS_OK) continue;   /* beyond the algorithm's range (LAMB: lr <= 1) */
                     if (run(opt, fn, lr, NULL, &r)) return 1;
                     if (better(&r, &best)) { best = r; best_lr = lr; }
                 }
@@ -177,7 +182,7 @@ int main(int argc, char **argv)
     if (write_minima("out/ch14_minima.dat")) return 1;
     printf("Learning rates (from --tune):\n  optimizer   rosenbrock  beale    himmelblau\n");
     for (opt = 0; opt < NOPT; opt++)
-        printf("  %-10s  %-10g  %-7g  %g\n", names[opt], lr_table[opt][0], lr_table[opt][1], lr_table[opt][2]);
+        printf("  %-10s  %-10g  %-7g  %g\n", NAME(opt), lr_table[opt][0], lr_table[opt][1], lr_table[opt][2]);
 
     for (fn = 0; fn < NFN; fn++) {
         ofs_toy t = ofs_toy_make(fns[fn]);
@@ -192,7 +197,7 @@ int main(int argc, char **argv)
         sprintf(name, "out/ch14_%s_paths.dat", ofs_toy_name(&t));
         if (!(f = open_out(name))) return 1;
         fprintf(f, "# step x1 x2 f   one block per optimizer in the order:");
-        for (opt = 0; opt < NOPT; opt++) fprintf(f, " %s", names[opt]);
+        for (opt = 0; opt < NOPT; opt++) fprintf(f, " %s", NAME(opt));
         fprintf(f, "   (steps 0-200, then every 20th)\n");
         printf("\n%s from (%g, %g), %d steps; minimum f = 0 at %s\n", ofs_toy_name(&t), starts[fn][0], starts[fn][1], STEPS, minima[fn]);
         printf("  optimizer   lr        first f < 1e-6   stays below from   final x1     final x2     final f%s\n",
@@ -206,7 +211,7 @@ int main(int argc, char **argv)
             else sprintf(settled, "%d", r->settled);
             if (r->first < 0) strcpy(first, "-");
             else sprintf(first, "%d", r->first);
-            printf("  %-10s  %-8g  %-15s  %-17s  %-11.6f  %-11.6f  %.3e", names[opt], lr_table[opt][fn], first, settled,
+            printf("  %-10s  %-8g  %-15s  %-17s  %-11.6f  %-11.6f  %.3e", NAME(opt), lr_table[opt][fn], first, settled,
                    r->x[0], r->x[1], r->f);
             if (fn == 2) printf("    %s", himmelblau_min(r->x));
             printf("\n");
@@ -229,7 +234,7 @@ int main(int argc, char **argv)
             if (res[opt][fn].settled >= 0) sprintf(cell[fn], "%d", res[opt][fn].settled);
             else strcpy(cell[fn], "-");
         }
-        printf("  %-10s  %-10s  %-7s  %s\n", names[opt], cell[0], cell[1], cell[2]);
+        printf("  %-10s  %-10s  %-7s  %s\n", NAME(opt), cell[0], cell[1], cell[2]);
     }
     return 0;
 }

@@ -1,13 +1,13 @@
 # Chapter 12: every closed-form schedule, 100 steps from eta0 = 0.1 (data: examples/ch12_schedules.c)
-set terminal pngcairo size 900,600 font ",11"
+set terminal pngcairo size 1350,760 font ",11"
 set output "figures/ch12_schedules.png"
-set multiplot layout 2,2 title "Learning-rate schedules, lr(k) from eta0 = 0.1 (optimfs.h chapter 12)"
+set multiplot layout 2,3 title "Learning-rate schedules, lr(k) from eta0 = 0.1 (optimfs.h chapter 12)"
 set xrange [0:99]
 set yrange [0:0.17]
 set ytics 0, 0.02, 0.1
 set xlabel "optimizer step k" offset 0,0.5
 set ylabel "learning rate" offset 1.5,0
-set key top right font ",8" samplen 2 spacing 0.85 box opaque
+set key top right font ",8" samplen 2 spacing 0.85 box opaque width -2
 set grid lc rgb "#dddddd"
 f = "out/ch12_schedules.dat"
 
@@ -32,8 +32,18 @@ plot f using 1:13 with lines lw 2 lc rgb "#1f77b4" title "cosine, t_{max} 100", 
      "" using 1:15 with lines lw 2 dt 2 lc rgb "#ff7f0e" title "t_{max} 40, hold at 0.01 (D2L)", \
      "" using 1:17 with lines lw 2 lc rgb "#2ca02c" title "warm restarts t_0 10, t_{mult} 2"
 
-set title "linear warmup (10 steps) first"
+set title "a linear warmup first (10 steps; 5 before the step)"
 plot f using 1:16 with lines lw 2 lc rgb "#1f77b4" title "warmup + cosine", \
      "" using 1:18 with lines lw 2 lc rgb "#d62728" title "warmup + linear decay", \
      "" using 1:21 with lines lw 2 lc rgb "#2ca02c" title "warmup (5, from 0.01) + step 30"
+
+set title "cyclic (CyclicLR, 0.01 <-> 0.1)"
+plot f using 1:22 with lines lw 2 lc rgb "#1f77b4" title "triangular, up 10, down 15", \
+     "" using 1:23 with lines lw 2 lc rgb "#d62728" title "triangular2: heights halve", \
+     "" using 1:24 with lines lw 2 dt 2 lc rgb "#2ca02c" title "exp\\_range, gamma 0.98"
+
+set title "SWALR and your own function"
+plot f using 1:25 with lines lw 2 lc rgb "#1f77b4" title "swalr: to 0.02 in 30 (cos)", \
+     "" using 1:26 with lines lw 2 lc rgb "#d62728" title "lambda: 1 / (1 + 0.05 k)", \
+     "" using 1:27 with lines lw 2 dt 2 lc rgb "#2ca02c" title "multiplicative 0.97 (= exponential)"
 unset multiplot
