@@ -1947,11 +1947,11 @@ OFSDEF ofs_status ofs_newton_step(const ofs_toy *t, double *x, double eta, doubl
    y.s, rho, gamma, a_i, b_i) are ofs_real; the loss and t, Python floats there, are
    double. torch's add_(v, alpha) and its dot products (OpenBLAS, below 16 elements)
    round a b + c once (fused multiply-add) on a processor that has it, so the code
-   does too, always: then, in double, the iterates are torch's to the last bit (with
-   n of 16 and more OpenBLAS sums in another order, and they agree to rounding; the
-   sum of |g_i| for the first t is summed in order here, and in four lanes by torch
-   from five elements on). In float the line search's scalars stay double where
-   torch rounds some of them to float: close to torch's float32, not its bits.     */
+   does too, always, and sum_i |g_i| for the first t is added in torch's order: then,
+   in double, the iterates are torch's to the last bit. (From n = 16 on, OpenBLAS's
+   dot products add in another order, and the iterates agree to rounding only.) In
+   float the line search's scalars stay double where torch rounds some of them to
+   float: close to torch's float32, not its bits.                                  */
 
 static const char *const ofs__ls_names[OFS_LS_COUNT] = {"none", "strong_wolfe"};
 static const char *const ofs__lbfgs_stop_names[OFS_LBFGS_STOP_COUNT] = {
@@ -2368,15 +2368,55 @@ static ofs_status ofs__strong_wolfe(ofs_lbfgs *o, const ofs_real *x, ofs_closure
 
 /* ---- The step ------------------------------------------------------------------ */
 
+/* sum_i |g_i| added in the order of torch's CPU sum (ATen's cascade_sum on vectors of
+   four lanes), so that the first t has torch's bits. Lane l sums the elements 4 v + l
+   of the whole vectors v = 0 .. n/4 - 1: vector v goes to partial sum v mod 4 while
+   whole groups of four vectors last, and the partial sums take blocks of 16 groups
+   through a cascade of four levels; the leftover vectors go to partial sum 0, and the
+   partial sums are added in order. The n mod 4 elements after the last vector are
+   summed first, then the four lanes are added in order. (Checked against torch 1.13's
+   float64 sum for n = 1 to 40,000.)                                                */
+static ofs_real ofs__abs_lane_sum(const ofs_real *g, size_t l, size_t nv)
+{
+    ofs_real acc[4][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}}, a;
+    const size_t groups = nv / 4;
+    size_t i = 0, v;
+    int j, k;
+#define OFS__ABS_AT(e) (a = g[e], a < 0 ? -a : a)
+    while (i + 16 <= groups) {
+        for (v = 0; v < 16; v++, i++)
+            for (k = 0; k < 4; k++) acc[0][k] += OFS__ABS_AT(4 * (4 * i + (size_t)k) + l);
+        for (j = 1; j < 4; j++) {
+            for (k = 0; k < 4; k++) { acc[j][k] += acc[j - 1][k]; acc[j - 1][k] = 0; }
+            if ((i & ((size_t)15 << (4 * j))) != 0) break;
+        }
+    }
+    for (; i < groups; i++)
+        for (k = 0; k < 4; k++) acc[0][k] += OFS__ABS_AT(4 * (4 * i + (size_t)k) + l);
+    for (j = 1; j < 4; j++)
+        for (k = 0; k < 4; k++) acc[0][k] += acc[j][k];
+    for (v = 4 * groups; v < nv; v++) acc[0][0] += OFS__ABS_AT(4 * v + l);
+    for (k = 1; k < 4; k++) acc[0][0] += acc[0][k];
+    return acc[0][0];
+}
+
+static ofs_real ofs__abs_sum(const ofs_real *g, size_t n)
+{
+    ofs_real s = 0, a;
+    size_t i, l;
+    for (i = n / 4 * 4; i < n; i++) s += OFS__ABS_AT(i);
+    for (l = 0; l < 4; l++) s += ofs__abs_lane_sum(g, l, n / 4);
+    return s;
+#undef OFS__ABS_AT
+}
+
 /* The first step length: min(1, 1 / sum_i |g_i|) lr on the very first iteration (the
    direction is -g, of unknown scale), lr after. */
 static double ofs__lbfgs_first_t(const ofs_lbfgs *o, const ofs_real *g)
 {
-    ofs_real s = 0, r;
-    size_t i;
+    ofs_real r;
     if (o->n_iter > 1) return o->cfg.lr;
-    for (i = 0; i < o->n; i++) s += g[i] < 0 ? -g[i] : g[i];
-    r = 1 / s;
+    r = 1 / ofs__abs_sum(g, o->n);
     return r < 1 ? (double)(r * OFS__R(o->cfg.lr)) : o->cfg.lr;
 }
 

@@ -16,7 +16,7 @@
 #endif
 
 #define IS_DOUBLE (sizeof(ofs_real) == sizeof(double))
-#define MAXN 10
+#define MAXN 40
 #define MAXLOG 2048            /* closure calls in one step: at most 1 + 26 max_iter */
 
 /* ---- The objectives, in the script's order of operations ------------------------- */
@@ -24,6 +24,16 @@ static const double quad2_a[2][2] = {{500.5, 499.5}, {499.5, 500.5}}, quad2_b[2]
 static const double quad6_a[6][6] = {{10, 2, 0, 1, 0, 0}, {2, 8, 1, 0, 0, 1}, {0, 1, 5, 1, 0, 0},
                                      {1, 0, 1, 3, 0.5, 0}, {0, 0, 0, 0.5, 1, 0.2}, {0, 1, 0, 0, 0.2, 0.3}};
 static const double quad6_b[6] = {1, -1, 2, 0.5, -2, 1};
+static double quad40_a[40 * 40], quad40_b[40];   /* tridiagonal: see make_quad40 */
+
+static void make_quad40(void)   /* A_ii = 2 + i/8, A_i,i+-1 = -1, b_i = ((7 i) mod 11 - 5) / 4 */
+{
+    int i, j;
+    for (i = 0; i < 40; i++) {
+        for (j = 0; j < 40; j++) quad40_a[i * 40 + j] = i == j ? 2 + i / 8.0 : (i - j == 1 || j - i == 1) ? -1.0 : 0.0;
+        quad40_b[i] = ((7 * i) % 11 - 5) / 4.0;
+    }
+}
 
 static double rosenbrock(const double *x, double *g)
 {
@@ -32,6 +42,22 @@ static double rosenbrock(const double *x, double *g)
     g[0] = g1 - g2;
     g[1] = 2 * b * r;
     return f1 + f2;
+}
+
+static double rosenbrock10(const double *x, double *g)   /* chained: sum over i = 0..8 */
+{
+    double f = 0.0;
+    int i;
+    for (i = 0; i < 10; i++) g[i] = 0.0;
+    for (i = 0; i < 9; i++) {
+        const double u = x[i], v = x[i + 1], r = v - u * u;
+        const double f1 = (1.0 - u) * (1.0 - u), f2 = 100.0 * r * r, g1 = -2 * (1.0 - u), g2 = 4 * 100.0 * u * r;
+        f = f + f1;
+        f = f + f2;
+        g[i] = g[i] + (g1 - g2);
+        g[i + 1] = g[i + 1] + 2 * 100.0 * r;
+    }
+    return f;
 }
 
 static double quadratic(const double *a, const double *b, size_t n, const double *x, double *g)
@@ -55,10 +81,15 @@ static double objective(const char *problem, const double *x, double *g)
 {
     if (strcmp(problem, "quad2") == 0) return quadratic(&quad2_a[0][0], quad2_b, 2, x, g);
     if (strcmp(problem, "quad6") == 0) return quadratic(&quad6_a[0][0], quad6_b, 6, x, g);
+    if (strcmp(problem, "rosen10") == 0) return rosenbrock10(x, g);
+    if (strcmp(problem, "quad40") == 0) return quadratic(quad40_a, quad40_b, 40, x, g);
     return rosenbrock(x, g);
 }
 
-static size_t dim_of(const char *problem) { return strcmp(problem, "quad6") == 0 ? 6 : 2; }
+static size_t dim_of(const char *problem)
+{
+    return strcmp(problem, "quad6") == 0 ? 6 : strcmp(problem, "rosen10") == 0 ? 10 : strcmp(problem, "quad40") == 0 ? 40 : 2;
+}
 
 /* ---- A run: the closure and the monitor log what they see ------------------------- */
 typedef struct run {
@@ -293,6 +324,7 @@ static void test_reference_file(void)
 
 int main(void)
 {
+    make_quad40();
     test_reference_file();
     return harness_done("test_lbfgs");
 }

@@ -61,6 +61,20 @@ def rosenbrock(x):
     return f, g
 
 
+def rosenbrock10(x):
+    """The chained Rosenbrock function in 10 dimensions, sum_i (1 - x_i)^2 + 100 (x_{i+1} - x_i^2)^2."""
+    n = len(x)
+    f = 0.0
+    g = [0.0] * n
+    for i in range(n - 1):
+        u, v = x[i], x[i + 1]
+        r = v - u * u
+        f = f + (1.0 - u) * (1.0 - u) + 100.0 * r * r
+        g[i] = g[i] + (-2 * (1.0 - u) - 4 * 100.0 * u * r)
+        g[i + 1] = g[i + 1] + 2 * 100.0 * r
+    return f, g
+
+
 QUAD2_A = [[500.5, 499.5], [499.5, 500.5]]        # eigenvalues 1000 and 1: condition 1000
 QUAD2_B = [1.0, 2.0]
 QUAD6_A = [[10, 2, 0, 1, 0, 0],                   # eigenvalues 0.116 .. 11.4: condition 98
@@ -70,6 +84,10 @@ QUAD6_A = [[10, 2, 0, 1, 0, 0],                   # eigenvalues 0.116 .. 11.4: c
            [0, 0, 0, 0.5, 1, 0.2],
            [0, 1, 0, 0, 0.2, 0.3]]
 QUAD6_B = [1.0, -1.0, 2.0, 0.5, -2.0, 1.0]
+# n = 40, past the 16 elements from which OpenBLAS's dot adds in another order than
+# in sequence: tridiagonal, A_ii = 2 + i/8, A_i,i+1 = A_i+1,i = -1; b_i = ((7 i) mod 11 - 5) / 4
+QUAD40_A = [[2 + i / 8 if i == j else -1.0 if abs(i - j) == 1 else 0.0 for j in range(40)] for i in range(40)]
+QUAD40_B = [((7 * i) % 11 - 5) / 4 for i in range(40)]
 
 
 def quadratic(A, b):
@@ -93,14 +111,19 @@ def quadratic(A, b):
 
 PROBLEMS = {
     'rosenbrock': rosenbrock,
+    'rosen10': rosenbrock10,
     'quad2': quadratic(QUAD2_A, QUAD2_B),
     'quad6': quadratic(QUAD6_A, QUAD6_B),
+    'quad40': quadratic(QUAD40_A, QUAD40_B),
 }
 PROBLEM_NOTES = [
     'rosenbrock: f = (1 - u)^2 + 100 (v - u^2)^2 (r = v - u*u; f = (1-u)*(1-u) + 100*r*r;',
     '            g = [-2*(1-u) - 4*100*u*r, 2*100*r])',
+    'rosen10: sum_{i=0..8} (1 - x_i)^2 + 100 (x_{i+1} - x_i^2)^2, accumulated in order i = 0..8:',
+    '         f = f + (1-u)*(1-u) + 100*r*r; g_i += -2*(1-u) - 4*100*u*r; g_{i+1} += 2*100*r  (u = x_i, r = x_{i+1} - u*u)',
     'quad2: f = x.A.x/2 - b.x, A = [[500.5, 499.5], [499.5, 500.5]] (condition 1000), b = [1, 2]',
     'quad6: the same with the 6x6 A = ' + repr(QUAD6_A).replace(' ', '') + ', b = ' + repr(QUAD6_B).replace(' ', ''),
+    'quad40: the same, A tridiagonal 40x40 with A_ii = 2 + i/8 and -1 beside the diagonal, b_i = ((7 i) mod 11 - 5)/4',
     '       (g_i = sum_j A_ij x_j - b_i summed in order j = 0..n-1 from 0;',
     '        f = 0.5 * sum_i x_i (g_i + b_i) - sum_i b_i x_i, each sum in order from 0)',
 ]
@@ -219,6 +242,10 @@ CASES = [
     ('rosen_sw_maxeval6', 'rosenbrock', R0, 25, dict(line_search_fn='strong_wolfe', max_eval=6)),
     ('rosen_sw_it1', 'rosenbrock', R0, 60, dict(line_search_fn='strong_wolfe', max_iter=1)),
     ('rosen_sw_tolchange', 'rosenbrock', R0, 6, dict(line_search_fn='strong_wolfe', tolerance_change=1e-5)),
+    ('rosen_sw_exact', 'rosenbrock', R0, 5, dict(line_search_fn='strong_wolfe', tolerance_change=0.0, tolerance_grad=0.0)),
+    ('rosen10_sw', 'rosen10', [-1.5, 2.0] * 5, 8, dict(line_search_fn='strong_wolfe')),
+    ('rosen10_sw_h5', 'rosen10', [-1.2, 1.0] * 5, 8, dict(line_search_fn='strong_wolfe', history_size=5)),
+    ('rosen10_none_h3', 'rosen10', [-1.2, 1.0] * 5, 10, dict(lr=0.05, history_size=3)),
     ('rosen_none_lr01', 'rosenbrock', R0, 15, dict(lr=0.1)),
     ('rosen_none_h3', 'rosenbrock', [-1.0, 1.0], 15, dict(lr=0.25, history_size=3)),
     ('rosen_none_it1', 'rosenbrock', R0, 40, dict(lr=0.1, max_iter=1)),
@@ -230,6 +257,9 @@ CASES = [
     ('quad6_none_h2', 'quad6', [1.0] * 6, 8, dict(history_size=2, lr=0.5)),
     ('quad6_none_tolchange', 'quad6', [1.0] * 6, 4, dict(tolerance_change=1e-3)),
     ('quad6_sw_tolgrad', 'quad6', [1.0] * 6, 3, dict(line_search_fn='strong_wolfe', tolerance_grad=1e-4)),
+    ('quad6_none_tolx', 'quad6', [1.0] * 6, 5, dict(lr=1e-5, tolerance_change=1e-3)),
+    ('quad40_sw_h5', 'quad40', [0.0] * 40, 4, dict(line_search_fn='strong_wolfe', history_size=5)),
+    ('quad40_none', 'quad40', [0.5] * 40, 4, dict()),
 ]
 # The same in float32, for the float build (compared loosely: a float trajectory is not
 # expected to follow torch's bits).
@@ -312,7 +342,7 @@ def main():
                            (name, steps, n_iters, n_evals, ' '.join(sorted(set(reasons)))))
     # Every stopping rule is exercised somewhere.
     seen = ' '.join(summary)
-    for r in ():
+    for r in ('tolerance_grad', 'not_descent', 'max_iter', 'max_eval', 'tolerance_change_x', 'tolerance_change_f'):
         assert r in seen, ('no case stops on', r)
     print('\n'.join(lines[:1] + summary + lines[1:]))
 
