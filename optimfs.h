@@ -1953,6 +1953,19 @@ OFSDEF ofs_status ofs_newton_step(const ofs_toy *t, double *x, double eta, doubl
    float the line search's scalars stay double where torch rounds some of them to
    float: close to torch's float32, not its bits.                                  */
 
+/* The compiler must not fuse a b + c on its own here (GCC does in its GNU modes, clang
+   within an expression, when the target has FMA): the line search's scalar arithmetic
+   would then round differently from torch's, and on Rosenbrock a difference of one
+   rounding grows past 1e-10 within tens of iterations. The fused operations torch
+   does are written out (ofs__fmadd). Until the end of the chapter:                  */
+#if defined(__clang__) && __clang_major__ >= 11
+#pragma float_control(push)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 static const char *const ofs__ls_names[OFS_LS_COUNT] = {"none", "strong_wolfe"};
 static const char *const ofs__lbfgs_stop_names[OFS_LBFGS_STOP_COUNT] = {
     "none", "tolerance_grad", "not_descent", "max_iter", "max_eval", "tolerance_change_x", "tolerance_change_f", "failed"};
@@ -2479,6 +2492,7 @@ static ofs_status ofs__lbfgs_begin(const ofs_lbfgs *o, const ofs_real *x, ofs_cl
 
 OFSDEF ofs_status ofs_lbfgs_step(ofs_lbfgs *o, ofs_real *x, ofs_closure fn, void *ctx, double *loss, ofs_err *err)
 {
+    ofs_lbfgs_stop why = OFS_LBFGS_NONE;
     ofs_real *g;
     double f;
     ofs_status st;
@@ -2506,10 +2520,11 @@ OFSDEF ofs_status ofs_lbfgs_step(ofs_lbfgs *o, ofs_real *x, ofs_closure fn, void
             return ofs__fail(err, OFS_ERR_NONFINITE, "lbfgs: expected a finite direction d, found g.d = %g (the history "
                              "overflowed); the state was reset and x is unchanged", (double)gtd);
         }
-        if (gtd > OFS__R(-o->cfg.tolerance_change)) { o->stop = OFS_LBFGS_NOT_DESCENT; break; }
+        if (gtd > OFS__R(-o->cfg.tolerance_change)) { why = OFS_LBFGS_NOT_DESCENT; break; }
         if ((st = ofs__lbfgs_move(o, x, fn, ctx, gtd, k == o->cfg.max_iter, &f, &opt, err)) != OFS_OK) return st;
-        if ((o->stop = ofs__lbfgs_stopped(o, k, f, opt)) != OFS_LBFGS_NONE) break;
+        if ((why = ofs__lbfgs_stopped(o, k, f, opt)) != OFS_LBFGS_NONE) break;
     }
+    o->stop = why;
     return ofs__ok(err);
 }
 
@@ -2622,6 +2637,12 @@ OFSDEF ofs_status ofs_lbfgs_load(ofs_lbfgs *o, ofs_reader *r, ofs_err *err)
     }
     return ofs__ok(err);
 }
+
+#if defined(__clang__) && __clang_major__ >= 11
+#pragma float_control(pop)
+#elif defined(__GNUC__)
+#pragma GCC pop_options
+#endif
 
 /* ==== Chapter 5: Stochastic gradient descent ====================================== */
 /* SGD replaces grad f by an unbiased estimate: the gradient on one random example,

@@ -11,8 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef __clang__
-#pragma STDC FP_CONTRACT OFF   /* the objectives round as Python does: no fused a*b+c */
+/* The objectives must round as Python does: no a*b+c fused by the compiler. */
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
 #endif
 
 #define IS_DOUBLE (sizeof(ofs_real) == sizeof(double))
@@ -307,14 +310,33 @@ static void run_case(FILE *f, char *line)
     ofs_lbfgs_free(&o);
 }
 
+/* The "defaults" line: torch's own defaults, read by the script from a new optimizer. */
+static int check_defaults(char *line)
+{
+    ofs_lbfgs_config c = ofs_lbfgs_defaults(), want;
+    char name[64], problem[32], dtype[16], as_case[4200];
+    snprintf(as_case, sizeof as_case, "case defaults %s", line + 9);   /* parsed as a case line */
+    (void)parse_case(as_case, &want, name, problem, dtype);
+    CHECK(c.lr == want.lr && c.max_iter == want.max_iter && c.tolerance_grad == want.tolerance_grad &&
+          c.tolerance_change == want.tolerance_change && c.history_size == want.history_size &&
+          c.line_search == want.line_search, "ofs_lbfgs_defaults differs from torch's defaults");
+    CHECK(c.max_eval == 0 && ofs__lbfgs_max_eval(&c) == want.max_eval, "default max_eval: %lld, torch %d",
+          (long long)ofs__lbfgs_max_eval(&c), want.max_eval);
+    return 1;
+}
+
 static void test_reference_file(void)
 {
     FILE *f = fopen("tests/ref/lbfgs_ref.txt", "r");
     char line[4096];
+    int defaults = 0;
     CHECK(f != NULL, "cannot open tests/ref/lbfgs_ref.txt (run from the repository root)");
     if (!f) return;
-    while (fgets(line, sizeof line, f))
+    while (fgets(line, sizeof line, f)) {
         if (strncmp(line, "case ", 5) == 0) run_case(f, line);
+        else if (strncmp(line, "defaults ", 9) == 0) defaults = check_defaults(line);
+    }
+    CHECK(defaults, "the reference has no defaults line");
     fclose(f);
     CHECK(cases_run >= (IS_DOUBLE ? 15 : 2), "expected at least %d reference cases, found %d", IS_DOUBLE ? 15 : 2, cases_run);
     printf("%d reference cases (%s): %ld closure calls, %ld inner iterations, %ld steps compared; largest relative error "
@@ -322,9 +344,280 @@ static void test_reference_file(void)
            n_steps_checked, worst_x, worst_f);
 }
 
+/* ---- Misuse: every bad setting refused with a message naming it ------------------- */
+static void expect_refused(const ofs_lbfgs_config *c, size_t n, ofs_status want, const char *needle)
+{
+    ofs_lbfgs o;
+    ofs_err err;
+    ofs_status st = ofs_lbfgs_init(&o, c, n, &err);
+    CHECK(st == want, "%s: expected %s, found %s", needle, ofs_status_string(want), ofs_status_string(st));
+    CHECK(st != OFS_OK && strstr(err.msg, needle) != NULL, "message \"%s\" should mention \"%s\"", err.msg, needle);
+    CHECK(o.d == NULL, "%s: a refused init allocates nothing", needle);
+    if (st == OFS_OK) ofs_lbfgs_free(&o);
+}
+
+static void test_misuse(void)
+{
+    static const struct { const char *field, *needle; double value; } bad[] = {
+        {"history_size", "history_size >= 1", 0}, {"history_size", "found -3", -3},
+        {"max_iter", "max_iter >= 1", 0}, {"max_iter", "found -1", -1}, {"max_eval", "max_eval >= 0", -1},
+        {"tolerance_grad", "tolerance_grad >= 0", -1e-9}, {"tolerance_grad", "found nan", (double)NAN},
+        {"tolerance_change", "tolerance_change >= 0", -1}, {"tolerance_change", "found inf", (double)INFINITY},
+        {"lr", "lr > 0, found 0", 0}, {"lr", "found -1", -1}, {"lr", "found nan", (double)NAN},
+        {"lr", "found inf", (double)INFINITY}, {"line_search", "line_search 0 (none) to 1 (strong_wolfe), found 7", 7}};
+    ofs_lbfgs_config c;
+    ofs_lbfgs o;
+    ofs_err err;
+    ofs_line_search ls = OFS_LS_NONE;
+    ofs_real x[2] = {(ofs_real)-1.5, 2};
+    run *r = &R;
+    size_t k;
+    double loss = 0;
+    for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        c = ofs_lbfgs_defaults();
+        if (strcmp(bad[k].field, "history_size") == 0) c.history_size = (int)bad[k].value;
+        if (strcmp(bad[k].field, "max_iter") == 0) c.max_iter = (int)bad[k].value;
+        if (strcmp(bad[k].field, "max_eval") == 0) c.max_eval = (int)bad[k].value;
+        if (strcmp(bad[k].field, "tolerance_grad") == 0) c.tolerance_grad = bad[k].value;
+        if (strcmp(bad[k].field, "tolerance_change") == 0) c.tolerance_change = bad[k].value;
+        if (strcmp(bad[k].field, "lr") == 0) c.lr = bad[k].value;
+        if (strcmp(bad[k].field, "line_search") == 0) c.line_search = (ofs_line_search)(int)bad[k].value;
+        expect_refused(&c, 2, OFS_ERR_ARG, bad[k].needle);
+    }
+    c = ofs_lbfgs_defaults();
+    expect_refused(&c, 0, OFS_ERR_ARG, "n = 0");
+    expect_refused(&c, (size_t)-1 / 4, OFS_ERR_NOMEM, "cannot allocate");
+
+    /* line searches by name: the known two, an unknown one and NULL (the message lists the names) */
+    CHECK(ofs_lbfgs_line_search_from_name("strong_wolfe", &ls, &err) == OFS_OK && ls == OFS_LS_STRONG_WOLFE, "strong_wolfe");
+    CHECK(ofs_lbfgs_line_search_from_name("none", &ls, &err) == OFS_OK && ls == OFS_LS_NONE, "none");
+    CHECK(ofs_lbfgs_line_search_from_name("wolfe", &ls, &err) == OFS_ERR_ARG && strstr(err.msg, "\"wolfe\"") &&
+          strstr(err.msg, "\"none\" or \"strong_wolfe\""), "unknown line search: %s", err.msg);
+    CHECK(ofs_lbfgs_line_search_from_name(NULL, &ls, &err) == OFS_ERR_ARG && strstr(err.msg, "NULL"), "NULL name: %s", err.msg);
+    CHECK(strcmp(ofs_lbfgs_line_search_name(OFS_LS_STRONG_WOLFE), "strong_wolfe") == 0 &&
+          strcmp(ofs_lbfgs_line_search_name((ofs_line_search)9), "unknown") == 0, "line search names");
+    CHECK(strcmp(ofs_lbfgs_stop_name(OFS_LBFGS_MAX_EVAL), "max_eval") == 0 &&
+          strcmp(ofs_lbfgs_stop_name(OFS_LBFGS_STOP_COUNT), "unknown") == 0, "stop names");
+
+    /* step: NULL x, NULL closure, settings broken after init, history_size changed, a freed state */
+    memset(r, 0, sizeof *r); r->problem = "rosenbrock"; r->n = 2;
+    CHECK(ofs_lbfgs_init(&o, &c, 2, &err) == OFS_OK, "init: %s", err.msg);
+    CHECK(ofs_lbfgs_step(&o, NULL, closure, r, &loss, &err) == OFS_ERR_ARG && strstr(err.msg, "NULL"), "NULL x: %s", err.msg);
+    CHECK(ofs_lbfgs_step(&o, x, NULL, r, &loss, &err) == OFS_ERR_ARG && strstr(err.msg, "closure"), "NULL closure: %s", err.msg);
+    o.cfg.lr = -2;
+    CHECK(ofs_lbfgs_step(&o, x, closure, r, &loss, &err) == OFS_ERR_ARG && strstr(err.msg, "lr"), "lr < 0 at step: %s", err.msg);
+    o.cfg.lr = 1; o.cfg.history_size = 5;
+    CHECK(ofs_lbfgs_step(&o, x, closure, r, &loss, &err) == OFS_ERR_ARG && strstr(err.msg, "history_size 100"),
+          "history_size changed: %s", err.msg);
+    CHECK(r->calls == 0 && o.func_evals == 0 && x[0] == (ofs_real)-1.5 && x[1] == 2, "a refused step calls nothing, moves nothing");
+    o.cfg.history_size = 100;
+    ofs_lbfgs_free(&o);
+    CHECK(ofs_lbfgs_step(&o, x, closure, r, &loss, &err) == OFS_ERR_ARG && strstr(err.msg, "not initialised"), "freed: %s", err.msg);
+}
+
+/* ---- A gradient already below tolerance_grad: one evaluation, nothing moves --------- */
+static void test_converged_start(void)
+{
+    ofs_lbfgs_config c = ofs_lbfgs_defaults();
+    ofs_lbfgs o;
+    ofs_real x[2] = {1, 1};
+    double loss = -1;
+    int ls;
+    for (ls = 0; ls < OFS_LS_COUNT; ls++) {
+        memset(&R, 0, sizeof R); R.problem = "rosenbrock"; R.n = 2;
+        c.line_search = (ofs_line_search)ls;
+        ofs_lbfgs_init(&o, &c, 2, NULL);
+        CHECK(ofs_lbfgs_step(&o, x, closure, &R, &loss, NULL) == OFS_OK, "step at the minimum");
+        CHECK(R.calls == 1 && o.func_evals == 1 && o.n_iter == 0 && o.step_iters == 0 && loss == 0 && x[0] == 1 && x[1] == 1 &&
+              o.stop == OFS_LBFGS_TOLERANCE_GRAD, "at the minimum: %d calls, %lld iterations, stop %s", R.calls,
+              (long long)o.n_iter, ofs_lbfgs_stop_name(o.stop));
+        ofs_lbfgs_free(&o);
+    }
+}
+
+/* ---- A closure that returns NaN or Inf, or writes one into the gradient -------------
+   From call k on the closure is broken. The step must fail with OFS_ERR_NONFINITE and
+   say what it found; x must be the last point the monitor reported (the start of the
+   step when none), bit for bit; every number of the state must be finite; and a
+   further step with a sound closure must go on from there. */
+static int state_finite(const ofs_lbfgs *o)
+{
+    size_t i, rows = 2 * (size_t)o->m * o->n;
+    int ok = ofs__finite(o->t) && ofs__finite(o->prev_loss) && ofs__finite((double)o->H_diag);
+    for (i = 0; i < o->n; i++) ok &= ofs__finite((double)o->d[i]) && ofs__finite((double)o->prev_grad[i]);
+    for (i = 0; i < rows; i++) ok &= ofs__finite((double)o->old_dirs[i]);   /* old_dirs, then old_stps */
+    for (i = 0; i < (size_t)o->m; i++) ok &= ofs__finite((double)o->ro[i]);
+    return ok;
+}
+
+static void test_nonfinite(void)
+{
+    static const struct { double value; int grad; const char *needle; } faults[] = {
+        {(double)NAN, 0, "finite loss from the closure, found nan"}, {(double)INFINITY, 0, "finite loss from the closure, found inf"},
+        {(double)NAN, 1, "finite gradient from the closure, found nan at element 1 of 2"},
+        {(double)-INFINITY, 1, "finite gradient from the closure, found -inf at element 1"}};
+    static const int at[] = {1, 2, 3, 5, 9, 17};
+    size_t fi, ai;
+    int ls;
+    for (ls = 0; ls < OFS_LS_COUNT; ls++)
+        for (fi = 0; fi < sizeof faults / sizeof faults[0]; fi++)
+            for (ai = 0; ai < sizeof at / sizeof at[0]; ai++) {
+                ofs_lbfgs_config c = ofs_lbfgs_defaults();
+                ofs_lbfgs o;
+                ofs_err err;
+                ofs_real x[2] = {(ofs_real)-1.5, 2}, want[2];
+                double loss = 0;
+                ofs_status st;
+                c.line_search = (ofs_line_search)ls;
+                c.lr = ls == OFS_LS_NONE ? 0.1 : 1;
+                memset(&R, 0, sizeof R); R.problem = "rosenbrock"; R.n = 2;
+                R.nan_at = at[ai]; R.nan_grad = faults[fi].grad; R.bad = faults[fi].value;
+                ofs_lbfgs_init(&o, &c, 2, NULL);
+                o.monitor = monitor;
+                st = ofs_lbfgs_step(&o, x, closure, &R, &loss, &err);
+                want[0] = R.nit ? (ofs_real)R.it_x[R.nit - 1][0] : (ofs_real)-1.5;
+                want[1] = R.nit ? (ofs_real)R.it_x[R.nit - 1][1] : 2;
+                CHECK(st == OFS_ERR_NONFINITE && strstr(err.msg, faults[fi].needle) && o.stop == OFS_LBFGS_FAILED &&
+                      R.calls == at[ai] && o.func_evals == at[ai],
+                      "%s, fault %d at call %d: status %s, %d calls, message: %s", ofs_lbfgs_line_search_name(c.line_search),
+                      (int)fi, at[ai], ofs_status_string(st), R.calls, err.msg);
+                CHECK(x[0] == want[0] && x[1] == want[1], "%s, fault %d at call %d: x = (%.17g, %.17g), want the last "
+                      "accepted point (%.17g, %.17g)", ofs_lbfgs_line_search_name(c.line_search), (int)fi, at[ai],
+                      (double)x[0], (double)x[1], (double)want[0], (double)want[1]);
+                CHECK(state_finite(&o), "%s, fault %d at call %d: the state holds a non-finite number",
+                      ofs_lbfgs_line_search_name(c.line_search), (int)fi, at[ai]);
+                R.nan_at = 0;
+                CHECK(ofs_lbfgs_step(&o, x, closure, &R, &loss, &err) == OFS_OK && ofs__finite((double)x[0]) &&
+                      ofs__finite((double)x[1]), "a step after the fault: %s", err.msg);
+                ofs_lbfgs_free(&o);
+            }
+}
+
+/* ---- Save, load, reset --------------------------------------------------------------- */
+static void steps_of(ofs_lbfgs *o, ofs_real *x, int k)
+{
+    double loss;
+    int s;
+    for (s = 0; s < k; s++) { R.nev = R.nit = 0; (void)ofs_lbfgs_step(o, x, closure, &R, &loss, NULL); }
+}
+
+static int same_bytes(const ofs_lbfgs *a, const ofs_lbfgs *b)
+{
+    ofs_buf ba = {NULL, 0, 0, 0}, bb = {NULL, 0, 0, 0};
+    int same;
+    ofs_lbfgs_save(a, &ba); ofs_lbfgs_save(b, &bb);
+    same = !ba.failed && !bb.failed && ba.len == bb.len && memcmp(ba.data, bb.data, ba.len) == 0;
+    ofs_buf_free(&ba); ofs_buf_free(&bb);
+    return same;
+}
+
+static void test_save_load(void)
+{
+    ofs_lbfgs_config c = ofs_lbfgs_defaults();
+    ofs_lbfgs a, b, other, before;
+    ofs_buf buf = {NULL, 0, 0, 0};
+    ofs_reader rd;
+    ofs_err err;
+    ofs_real xa[10], xb[10];
+    int i;
+    c.line_search = OFS_LS_STRONG_WOLFE; c.history_size = 3; c.max_iter = 4;
+    memset(&R, 0, sizeof R); R.problem = "rosen10"; R.n = 10;
+    for (i = 0; i < 10; i++) xa[i] = (ofs_real)(i % 2 ? 1.0 : -1.2);
+    ofs_lbfgs_init(&a, &c, 10, NULL);
+    steps_of(&a, xa, 3);                          /* the ring has wrapped: 12 iterations, 3 pairs */
+    ofs_lbfgs_save(&a, &buf);
+    memcpy(xb, xa, sizeof xa);
+    CHECK(a.hist_len == 3 && a.hist_head != 0, "the history ring wrapped (head %d)", a.hist_head);
+    ofs_lbfgs_init(&b, &c, 10, NULL);
+    rd.data = buf.data; rd.len = buf.len; rd.pos = 0; rd.failed = 0;
+    CHECK(ofs_lbfgs_load(&b, &rd, &err) == OFS_OK && rd.pos == buf.len, "load: %s", err.msg);
+    steps_of(&a, xa, 3);
+    steps_of(&b, xb, 3);
+    CHECK(memcmp(xa, xb, sizeof xa) == 0 && a.func_evals == b.func_evals && a.n_iter == b.n_iter && a.t == b.t,
+          "a loaded state continues bit for bit (%lld and %lld evaluations)", (long long)a.func_evals, (long long)b.func_evals);
+
+    /* refused: another shape, a truncated file, a NaN in d, more pairs than the ring holds; b is then unchanged */
+    memcpy(&before, &b, sizeof b);
+    c.history_size = 4;
+    ofs_lbfgs_init(&other, &c, 10, NULL);
+    rd.pos = 0; rd.failed = 0;
+    CHECK(ofs_lbfgs_load(&other, &rd, &err) == OFS_ERR_MISMATCH && strstr(err.msg, "history_size 4"), "mismatch: %s", err.msg);
+    ofs_lbfgs_free(&other);
+    rd.pos = 0; rd.failed = 0; rd.len = buf.len - 8;
+    CHECK(ofs_lbfgs_load(&b, &rd, &err) == OFS_ERR_FORMAT && strstr(err.msg, "truncated"), "truncated: %s", err.msg);
+    rd.len = buf.len;
+    {
+        const size_t d_at = 18 * 8 + 3 * 8;       /* the head's 18 values, then rho x 3, then d */
+        unsigned char keep[8];
+        double nan = (double)NAN;
+        memcpy(keep, buf.data + d_at, 8); memcpy(buf.data + d_at, &nan, 8);
+        rd.pos = 0; rd.failed = 0;
+        CHECK(ofs_lbfgs_load(&b, &rd, &err) == OFS_ERR_FORMAT && strstr(err.msg, "finite numbers, found nan"), "NaN in d: %s", err.msg);
+        memcpy(buf.data + d_at, keep, 8);
+        memcpy(keep, buf.data + 16 * 8, 8); buf.data[16 * 8] = 9;   /* hist_len 9 > 3 */
+        rd.pos = 0; rd.failed = 0;
+        CHECK(ofs_lbfgs_load(&b, &rd, &err) == OFS_ERR_FORMAT && strstr(err.msg, "at most 3 pairs"), "hist_len: %s", err.msg);
+        memcpy(buf.data + 16 * 8, keep, 8);
+    }
+    CHECK(same_bytes(&b, &before), "a refused load changes nothing");
+
+    /* reset: the next step is a new optimizer's first */
+    ofs_lbfgs_reset(&b);
+    ofs_lbfgs_init(&other, &c, 10, NULL);
+    other.cfg.history_size = 3;
+    CHECK(b.n_iter == 0 && b.func_evals == 0 && b.hist_len == 0 && b.stop == OFS_LBFGS_NONE, "reset clears the counters");
+    ofs_lbfgs_free(&other);
+    c.history_size = 3;
+    ofs_lbfgs_init(&other, &c, 10, NULL);
+    memcpy(xa, xb, sizeof xa);
+    steps_of(&b, xb, 1);
+    steps_of(&other, xa, 1);
+    CHECK(memcmp(xa, xb, sizeof xa) == 0 && same_bytes(&b, &other), "after reset, a step as a new optimizer's");
+    ofs_buf_free(&buf);
+    ofs_lbfgs_free(&a); ofs_lbfgs_free(&b); ofs_lbfgs_free(&other);
+}
+
+/* ---- Convergence, in either precision ----------------------------------------------- */
+static void test_converges(void)
+{
+    static const char *problems[] = {"rosenbrock", "quad6", "rosen10"};
+    static const double quad6_min[6] = {0.42998833, -1.96266044, 0.66744457, 0.62543757, -4.94749125, 13.17386231};
+    int p, ls, i;
+    for (p = 0; p < 3; p++)
+        for (ls = p == 2 ? OFS_LS_STRONG_WOLFE : 0; ls < OFS_LS_COUNT; ls++) {   /* rosen10 without: a local minimum */
+            ofs_lbfgs_config c = ofs_lbfgs_defaults();
+            ofs_lbfgs o;
+            ofs_real x[10];
+            const size_t n = dim_of(problems[p]);
+            double err = 0;
+            c.line_search = (ofs_line_search)ls;
+            c.lr = ls == OFS_LS_NONE ? 0.25 : 1;
+            c.history_size = 10;
+            memset(&R, 0, sizeof R); R.problem = problems[p]; R.n = n;
+            for (i = 0; i < (int)n; i++) x[i] = (ofs_real)(p == 1 ? 1.0 : i % 2 ? 2.0 : -1.5);
+            ofs_lbfgs_init(&o, &c, n, NULL);
+            steps_of(&o, x, 25);
+            for (i = 0; i < (int)n; i++) {
+                double e = fabs((double)x[i] - (p == 1 ? quad6_min[i] : 1.0)) / (p == 1 ? 13.2 : 1.0);
+                if (!(e <= err)) err = e;
+            }
+            /* torch's rules stop Rosenbrock at f ~ 1e-10 (g.d > -tolerance_change), x within about 1e-4 */
+            CHECK(err < (IS_DOUBLE ? 1e-4 : 1e-3), "%s, %s: ends %.3g from the minimum after %lld evaluations", problems[p],
+                  ofs_lbfgs_line_search_name(c.line_search), err, (long long)o.func_evals);
+            printf("converges: %s, %s: %.3g from the minimum after %lld evaluations\n", problems[p],
+                   ofs_lbfgs_line_search_name(c.line_search), err, (long long)o.func_evals);
+            ofs_lbfgs_free(&o);
+        }
+}
+
 int main(void)
 {
     make_quad40();
     test_reference_file();
+    test_misuse();
+    test_converged_start();
+    test_nonfinite();
+    test_save_load();
+    test_converges();
     return harness_done("test_lbfgs");
 }

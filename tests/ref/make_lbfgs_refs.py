@@ -136,11 +136,16 @@ DEFAULTS = dict(lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance
 # One case.
 
 def check_defaults():
+    """torch's defaults are DEFAULTS; returns them as a 'defaults' line (max_eval resolved)."""
     p = torch.zeros(2, requires_grad=True)
     g = torch.optim.LBFGS([p]).param_groups[0]
     for k, v in DEFAULTS.items():
         want = 20 * 5 // 4 if k == 'max_eval' else v
         assert g[k] == want, (k, g[k], want)
+    assert torch.optim.LBFGS([p], max_iter=7).param_groups[0]['max_eval'] == 8
+    return ('defaults lr=%s max_iter=%d max_eval=%d tolerance_grad=%s tolerance_change=%s history_size=%d line_search=%s'
+            % (fmt(g['lr']), g['max_iter'], g['max_eval'], fmt(g['tolerance_grad']), fmt(g['tolerance_change']),
+               g['history_size'], g['line_search_fn'] or 'none'))
 
 
 def run_case(name, problem, x0, steps, dtype=torch.float64, **kw):
@@ -149,7 +154,8 @@ def run_case(name, problem, x0, steps, dtype=torch.float64, **kw):
     fg = PROBLEMS[problem]
     p = torch.tensor(x0, dtype=dtype, requires_grad=True)
     opt = torch.optim.LBFGS([p], **hp)
-    hp['max_eval'] = opt.param_groups[0]['max_eval']    # torch's default made explicit
+    hp['max_eval_given'] = hp['max_eval'] is not None
+    hp['max_eval'] = opt.param_groups[0]['max_eval']    # torch's default (max_iter * 5 // 4) when not given
     events = []        # ('eval', x, f) and ('iter', k, x) in the order they happen
 
     def closure():
@@ -250,6 +256,7 @@ CASES = [
     ('rosen_none_h3', 'rosenbrock', [-1.0, 1.0], 15, dict(lr=0.25, history_size=3)),
     ('rosen_none_it1', 'rosenbrock', R0, 40, dict(lr=0.1, max_iter=1)),
     ('rosen_converged', 'rosenbrock', [1.0, 1.0], 2, dict(line_search_fn='strong_wolfe')),
+    ('rosen_tolgrad_start', 'rosenbrock', R0, 2, dict(tolerance_grad=200.0)),
     ('quad2_sw', 'quad2', [2.0, -1.0], 3, dict(line_search_fn='strong_wolfe')),
     ('quad2_none', 'quad2', [2.0, -1.0], 5, dict()),
     ('quad6_sw', 'quad6', [1.0] * 6, 4, dict(line_search_fn='strong_wolfe')),
@@ -276,9 +283,10 @@ def fmt(v):
 
 def settings_line(name, problem, dtype, hp, steps):
     ls = hp['line_search_fn'] or 'none'
-    return ('case %s problem=%s dtype=%s line_search=%s lr=%s max_iter=%d max_eval=%d tolerance_grad=%s '
+    me = ' max_eval=%d' % hp['max_eval'] if hp['max_eval_given'] else ''
+    return ('case %s problem=%s dtype=%s line_search=%s lr=%s max_iter=%d%s tolerance_grad=%s '
             'tolerance_change=%s history_size=%d steps=%d' %
-            (name, problem, str(dtype).replace('torch.', ''), ls, fmt(hp['lr']), hp['max_iter'], hp['max_eval'],
+            (name, problem, str(dtype).replace('torch.', ''), ls, fmt(hp['lr']), hp['max_iter'], me,
              fmt(hp['tolerance_grad']), fmt(hp['tolerance_change']), hp['history_size'], steps))
 
 
@@ -294,13 +302,13 @@ def self_check(name, x0, out, dtype):
                 assert all(math.isfinite(v) for v in e[1] + [e[2]]), (name, s)
         assert fe == k_eval, (name, s, fe, k_eval)
         moved = moved or x != x0
-    if name != 'rosen_converged':
+    if name not in ('rosen_converged', 'rosen_tolgrad_start'):
         assert moved, name
     return k_eval
 
 
 def main():
-    check_defaults()
+    defaults = check_defaults()
     lines = ['# optimfs L-BFGS reference runs, written by tests/ref/make_lbfgs_refs.py',
              '# torch %s, torch.optim.LBFGS, default dtype float64; each case: STEPS calls of optimizer.step(closure)'
              % torch.__version__,
@@ -313,7 +321,10 @@ def main():
               '#   func_evals, n_iter: the cumulative state counters; history: len(old_dirs); stop: why step() returned',
               '#   (read off what was observed, in torch\'s order: tolerance_grad, not_descent (g.d > -tolerance_change),',
               '#   max_iter, max_eval, tolerance_change_x (max|t d| <= tolerance_change), tolerance_change_f)',
-              '# float32 cases: the parameters are float32, the closure returns a float32 loss tensor']
+              '# float32 cases: the parameters are float32, the closure returns a float32 loss tensor',
+              '# max_eval is given only where the case sets it; otherwise torch\'s default max_iter * 5 // 4 applies',
+              '# defaults: torch.optim.LBFGS\'s own, read from a new optimizer (max_eval for max_iter = 20)',
+              defaults]
     summary = []
     for dtype, cases in ((torch.float64, CASES), (torch.float32, CASES32)):
         for name, problem, x0, steps, kw in cases:
