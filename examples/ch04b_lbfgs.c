@@ -29,8 +29,9 @@ static FILE *open_out(const char *path)
 
 static double dist(const double *x) { return sqrt((x[0] - 1) * (x[0] - 1) + (x[1] - 1) * (x[1] - 1)); }
 
-/* What a run reports: where it ended, after how many iterations and evaluations. */
-typedef struct result { long iters, evals; double x[2], f; } result;
+/* What a run reports: where it ended, after how many iterations and evaluations, and
+   how many of its iterations went uphill. */
+typedef struct result { long iters, evals, uphill; double x[2], f; } result;
 
 /* ---- L-BFGS --------------------------------------------------------------------- */
 /* The closure: f and its gradient from the toy objective, and a log of each call. */
@@ -38,6 +39,7 @@ typedef struct lbfgs_run {
     ofs_toy toy;
     FILE *out;                /* one row per iteration: iteration evaluations error f x1 x2 (NULL: none) */
     result last;              /* the last iteration that moved x */
+    long uphill;              /* iterations that ended higher than they started */
     int ncalls;               /* calls logged in calls[] (the line search's trials) */
     double calls[64][3];      /* x1, x2, f of each call */
 } lbfgs_run;
@@ -56,6 +58,7 @@ static void after_iteration(const ofs_lbfgs *o, const ofs_real *x, double loss, 
     lbfgs_run *r = (lbfgs_run *)ctx;
     r->last.iters = (long)o->n_iter; r->last.evals = (long)o->func_evals;
     r->last.x[0] = x[0]; r->last.x[1] = x[1];
+    r->uphill += ofs_toy_eval(&r->toy, x, NULL, NULL) > r->last.f;
     r->last.f = ofs_toy_eval(&r->toy, x, NULL, NULL);
     (void)loss;   /* NaN after a last iteration without line search: f is computed above instead */
     if (r->out) fprintf(r->out, "%ld %ld %.6e %.6e %.10g %.10g\n", r->last.iters, r->last.evals, dist(r->last.x), r->last.f, x[0], x[1]);
@@ -90,6 +93,7 @@ static int lbfgs(const ofs_lbfgs_config *cfg, FILE *out, result *res)
     }
     if (out) fprintf(out, "\n\n");
     *res = r.last;
+    res->uphill = r.uphill;
     ofs_lbfgs_free(&o);
     return 0;
 }
@@ -207,7 +211,7 @@ static int wolfe_slice(FILE *fs, FILE *ft)
 /* ---- The comparison ------------------------------------------------------------------- */
 #define NRUNS 5
 static const char *names[NRUNS] = {"L-BFGS, strong Wolfe (torch's defaults)", "L-BFGS, strong Wolfe, tolerances 0",
-                                   "L-BFGS, no line search, lr = 0.1", "Newton's method, eta = 1",
+                                   "L-BFGS, no line search (torch's defaults)", "Newton's method, eta = 1",
                                    "gradient descent, lr = 5e-4"};
 
 static int run(int which, FILE *out, result *res)
@@ -218,7 +222,6 @@ static int run(int which, FILE *out, result *res)
     if (which == 4) return gradient_descent(out, res);
     if (which < 2) c.line_search = OFS_LS_STRONG_WOLFE;
     if (which == 1) c.tolerance_change = c.tolerance_grad = 0;
-    if (which == 2) c.lr = 0.1;
     return lbfgs(&c, out, res);
 }
 
@@ -261,6 +264,7 @@ int main(int argc, char **argv)
     }
     if (!rc) {
         printf("  (evaluations: of f and its gradient; Newton: of the gradient and the Hessian)\n");
+        for (k = 0; k < 3; k++) printf("  %s: %ld of %ld iterations went uphill\n", names[k], res[k].uphill, res[k].iters);
         printf("\nCPU time per run (best of 3; varies from machine to machine)\n");
         for (k = 0; k < NRUNS; k++) printf("  %-42s %10.1f us\n", names[k], 1e6 * seconds(k));
     }

@@ -19,7 +19,7 @@ set size ratio -1
 set key below box
 set label 1 "start" at -1.5, 2 point pt 7 ps 1.5 lc rgb "black" offset 0.8, 0.8 front
 plot $cont using 1:2 with lines lc rgb "#cccccc" lw 1 notitle, \
-     "out/ch04b_runs.dat" index 4 using 5:6 with lines lw 2 lc rgb "#2ca02c" title "gradient descent (46930 steps)", \
+     "out/ch04b_runs.dat" index 4 using 5:6 with lines lw 2 lc rgb "#2ca02c" title "gradient descent", \
      "out/ch04b_runs.dat" index 3 using 5:6 with linespoints pt 5 ps 0.9 lw 1.5 lc rgb "#d62728" title "Newton", \
      "out/ch04b_runs.dat" index 0 using 5:6 with linespoints pt 7 ps 0.6 lw 1.5 lc rgb "#1f77b4" title "L-BFGS, strong Wolfe", \
      "out/ch04b_runs.dat" index 2 using 5:6 with lines lw 1.2 dt 2 lc rgb "#ff7f0e" title "L-BFGS, no line search", \
