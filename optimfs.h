@@ -377,10 +377,13 @@ OFSDEF ofs_status  ofs_lbfgs_validate(const ofs_lbfgs_config *cfg, ofs_err *err)
 OFSDEF ofs_status  ofs_lbfgs_init(ofs_lbfgs *o, const ofs_lbfgs_config *cfg, size_t n, ofs_err *err);
 /* One torch step(closure): evaluates f at x, then up to max_iter iterations; x is
    updated in place, *loss (may be NULL) is the loss at x before the step, as torch
-   returns it. A closure that returns a non-finite loss or writes a non-finite
-   gradient ends the step with OFS_ERR_NONFINITE, naming it; x is then the last point
-   where the closure returned finite numbers (never a half-updated array), and the
-   state stays finite, so a further step is possible. */
+   returns it; o->stop says why it returned, o->step_evals and o->func_evals count
+   the closure's calls. A closure that returns a non-finite loss or writes a
+   non-finite gradient ends the step with OFS_ERR_NONFINITE, naming it; x is then the
+   last point where the closure returned finite numbers (never a half-updated array),
+   and the state stays finite, so a further step is possible. A direction or trial
+   point that overflows is refused the same way (x unchanged; an overflowing direction
+   also resets the state, as ofs_lbfgs_reset). */
 OFSDEF ofs_status  ofs_lbfgs_step(ofs_lbfgs *o, ofs_real *x, ofs_closure f, void *ctx, double *loss, ofs_err *err);
 OFSDEF void        ofs_lbfgs_reset(ofs_lbfgs *o);   /* forget the history and the counters */
 OFSDEF void        ofs_lbfgs_free(ofs_lbfgs *o);

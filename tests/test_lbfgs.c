@@ -499,6 +499,49 @@ static void test_nonfinite(void)
             }
 }
 
+/* Overflow that no closure value shows: a gradient whose g.d overflows (the state is
+   reset), and a trial point x + t d out of range (lr huge). Both refused, x unchanged. */
+static double huge_gradient(const ofs_real *x, ofs_real *grad, void *ctx)
+{
+    const double big = sqrt(OFS__REAL_MAX) * 4;   /* finite, and its square is not */
+    (void)x; (void)ctx;
+    grad[0] = (ofs_real)big; grad[1] = (ofs_real)-big;
+    return 1.0;
+}
+
+static double linear(const ofs_real *x, ofs_real *grad, void *ctx)   /* f = x_0: finite for every finite x */
+{
+    (*(int *)ctx)++;
+    grad[0] = 1; grad[1] = 0;
+    return (double)x[0];
+}
+
+static void test_overflow(void)
+{
+    ofs_lbfgs_config c = ofs_lbfgs_defaults();
+    ofs_lbfgs o;
+    ofs_err err;
+    ofs_real x[2] = {(ofs_real)-1.5, 2};
+    double loss;
+    int ls;
+    ofs_lbfgs_init(&o, &c, 2, NULL);
+    CHECK(ofs_lbfgs_step(&o, x, huge_gradient, NULL, &loss, &err) == OFS_ERR_NONFINITE && strstr(err.msg, "finite direction") &&
+          x[0] == (ofs_real)-1.5 && x[1] == 2 && o.n_iter == 0 && o.hist_len == 0 && o.stop == OFS_LBFGS_FAILED,
+          "g.d overflows: %s", err.msg);
+    ofs_lbfgs_free(&o);
+    c.lr = OFS__REAL_MAX;        /* the first t is lr here (sum |g_i| = 1): x_0 - t passes -max */
+    for (ls = 0; ls < OFS_LS_COUNT; ls++) {
+        int calls = 0;
+        c.line_search = (ofs_line_search)ls;
+        x[0] = (ofs_real)(-OFS__REAL_MAX / 2); x[1] = 0;
+        ofs_lbfgs_init(&o, &c, 2, NULL);
+        CHECK(ofs_lbfgs_step(&o, x, linear, &calls, &loss, &err) == OFS_ERR_NONFINITE && strstr(err.msg, "finite point x + t d") &&
+              x[0] == (ofs_real)(-OFS__REAL_MAX / 2) && x[1] == 0 && calls == 1 && state_finite(&o), "%s: x + t d overflows: %s",
+              ofs_lbfgs_line_search_name(c.line_search), err.msg);
+        ofs_lbfgs_free(&o);
+    }
+}
+
 /* ---- Save, load, reset --------------------------------------------------------------- */
 static void steps_of(ofs_lbfgs *o, ofs_real *x, int k)
 {
@@ -623,6 +666,7 @@ int main(void)
     test_misuse();
     test_converged_start();
     test_nonfinite();
+    test_overflow();
     test_save_load();
     test_converges();
     return harness_done("test_lbfgs");
