@@ -27,6 +27,7 @@
         2  Convexity: projection onto a ball
         3  Gradient descent: the optimizer pattern
         4  Newton's method
+       4b  Quasi-Newton: L-BFGS (torch.optim.LBFGS, with its strong Wolfe line search)
         5  Stochastic gradient descent (noise comes from ofs_rng, chapter 0)
         6  Minibatch SGD (shuffling)
         7  Momentum and Nesterov: SGD
@@ -312,6 +313,93 @@ OFSDEF ofs_status ofs_toy_trace_write(FILE *f, const ofs_toy *t, const double *p
 /* ---- Chapter 4: Newton's method ------------------------------------------------ */
 /* x <- x - eta (H + damping I)^-1 grad f(x), for a 1-D or 2-D toy objective. */
 OFSDEF ofs_status ofs_newton_step(const ofs_toy *t, double *x, double eta, double damping, ofs_err *err);
+
+/* ---- Chapter 4b: quasi-Newton: L-BFGS ------------------------------------------ */
+/* torch.optim.LBFGS: one ofs_lbfgs_step is one optimizer.step(closure), up to max_iter
+   inner iterations, each evaluating the objective through the closure. */
+
+/* The objective, for a method that evaluates it itself: return f(x) and write its
+   gradient (n values) into grad. x is the point to evaluate: the caller's array, or
+   a trial point of the line search in a buffer of the optimizer's own. */
+typedef double (*ofs_closure)(const ofs_real *x, ofs_real *grad, void *ctx);
+
+typedef enum ofs_line_search { OFS_LS_NONE, OFS_LS_STRONG_WOLFE, OFS_LS_COUNT } ofs_line_search;
+
+typedef struct ofs_lbfgs_config {     /* torch's defaults in brackets */
+    double lr;                 /* [1] the step length t tried first (see chapter 4b) */
+    int max_iter;              /* [20] inner iterations per step */
+    int max_eval;              /* [0: max_iter * 5 / 4, torch's max_iter * 5 // 4] evaluations per step */
+    double tolerance_grad;     /* [1e-7] stop when max_i |g_i| <= tolerance_grad */
+    double tolerance_change;   /* [1e-9] stop when g.d, max_i |t d_i| or the loss change fall below it */
+    int history_size;          /* [100] curvature pairs (s, y) kept: m */
+    ofs_line_search line_search; /* [OFS_LS_NONE] torch's line_search_fn None, or "strong_wolfe" */
+} ofs_lbfgs_config;
+
+/* Why the last step returned, in the order the step checks (names as printed). */
+typedef enum ofs_lbfgs_stop {
+    OFS_LBFGS_NONE,              /* "none": no step yet (inside a step: no rule has fired) */
+    OFS_LBFGS_TOLERANCE_GRAD,    /* "tolerance_grad": max |g_i| <= tolerance_grad */
+    OFS_LBFGS_NOT_DESCENT,       /* "not_descent": g.d > -tolerance_change, nothing moved */
+    OFS_LBFGS_MAX_ITER,          /* "max_iter" */
+    OFS_LBFGS_MAX_EVAL,          /* "max_eval": the step's evaluations reached max_eval */
+    OFS_LBFGS_TOLERANCE_CHANGE_X,/* "tolerance_change_x": max |t d_i| <= tolerance_change */
+    OFS_LBFGS_TOLERANCE_CHANGE_F,/* "tolerance_change_f": |f - f_prev| < tolerance_change */
+    OFS_LBFGS_FAILED,            /* "failed": the step returned an error */
+    OFS_LBFGS_STOP_COUNT
+} ofs_lbfgs_stop;
+
+/* The state: everything torch keeps between step() calls, so that successive steps
+   continue as torch's do. The history is two ring buffers of m = history_size pairs. */
+typedef struct ofs_lbfgs {
+    ofs_lbfgs_config cfg;      /* change lr, max_iter, max_eval, tolerances, line_search freely */
+    size_t n;
+    int m;                     /* history_size at init: the rings' capacity */
+    int64_t n_iter;            /* inner iterations over all steps (torch: state['n_iter']) */
+    int64_t func_evals;        /* closure calls over all steps (state['func_evals']) */
+    int64_t step_iters, step_evals; /* of the last step alone */
+    ofs_lbfgs_stop stop;       /* why the last step returned */
+    double t;                  /* the last step length (state['t']) */
+    double prev_loss;          /* the loss at the start of the last iteration */
+    ofs_real H_diag;           /* gamma = s.y / y.y of the newest pair, 1 before any */
+    int hist_len, hist_head;   /* pairs kept, and the ring slot of the oldest */
+    int has_prev;              /* d, t and prev_grad hold an iteration (torch: not None) */
+    ofs_real *d;               /* the last direction (n) */
+    ofs_real *prev_grad;       /* the gradient at the start of the last iteration (n) */
+    ofs_real *old_dirs;        /* y_i = g_{i+1} - g_i, m rows of n (torch's old_dirs) */
+    ofs_real *old_stps;        /* s_i = t_i d_i, m rows of n (old_stps) */
+    ofs_real *ro;              /* rho_i = 1 / (y_i.s_i), m */
+    ofs_real *al;              /* the two-loop's a_i, m (scratch) */
+    ofs_real *work;            /* scratch: the gradient, a trial point, four line-search gradients */
+    /* Called after each inner iteration that moved x (NULL: none), with the step's ctx;
+       loss is f(x), or NaN where the step did not evaluate it (the last iteration of
+       a step without line search: torch does not re-evaluate there). */
+    void (*monitor)(const struct ofs_lbfgs *o, const ofs_real *x, double loss, void *ctx);
+} ofs_lbfgs;
+
+OFSDEF ofs_lbfgs_config ofs_lbfgs_defaults(void);                        /* torch's */
+OFSDEF const char *ofs_lbfgs_line_search_name(ofs_line_search ls);       /* "none", "strong_wolfe" */
+OFSDEF ofs_status  ofs_lbfgs_line_search_from_name(const char *name, ofs_line_search *ls, ofs_err *err);
+OFSDEF const char *ofs_lbfgs_stop_name(ofs_lbfgs_stop stop);             /* "max_iter", ... */
+OFSDEF ofs_status  ofs_lbfgs_validate(const ofs_lbfgs_config *cfg, ofs_err *err);
+/* Allocates (2 m + 8) n + 2 m reals (m = history_size), in one block: the only allocation. */
+OFSDEF ofs_status  ofs_lbfgs_init(ofs_lbfgs *o, const ofs_lbfgs_config *cfg, size_t n, ofs_err *err);
+/* One torch step(closure): evaluates f at x, then up to max_iter iterations; x is
+   updated in place, *loss (may be NULL) is the loss at x before the step, as torch
+   returns it; o->stop says why it returned, o->step_evals and o->func_evals count
+   the closure's calls. A closure that returns a non-finite loss or writes a
+   non-finite gradient ends the step with OFS_ERR_NONFINITE, naming it; x is then the
+   last point where the closure returned finite numbers (never a half-updated array),
+   and the state stays finite, so a further step is possible. A direction or trial
+   point that overflows is refused the same way (x unchanged; an overflowing direction
+   also resets the state, as ofs_lbfgs_reset). */
+OFSDEF ofs_status  ofs_lbfgs_step(ofs_lbfgs *o, ofs_real *x, ofs_closure f, void *ctx, double *loss, ofs_err *err);
+OFSDEF void        ofs_lbfgs_reset(ofs_lbfgs *o);   /* forget the history and the counters */
+OFSDEF void        ofs_lbfgs_free(ofs_lbfgs *o);
+/* The whole state (settings, counters, d, t, the pairs), so that a resumed run
+   continues bit for bit. Loading checks every field and changes nothing in o when it
+   refuses; the state must have been saved from one of the same n and history_size. */
+OFSDEF void        ofs_lbfgs_save(const ofs_lbfgs *o, ofs_buf *b);
+OFSDEF ofs_status  ofs_lbfgs_load(ofs_lbfgs *o, ofs_reader *r, ofs_err *err);
 
 /* ---- Chapter 5: weight averaging (SWA, EMA) ----------------------------------------- */
 /* A running average of a parameter array, as torch.optim.swa_utils.AveragedModel:
@@ -1897,6 +1985,748 @@ OFSDEF ofs_status ofs_newton_step(const ofs_toy *t, double *x, double eta, doubl
     }
     return ofs__ok(err);
 }
+
+/* ==== Chapter 4b: Quasi-Newton: L-BFGS ============================================ */
+/* Newton's step d = -H^-1 g needs the n x n Hessian and a solve. A quasi-Newton
+   method builds the inverse from what the gradients already tell: a step
+   s = x_{k+1} - x_k changes the gradient by y = g_{k+1} - g_k, and for a quadratic
+   y = H s exactly (the secant equation). BFGS keeps a dense n x n matrix and updates
+   it at each step so that it maps the new y to its s; L-BFGS (Nocedal 1980, Liu and
+   Nocedal 1989) keeps only the last m pairs (s_i, y_i), 2 m n numbers, and applies
+   that matrix to the gradient without ever forming it, by the two-loop recursion
+   (Nocedal and Wright, Algorithm 7.4), with rho_i = 1 / (y_i.s_i):
+
+       q = -g
+       for i = newest .. oldest:   a_i = rho_i s_i.q        q = q - a_i y_i
+       r = gamma q                 gamma = s.y / y.y of the newest pair (H_diag)
+       for i = oldest .. newest:   b_i = rho_i y_i.r        r = r + (a_i - b_i) s_i
+       d = r
+
+   d is -H_k g for the BFGS inverse H_k built from the pairs on top of gamma I.
+   gamma I is the guess before any pair: y = H s makes s.y / y.y = s.H s / s.H H s,
+   the inverse of the curvature along the last step, so that d has the length of a
+   Newton step from the start and lr = 1 is the natural step. A pair is kept only if
+   y.s > 1e-10: BFGS stays positive definite (d points downhill) only along positive
+   curvature, which a line search with the Wolfe conditions (below) guarantees and a
+   fixed step does not.
+
+   This is torch.optim.LBFGS of torch 1.13 (itself a port of minFunc), step for step.
+   One ofs_lbfgs_step is one optimizer.step(closure):
+
+       evaluate f, g at x;  if max|g_i| <= tolerance_grad: return     (1 evaluation)
+       repeat, at most max_iter times:
+           the first iteration ever: d = -g, no pairs, gamma = 1
+           else: y = g - g_prev, s = t d (the last d and t); keep (s, y) if y.s > 1e-10,
+                 dropping the oldest pair when m are kept; d by the two-loop recursion
+           g_prev = g, f_prev = f
+           t = lr, or min(1, 1 / sum_i |g_i|) lr on the first iteration ever
+           if g.d > -tolerance_change: stop (not_descent: nothing moves)
+           no line search: x = x + t d; evaluate f, g there, except on the last iteration
+           strong Wolfe:   t from the line search below; x = x + t d; f, g of that point
+           stop on the first of: max_iter iterations; max_eval evaluations in this step
+           (the line search may pass it); max|g_i| <= tolerance_grad;
+           max_i |t d_i| <= tolerance_change; |f - f_prev| < tolerance_change
+
+   Arithmetic as torch's: the vectors and the quantities torch keeps as tensors (g.d,
+   y.s, rho, gamma, a_i, b_i) are ofs_real; the loss and t, Python floats there, are
+   double. torch's add_(v, alpha) and its dot products (OpenBLAS, below 16 elements)
+   round a b + c once (fused multiply-add) on a processor that has it, so the code
+   does too, always, and sum_i |g_i| for the first t is added in torch's order: then,
+   in double, the iterates are torch's to the last bit. (From n = 16 on, OpenBLAS's
+   dot products add in another order, and the iterates agree to rounding only.) In
+   float the line search's scalars stay double where torch rounds some of them to
+   float: close to torch's float32, not its bits.                                  */
+
+/* The compiler must not fuse a b + c on its own here (GCC does in its GNU modes, clang
+   within an expression, when the target has FMA): the line search's scalar arithmetic
+   would then round differently from torch's, and on Rosenbrock a difference of one
+   rounding grows past 1e-10 within tens of iterations. The fused operations torch
+   does are written out (ofs__fmadd). Until the end of the chapter:                  */
+#if defined(__clang__) && __clang_major__ >= 11
+#pragma float_control(push)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+static const char *const ofs__ls_names[OFS_LS_COUNT] = {"none", "strong_wolfe"};
+static const char *const ofs__lbfgs_stop_names[OFS_LBFGS_STOP_COUNT] = {
+    "none", "tolerance_grad", "not_descent", "max_iter", "max_eval", "tolerance_change_x", "tolerance_change_f", "failed"};
+
+OFSDEF ofs_lbfgs_config ofs_lbfgs_defaults(void)
+{
+    ofs_lbfgs_config c;
+    c.lr = 1.0; c.max_iter = 20; c.max_eval = 0;
+    c.tolerance_grad = 1e-7; c.tolerance_change = 1e-9;
+    c.history_size = 100; c.line_search = OFS_LS_NONE;
+    return c;
+}
+
+OFSDEF const char *ofs_lbfgs_line_search_name(ofs_line_search ls)
+{
+    return (unsigned)ls < OFS_LS_COUNT ? ofs__ls_names[ls] : "unknown";
+}
+
+OFSDEF const char *ofs_lbfgs_stop_name(ofs_lbfgs_stop stop)
+{
+    return (unsigned)stop < OFS_LBFGS_STOP_COUNT ? ofs__lbfgs_stop_names[stop] : "unknown";
+}
+
+OFSDEF ofs_status ofs_lbfgs_line_search_from_name(const char *name, ofs_line_search *ls, ofs_err *err)
+{
+    char list[128] = "";
+    int k;
+    OFS_ASSERT(ls);
+    for (k = 0; k < OFS_LS_COUNT; k++) {
+        if (name && strcmp(name, ofs__ls_names[k]) == 0) { *ls = (ofs_line_search)k; return ofs__ok(err); }
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s\"%s\"", k == 0 ? "" : k + 1 < OFS_LS_COUNT ? ", " : " or ",
+                 ofs__ls_names[k]);
+    }
+    if (!name) return ofs__fail(err, OFS_ERR_ARG, "lbfgs: expected a line search name, %s, found NULL", list);
+    return ofs__fail(err, OFS_ERR_ARG, "lbfgs: expected a line search %s, found \"%s\"", list, name);
+}
+
+OFSDEF ofs_status ofs_lbfgs_validate(const ofs_lbfgs_config *c, ofs_err *err)
+{
+    OFS_ASSERT(c);
+    if (!(ofs__finite(c->lr) && c->lr > 0))
+        return ofs__fail(err, OFS_ERR_ARG, "lbfgs: expected a finite learning rate lr > 0, found %g", c->lr);
+    if (c->max_iter < 1) return ofs__fail(err, OFS_ERR_ARG, "lbfgs: expected max_iter >= 1, found %d", c->max_iter);
+    if (c->max_eval < 0)
+        return ofs__fail(err, OFS_ERR_ARG, "lbfgs: expected max_eval >= 0 (0: max_iter * 5 / 4), found %d", c->max_eval);
+    if (!(ofs__finite(c->tolerance_grad) && c->tolerance_grad >= 0))
+        return ofs__fail(err, OFS_ERR_ARG, "lbfgs: expected a finite tolerance_grad >= 0, found %g", c->tolerance_grad);
+    if (!(ofs__finite(c->tolerance_change) && c->tolerance_change >= 0))
+        return ofs__fail(err, OFS_ERR_ARG, "lbfgs: expected a finite tolerance_change >= 0, found %g", c->tolerance_change);
+    if (c->history_size < 1)
+        return ofs__fail(err, OFS_ERR_ARG, "lbfgs: expected history_size >= 1 (pairs kept), found %d", c->history_size);
+    if ((unsigned)c->line_search >= OFS_LS_COUNT)
+        return ofs__fail(err, OFS_ERR_ARG, "lbfgs: expected line_search 0 (%s) to %d (%s), found %d", ofs__ls_names[0],
+                         OFS_LS_COUNT - 1, ofs__ls_names[OFS_LS_COUNT - 1], (int)c->line_search);
+    return ofs__ok(err);
+}
+
+static int64_t ofs__lbfgs_max_eval(const ofs_lbfgs_config *c)   /* torch: max_iter * 5 // 4 by default */
+{
+    return c->max_eval > 0 ? (int64_t)c->max_eval : (int64_t)c->max_iter * 5 / 4;
+}
+
+static size_t ofs__lbfgs_reals(size_t n, size_t m) { return (2 * m + 8) * n + 2 * m; }
+
+OFSDEF void ofs_lbfgs_reset(ofs_lbfgs *o)
+{
+    OFS_ASSERT(o);
+    o->n_iter = o->func_evals = o->step_iters = o->step_evals = 0;
+    o->stop = OFS_LBFGS_NONE;
+    o->t = 0; o->prev_loss = 0; o->H_diag = 1;
+    o->hist_len = o->hist_head = 0; o->has_prev = 0;
+    if (o->d) memset(o->d, 0, ofs__lbfgs_reals(o->n, (size_t)o->m) * sizeof(ofs_real));
+}
+
+OFSDEF ofs_status ofs_lbfgs_init(ofs_lbfgs *o, const ofs_lbfgs_config *cfg, size_t n, ofs_err *err)
+{
+    const size_t lim = (size_t)-1 / sizeof(ofs_real) - OFS__ALIGN;
+    size_t m;
+    ofs_status st;
+    OFS_ASSERT(o && cfg);
+    memset(o, 0, sizeof *o);
+    if ((st = ofs_lbfgs_validate(cfg, err)) != OFS_OK) return st;
+    if (n == 0) return ofs__fail(err, OFS_ERR_ARG, "lbfgs: expected at least one parameter, found n = 0");
+    m = (size_t)cfg->history_size;
+    if (m >= lim / 4 || n > (lim - 2 * m) / (2 * m + 8) ||
+        (o->d = (ofs_real *)ofs__alloc(ofs__lbfgs_reals(n, m), sizeof(ofs_real))) == NULL)
+        return ofs__fail(err, OFS_ERR_NOMEM, "lbfgs: cannot allocate (2 history_size + 8) n + 2 history_size reals for "
+                         "n = %lu and history_size %d", (unsigned long)n, cfg->history_size);
+    o->prev_grad = o->d + n;
+    o->old_dirs = o->prev_grad + n;
+    o->old_stps = o->old_dirs + m * n;
+    o->work = o->old_stps + m * n;      /* 6 n: g, the trial x, g_new, g_prev, the bracket's two */
+    o->ro = o->work + 6 * n;
+    o->al = o->ro + m;
+    o->cfg = *cfg; o->n = n; o->m = cfg->history_size;
+    ofs_lbfgs_reset(o);
+    return ofs__ok(err);
+}
+
+OFSDEF void ofs_lbfgs_free(ofs_lbfgs *o)
+{
+    OFS_ASSERT(o);
+    ofs__free(o->d);
+    o->d = o->prev_grad = o->old_dirs = o->old_stps = o->ro = o->al = o->work = NULL;
+    o->n = 0;
+}
+
+/* a b + c rounded once, always (the library's other fma, chapter 15's, follows the
+   compile target; this one follows torch). Without hardware FMA in the compile
+   target this is a call to the C library, which uses the processor's when it has one. */
+static ofs_real ofs__fmadd(ofs_real a, ofs_real b, ofs_real c)
+{
+    return sizeof(ofs_real) == sizeof(float) ? (ofs_real)fmaf((float)a, (float)b, (float)c)
+                                             : (ofs_real)fma((double)a, (double)b, (double)c);
+}
+
+static ofs_real ofs__dot(const ofs_real *a, const ofs_real *b, size_t n)    /* sum_i a_i b_i, in order */
+{
+    ofs_real s = 0;
+    size_t i;
+    for (i = 0; i < n; i++) s = ofs__fmadd(a[i], b[i], s);
+    return s;
+}
+
+static ofs_real ofs__amax(const ofs_real *a, size_t n)                      /* max_i |a_i| */
+{
+    ofs_real m = 0;
+    size_t i;
+    for (i = 0; i < n; i++) m = ofs__maxr(m, a[i] < 0 ? -a[i] : a[i]);
+    return m;
+}
+
+/* out = x + alpha v (out may be x): torch's x.add_(v, alpha=alpha). */
+static void ofs__add_scaled(ofs_real *out, const ofs_real *x, ofs_real alpha, const ofs_real *v, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) out[i] = ofs__fmadd(v[i], alpha, x[i]);
+}
+
+/* Row i (0 = the oldest pair) of a history ring. */
+static ofs_real *ofs__lbfgs_row(const ofs_lbfgs *o, ofs_real *ring, int i)
+{
+    return ring + (size_t)((o->hist_head + i) % o->m) * o->n;
+}
+
+/* The newest pair, from the last iteration's d and t and the gradient g now:
+   y = g - g_prev, s = t d, kept if y.s > 1e-10 (the oldest goes when m are kept);
+   then gamma = y.s / y.y. */
+static void ofs__lbfgs_update(ofs_lbfgs *o, const ofs_real *g)
+{
+    const size_t n = o->n;
+    const ofs_real t = OFS__R(o->t);
+    ofs_real ys = 0, *y, *s;
+    size_t j;
+    for (j = 0; j < n; j++) ys = ofs__fmadd(g[j] - o->prev_grad[j], o->d[j] * t, ys);
+    if (!(ys > OFS__R(1e-10))) return;
+    if (o->hist_len == o->m) { o->hist_head = (o->hist_head + 1) % o->m; o->hist_len--; }
+    y = ofs__lbfgs_row(o, o->old_dirs, o->hist_len);
+    s = ofs__lbfgs_row(o, o->old_stps, o->hist_len);
+    for (j = 0; j < n; j++) { y[j] = g[j] - o->prev_grad[j]; s[j] = o->d[j] * t; }
+    o->ro[(o->hist_head + o->hist_len) % o->m] = 1 / ys;
+    o->hist_len++;
+    o->H_diag = ys / ofs__dot(y, y, n);
+}
+
+/* d = -H g by the two-loop recursion above; q and r are d itself. */
+static void ofs__lbfgs_direction(ofs_lbfgs *o, const ofs_real *g)
+{
+    const size_t n = o->n;
+    ofs_real *d = o->d;
+    size_t j;
+    int i;
+    if (o->n_iter == 1) {          /* the first iteration: steepest descent, no pairs */
+        for (j = 0; j < n; j++) d[j] = -g[j];
+        o->hist_len = o->hist_head = 0;
+        o->H_diag = 1;
+        return;
+    }
+    ofs__lbfgs_update(o, g);
+    for (j = 0; j < n; j++) d[j] = -g[j];                                     /* q = -g */
+    for (i = o->hist_len - 1; i >= 0; i--) {
+        const ofs_real rho = o->ro[(o->hist_head + i) % o->m];
+        o->al[i] = ofs__dot(ofs__lbfgs_row(o, o->old_stps, i), d, n) * rho;   /* a_i = rho_i s_i.q */
+        ofs__add_scaled(d, d, -o->al[i], ofs__lbfgs_row(o, o->old_dirs, i), n); /* q = q - a_i y_i */
+    }
+    for (j = 0; j < n; j++) d[j] = d[j] * o->H_diag;                          /* r = gamma q */
+    for (i = 0; i < o->hist_len; i++) {
+        const ofs_real rho = o->ro[(o->hist_head + i) % o->m];
+        const ofs_real b = ofs__dot(ofs__lbfgs_row(o, o->old_dirs, i), d, n) * rho;  /* b_i = rho_i y_i.r */
+        ofs__add_scaled(d, d, o->al[i] - b, ofs__lbfgs_row(o, o->old_stps, i), n);   /* r = r + (a_i - b_i) s_i */
+    }
+}
+
+/* One call of the closure, counted, and refused unless f and every g_i are finite. */
+static ofs_status ofs__lbfgs_eval(ofs_lbfgs *o, ofs_closure fn, void *ctx, const ofs_real *x, ofs_real *g, double *f,
+                                  ofs_err *err)
+{
+    size_t i;
+    *f = fn(x, g, ctx);
+    o->func_evals++; o->step_evals++;
+    if (!ofs__finite(*f))
+        return ofs__fail(err, OFS_ERR_NONFINITE, "lbfgs: expected a finite loss from the closure, found %g (evaluation %lld "
+                         "of this step); x was left at the last point where the closure returned finite numbers",
+                         *f, (long long)o->step_evals);
+    for (i = 0; i < o->n; i++)
+        if (!ofs__finite((double)g[i]))
+            return ofs__fail(err, OFS_ERR_NONFINITE, "lbfgs: expected a finite gradient from the closure, found %g at element "
+                             "%lu of %lu (evaluation %lld of this step, loss %g); x was left at the last point where the "
+                             "closure returned finite numbers", (double)g[i], (unsigned long)i, (unsigned long)o->n,
+                             (long long)o->step_evals, *f);
+    return OFS_OK;
+}
+
+/* The trial point xt = x + t d, refused when it is not finite (t or d overflowed). */
+static ofs_status ofs__lbfgs_trial(const ofs_lbfgs *o, ofs_real *xt, const ofs_real *x, double t, ofs_err *err)
+{
+    size_t i;
+    ofs__add_scaled(xt, x, OFS__R(t), o->d, o->n);
+    for (i = 0; i < o->n; i++)
+        if (!ofs__finite((double)xt[i]))
+            return ofs__fail(err, OFS_ERR_NONFINITE, "lbfgs: expected a finite point x + t d, found %g at element %lu of %lu "
+                             "(t = %g, d = %g); x is unchanged", (double)xt[i], (unsigned long)i, (unsigned long)o->n, t,
+                             (double)o->d[i]);
+    return OFS_OK;
+}
+
+/* ---- The strong Wolfe line search ----------------------------------------------
+   Along d the loss is phi(t) = f(x + t d), with slope phi'(t) = g(x + t d).d, and
+   phi'(0) = g.d < 0. A step t is accepted when it satisfies both strong Wolfe
+   conditions (c1 = 1e-4, c2 = 0.9, as torch and Nocedal and Wright for quasi-Newton):
+       sufficient decrease (Armijo):  phi(t) <= phi(0) + c1 t phi'(0)
+       curvature:                     |phi'(t)| <= c2 |phi'(0)|
+   The first says the loss fell by at least a small fraction of what the slope
+   promised; the second that the slope has flattened, so t is not uselessly short,
+   and it makes y.s = (phi'(t) - phi'(0)) t > 0: the new pair keeps H positive.
+   torch's search (a port of minFunc's lswolfe, Nocedal and Wright Algorithms 3.5 and
+   3.6) runs in two phases, together at most 25 evaluations after the first:
+   - bracketing: from t, while phi keeps falling with a negative slope, extrapolate by
+     cubic interpolation into [t + 0.01 (t - t_prev), 10 t]; stop at a t that satisfies
+     both conditions, or once [t_prev, t] must hold one (phi rose above the Armijo line
+     or above phi(t_prev), or the slope turned non-negative);
+   - zoom: shrink that bracket by cubic interpolation (kept 10% of its width away from
+     its ends when it crowds one), keeping the lower end "low", until the conditions
+     hold or the bracket is shorter than tolerance_change / max_i |d_i|.
+   The result is the bracket's low point: its t, loss and gradient.                */
+#define OFS__WOLFE_C1 1e-4
+#define OFS__WOLFE_C2 0.9
+#define OFS__WOLFE_MAX_LS 25
+
+/* Python's min(a, b) and max(a, b): the first argument unless the second is
+   strictly smaller (larger), as torch's search compares. */
+static double ofs__pymin(double a, double b) { return b < a ? b : a; }
+static double ofs__pymax(double a, double b) { return b > a ? b : a; }
+
+/* The minimum of the cubic through (x1, f1) and (x2, f2) with slopes g1 and g2
+   there (minFunc's polyinterp for two points, as torch ports it):
+       d1 = g1 + g2 - 3 (f1 - f2) / (x1 - x2)
+       d2 = sqrt(d1^2 - g1 g2)
+       t  = x2 - (x2 - x1) (g2 + d2 - d1) / (g2 - g1 + 2 d2)        (x1 <= x2; else the
+                                                         same with 1 and 2 swapped)
+   clamped to [lo, hi]; when d1^2 < g1 g2 the cubic has no minimum: (lo + hi) / 2.  */
+static double ofs__cubic_min(double x1, double f1, double g1, double x2, double f2, double g2, double lo, double hi)
+{
+    const double d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2), d2sq = d1 * d1 - g1 * g2;
+    double d2, t;
+    if (!(d2sq >= 0)) return (lo + hi) / 2;
+    d2 = sqrt(d2sq);
+    t = x1 <= x2 ? x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+                 : x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2));
+    return ofs__pymin(ofs__pymax(t, lo), hi);
+}
+
+/* The search's state: phi(0) and phi'(0); the newest trial (t, phi, phi', its
+   gradient in gt); the bracket, two points (one once done) with their gradients. */
+typedef struct ofs__wolfe {
+    ofs_lbfgs *o;
+    const ofs_real *x;
+    ofs_closure fn;
+    void *ctx;
+    double f0, t, f, bt[2], bf[2];
+    ofs_real gtd0, gtd, bgtd[2], d_norm, *gt, *gp, *bg[2];
+    int low, high, done, iter;
+} ofs__wolfe;
+
+/* Evaluate phi and phi' at t. */
+static ofs_status ofs__wolfe_eval(ofs__wolfe *w, double t, ofs_err *err)
+{
+    ofs_lbfgs *o = w->o;
+    ofs_real *xt = o->work + o->n;
+    ofs_status st;
+    if ((st = ofs__lbfgs_trial(o, xt, w->x, t, err)) != OFS_OK) return st;
+    if ((st = ofs__lbfgs_eval(o, w->fn, w->ctx, xt, w->gt, &w->f, err)) != OFS_OK) return st;
+    w->t = t;
+    w->gtd = ofs__dot(w->gt, o->d, o->n);
+    return OFS_OK;
+}
+
+/* Bracket point k becomes (t, f, g, g.d). */
+static void ofs__wolfe_keep(ofs__wolfe *w, int k, double t, double f, const ofs_real *g, ofs_real gtd)
+{
+    w->bt[k] = t; w->bf[k] = f; w->bgtd[k] = gtd;
+    if (w->bg[k] != g) memcpy(w->bg[k], g, w->o->n * sizeof *g);
+}
+
+static int ofs__wolfe_armijo_fails(const ofs__wolfe *w)   /* phi(t) > phi(0) + c1 t phi'(0) */
+{
+    return w->f > w->f0 + OFS__WOLFE_C1 * w->t * (double)w->gtd0;
+}
+
+static int ofs__wolfe_curvature_holds(const ofs__wolfe *w)   /* |phi'(t)| <= c2 |phi'(0)| */
+{
+    return fabs((double)w->gtd) <= -OFS__WOLFE_C2 * (double)w->gtd0;
+}
+
+/* Phase 1: from w->t, extrapolate until a point satisfies both conditions (done) or
+   [t_prev, t] brackets one. After 25 trials without either: the bracket [0, t]. */
+static ofs_status ofs__wolfe_bracket(ofs__wolfe *w, ofs_err *err)
+{
+    const ofs_real *g_prev = w->o->work;       /* the gradient at x, then the last trial's */
+    double t_prev = 0, f_prev = w->f0;
+    ofs_real gtd_prev = w->gtd0;
+    ofs_status st;
+    if ((st = ofs__wolfe_eval(w, w->t, err)) != OFS_OK) return st;
+    while (w->iter < OFS__WOLFE_MAX_LS) {
+        const int rose = ofs__wolfe_armijo_fails(w) || (w->iter > 1 && w->f >= f_prev);
+        double lo, hi, t_next;
+        if (!rose && ofs__wolfe_curvature_holds(w)) {                  /* both conditions hold */
+            ofs__wolfe_keep(w, 0, w->t, w->f, w->gt, w->gtd);
+            w->done = 1;
+            return OFS_OK;
+        }
+        if (rose || w->gtd >= 0) {                                     /* [t_prev, t] holds one */
+            ofs__wolfe_keep(w, 0, t_prev, f_prev, g_prev, gtd_prev);
+            ofs__wolfe_keep(w, 1, w->t, w->f, w->gt, w->gtd);
+            return OFS_OK;
+        }
+        lo = w->t + 0.01 * (w->t - t_prev);
+        hi = w->t * 10;
+        t_next = ofs__cubic_min(t_prev, f_prev, (double)gtd_prev, w->t, w->f, (double)w->gtd, lo, hi);
+        t_prev = w->t; f_prev = w->f; gtd_prev = w->gtd;
+        memcpy(w->gp, w->gt, w->o->n * sizeof *w->gt);
+        g_prev = w->gp;
+        if ((st = ofs__wolfe_eval(w, t_next, err)) != OFS_OK) return st;
+        w->iter++;
+    }
+    ofs__wolfe_keep(w, 0, 0, w->f0, w->o->work, w->gtd0);
+    ofs__wolfe_keep(w, 1, w->t, w->f, w->gt, w->gtd);
+    return OFS_OK;
+}
+
+/* The next zoom trial: the cubic's minimum in the bracket, moved to 10% of its width
+   from the nearer end if it lands within that twice in a row, or on or past an end. */
+static double ofs__wolfe_zoom_t(const ofs__wolfe *w, int *insuf)
+{
+    const double hi = ofs__pymax(w->bt[0], w->bt[1]), lo = ofs__pymin(w->bt[0], w->bt[1]), eps = 0.1 * (hi - lo);
+    double t = ofs__cubic_min(w->bt[0], w->bf[0], (double)w->bgtd[0], w->bt[1], w->bf[1], (double)w->bgtd[1],
+                              w->bt[0] <= w->bt[1] ? w->bt[0] : w->bt[1], w->bt[0] <= w->bt[1] ? w->bt[1] : w->bt[0]);
+    if (ofs__pymin(hi - t, t - lo) < eps) {
+        if (*insuf || t >= hi || t <= lo) {
+            t = fabs(t - hi) < fabs(t - lo) ? hi - eps : lo + eps;
+            *insuf = 0;
+        } else *insuf = 1;
+    } else *insuf = 0;
+    return t;
+}
+
+/* Phase 2: shrink the bracket until a trial satisfies both conditions, the bracket
+   is shorter than tolerance_change / max|d_i|, or the 25 trials are spent. */
+static ofs_status ofs__wolfe_zoom(ofs__wolfe *w, ofs_err *err)
+{
+    int insuf = 0;
+    ofs_status st;
+    w->low = w->done || w->bf[0] <= w->bf[1] ? 0 : 1;
+    w->high = 1 - w->low;
+    while (!w->done && w->iter < OFS__WOLFE_MAX_LS) {
+        if (fabs(w->bt[1] - w->bt[0]) * (double)w->d_norm < w->o->cfg.tolerance_change) break;
+        if ((st = ofs__wolfe_eval(w, ofs__wolfe_zoom_t(w, &insuf), err)) != OFS_OK) return st;
+        w->iter++;
+        if (ofs__wolfe_armijo_fails(w) || w->f >= w->bf[w->low]) {     /* the new point is the high end */
+            ofs__wolfe_keep(w, w->high, w->t, w->f, w->gt, w->gtd);
+            w->low = w->bf[0] <= w->bf[1] ? 0 : 1;
+            w->high = 1 - w->low;
+        } else {                                                     /* it is the new low end */
+            if (ofs__wolfe_curvature_holds(w)) w->done = 1;
+            else if ((double)w->gtd * (w->bt[w->high] - w->bt[w->low]) >= 0)
+                ofs__wolfe_keep(w, w->high, w->bt[w->low], w->bf[w->low], w->bg[w->low], w->bgtd[w->low]);
+            ofs__wolfe_keep(w, w->low, w->t, w->f, w->gt, w->gtd);
+        }
+    }
+    return OFS_OK;
+}
+
+/* The search from x along o->d, first trying t = o->t; o->t becomes the step found,
+   *f and g (the step's gradient, o->work) its loss and gradient. */
+static ofs_status ofs__strong_wolfe(ofs_lbfgs *o, const ofs_real *x, ofs_closure fn, void *ctx, ofs_real gtd, double *f,
+                                    ofs_err *err)
+{
+    ofs__wolfe w;
+    ofs_status st;
+    memset(&w, 0, sizeof w);
+    w.o = o; w.x = x; w.fn = fn; w.ctx = ctx;
+    w.f0 = *f; w.gtd0 = gtd; w.t = o->t;
+    w.d_norm = ofs__amax(o->d, o->n);
+    w.gt = o->work + 2 * o->n; w.gp = o->work + 3 * o->n;
+    w.bg[0] = o->work + 4 * o->n; w.bg[1] = o->work + 5 * o->n;
+    if ((st = ofs__wolfe_bracket(&w, err)) != OFS_OK) return st;
+    if ((st = ofs__wolfe_zoom(&w, err)) != OFS_OK) return st;
+    o->t = w.bt[w.low];
+    *f = w.bf[w.low];
+    memcpy(o->work, w.bg[w.low], o->n * sizeof *o->work);
+    return OFS_OK;
+}
+
+/* ---- The step ------------------------------------------------------------------ */
+
+/* sum_i |g_i| added in the order of torch's CPU sum (ATen's cascade_sum on vectors of
+   four lanes), so that the first t has torch's bits. Lane l sums the elements 4 v + l
+   of the whole vectors v = 0 .. n/4 - 1: vector v goes to partial sum v mod 4 while
+   whole groups of four vectors last, and the partial sums take blocks of 16 groups
+   through a cascade of four levels; the leftover vectors go to partial sum 0, and the
+   partial sums are added in order. The n mod 4 elements after the last vector are
+   summed first, then the four lanes are added in order. (Checked against torch 1.13's
+   float64 sum for n = 1 to 40,000.)                                                */
+static ofs_real ofs__abs_lane_sum(const ofs_real *g, size_t l, size_t nv)
+{
+    ofs_real acc[4][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}}, a;
+    const size_t groups = nv / 4;
+    size_t i = 0, v;
+    int j, k;
+#define OFS__ABS_AT(e) (a = g[e], a < 0 ? -a : a)
+    while (i + 16 <= groups) {
+        for (v = 0; v < 16; v++, i++)
+            for (k = 0; k < 4; k++) acc[0][k] += OFS__ABS_AT(4 * (4 * i + (size_t)k) + l);
+        for (j = 1; j < 4; j++) {
+            for (k = 0; k < 4; k++) { acc[j][k] += acc[j - 1][k]; acc[j - 1][k] = 0; }
+            if ((i & ((size_t)15 << (4 * j))) != 0) break;
+        }
+    }
+    for (; i < groups; i++)
+        for (k = 0; k < 4; k++) acc[0][k] += OFS__ABS_AT(4 * (4 * i + (size_t)k) + l);
+    for (j = 1; j < 4; j++)
+        for (k = 0; k < 4; k++) acc[0][k] += acc[j][k];
+    for (v = 4 * groups; v < nv; v++) acc[0][0] += OFS__ABS_AT(4 * v + l);
+    for (k = 1; k < 4; k++) acc[0][0] += acc[0][k];
+    return acc[0][0];
+}
+
+static ofs_real ofs__abs_sum(const ofs_real *g, size_t n)
+{
+    ofs_real s = 0, a;
+    size_t i, l;
+    for (i = n / 4 * 4; i < n; i++) s += OFS__ABS_AT(i);
+    for (l = 0; l < 4; l++) s += ofs__abs_lane_sum(g, l, n / 4);
+    return s;
+#undef OFS__ABS_AT
+}
+
+/* The first step length: min(1, 1 / sum_i |g_i|) lr on the very first iteration (the
+   direction is -g, of unknown scale), lr after. */
+static double ofs__lbfgs_first_t(const ofs_lbfgs *o, const ofs_real *g)
+{
+    ofs_real r;
+    if (o->n_iter > 1) return o->cfg.lr;
+    r = 1 / ofs__abs_sum(g, o->n);
+    return r < 1 ? (double)(r * OFS__R(o->cfg.lr)) : o->cfg.lr;
+}
+
+/* Move x along d: by the fixed t, evaluating there unless this is the step's last
+   iteration; or by the strong Wolfe search. x changes only once the new point is
+   accepted; g (o->work), *f and *opt (max|g_i| <= tolerance_grad) follow it. */
+static ofs_status ofs__lbfgs_move(ofs_lbfgs *o, ofs_real *x, ofs_closure fn, void *ctx, ofs_real gtd, int last,
+                                  double *f, int *opt, ofs_err *err)
+{
+    const size_t n = o->n;
+    ofs_real *g = o->work, *xt = o->work + n;
+    ofs_status st;
+    double known = *f;
+    if (o->cfg.line_search == OFS_LS_STRONG_WOLFE) {
+        if ((st = ofs__strong_wolfe(o, x, fn, ctx, gtd, f, err)) != OFS_OK) return st;
+        ofs__add_scaled(x, x, OFS__R(o->t), o->d, n);       /* the search's low point, as evaluated */
+        known = *f;
+    } else {
+        if ((st = ofs__lbfgs_trial(o, xt, x, o->t, err)) != OFS_OK) return st;
+        if (!last && (st = ofs__lbfgs_eval(o, fn, ctx, xt, g, f, err)) != OFS_OK) return st;
+        memcpy(x, xt, n * sizeof *x);
+        known = last ? (double)NAN : *f;
+    }
+    *opt = ofs__amax(g, n) <= OFS__R(o->cfg.tolerance_grad);
+    if (o->monitor) o->monitor(o, x, known, ctx);
+    return OFS_OK;
+}
+
+/* After a move: which stopping rule fires first (OFS_LBFGS_NONE: go on). */
+static ofs_lbfgs_stop ofs__lbfgs_stopped(const ofs_lbfgs *o, int k, double f, int opt)
+{
+    const ofs_real t = OFS__R(o->t);
+    ofs_real step = 0;
+    size_t i;
+    if (k == o->cfg.max_iter) return OFS_LBFGS_MAX_ITER;
+    if (o->step_evals >= ofs__lbfgs_max_eval(&o->cfg)) return OFS_LBFGS_MAX_EVAL;
+    if (opt) return OFS_LBFGS_TOLERANCE_GRAD;
+    for (i = 0; i < o->n; i++) { ofs_real v = o->d[i] * t; step = ofs__maxr(step, v < 0 ? -v : v); }
+    if (step <= OFS__R(o->cfg.tolerance_change)) return OFS_LBFGS_TOLERANCE_CHANGE_X;
+    if (fabs(f - o->prev_loss) < o->cfg.tolerance_change) return OFS_LBFGS_TOLERANCE_CHANGE_F;
+    return OFS_LBFGS_NONE;
+}
+
+/* What must hold before a step touches anything. */
+static ofs_status ofs__lbfgs_begin(const ofs_lbfgs *o, const ofs_real *x, ofs_closure fn, ofs_err *err)
+{
+    ofs_status st;
+    if (o->n == 0 || !o->d) return ofs__fail(err, OFS_ERR_ARG, "lbfgs step: the optimizer was not initialised (n = 0)");
+    if (!x) return ofs__fail(err, OFS_ERR_ARG, "lbfgs step: expected the parameters x (%lu values), found NULL", (unsigned long)o->n);
+    if (!fn) return ofs__fail(err, OFS_ERR_ARG, "lbfgs step: expected a closure that returns f(x) and writes its gradient, found NULL");
+    if ((st = ofs_lbfgs_validate(&o->cfg, err)) != OFS_OK) return st;
+    if (o->cfg.history_size != o->m)
+        return ofs__fail(err, OFS_ERR_ARG, "lbfgs step: expected history_size %d (the history's size at init), found %d",
+                         o->m, o->cfg.history_size);
+    if (o->n_iter > OFS_MAX_STEPS - o->cfg.max_iter || o->func_evals > OFS_MAX_STEPS - ((int64_t)OFS__WOLFE_MAX_LS + 1) * o->cfg.max_iter - 1)
+        return ofs__fail(err, OFS_ERR_ARG, "lbfgs step: expected counters that this step keeps below 2^53, found n_iter %lld, "
+                         "func_evals %lld", (long long)o->n_iter, (long long)o->func_evals);
+    return OFS_OK;
+}
+
+OFSDEF ofs_status ofs_lbfgs_step(ofs_lbfgs *o, ofs_real *x, ofs_closure fn, void *ctx, double *loss, ofs_err *err)
+{
+    ofs_lbfgs_stop why = OFS_LBFGS_NONE;
+    ofs_real *g;
+    double f;
+    ofs_status st;
+    int k, opt = 0;
+    OFS_ASSERT(o);
+    if ((st = ofs__lbfgs_begin(o, x, fn, err)) != OFS_OK) return st;
+    g = o->work;
+    o->step_iters = o->step_evals = 0;
+    o->stop = OFS_LBFGS_FAILED;                 /* until a rule below says otherwise */
+    if ((st = ofs__lbfgs_eval(o, fn, ctx, x, g, &f, err)) != OFS_OK) return st;
+    if (loss) *loss = f;
+    if (ofs__amax(g, o->n) <= OFS__R(o->cfg.tolerance_grad)) { o->stop = OFS_LBFGS_TOLERANCE_GRAD; return ofs__ok(err); }
+    for (k = 1; k <= o->cfg.max_iter; k++) {
+        ofs_real gtd;
+        o->n_iter++; o->step_iters++;
+        ofs__lbfgs_direction(o, g);
+        memcpy(o->prev_grad, g, o->n * sizeof *g);
+        o->has_prev = 1;
+        o->prev_loss = f;
+        o->t = ofs__lbfgs_first_t(o, g);
+        gtd = ofs__dot(g, o->d, o->n);              /* g.d: the slope along d */
+        if (!ofs__finite((double)gtd)) {
+            ofs_lbfgs_reset(o);
+            o->stop = OFS_LBFGS_FAILED;
+            return ofs__fail(err, OFS_ERR_NONFINITE, "lbfgs: expected a finite direction d, found g.d = %g (the history "
+                             "overflowed); the state was reset and x is unchanged", (double)gtd);
+        }
+        if (gtd > OFS__R(-o->cfg.tolerance_change)) { why = OFS_LBFGS_NOT_DESCENT; break; }
+        if ((st = ofs__lbfgs_move(o, x, fn, ctx, gtd, k == o->cfg.max_iter, &f, &opt, err)) != OFS_OK) return st;
+        if ((why = ofs__lbfgs_stopped(o, k, f, opt)) != OFS_LBFGS_NONE) break;
+    }
+    o->stop = why;
+    return ofs__ok(err);
+}
+
+/* ---- Saving and loading -----------------------------------------------------------
+   n, history_size, the settings, the counters, t, prev_loss, H_diag, the number of
+   pairs, then the arrays: rho_i, d, prev_grad and the pairs (y_i, s_i), oldest first,
+   each value as a double (exact for float). A resumed run continues bit for bit. */
+OFSDEF void ofs_lbfgs_save(const ofs_lbfgs *o, ofs_buf *b)
+{
+    int i;
+    OFS_ASSERT(o && b && o->d);
+    ofs_put_u64(b, (uint64_t)o->n); ofs_put_u64(b, (uint64_t)o->m);
+    ofs_put_f64(b, o->cfg.lr); ofs_put_u64(b, (uint64_t)o->cfg.max_iter); ofs_put_u64(b, (uint64_t)o->cfg.max_eval);
+    ofs_put_f64(b, o->cfg.tolerance_grad); ofs_put_f64(b, o->cfg.tolerance_change); ofs_put_u64(b, (uint64_t)o->cfg.line_search);
+    ofs_put_u64(b, (uint64_t)o->n_iter); ofs_put_u64(b, (uint64_t)o->func_evals);
+    ofs_put_u64(b, (uint64_t)o->step_iters); ofs_put_u64(b, (uint64_t)o->step_evals); ofs_put_u64(b, (uint64_t)o->stop);
+    ofs_put_f64(b, o->t); ofs_put_f64(b, o->prev_loss); ofs_put_f64(b, (double)o->H_diag);
+    ofs_put_u64(b, (uint64_t)o->hist_len); ofs_put_u64(b, (uint64_t)o->has_prev);
+    for (i = 0; i < o->hist_len; i++) ofs_put_f64(b, (double)o->ro[(o->hist_head + i) % o->m]);
+    ofs_put_reals(b, o->d, o->n);
+    ofs_put_reals(b, o->prev_grad, o->n);
+    for (i = 0; i < o->hist_len; i++) {
+        ofs_put_reals(b, ofs__lbfgs_row(o, o->old_dirs, i), o->n);
+        ofs_put_reals(b, ofs__lbfgs_row(o, o->old_stps, i), o->n);
+    }
+}
+
+/* The scalars of a saved state, read into s and checked against o's shape. */
+static ofs_status ofs__lbfgs_load_head(const ofs_lbfgs *o, ofs_reader *r, ofs_lbfgs *s, ofs_err *err)
+{
+    const uint64_t n = ofs_get_u64(r), m = ofs_get_u64(r), big = (uint64_t)OFS_MAX_STEPS;
+    uint64_t u[10];
+    int k;
+    s->cfg.lr = ofs_get_f64(r); u[0] = ofs_get_u64(r); u[1] = ofs_get_u64(r);
+    s->cfg.tolerance_grad = ofs_get_f64(r); s->cfg.tolerance_change = ofs_get_f64(r); u[2] = ofs_get_u64(r);
+    for (k = 3; k < 8; k++) u[k] = ofs_get_u64(r);                /* n_iter, func_evals, step_iters, step_evals, stop */
+    s->t = ofs_get_f64(r); s->prev_loss = ofs_get_f64(r); s->H_diag = (ofs_real)ofs_get_f64(r);
+    u[8] = ofs_get_u64(r);                                         /* hist_len */
+    u[9] = ofs_get_u64(r);                                         /* has_prev */
+    if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "lbfgs state: truncated header");
+    if (n != (uint64_t)o->n || m != (uint64_t)o->m)
+        return ofs__fail(err, OFS_ERR_MISMATCH, "lbfgs state: expected n = %lu and history_size %d, found n = %llu and "
+                         "history_size %llu", (unsigned long)o->n, o->m, (unsigned long long)n, (unsigned long long)m);
+    if (u[0] > 0x7fffffff || u[1] > 0x7fffffff || u[2] >= OFS_LS_COUNT)
+        return ofs__fail(err, OFS_ERR_FORMAT, "lbfgs state: expected max_iter and max_eval below 2^31 and a line search "
+                         "below %d, found %llu, %llu and %llu", OFS_LS_COUNT, (unsigned long long)u[0],
+                         (unsigned long long)u[1], (unsigned long long)u[2]);
+    s->cfg.max_iter = (int)u[0]; s->cfg.max_eval = (int)u[1]; s->cfg.line_search = (ofs_line_search)u[2];
+    s->cfg.history_size = o->m;
+    if (ofs_lbfgs_validate(&s->cfg, err) != OFS_OK) return ofs__wrap(err, OFS_ERR_FORMAT, "lbfgs state: settings");
+    if (u[3] > big || u[4] > big || u[5] > u[3] || u[6] > u[4] || u[7] >= OFS_LBFGS_STOP_COUNT)
+        return ofs__fail(err, OFS_ERR_FORMAT, "lbfgs state: expected counters n_iter %llu and func_evals %llu up to 2^53, "
+                         "the last step's %llu and %llu within them, and a stop reason below %d (found %llu)",
+                         (unsigned long long)u[3], (unsigned long long)u[4], (unsigned long long)u[5],
+                         (unsigned long long)u[6], OFS_LBFGS_STOP_COUNT, (unsigned long long)u[7]);
+    s->n_iter = (int64_t)u[3]; s->func_evals = (int64_t)u[4]; s->step_iters = (int64_t)u[5]; s->step_evals = (int64_t)u[6];
+    s->stop = (ofs_lbfgs_stop)u[7];
+    if (!ofs__finite(s->t) || !ofs__finite(s->prev_loss) || !(s->H_diag > 0) || !ofs__finite((double)s->H_diag))
+        return ofs__fail(err, OFS_ERR_FORMAT, "lbfgs state: expected finite t and prev_loss and a finite H_diag > 0, found "
+                         "%g, %g and %g", s->t, s->prev_loss, (double)s->H_diag);
+    if (u[8] > (uint64_t)o->m || u[9] != (uint64_t)(s->n_iter > 0))
+        return ofs__fail(err, OFS_ERR_FORMAT, "lbfgs state: expected at most %d pairs, and a last iteration exactly when "
+                         "n_iter > 0; found %llu pairs, n_iter %lld", o->m, (unsigned long long)u[8], (long long)s->n_iter);
+    s->hist_len = (int)u[8]; s->has_prev = (int)u[9];
+    return OFS_OK;
+}
+
+/* The first of `count` stored doubles (from a copy of r: nothing is consumed) that
+   is not finite in ofs_real, or not > 0 for the first `positive` of them; -1 if none,
+   -2 if the data end first. */
+static long ofs__lbfgs_bad_real(ofs_reader r, size_t count, size_t positive, double *v)
+{
+    size_t i;
+    if (r.failed || (r.len - r.pos) / 8 < count) return -2;
+    for (i = 0; i < count; i++) {
+        *v = ofs_get_f64(&r);
+        if (!(fabs(*v) <= OFS__REAL_MAX) || (i < positive && !(*v > 0))) return (long)i;
+    }
+    return -1;
+}
+
+OFSDEF ofs_status ofs_lbfgs_load(ofs_lbfgs *o, ofs_reader *r, ofs_err *err)
+{
+    ofs_lbfgs s;
+    size_t k, count;
+    long bad;
+    double v = 0;
+    ofs_status st;
+    int i;
+    OFS_ASSERT(o && r && o->d);
+    if ((st = ofs__lbfgs_load_head(o, r, &s, err)) != OFS_OK) return st;
+    k = (size_t)s.hist_len;
+    count = k + (2 + 2 * k) * o->n;
+    if ((bad = ofs__lbfgs_bad_real(*r, count, k, &v)) == -2) return ofs__fail(err, OFS_ERR_FORMAT, "lbfgs state: truncated arrays");
+    if (bad >= 0)
+        return ofs__fail(err, OFS_ERR_FORMAT, "lbfgs state: expected %s, found %g at %s %lu", (size_t)bad < k ? "rho > 0" :
+                         "finite numbers", v, (size_t)bad < k ? "pair" : "array value", (unsigned long)((size_t)bad < k ? (size_t)bad : (size_t)bad - k));
+    o->cfg.lr = s.cfg.lr; o->cfg.max_iter = s.cfg.max_iter; o->cfg.max_eval = s.cfg.max_eval;
+    o->cfg.tolerance_grad = s.cfg.tolerance_grad; o->cfg.tolerance_change = s.cfg.tolerance_change;
+    o->cfg.line_search = s.cfg.line_search;
+    o->n_iter = s.n_iter; o->func_evals = s.func_evals; o->step_iters = s.step_iters; o->step_evals = s.step_evals;
+    o->stop = s.stop; o->t = s.t; o->prev_loss = s.prev_loss; o->H_diag = s.H_diag;
+    o->hist_len = s.hist_len; o->hist_head = 0; o->has_prev = s.has_prev;
+    for (i = 0; i < o->hist_len; i++) o->ro[i] = (ofs_real)ofs_get_f64(r);
+    ofs_get_reals(r, o->d, o->n);
+    ofs_get_reals(r, o->prev_grad, o->n);
+    for (i = 0; i < o->hist_len; i++) {
+        ofs_get_reals(r, ofs__lbfgs_row(o, o->old_dirs, i), o->n);
+        ofs_get_reals(r, ofs__lbfgs_row(o, o->old_stps, i), o->n);
+    }
+    return ofs__ok(err);
+}
+
+#if defined(__clang__) && __clang_major__ >= 11
+#pragma float_control(pop)
+#elif defined(__GNUC__)
+#pragma GCC pop_options
+#endif
 
 /* ==== Chapter 5: Stochastic gradient descent ====================================== */
 /* SGD replaces grad f by an unbiased estimate: the gradient on one random example,

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Every code excerpt in the tutorial is real code: each line of a ```c block in
-# tutorial/NN-*.md must appear in optimfs.h or in that chapter's examples/chNN_*.c.
+# tutorial/NN-*.md (or NNx-*.md: 04b) must appear in optimfs.h or in that chapter's
+# examples/chNN_*.c (chNNx_*.c).
 # Prints one line per stale excerpt, then "check_excerpts: N passed, N failed".
 cd "$(dirname "$0")/.."
 pass=0; fail=0
-for md in tutorial/[0-9][0-9]-*.md; do
+for md in tutorial/[0-9][0-9]-*.md tutorial/[0-9][0-9][a-z]-*.md; do
     [ -e "$md" ] || continue
-    nn=$(basename "$md" | cut -c1-2)
+    nn=$(basename "$md" | sed -E 's/^([0-9]+[a-z]?)-.*/\1/')
     known=$(mktemp)
     cat optimfs.h examples/ch"$nn"_*.c 2>/dev/null | sed 's/^[[:space:]]*//; s/[[:space:]]*$//' | sort -u > "$known"
     # one line per excerpt line: "<block number><TAB><trimmed line>"
