@@ -9,7 +9,7 @@
 #  2. Numbers in the prose. Every decimal number with three or more significant
 #     digits outside code blocks and code spans (a minus sign aside) is a number the
 #     program prints, as printed or rounded to the digits quoted; or one that a
-#     chapter linked on the same line prints; or one listed on a line
+#     chapter linked in the same paragraph prints; or one listed on a line
 #     "<!-- not printed: N N ... -->" of the chapter (a formula's constants, say).
 # Prints one line per failure, then "check_quotes: N passed, N failed".
 # Run from the repository root after `make` (it needs build/chNN_*).
@@ -58,12 +58,7 @@ for md in tutorial/[0-9][0-9]*-*.md; do
     checks="blocks prose"
     in_list "$id" "$BLOCKS_NOT_YET" && checks=${checks/blocks/}
     in_list "$id" "$PROSE_NOT_YET" && checks=${checks/prose/}
-    while IFS= read -r line; do
-        case "$line" in
-            OK) pass=$((pass + 1)) ;;
-            *) fail=$((fail + 1)); echo "FAIL $md: $line" ;;
-        esac
-    done < <(awk -v out="$out" -v others="$others" -v checks="$checks" '
+    awk -v out="$out" -v others="$others" -v checks="$checks" '
         function mask(s) { gsub(/[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?/, "#", s); gsub(/[ \t]+/, " ", s); return s }
         function trim_r(s) { sub(/[ \t\r]+$/, "", s); return s }
         function sig(t,   m) { m = t; sub(/e.*/, "", m); gsub(/\./, "", m); sub(/^0+/, "", m); return length(m) }
@@ -90,6 +85,22 @@ for md in tutorial/[0-9][0-9]*-*.md; do
             for (i = 1; i <= cnt[tag]; i++) if (same(t, val[tag, i])) return 1
             return 0
         }
+        # Prose is checked a paragraph at a time: a number may come from a chapter the
+        # paragraph links to.
+        function flush(   s, r, t, pre, ok, c, nl) {
+            if (para == "") return
+            delete linked; nl = 0; r = para
+            while (match(r, /\]\([0-9][0-9][a-z]*-[^)]*\.md/)) { t = substr(r, RSTART + 2, RLENGTH - 2); sub(/-.*/, "", t); linked[t] = 1; nl++; r = substr(r, RSTART + RLENGTH) }
+            s = para; gsub(/`[^`]*`/, "", s)
+            while (match(s, /[0-9]+\.[0-9]+(e[-+]?[0-9]+)?/)) {
+                t = substr(s, RSTART, RLENGTH); pre = substr(s, RSTART - 1, 1); s = substr(s, RSTART + RLENGTH)
+                if (pre ~ /[A-Za-z_.^]/ || sig(t) < 3 || (t in allowed)) continue
+                ok = printed(t, "self")
+                for (c in linked) if (!ok) ok = printed(t, c)
+                if (ok) print "OK"; else print "paragraph at line " pline ": the number " t " is not printed by the program" (nl ? " or a chapter the paragraph links to" : "")
+            }
+            para = ""
+        }
         BEGIN {
             load(out, "self")
             n = split(others, o, " ")
@@ -99,6 +110,7 @@ for md in tutorial/[0-9][0-9]*-*.md; do
         /^<!-- not printed:/ { s = $0; sub(/^<!-- not printed:/, "", s); sub(/-->.*/, "", s); k = split(s, a, " "); for (i = 1; i <= k; i++) allowed[a[i]] = 1; next }
         /^<!-- measured -->/ { measured_next = 1; next }
         /^```/ {
+            if (doprose && !inb) flush()
             if (inb) { if (isout && doblocks) print (bad == "" ? "OK" : "output block " b ": not printed by the program: " bad); inb = 0; measured_next = 0; next }
             inb = 1; info = substr($0, 4); isout = (info == "" || info == "text"); bad = ""; meas = measured_next; measured_next = 0
             if (isout) b++
@@ -111,19 +123,15 @@ for md in tutorial/[0-9][0-9]*-*.md; do
             next
         }
         inb { next }
-        doprose && $0 !~ /^<!--/ {
-            s = $0; gsub(/`[^`]*`/, "", s)
-            # the chapters this line links to
-            delete linked; r = $0
-            while (match(r, /\]\([0-9][0-9][a-z]*-[^)]*\.md/)) { t = substr(r, RSTART + 2, RLENGTH - 2); sub(/-.*/, "", t); linked[t] = 1; r = substr(r, RSTART + RLENGTH) }
-            while (match(s, /[0-9]+\.[0-9]+(e[-+]?[0-9]+)?/)) {
-                t = substr(s, RSTART, RLENGTH); pre = substr(s, RSTART - 1, 1); s = substr(s, RSTART + RLENGTH)
-                if (pre ~ /[A-Za-z_.^]/ || sig(t) < 3 || (t in allowed)) continue
-                ok = printed(t, "self")
-                for (c in linked) if (!ok) ok = printed(t, c)
-                if (ok) print "OK"; else print "line " FNR ": the number " t " is not printed by the program" (length(linked) ? " or a chapter the line links to" : "")
-            }
-        }' "$md")
+        doprose && /^[ \t]*$/ { flush(); next }
+        doprose && $0 !~ /^<!--/ { if (para == "") pline = FNR; para = para " " $0 }
+        END { if (doprose) flush() }' "$md" > build/quotes/check.txt || echo "the check itself failed (awk exited $?)" >> build/quotes/check.txt
+    while IFS= read -r line; do
+        case "$line" in
+            OK) pass=$((pass + 1)) ;;
+            *) fail=$((fail + 1)); echo "FAIL $md: $line" ;;
+        esac
+    done < build/quotes/check.txt
 done
 echo "check_quotes: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
