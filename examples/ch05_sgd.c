@@ -92,8 +92,8 @@ static double schedule(ofs_optim *opt, int sched, int nseeds, FILE *fp, FILE *fm
             for (t = 0; t <= T; t++) fprintf(fp, "%d %.6f %.6f %.6f %.6f\n", t, noisy[t][0], noisy[t][1], clean[t][0], clean[t][1]);
             fprintf(fp, "\n\n");
             printf("\n%s rate, %d steps\n", sched_name[sched], T);
-            printf("  noise-free    epoch %d, x1: %f, x2: %f\n", T, clean[T][0], clean[T][1]);
-            printf("  seed 1        epoch %d, x1: %f, x2: %f\n", T, noisy[T][0], noisy[T][1]);
+            printf("  noise-free    step %d, x1: %f, x2: %f\n", T, clean[T][0], clean[T][1]);
+            printf("  seed 1        step %d, x1: %f, x2: %f\n", T, noisy[T][0], noisy[T][1]);
             printf("  sum of the rates %f, of their squares %f\n", rate_sum(sched, T, 1), rate_sum(sched, T, 2));
         }
     }
@@ -140,8 +140,11 @@ int main(int argc, char **argv)
     if (ofs_optim_init(&opt, &cfg, 2, &err) != OFS_OK) { fprintf(stderr, "ch05_sgd: %s\n", err.msg); return 1; }
 
     printf("SGD on f(x1, x2) = x1^2 + 2 x2^2 from (-5, -2): gradient + N(0, 1) noise, eta0 = %g\n", ETA0);
-    fprintf(fl, "# t constant piecewise exponential polynomial\n");
-    for (t = 1; t <= 100; t++) fprintf(fl, "%d %.6f %.6f %.6f %.6f\n", t, rate(0, t), rate(1, t), rate(2, t), rate(3, t));
+    fprintf(fl, "# t eta_t   (blocks: constant, piecewise constant, exponential, polynomial; each over its run's steps)\n");
+    for (k = 0; k < NSCHED; k++) {
+        for (t = 1; t <= sched_steps[k]; t++) fprintf(fl, "%d %.6g\n", t, rate(k, t));
+        fprintf(fl, "\n\n");
+    }
     for (k = 0; k < NSCHED; k++) {
         double z = schedule(&opt, k, nseeds, fp, fm);
         if (!(z <= zmax)) zmax = z;

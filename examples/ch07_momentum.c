@@ -3,7 +3,11 @@
    f(x) = 0.1 x1^2 + 2 x2^2, started at (-5, -2) as in D2L.
    Prints D2L's numbers (from the library's SGD), shows that the three ways of
    writing momentum are one algorithm, measures the largest stable learning rate
-   of GD, heavy-ball momentum and Nesterov, and writes figure data to out/. */
+   of GD, heavy-ball momentum and Nesterov, measures the rate of convergence at
+   GD's best learning rate, at D2L's setting, at critical damping and at the best
+   (lr, beta), against the roots of the 2x2 iteration, computes the map of the
+   rate over (lr, beta), and writes figure data to out/.
+   D2L labels its steps "epoch"; here a step is a step. */
 #define OFS_REAL double
 #define OPTIMFS_IMPLEMENTATION
 #include "optimfs.h"
@@ -91,6 +95,118 @@ static double largest_stable_lr(ofs_optim_config c)
     return lo;
 }
 
+/* The rate of heavy-ball momentum (v <- beta v + g, x <- x - lr v) along one
+   direction of curvature lam: per step (v, x) is multiplied by
+       M = [ beta        lam      ]
+           [ -lr beta    1 - lr lam ],
+   whose eigenvalues are the roots of z^2 - (1 + beta - h) z + beta, h = lr lam.
+   The rate is the larger |root|: sqrt(beta) when the roots are complex. */
+static double rate_theory(double lr, double beta, double lam)
+{
+    double b = 1 + beta - lr * lam, disc = b * b - 4 * beta;
+    if (disc < 0) return sqrt(beta);
+    return fmax(fabs(b + sqrt(disc)), fabs(b - sqrt(disc))) / 2;
+}
+
+/* On f, both directions: the slower one sets the rate. */
+static double rate_f(double lr, double beta) { return fmax(rate_theory(lr, beta, 0.2), rate_theory(lr, beta, 4.0)); }
+
+#define RATE_STEPS 1200
+/* The rate measured from the library's SGD on f from (-5, -2). Each coordinate is one
+   direction of curvature, and its iterates obey a linear recurrence: fitting
+   x_{t+2} = p x_{t+1} - q x_t to x_10 .. x_13 measures the polynomial z^2 - p z + q
+   the library's steps follow (for gradient descent the recurrence is of first order,
+   x_{t+1} = p x_t), and its largest |root| is that coordinate's factor per step.
+   Also the step from which |x_t| stays below 1e-10 |x_0|. */
+typedef struct { double p[2], q[2], rate; int steps_to; } measured;
+
+static int rate_measured(double lr, double beta, measured *m)
+{
+    ofs_optim_config c = sgd(lr, beta, 0);
+    static double path[RATE_STEPS + 1][2];
+    double x[2] = {-5, -2}, g[2], x0 = hypot(x[0], x[1]);
+    ofs_optim o;
+    int k, i;
+    if (ofs_optim_init(&o, &c, 2, NULL) != OFS_OK) return 1;
+    path[0][0] = x[0]; path[0][1] = x[1];
+    for (k = 1; k <= RATE_STEPS; k++) {
+        ofs_toy_eval(&quad, x, g, NULL);
+        ofs_optim_step(&o, x, g, NULL);
+        path[k][0] = x[0]; path[k][1] = x[1];
+    }
+    ofs_optim_free(&o);
+    m->rate = 0;
+    for (i = 0; i < 2; i++) {
+        double a = path[10][i], b = path[11][i], cc = path[12][i], d = path[13][i], det = b * b - a * cc, disc, r;
+        if (!(fabs(det) > 1e-9 * b * b)) { m->p[i] = b / a; m->q[i] = 0; r = fabs(b / a); }   /* first order */
+        else {
+            m->p[i] = (cc * b - a * d) / det;
+            m->q[i] = -(b * d - cc * cc) / det;
+            disc = m->p[i] * m->p[i] - 4 * m->q[i];
+            r = disc < 0 ? sqrt(m->q[i]) : fmax(fabs(m->p[i] + sqrt(disc)), fabs(m->p[i] - sqrt(disc))) / 2;
+        }
+        m->rate = fmax(m->rate, r);
+    }
+    for (k = RATE_STEPS; k > 0 && hypot(path[k - 1][0], path[k - 1][1]) < 1e-10 * x0; k--) {}
+    m->steps_to = k;
+    return !(m->rate > 0);
+}
+
+static int rates(void)
+{
+    const double lmin = 0.2, lmax = 4.0, kappa = lmax / lmin, sk = sqrt(kappa);
+    const double gd_lr = 2 / (lmin + lmax), best_lr = pow(2 / (sqrt(lmin) + sqrt(lmax)), 2), best_beta = pow((sk - 1) / (sk + 1), 2);
+    const double crit_beta = pow(1 - sqrt(0.6 * lmin), 2);
+    const char *name[4] = {"gradient descent at its best lr 2/(lmin + lmax)", "momentum at D2L's lr 0.6, beta 0.5",
+                           "momentum at lr 0.6, critically damped for lmin: beta (1 - sqrt(lr lmin))^2",
+                           "momentum at its best: lr (2/(sqrt lmin + sqrt lmax))^2, beta ((sqrt kappa - 1)/(sqrt kappa + 1))^2"};
+    const double lr[4] = {gd_lr, 0.6, 0.6, best_lr}, beta[4] = {0, 0.5, crit_beta, best_beta};
+    const char *formula[4] = {"(kappa - 1)/(kappa + 1)", "sqrt(beta)", "1 - sqrt(lr lmin)", "(sqrt kappa - 1)/(sqrt kappa + 1)"};
+    const double closed[4] = {(kappa - 1) / (kappa + 1), sqrt(0.5), 1 - sqrt(0.6 * lmin), (sk - 1) / (sk + 1)};
+    int i, bad = 0;
+    printf("\nRates on f (lambda_min 0.2, lambda_max 4, kappa 20): the polynomial z^2 - p z + q that each coordinate's iterates\n"
+           "follow, fitted to the library's x_10..x_13 (theory: p = 1 + beta - lr lambda, q = beta), its largest |root|, and the\n"
+           "step from which |x_t| < 1e-10 |x_0|\n");
+    for (i = 0; i < 4; i++) {
+        measured m;
+        if (rate_measured(lr[i], beta[i], &m)) return 1;
+        printf("  %s: lr %.6f, beta %.6f\n", name[i], lr[i], beta[i]);
+        printf("      fitted x1: p %.6f q %.6f, x2: p %.6f q %.6f (theory %.6f %.6f, %.6f %.6f)\n", m.p[0], m.q[0], m.p[1], m.q[1],
+               1 + beta[i] - lr[i] * lmin, beta[i], 1 + beta[i] - lr[i] * lmax, beta[i]);
+        printf("      rate: measured %.6f, %s = %.6f; below 1e-10 from step %d (ln 1e-10 / ln rate = %.1f)\n",
+               m.rate, formula[i], closed[i], m.steps_to, log(1e-10) / log(closed[i]));
+        bad |= !(fabs(m.rate - rate_f(lr[i], beta[i])) < 1e-6);   /* the program fails if the library's steps do not */
+    }
+    return bad;
+}
+
+/* The map of the rate over (lr, beta), as Distill's "Why Momentum Really Works"
+   draws it: for one direction against h = lr lambda (block 0), and for f, the
+   slower of its two directions, against lr (block 1). Rates above 1.5 are written as 1.5. */
+static int rate_map(const char *path)
+{
+    FILE *f = open_out(path);
+    int i, j;
+    if (!f) return 1;
+    fprintf(f, "# x beta rate   (block 0: x = h = lr lambda, one direction; block 1: x = lr, f = 0.1 x1^2 + 2 x2^2)\n");
+    for (i = 0; i <= 200; i++) {
+        for (j = 0; j <= 200; j++) {
+            double h = 4.0 * i / 200, beta = 0.995 * j / 200;
+            fprintf(f, "%.4f %.5f %.6f\n", h, beta, fmin(rate_theory(h, beta, 1.0), 1.5));
+        }
+        fprintf(f, "\n");
+    }
+    fprintf(f, "\n");
+    for (i = 0; i <= 200; i++) {
+        for (j = 0; j <= 200; j++) {
+            double lr = 1.0 * i / 200, beta = 0.995 * j / 200;
+            fprintf(f, "%.4f %.5f %.6f\n", lr, beta, fmin(rate_f(lr, beta), 1.5));
+        }
+        fprintf(f, "\n");
+    }
+    return fclose(f) != 0;
+}
+
 int main(int argc, char **argv)
 {
     static const double betas[4] = {0.95, 0.9, 0.6, 0.0}, box[4] = {-5.5, 1.5, -3, 3};
@@ -110,13 +226,13 @@ int main(int argc, char **argv)
 
     printf("f(x) = 0.1 x1^2 + 2 x2^2 from (-5, -2), 20 steps\n\n");
     c = sgd(0.4, 0, 0);  if (run(&c, x, paths)) return 1;
-    printf("gradient descent, lr 0.4:            epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
+    printf("gradient descent, lr 0.4:            step 20, x1: %f, x2: %f\n", x[0], x[1]);
     c = sgd(0.6, 0, 0);  if (run(&c, x, NULL)) return 1;
-    printf("gradient descent, lr 0.6:            epoch 20, x1: %f, x2: %f  (x2 diverges)\n", x[0], x[1]);
+    printf("gradient descent, lr 0.6:            step 20, x1: %f, x2: %f  (x2 diverges)\n", x[0], x[1]);
     c = sgd(0.6, 0.5, 0);  if (run(&c, x, paths)) return 1;
-    printf("momentum, lr 0.6, beta 0.5:          epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
+    printf("momentum, lr 0.6, beta 0.5:          step 20, x1: %f, x2: %f\n", x[0], x[1]);
     c = sgd(0.6, 0.25, 0);  if (run(&c, x, paths)) return 1;
-    printf("momentum, lr 0.6, beta 0.25:         epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
+    printf("momentum, lr 0.6, beta 0.25:         step 20, x1: %f, x2: %f\n", x[0], x[1]);
 
     printf("\nThree ways to write momentum (beta 0.5), 20 steps:\n");
     c = sgd(0.6, 0.5, 0);  if (run(&c, x, NULL)) return 1;
@@ -135,11 +251,11 @@ int main(int argc, char **argv)
 
     printf("\nNesterov, 20 steps:\n");
     c = sgd(0.3, 0.5, 1);  if (run(&c, x, paths)) return 1;
-    printf("  Nesterov, lr 0.3, beta 0.5:  epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
+    printf("  Nesterov, lr 0.3, beta 0.5:  step 20, x1: %f, x2: %f\n", x[0], x[1]);
     c = sgd(0.3, 0.5, 0);  if (run(&c, x, NULL)) return 1;
-    printf("  momentum, lr 0.3, beta 0.5:  epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
+    printf("  momentum, lr 0.3, beta 0.5:  step 20, x1: %f, x2: %f\n", x[0], x[1]);
     c = sgd(0.6, 0.5, 1);  if (run(&c, x, NULL)) return 1;
-    printf("  Nesterov, lr 0.6, beta 0.5:  epoch 20, x1: %f, x2: %e  (diverges)\n", x[0], x[1]);
+    printf("  Nesterov, lr 0.6, beta 0.5:  step 20, x1: %f, x2: %e  (diverges)\n", x[0], x[1]);
     if (fclose(paths) != 0) return 1;
 
     printf("\nLargest stable lr on f (largest curvature lambda = 4), measured by bisection:\n");
@@ -153,6 +269,8 @@ int main(int argc, char **argv)
         printf("  Nesterov           %.1f    %.4f     (2+2b)/((1+2b) lambda)      = %.4f\n",
                b, largest_stable_lr(sgd(0, b, 1)), (2 + 2 * b) / ((1 + 2 * b) * lam));
     }
+
+    if (rates() || rate_map("out/ch07_ratemap.dat")) return 1;
 
     if (!(w = open_out("out/ch07_weights.dat"))) return 1;
     fprintf(w, "# t beta=0.95 beta=0.9 beta=0.6 beta=0   (weight beta^t of the gradient t steps ago)\n");

@@ -3,7 +3,8 @@
    RMSProp as D2L writes it (gamma 0.9, eps 1e-6 inside the square root) and as
    PyTorch does (eps outside); centered RMSProp; the weights (1-gamma) gamma^t of
    the leaky average; and Adadelta, whose eps turns out to be a learning rate in
-   disguise. Figure data goes to out/. */
+   disguise. Figure data goes to out/.
+   D2L labels its steps "epoch"; here a step is a step. */
 #define OFS_REAL double
 #define OPTIMFS_IMPLEMENTATION
 #include "optimfs.h"
@@ -98,24 +99,32 @@ int main(int argc, char **argv)
     }
     if (write_weights("out/ch09_weights.dat")) return 1;
     if (!(paths = open_out("out/ch09_paths.dat"))) return 1;
-    fprintf(paths, "# step x1 x2 f   blocks: RMSProp eps inside | eps outside | centered, eps inside\n");
+    fprintf(paths, "# step x1 x2 f   blocks: RMSProp lr 0.4 gamma 0.9 eps inside | eps outside | centered, eps inside | gamma 0.99 (20 steps) | gamma 0.9, eps inside, 2001 steps\n");
 
     printf("f(x) = 0.1 x1^2 + 2 x2^2 from (-5, -2), 20 steps of RMSProp, lr 0.4, gamma 0.9, eps 1e-6\n\n");
     c = rmsprop(0.4, 0.9, 1, 0);  if (run(&c, 20, x, paths)) return 1;
-    printf("eps inside the root (D2L):    epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
+    printf("eps inside the root (D2L):    step 20, x1: %f, x2: %f\n", x[0], x[1]);
     c = rmsprop(0.4, 0.9, 0, 0);  if (run(&c, 20, x, paths)) return 1;
-    printf("eps outside (PyTorch):        epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
+    printf("eps outside (PyTorch):        step 20, x1: %f, x2: %f\n", x[0], x[1]);
     c = rmsprop(0.4, 0.9, 1, 1);  if (run(&c, 20, x, paths)) return 1;
-    printf("centered, eps inside:         epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
-    c = rmsprop(0.4, 0.99, 0, 0);  if (run(&c, 20, x, NULL)) return 1;
-    printf("PyTorch's gamma 0.99:         epoch 20, x1: %f, x2: %f\n", x[0], x[1]);
+    printf("centered, eps inside:         step 20, x1: %f, x2: %f\n", x[0], x[1]);
+    c = rmsprop(0.4, 0.99, 0, 0);  if (run(&c, 20, x, paths)) return 1;
+    printf("PyTorch's gamma 0.99:         step 20, x1: %f, x2: %f\n", x[0], x[1]);
+    printf("  (gamma 0.99, first step: x1 %f, x2 %f: a move of %f = lr / sqrt(1 - gamma) in each coordinate)\n",
+           trace[3], trace[4], fabs(trace[3] - trace[0]));
     printf("\nWith a constant lr RMSProp does not stop: its step tends to lr g/|g|, and it ends in a cycle\n"
            "between -lr/2 and lr/2 in each coordinate (lr 0.4, gamma 0.9, eps inside):\n");
     c = rmsprop(0.4, 0.9, 1, 0);
     for (i = 0; i < 2; i++) {
         int steps = i == 0 ? 200 : 2001;
-        if (run(&c, steps, x, NULL)) return 1;
+        if (run(&c, steps, x, i == 1 ? paths : NULL)) return 1;
         printf("  after %4d steps: x1: %f, x2: %f, f: %f\n", steps, x[0], x[1], trace[3 * steps + 2]);
+    }
+    {   /* On the way it passes very close to the minimum, then leaves it. */
+        int k, best = 0;
+        for (k = 1; k <= 2001; k++) if (trace[3 * k + 2] < trace[3 * best + 2]) best = k;
+        printf("  the smallest f on the way: %.1e at step %d; at step %d, f = %.1e; at step %d, f = %f\n", trace[3 * best + 2], best,
+               best + 10, trace[3 * (best + 10) + 2], best + 40, trace[3 * (best + 40) + 2]);
     }
     if (fclose(paths) != 0) return 1;
 
@@ -134,8 +143,17 @@ int main(int argc, char **argv)
                trace[3 * 20 + 2], trace[3 * 200 + 2]);
     }
     if (fclose(ad) != 0) return 1;
-    printf("\nWith eps 1e-2 Adadelta reaches f < 1e-14 near step 100, then leaves: x2 settles where its rate times\n"
-           "its curvature is 2, gradient descent's edge of stability (chapter 7), and oscillates there:\n");
+    {   /* The eps 1e-2 run is the last in `trace`: when is f first below 1e-14, and how low does it get? */
+        int k, first = -1, best = 0;
+        for (k = 0; k <= 2000; k++) {
+            if (first < 0 && trace[3 * k + 2] < 1e-14) first = k;
+            if (trace[3 * k + 2] < trace[3 * best + 2]) best = k;
+        }
+        if (first < 0) { fprintf(stderr, "ch09_rmsprop: Adadelta with eps 1e-2 never reached f < 1e-14\n"); return 1; }
+        printf("\nWith eps 1e-2 Adadelta first has f < 1e-14 at step %d (smallest f %.1e, at step %d), then leaves: x2 settles\n"
+               "where its rate times its curvature is 2, gradient descent's edge of stability (chapter 7), and oscillates there:\n",
+               first, trace[3 * best + 2], best);
+    }
     if (adadelta_rate(500) || adadelta_rate(2000)) return 1;
     printf("\nOnly lr sqrt(eps) matters while g^2 >> eps: three settings with lr sqrt(eps) = 1e-3:\n");
     for (i = 0; i < 3; i++) {

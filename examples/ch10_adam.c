@@ -1,8 +1,9 @@
 /* cc -std=c99 -O2 -I. examples/ch10_adam.c -o ch10_adam -lm */
 /* Chapter 10: Adam and its family. What bias correction does (the library's Adam
    beside a hand-written Adam without it), the moment estimates m and v as a noisy
-   gradient streams in, and how Adam, AMSGrad, Yogi and Adamax keep their scale of
-   the gradient when the gradient suddenly shrinks. Then all of them on
+   gradient streams in, where eps goes (PyTorch's eps against the paper's
+   "eps hat"), and how Adam, AMSGrad, Yogi, Adamax and AdaBelief keep their scale
+   of the gradient when the gradient suddenly shrinks. Then all of them on
    f(x) = 0.1 x1^2 + 2 x2^2 from (-5, -2). Figure data goes to out/. */
 #define OFS_REAL double
 #define OPTIMFS_IMPLEMENTATION
@@ -89,49 +90,101 @@ static int moments(const char *path)
     if (!f) return 1;
     if (ofs_optim_init(&o, &c, 1, NULL) != OFS_OK) { fclose(f); return 1; }
     ofs_rng_seed(&rng, 10);
-    fprintf(f, "# t g m v m_hat v_hat   (Adam, beta1 0.9, beta2 0.999, g = 1 + 0.5 N(0,1))\n");
-    printf("  t     g          m          m^         v          v^\n");
+    fprintf(f, "# t g m v m_hat v_hat E[m] E[v]   (Adam, beta1 0.9, beta2 0.999, g = 1 + 0.5 N(0,1); E[m] = 1 - 0.9^t, E[v] = 1.25 (1 - 0.999^t))\n");
+    printf("  t     g          m          m^         v          v^         E[v] = 1.25 (1 - 0.999^t)\n");
     for (t = 1; t <= 2000; t++) {
         double g = 1 + 0.5 * ofs_rng_normal(&rng), m, v;
         ofs_optim_step(&o, &th, &g, NULL);
         m = (double)o.s[0][0]; v = (double)o.s[1][0];
-        fprintf(f, "%d %.8g %.8g %.8g %.8g %.8g\n", t, g, m, v, m / (1 - pow(0.9, t)), v / (1 - pow(0.999, t)));
-        if (t <= 3 || t == 10 || t == 100 || t == 1000)
-            printf("  %-4d  %.6f   %.6f   %.6f   %.6f   %.6f\n", t, g, m, m / (1 - pow(0.9, t)), v, v / (1 - pow(0.999, t)));
+        fprintf(f, "%d %.8g %.8g %.8g %.8g %.8g %.8g %.8g\n", t, g, m, v, m / (1 - pow(0.9, t)), v / (1 - pow(0.999, t)),
+                1 - pow(0.9, t), 1.25 * (1 - pow(0.999, t)));
+        if (t <= 3 || t == 10 || t == 100 || t == 1000 || t == 2000)
+            printf("  %-4d  %.6f   %.6f   %.6f   %.6f   %.6f   %.6f\n", t, g, m, m / (1 - pow(0.9, t)), v, v / (1 - pow(0.999, t)),
+                   1.25 * (1 - pow(0.999, t)));
     }
     ofs_optim_free(&o);
+    {   /* When does the raw average reach 90% of its target? 1 - beta^t >= 0.9. */
+        int t1 = 1, t2 = 1;
+        while (1 - pow(0.9, t1) < 0.9) t1++;
+        while (1 - pow(0.999, t2) < 0.9) t2++;
+        printf("  1 - beta^t reaches 0.9 at t = %d for beta 0.9 and at t = %d for beta 0.999\n", t1, t2);
+    }
     return fclose(f) != 0;
+}
+
+/* Where eps goes. PyTorch divides by sqrt(v^) + eps; the paper's efficient form
+   (Kingma and Ba, end of section 2) folds the corrections into the rate,
+       lr_t = lr sqrt(1 - beta2^t) / (1 - beta1^t),  theta <- theta - lr_t m / (sqrt(v) + eps_hat),
+   which is the same step exactly when eps_hat = eps sqrt(1 - beta2^t). Keras and
+   TF1 keep eps_hat fixed instead: in PyTorch's terms an eps of eps_hat / sqrt(1 - beta2^t),
+   31.6 eps_hat on step 1. A constant gradient g = 1e-7: the library's step / lr, and the
+   eps-hat form with a fixed eps_hat = 1e-8 and with eps_hat = 1e-8 sqrt(1 - beta2^t). */
+static int eps_hat(void)
+{
+    static const int when[5] = {1, 10, 100, 1000, 10000};
+    ofs_optim_config c = family(OFS_ADAM, 1e-3, 0);
+    ofs_optim o;
+    double th = 0, g = 1e-7, m = 0, v = 0, maxdiff = 0;
+    int t, w = 0;
+    if (ofs_optim_init(&o, &c, 1, NULL) != OFS_OK) return 1;
+    printf("  step 1: sqrt(1 - beta2) = %.6f, so PyTorch's eps is an eps_hat of %.6f eps, and a fixed eps_hat an eps of %.6f eps_hat\n",
+           sqrt(0.001), sqrt(0.001), 1 / sqrt(0.001));
+    printf("  t       eps_hat / sqrt(1 - beta2^t)   PyTorch (library)   eps_hat form, fixed eps_hat 1e-8\n");
+    for (t = 1; t <= 10000; t++) {
+        double before = th, bc2 = sqrt(1 - pow(0.999, t)), lr_t = bc2 / (1 - pow(0.9, t)), step, fixed, matched;
+        ofs_optim_step(&o, &th, &g, NULL);
+        step = (before - th) / c.lr;
+        m = 0.9 * m + 0.1 * g;
+        v = 0.999 * v + 0.001 * g * g;
+        fixed = lr_t * m / (sqrt(v) + 1e-8);
+        matched = lr_t * m / (sqrt(v) + 1e-8 * bc2);
+        maxdiff = fmax(maxdiff, fabs(matched - step) / step);
+        if (t == when[w]) {
+            printf("  %-6d  %.3e                     %.6f            %.6f\n", t, 1e-8 / bc2, step, fixed);
+            w++;
+        }
+    }
+    printf("  the eps_hat form with eps_hat = eps sqrt(1 - beta2^t) against the library: largest relative difference %.1e\n", maxdiff);
+    ofs_optim_free(&o);
+    return 0;
 }
 
 /* The scale of the gradient each method divides by, when |g| drops from 1 to 0.1
    at step 500: Adam sqrt(v^), AMSGrad sqrt(max v / (1 - beta2^t)), Yogi sqrt(v^),
-   Adamax u. All read from the library's state (lr = 0). */
+   Adamax u, AdaBelief sqrt(s^) (s averages (g - m)^2, the spread of g around its
+   average). All read from the library's state (lr = 0). */
 static int denominators(const char *path)
 {
-    static const ofs_optim_kind kinds[4] = {OFS_ADAM, OFS_ADAM, OFS_YOGI, OFS_ADAMAX};
-    ofs_optim o[4];
-    double th[4] = {0, 0, 0, 0};
+    static const ofs_optim_kind kinds[5] = {OFS_ADAM, OFS_ADAM, OFS_YOGI, OFS_ADAMAX, OFS_ADABELIEF};
+    ofs_optim o[5];
+    double th[5] = {0, 0, 0, 0, 0};
     FILE *f = open_out(path);
+    double amsgrad_v500 = 0;
     int t, j;
     if (!f) return 1;
-    for (j = 0; j < 4; j++) {
+    for (j = 0; j < 5; j++) {
         ofs_optim_config c = family(kinds[j], 0.0, j == 1);
         if (ofs_optim_init(&o[j], &c, 1, NULL) != OFS_OK) { fclose(f); return 1; }
     }
-    fprintf(f, "# t |g| adam amsgrad yogi adamax   (the scale each divides by; |g| = 1, then 0.1 from t = 501)\n");
-    printf("  t      |g|    Adam       AMSGrad    Yogi       Adamax\n");
+    fprintf(f, "# t |g| adam amsgrad yogi adamax adabelief   (the scale each divides by; |g| = 1, then 0.1 from t = 501)\n");
+    printf("  t      |g|    Adam       AMSGrad    Yogi       Adamax     AdaBelief\n");
     for (t = 1; t <= 5000; t++) {
-        double g = t <= 500 ? 1.0 : 0.1, bc2 = 1 - pow(0.999, t), d[4];
-        for (j = 0; j < 4; j++) ofs_optim_step(&o[j], &th[j], &g, NULL);
+        double g = t <= 500 ? 1.0 : 0.1, bc2 = 1 - pow(0.999, t), d[5];
+        for (j = 0; j < 5; j++) ofs_optim_step(&o[j], &th[j], &g, NULL);
         d[0] = sqrt((double)o[0].s[1][0] / bc2);
         d[1] = sqrt((double)o[1].s[2][0] / bc2);
         d[2] = sqrt((double)o[2].s[1][0] / bc2);
         d[3] = (double)o[3].s[1][0];
-        fprintf(f, "%d %g %.8g %.8g %.8g %.8g\n", t, g, d[0], d[1], d[2], d[3]);
-        if (t == 500 || t == 600 || t == 1000 || t == 2000 || t == 5000)
-            printf("  %-5d  %-4g   %.6f   %.6f   %.6f   %.6f\n", t, g, d[0], d[1], d[2], d[3]);
+        d[4] = sqrt((double)o[4].s[1][0] / bc2);
+        fprintf(f, "%d %g %.8g %.8g %.8g %.8g %.8g\n", t, g, d[0], d[1], d[2], d[3], d[4]);
+        if (t == 10 || t == 500 || t == 501 || t == 600 || t == 1000 || t == 2000 || t == 5000)
+            printf("  %-5d  %-4g   %.6f   %.6f   %.6f   %.6f   %.6f\n", t, g, d[0], d[1], d[2], d[3], d[4]);
+        if (t == 500)
+            amsgrad_v500 = (double)o[1].s[2][0];
     }
-    for (j = 0; j < 4; j++) ofs_optim_free(&o[j]);
+    printf("  (AMSGrad keeps the raw v of step 500, %.6f, and still divides by sqrt(1 - beta2^t): its scale tends to sqrt(%.6f) = %.6f)\n",
+           amsgrad_v500, amsgrad_v500, sqrt(amsgrad_v500));
+    for (j = 0; j < 5; j++) ofs_optim_free(&o[j]);
     return fclose(f) != 0;
 }
 
@@ -149,8 +202,11 @@ int main(int argc, char **argv)
     printf("Bias correction. Constant gradient g = 1: the step divided by lr\n");
     if (step_sizes()) return 1;
 
-    printf("\nMoment estimates for g = 1 + 0.5 N(0,1) (seeded), beta1 0.9, beta2 0.999 (out/ch10_moments.dat):\n");
+    printf("\nMoment estimates for g = 1 + 0.5 N(0,1) (seeded; E[g] = 1, E[g^2] = 1.25), beta1 0.9, beta2 0.999 (out/ch10_moments.dat):\n");
     if (moments("out/ch10_moments.dat")) return 1;
+
+    printf("\nWhere eps goes, for a constant gradient g = 1e-7 (Adam, lr 1e-3, eps 1e-8): the step divided by lr\n");
+    if (eps_hat()) return 1;
 
     printf("\nThe gradient drops from 1 to 0.1 after step 500; the scale each method divides by:\n");
     if (denominators("out/ch10_denominators.dat")) return 1;

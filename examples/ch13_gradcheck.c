@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
+#include <float.h>
 
 #define H 1e-5        /* near the best h for f of order 1: (3 eps)^(1/3) ~ 1e-5 */
 #define FLOOR 1e-4    /* entries smaller than this are compared in absolute terms */
@@ -100,7 +101,11 @@ static int check_mlp(void)
     unsigned char y[B];
     size_t i;
     int k, rc = 0;
-    if (ofs_mlp_create(&m, sizes, 3, OFS_ACT_RELU, B, &err) != OFS_OK) { fprintf(stderr, "ch13_gradcheck: %s\n", err.msg); return -1; }
+    /* The book's plain matrix product (chapter 15): the sums in plain k order, so the
+       rounding, and with it the worst coordinate printed below, is the same on every
+       processor (the fast kernels of Appendix A differ from one to the next). */
+    if (ofs_gemm_set_kernel("book", &err) != OFS_OK ||
+        ofs_mlp_create(&m, sizes, 3, OFS_ACT_RELU, B, &err) != OFS_OK) { fprintf(stderr, "ch13_gradcheck: %s\n", err.msg); return -1; }
     ofs_rng_seed(&rng, 13);
     ofs_mlp_randomize(&m, OFS_INIT_HE, &rng);
     for (i = m.nweights; i < m.nparams; i++) m.params[i] = 0.1 * ofs_rng_normal(&rng);
@@ -131,12 +136,19 @@ static int check_mlp(void)
 static double f_double(double x) { return x * cos(M_PI * x); }
 static float f_float(float x) { return x * cosf(3.14159265f * x); }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 static int error_vs_h(void)
 {
-    const double x = 1.0, exact = cos(M_PI * x) - M_PI * x * sin(M_PI * x);
+    const double x = 1.0, exact = cos(M_PI * x) - M_PI * x * sin(M_PI * x), eps = DBL_EPSILON, fx = fabs(f_double(x));
     FILE *f = fopen("out/ch13_error_vs_h.dat", "w");
-    double best_c = 1, best_f = 1, hc = 0, hf = 0;
-    int k;
+    double best_c = 1, best_f = 1, best_fl = 1, hc = 0, hf = 0, hfl = 0, e4 = 0, max75 = 0, max84 = 0, zero_fl = 0;
+    double ratio[64];
+    int k, nr = 0;
     if (!f) { fprintf(stderr, "ch13_gradcheck: cannot open out/ch13_error_vs_h.dat for writing (run from the repository root; make creates out/)\n"); return -1; }
     fprintf(f, "# h forward_err central_err central_err_float   (derivative of x cos(pi x) at x = 1, absolute errors)\n");
     for (k = 4; k <= 56; k++) {
@@ -148,11 +160,23 @@ static int error_vs_h(void)
         fprintf(f, "%.6e %.6e %.6e %.6e\n", h, fwd, cen, cfl);
         if (cen < best_c) { best_c = cen; hc = h; }
         if (fwd < best_f) { best_f = fwd; hf = h; }
+        if (cfl < best_fl) { best_fl = cfl; hfl = h; }
+        if (k == 16) e4 = cen;                                      /* h = 1e-4 */
+        if (k >= 20 && k <= 28) max75 = fmax(max75, cen);           /* h from 1e-5 down to 1e-7 */
+        if (k >= 16 && k <= 32) max84 = fmax(max84, cen);           /* h from 1e-4 down to 1e-8 */
+        if (zero_fl == 0 && f_float(xf + hf32) == f_float(xf - hf32)) zero_fl = h;   /* the same float: derivative 0 */
+        if (h <= 1e-7) ratio[nr++] = cen / (eps * fx / h);          /* rounding dominates: truncation < 5e-14 */
     }
     fclose(f);
+    qsort(ratio, (size_t)nr, sizeof ratio[0], cmp_double);
     printf("derivative of x cos(pi x) at x = 1 (exact %.12f) against the step h:\n", exact);
     printf("  forward difference: smallest error %.1e at h = %.0e\n", best_f, hf);
-    printf("  central difference: smallest error %.1e at h = %.0e\n", best_c, hc);
+    printf("  central difference: smallest error %.1e at h = %.0e; error at h = 1e-4: %.1e\n", best_c, hc, e4);
+    printf("  central difference: largest error for h from 1e-7 to 1e-5: %.1e; for h from 1e-8 to 1e-4: %.1e\n", max75, max84);
+    printf("  central difference, h <= 1e-7: error / (eps |f| / h) from %.3f to %.3f, median %.3f (%d values of h)\n",
+           ratio[0], ratio[nr - 1], ratio[nr / 2], nr);
+    printf("  central difference in float: smallest error %.1e at h = %.0e; f(x + h) = f(x - h) (derivative 0) first at h = %.1e\n",
+           best_fl, hfl, zero_fl);
     printf("wrote out/ch13_error_vs_h.dat\n");
     return 0;
 }

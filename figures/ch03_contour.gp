@@ -2,13 +2,13 @@
 set terminal pngcairo size 900,600 font ",11"
 set output "figures/ch03_contour.png"
 set title "Gradient descent on f(x1, x2) = x1² + 2 x2², η = 0.1, 20 steps from (−5, −2)"
-set xlabel "x1"
-set ylabel "x2"
+set xlabel "x_1"
+set ylabel "x_2"
 set size ratio -1
 set xrange [-5.5:1]
 set yrange [-3:1]
 set grid
-set key below
+set key bottom right box opaque
 set view map
 unset surface
 set isosamples 150, 150

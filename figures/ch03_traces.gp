@@ -1,7 +1,7 @@
 # Chapter 3: gradient descent traces on x^2 (three learning rates) and on x cos(0.15 pi x).
 set terminal pngcairo size 900,600 font ",11"
 set output "figures/ch03_traces.png"
-array T[4] = ["x², η = 0.2: converges", "x², η = 0.05: too slow", "x², η = 1.1: diverges", "x cos(0.15πx), η = 2: a poor local minimum"]
+array T[4] = ["x², η = 0.2: converges", "x², η = 0.05: too slow", "x², η = 1.1: diverges", "x cos(0.15πx), η = 2: bounces in a shallow valley"]
 array C[4] = [0, 0, 1, 2]
 set multiplot layout 2,2 title "Gradient descent from x = 10, 10 steps"
 set grid

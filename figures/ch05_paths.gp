@@ -1,5 +1,5 @@
 # Chapter 5: SGD paths (seed 1) and the noise-free runs for four learning rates.
-set terminal pngcairo size 900,600 font ",11"
+set terminal pngcairo size 1000,800 font ",11"
 set output "figures/ch05_paths.png"
 array T[4] = ["constant η = 0.1, 50 steps", "piecewise constant, 50 steps", "exponential 0.1·e^{−0.1t}, 1000 steps", "polynomial 0.1·(0.1t+1)^{−1/2}, 50 steps"]
 set view map
@@ -17,7 +17,8 @@ set xrange [-5.5:1.5]
 set yrange [-3:1.5]
 set xlabel "x1"
 set ylabel "x2"
-set key bottom right font ",9" samplen 2
+set key bottom right font ",9" samplen 2 box opaque
+set size ratio -1
 do for [k=0:3] {
     set title T[k+1]
     plot $cont with lines lc rgb "#cccccc" notitle, \

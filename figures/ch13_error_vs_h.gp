@@ -17,4 +17,4 @@ plot "out/ch13_error_vs_h.dat" using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rg
      "" using 1:4 with linespoints pt 6 ps 0.6 lw 1.5 lc rgb "#ff7f0e" title "central difference, float", \
      (pi**2 / 2) * x with lines dt 2 lc rgb "#1f77b4" title "truncation h f''/2 (slope 1)", \
      (pi**2 / 2) * x**2 with lines dt 2 lc rgb "#d62728" title "truncation h^2 f'''/6 (slope 2)", \
-     eps / x with lines dt 3 lc rgb "#555555" title "rounding eps |f| / h (slope -1)"
+     eps / x with lines dt 3 lc rgb "#555555" title "rounding estimate eps |f| / h (slope -1)"

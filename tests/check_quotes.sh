@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Every number a chapter quotes is printed by its program. For each tutorial/NN-*.md
+# whose program examples/chNN_*.c runs without data, this runs build/chNN_* in full
+# mode (as a reader runs it) and checks two things:
+#  1. Output blocks. Every line of a fenced block with no language or "text" is a
+#     whole line the program prints (trailing blanks ignored; "..." elides). A block
+#     right after a line "<!-- measured -->" holds timings, which vary from machine to
+#     machine: its lines are compared with every number masked.
+#  2. Numbers in the prose. Every decimal number with three or more significant
+#     digits outside code blocks and code spans (a minus sign aside) is a number the
+#     program prints, as printed or rounded to the digits quoted; or one that a
+#     chapter linked in the same paragraph prints; or one listed on a line
+#     "<!-- not printed: N N ... -->" of the chapter (a formula's constants, say).
+# Prints one line per failure, then "check_quotes: N passed, N failed".
+# Run from the repository root after `make` (it needs build/chNN_*).
+cd "$(dirname "$0")/.." || exit 1
+
+# Chapters these checks cannot hold yet, and why. Remove a chapter from a list once
+# it passes. 15 and 16 quote runs on the full MNIST data, which `make test` does not
+# have. 12's output blocks quote the library's error messages, which its program does
+# not print; 11 and 14 quote numbers in their prose that their programs do not print.
+NEED_DATA="15 16"
+BLOCKS_NOT_YET="12"
+PROSE_NOT_YET="11 12 14"
+
+in_list() { case " $2 " in *" $1 "*) return 0 ;; esac; return 1; }
+
+pass=0; fail=0
+mkdir -p build/quotes
+# Chapter id of tutorial/04b-quasi-newton.md is 04b; its program is build/ch04b_*.
+prog_of() { local p; for p in build/ch"$1"_*; do [ -x "$p" ] && { echo "$p"; return; }; done; }
+output_of() {   # the program's output, run once and kept in build/quotes/ID.txt
+    local id=$1 p
+    if [ ! -f build/quotes/"$id".txt ]; then
+        p=$(prog_of "$id"); [ -n "$p" ] || return 1
+        "$p" > build/quotes/"$id".txt 2>&1 || { echo "FAIL $p exited $? (output in build/quotes/$id.txt)"; return 1; }
+    fi
+    echo build/quotes/"$id".txt
+}
+rm -f build/quotes/*.txt
+
+for md in tutorial/[0-9][0-9]*-*.md; do
+    [ -e "$md" ] || continue
+    base=$(basename "$md"); id=${base%%-*}
+    in_list "$id" "$NEED_DATA" && continue
+    ls examples/ch"$id"_*.c >/dev/null 2>&1 || continue
+    if ! out=$(output_of "$id"); then
+        [ -n "$(prog_of "$id")" ] || echo "FAIL $md: build/ch${id}_* is not built (run make)"
+        fail=$((fail + 1)); continue
+    fi
+    # Outputs of the chapters this one links to (for numbers quoted from them).
+    others=""
+    for o in $(grep -o '](\([0-9][0-9][a-z]*\)-[^)]*\.md' "$md" | sed 's/^](//; s/-.*//' | sort -u); do
+        [ "$o" = "$id" ] && continue
+        in_list "$o" "$NEED_DATA" && continue
+        f=$(output_of "$o") && others="$others $o=$f"
+    done
+    checks="blocks prose"
+    in_list "$id" "$BLOCKS_NOT_YET" && checks=${checks/blocks/}
+    in_list "$id" "$PROSE_NOT_YET" && checks=${checks/prose/}
+    awk -v out="$out" -v others="$others" -v checks="$checks" '
+        function mask(s) { gsub(/[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?/, "#", s); gsub(/[ \t]+/, " ", s); return s }
+        function trim_r(s) { sub(/[ \t\r]+$/, "", s); return s }
+        function sig(t,   m) { m = t; sub(/e.*/, "", m); gsub(/\./, "", m); sub(/^0+/, "", m); return length(m) }
+        function decimals(t,   m) { m = t; sub(/e.*/, "", m); if (index(m, ".") == 0) return 0; sub(/^[^.]*\./, "", m); return length(m) }
+        # t as the number v would print with the same digits: printed, or rounded.
+        function same(t, v,   k, fmt) {
+            k = decimals(t)
+            if (t ~ /e/) { fmt = "%." k "e"; return sprintf(fmt, v) == sprintf(fmt, t + 0) }
+            fmt = "%." k "f"; return sprintf(fmt, v) == t
+        }
+        function load(file, tag,   l, s, n) {
+            while ((getline l < file) > 0) {
+                l = trim_r(l); line[l] = 1; masked[mask(l)] = 1
+                s = l
+                while (match(s, /[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?/)) {
+                    n = substr(s, RSTART, RLENGTH); s = substr(s, RSTART + RLENGTH)
+                    if (!((tag, n) in num)) { num[tag, n] = 1; cnt[tag]++; val[tag, cnt[tag]] = n + 0 }
+                }
+            }
+            close(file)
+        }
+        function printed(t, tag,   i) {
+            if ((tag, t) in num) return 1
+            for (i = 1; i <= cnt[tag]; i++) if (same(t, val[tag, i])) return 1
+            return 0
+        }
+        # Prose is checked a paragraph at a time: a number may come from a chapter the
+        # paragraph links to.
+        function flush(   s, r, t, pre, ok, c, nl) {
+            if (para == "") return
+            delete linked; nl = 0; r = para
+            while (match(r, /\]\([0-9][0-9][a-z]*-[^)]*\.md/)) { t = substr(r, RSTART + 2, RLENGTH - 2); sub(/-.*/, "", t); linked[t] = 1; nl++; r = substr(r, RSTART + RLENGTH) }
+            s = para; gsub(/`[^`]*`/, "", s)
+            while (match(s, /[0-9]+\.[0-9]+(e[-+]?[0-9]+)?/)) {
+                t = substr(s, RSTART, RLENGTH); pre = substr(s, RSTART - 1, 1); s = substr(s, RSTART + RLENGTH)
+                if (pre ~ /[A-Za-z_.^]/ || sig(t) < 3 || (t in allowed)) continue
+                ok = printed(t, "self")
+                for (c in linked) if (!ok) ok = printed(t, c)
+                if (ok) print "OK"; else print "paragraph at line " pline ": the number " t " is not printed by the program" (nl ? " or a chapter the paragraph links to" : "")
+            }
+            para = ""
+        }
+        BEGIN {
+            load(out, "self")
+            n = split(others, o, " ")
+            for (i = 1; i <= n; i++) { split(o[i], kv, "="); load(kv[2], kv[1]) }
+            doblocks = index(checks, "blocks") > 0; doprose = index(checks, "prose") > 0
+        }
+        /^<!-- not printed:/ { s = $0; sub(/^<!-- not printed:/, "", s); sub(/-->.*/, "", s); k = split(s, a, " "); for (i = 1; i <= k; i++) allowed[a[i]] = 1; next }
+        /^<!-- measured -->/ { measured_next = 1; next }
+        /^```/ {
+            if (doprose && !inb) flush()
+            if (inb) { if (isout && doblocks) print (bad == "" ? "OK" : "output block " b ": not printed by the program: " bad); inb = 0; measured_next = 0; next }
+            inb = 1; info = substr($0, 4); isout = (info == "" || info == "text"); bad = ""; meas = measured_next; measured_next = 0
+            if (isout) b++
+            next
+        }
+        inb && isout && doblocks {
+            t = trim_r($0)
+            if (t == "" || t == "...") next
+            if (meas ? !(mask(t) in masked) : !(t in line)) { if (bad == "") bad = t }
+            next
+        }
+        inb { next }
+        doprose && /^[ \t]*$/ { flush(); next }
+        doprose && $0 !~ /^<!--/ { if (para == "") pline = FNR; para = para " " $0 }
+        END { if (doprose) flush() }' "$md" > build/quotes/check.txt || echo "the check itself failed (awk exited $?)" >> build/quotes/check.txt
+    while IFS= read -r line; do
+        case "$line" in
+            OK) pass=$((pass + 1)) ;;
+            *) fail=$((fail + 1)); echo "FAIL $md: $line" ;;
+        esac
+    done < build/quotes/check.txt
+done
+echo "check_quotes: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
