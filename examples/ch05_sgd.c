@@ -127,6 +127,55 @@ static double schedule(ofs_optim *opt, int sched, int nseeds, FILE *fp, FILE *fm
     return zmax;
 }
 
+/* Averaging instead of decaying: 200 steps at the constant rate eta0 from (-5, -2),
+   and the mean over seeds of f at the last iterate, at SWA's equal-weight average of
+   steps 101..200, at an EMA of every step, and at ASGD's average (lambd 0, so its
+   iterates are SGD's; t0 100: it averages steps 102..200). */
+#define AVG_T 200
+static int averaging(int nseeds)
+{
+    ofs_toy quad = ofs_toy_make(OFS_TOY_QUAD);
+    ofs_optim sgd, asgd;
+    ofs_optim_config c = ofs_optim_defaults(OFS_SGD), a = ofs_optim_defaults(OFS_ASGD);
+    ofs_average swa, ema9, ema99;
+    double mean[5] = {0, 0, 0, 0, 0};
+    int s, t, k, same = 1;
+    static const char *what[5] = {"the last iterate", "SWA, steps 101-200", "EMA, decay 0.9", "EMA, decay 0.99",
+                                  "ASGD's average (t0 100)"};
+    c.lr = ETA0; a.lr = ETA0; a.lambd = 0; a.t0 = 100;
+    if (ofs_optim_init(&sgd, &c, 2, NULL) || ofs_optim_init(&asgd, &a, 2, NULL) || ofs_average_init(&swa, 2, 0, NULL) ||
+        ofs_average_init(&ema9, 2, 0.9, NULL) || ofs_average_init(&ema99, 2, 0.99, NULL))
+        return 1;
+    for (s = 1; s <= nseeds; s++) {
+        ofs_rng rng;
+        double x[2] = {-5.0, -2.0}, y[2] = {-5.0, -2.0}, g[2], h[2];
+        const double *at[5];
+        ofs_rng_seed(&rng, (uint64_t)s);
+        ofs_optim_reset(&sgd); ofs_optim_reset(&asgd);
+        swa.count = ema9.count = ema99.count = 0;
+        for (t = 1; t <= AVG_T; t++) {
+            ofs_toy_eval(&quad, x, g, NULL);
+            g[0] += ofs_rng_normal(&rng); g[1] += ofs_rng_normal(&rng);
+            h[0] = g[0]; h[1] = g[1];
+            ofs_optim_step(&sgd, x, g, NULL);
+            ofs_optim_step(&asgd, y, h, NULL);
+            if (t > AVG_T / 2) ofs_average_update(&swa, x, NULL);
+            ofs_average_update(&ema9, x, NULL); ofs_average_update(&ema99, x, NULL);
+        }
+        same &= x[0] == y[0] && x[1] == y[1];
+        at[0] = x; at[1] = swa.avg; at[2] = ema9.avg; at[3] = ema99.avg; at[4] = ofs_optim_averaged(&asgd);
+        for (k = 0; k < 5; k++) mean[k] += ofs_toy_eval(&quad, at[k], NULL, NULL) / nseeds;
+    }
+    printf("\nAveraging at the constant rate %g, %d steps, mean f over %d seeds (minimum 0):\n", ETA0, AVG_T, nseeds);
+    for (k = 0; k < 5; k++) printf("  %-26s %.6f\n", what[k], mean[k]);
+    printf("  ASGD's iterates are SGD's, bit for bit: %s\n", same ? "yes" : "NO");
+    printf("  the stationary E f of the last iterate: %.6f (E x_i^2 = eta / (c_i (2 - c_i eta)), c = 2, 4)\n",
+           ETA0 / (2 * (2 - 2 * ETA0)) + 2 * ETA0 / (4 * (2 - 4 * ETA0)));
+    ofs_optim_free(&sgd); ofs_optim_free(&asgd);
+    ofs_average_free(&swa); ofs_average_free(&ema9); ofs_average_free(&ema99);
+    return same ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     FILE *fp = open_out("out/ch05_paths.dat"), *fm = open_out("out/ch05_mean.dat"), *fl = open_out("out/ch05_lr.dat");
@@ -150,6 +199,7 @@ int main(int argc, char **argv)
         if (!(z <= zmax)) zmax = z;
     }
     ofs_optim_free(&opt);
+    if (averaging(smoke ? 1000 : 10000)) return 1;
     printf("\nExpectation check: the mean of %d seeds equals the noise-free run within 5 standard errors: %s\n",
            nseeds, zmax < 5 ? "yes" : "NO");
     fclose(fp); fclose(fm); fclose(fl);
