@@ -65,6 +65,30 @@ static ofs_status make_config(int opt, double lr, ofs_optim_config *c, ofs_err *
     return OFS_OK;
 }
 
+/* L-BFGS (chapter 4b) counts function evaluations, not steps: torch's defaults with the
+   strong Wolfe line search and both tolerances 0, one optimizer.step(closure) after
+   another until f < 1e-6 holds or STEPS evaluations are spent. */
+static double toy_closure(const ofs_real *x, ofs_real *g, void *toy) { return ofs_toy_eval((const ofs_toy *)toy, x, g, NULL); }
+
+static int lbfgs_run(int fn)
+{
+    ofs_toy t = ofs_toy_make(fns[fn]);
+    ofs_lbfgs o;
+    ofs_lbfgs_config c = ofs_lbfgs_defaults();
+    ofs_err err;
+    double x[2], f = 0;
+    x[0] = starts[fn][0]; x[1] = starts[fn][1];
+    c.line_search = OFS_LS_STRONG_WOLFE; c.tolerance_grad = 0; c.tolerance_change = 0;
+    if (ofs_lbfgs_init(&o, &c, 2, &err) != OFS_OK) { fprintf(stderr, "ch14_shootout: %s\n", err.msg); return 1; }
+    while (o.func_evals < STEPS && (f = ofs_toy_eval(&t, x, NULL, NULL)) >= TOL && o.stop != OFS_LBFGS_NOT_DESCENT)
+        if (ofs_lbfgs_step(&o, x, toy_closure, &t, NULL, &err) != OFS_OK) { fprintf(stderr, "ch14_shootout: %s\n", err.msg); break; }
+    f = ofs_toy_eval(&t, x, NULL, NULL);
+    printf("  %-10s  %-11lld  %-11lld  %-11.6f  %-11.6f  %.3e\n", ofs_toy_name(&t), (long long)o.n_iter, (long long)o.func_evals,
+           x[0], x[1], f);
+    ofs_lbfgs_free(&o);
+    return 0;
+}
+
 /* Is step k written to the path file? All of the first 200, then every 20th. */
 static int kept(int k) { return k <= 200 || k % 20 == 0 || k == STEPS; }
 
@@ -225,6 +249,10 @@ int main(int argc, char **argv)
         printf("\nA larger lr is not always faster: adam with lr 0.5 on rosenbrock first has f < 1e-6 at step %d,\n"
                "then leaves the valley floor; after %d steps it is at (%f, %f), f = %.3e\n", r.first, STEPS, r.x[0], r.x[1], r.f);
     }
+
+    printf("\nL-BFGS (strong Wolfe, history 100), until f < 1e-6: iterations and function evaluations\n");
+    printf("  function    iterations   evaluations  final x1     final x2     final f\n");
+    for (fn = 0; fn < NFN; fn++) if (lbfgs_run(fn)) return 1;
 
     printf("\nSummary: the step from which f stays below 1e-6 (-: not below it after %d steps)\n", STEPS);
     printf("  optimizer   rosenbrock  beale    himmelblau\n");
