@@ -1,9 +1,11 @@
-/* optimfs.h - v0.2.0 - gradient-descent optimizers from scratch, in one C header.
+/* optimfs.h - v0.3.0 - gradient-descent optimizers from scratch, in one C header.
 
-   Every mainstream optimizer (SGD to AdamW, Lion and LAMB) exact against PyTorch's
-   torch.optim, every mainstream learning-rate schedule, Newton's method for toy
-   problems, a finite-difference gradient checker, a small multi-layer perceptron
-   with hand-written backpropagation, and an MNIST (IDX) loader. The header reads
+   Every optimizer of PyTorch's torch.optim but SparseAdam (SGD to AdamW, Rprop, ASGD,
+   L-BFGS) exact against it, Lion, Yogi, LAMB and AdaBelief as optax defines them,
+   every learning-rate schedule of torch.optim.lr_scheduler and D2L's, weight
+   averaging (SWA, EMA), Newton's method for toy problems, a finite-difference
+   gradient checker, a small multi-layer perceptron with hand-written
+   backpropagation, and an MNIST (IDX) loader. The header reads
    like a book: its chapters are the tutorial's chapters, in the same order, with
    each update rule written beside the code that computes it.
 
@@ -28,14 +30,14 @@
         3  Gradient descent: the optimizer pattern
         4  Newton's method
        4b  Quasi-Newton: L-BFGS (torch.optim.LBFGS, with its strong Wolfe line search)
-        5  Stochastic gradient descent (noise comes from ofs_rng, chapter 0)
+        5  Stochastic gradient descent; averaging: ASGD, weight averaging (SWA, EMA)
         6  Minibatch SGD (shuffling)
         7  Momentum and Nesterov: SGD
         8  Adagrad
         9  RMSProp and Adadelta
        10  Adam and its family: Adam, AMSGrad, Adamax, Yogi, AdaBelief
-       11  AdamW, NAdam, RAdam, Lion, LAMB
-       12  Learning-rate schedules
+       11  AdamW, NAdam, RAdam, Lion, Rprop, LAMB
+       12  Learning-rate schedules (every torch.optim.lr_scheduler kind, and D2L's)
        13  Gradient checking
        14  Choosing an optimizer by name; saving and loading its state
        15  A multi-layer perceptron on MNIST: matrices, layers, loss, IDX files, checkpoints
@@ -3065,7 +3067,7 @@ static void ofs__yogi_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
     }
 }
 
-/* ==== Chapter 11: AdamW, NAdam, RAdam, Lion, LAMB ================================== */
+/* ==== Chapter 11: AdamW, NAdam, RAdam, Lion, Rprop, LAMB ============================ */
 /* AdamW (Loshchilov and Hutter, 2019) is ofs__adam_step with decoupled decay:
        theta <- theta (1 - lr lambda)   then Adam's update with the plain g.
    L2 decay (Adam's weight_decay) adds lambda theta to g, and that term is then
@@ -6656,6 +6658,12 @@ OFS__VECTORIZE_END
 
 /*
 REVISION HISTORY
+    0.3.0  (2026-12-03)  Rprop, ASGD and L-BFGS (strong Wolfe); CyclicLR, LambdaLR,
+                         MultiplicativeLR and SWALR; weight averaging (SWA, EMA) and its
+                         place in the trainer and checkpoints (format 3); vector kernels
+                         chosen at run time and ofs_set_flush_denormal; optimizer states
+                         tagged (0.2.0's still load), every kind of optimizer and schedule
+                         one function and one table row.
     0.2.0  (2026-12-01)  learning-rate schedules and reduce-on-plateau; gradient checker;
                          matrix products, MLP, trainer and checkpoints; IDX/MNIST reading
                          and writing, synthetic digits; toy traces and contour grids;
