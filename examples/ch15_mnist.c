@@ -144,7 +144,7 @@ static int parse_value(options *o, int f, const char *v, char *msg)
     case F_EPOCHS: return parse_int(flag, v, 1, 100000, "a number of epochs from 1 to 100000", &o->epochs, msg);
     case F_SWA_START: return parse_int(flag, v, 0, 100000, "a number of epochs from 0 to 100000", &o->swa_start, msg);
     case F_SWA_LR: return parse_real(flag, v, 0, DBL_MAX, "a learning rate >= 0", &o->swa_lr, msg);
-    case F_EMA: return parse_real(flag, v, 0, 1, "a decay in [0, 1)", &o->ema_decay, msg);
+    case F_EMA: return parse_real(flag, v, 0, 1, "a decay in (0, 1)", &o->ema_decay, msg);
     case F_BATCH: return parse_int(flag, v, 1, 1 << 20, "a batch size from 1 to 1048576", &o->batch, msg);
     case F_THREADS: return parse_int(flag, v, 1, 4096, "a thread count from 1 to 4096", &o->threads, msg);
     case F_SEED: { int s; if (parse_int(flag, v, 0, 2147483647L, "a seed from 0 to 2147483647", &s, msg)) return 2;
