@@ -1,6 +1,6 @@
 /* cc -std=c99 -O3 -march=native -fno-math-errno -fopenmp -I. examples/ch16_sweep.c -o ch16_sweep -lm */
 /* Chapter 16: every optimizer with every schedule, on MNIST.
-   Thirteen optimizers x four learning-rate schedules (constant, step, cosine,
+   Every optimizer of the library x four learning-rate schedules (constant, step, cosine,
    warmup + cosine), each run training chapter 15's 784-256-10 ReLU network for
    5 epochs from the same initial weights with the same batches. Prints a log
    line per epoch, then the results table (test accuracy, test loss, final
