@@ -183,6 +183,14 @@ int main(int argc, char **argv)
         }
         printf("  %-20s   x1: %9f, x2: %9f   x1: %9f, x2: %9f  f: %.2e\n", names[j], path[3 * 20], path[3 * 20 + 1],
                x[0], x[1], path[3 * 100 + 2]);
+        if (kinds[j] == OFS_LION) {        /* where Lion's long memory takes it after step 20 */
+            int k, kx = 20, ky = 20;
+            for (k = 20; k <= 100; k++) {
+                if (path[3 * k] > path[3 * kx]) kx = k;
+                if (path[3 * k + 1] > path[3 * ky + 1]) ky = k;
+            }
+            printf("  Lion's largest x1 %f (step %d), largest x2 %f (step %d)\n", path[3 * kx], kx, path[3 * ky + 1], ky);
+        }
     }
     return fclose(paths) != 0;
 }
