@@ -3289,18 +3289,21 @@ static double ofs__cosine_lr(double lo, double hi, double num, double den)
 static double ofs__sched_eval(const ofs_sched *s, double eta0, int64_t k);
 
 /* Each kind's rate at k steps after its warmup, from eta0: one small function each,
-   named in the kind's row of the table below. */
-static double ofs__lr_constant(const ofs_sched *s, double eta0, int64_t k) { (void)s; (void)k; return eta0; }
-static double ofs__lr_constant_factor(const ofs_sched *s, double eta0, int64_t k) { return eta0 * (k < s->total_iters ? s->factor : 1.0); }
-static double ofs__lr_linear(const ofs_sched *s, double eta0, int64_t k) { return ofs__linear_lr(eta0, s->start_factor, s->end_factor, s->total_iters, k); }
-static double ofs__lr_step(const ofs_sched *s, double eta0, int64_t k) { return eta0 * pow(s->gamma, (double)(k / s->step_size)); }
-static double ofs__lr_multistep(const ofs_sched *s, double eta0, int64_t k) { return eta0 * pow(s->gamma, (double)ofs__count_le(s->milestones, s->n_milestones, k)); }
-static double ofs__lr_exponential(const ofs_sched *s, double eta0, int64_t k) { return eta0 * pow(s->gamma, (double)k); }
-static double ofs__lr_factor(const ofs_sched *s, double eta0, int64_t k) { double f = eta0 * pow(s->gamma, (double)k); return f > s->eta_min ? f : s->eta_min; }
-static double ofs__lr_polynomial(const ofs_sched *s, double eta0, int64_t k) { int64_t t = s->total_iters; return eta0 * pow(1.0 - (double)(k < t ? k : t) / (double)t, s->power); }
-static double ofs__lr_inverse_power(const ofs_sched *s, double eta0, int64_t k) { return eta0 * pow(s->beta * (double)k + 1, -s->power); }
-static double ofs__lr_sqrt(const ofs_sched *s, double eta0, int64_t k) { (void)s; return eta0 * pow((double)k + 1.0, -0.5); }
-static double ofs__lr_piecewise(const ofs_sched *s, double eta0, int64_t k) { return eta0 * s->values[ofs__count_le(s->milestones, s->n_milestones, k)]; }
+   named in the kind's row of the table below. OFS__LR(step) is the function
+   ofs__lr_step(s, eta0, k). */
+#define OFS__LR(kind) static double ofs__lr_##kind(const ofs_sched *s, double eta0, int64_t k)
+OFS__LR(constant) { (void)s; (void)k; return eta0; }
+OFS__LR(constant_factor) { return eta0 * (k < s->total_iters ? s->factor : 1.0); }
+OFS__LR(linear) { return ofs__linear_lr(eta0, s->start_factor, s->end_factor, s->total_iters, k); }
+OFS__LR(step) { return eta0 * pow(s->gamma, (double)(k / s->step_size)); }
+OFS__LR(multistep) { return eta0 * pow(s->gamma, (double)ofs__count_le(s->milestones, s->n_milestones, k)); }
+OFS__LR(exponential) { return eta0 * pow(s->gamma, (double)k); }
+OFS__LR(factor) { double f = eta0 * pow(s->gamma, (double)k); return f > s->eta_min ? f : s->eta_min; }
+OFS__LR(polynomial) { int64_t t = s->total_iters; return eta0 * pow(1.0 - (double)(k < t ? k : t) / (double)t, s->power); }
+OFS__LR(inverse_power) { return eta0 * pow(s->beta * (double)k + 1, -s->power); }
+OFS__LR(sqrt) { (void)s; return eta0 * pow((double)k + 1.0, -0.5); }
+OFS__LR(piecewise) { return eta0 * s->values[ofs__count_le(s->milestones, s->n_milestones, k)]; }
+#undef OFS__LR
 
 static double ofs__lr_cosine(const ofs_sched *s, double eta0, int64_t k)
 {
