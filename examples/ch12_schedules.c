@@ -194,6 +194,31 @@ static int write_curves(const curve *c, int n, const double *plateau_lr)
     return 0;
 }
 
+/* What the library answers to settings that cannot work: each is refused with
+   OFS_ERR_ARG and a sentence; the program prints the sentences. */
+static void bad_settings(void)
+{
+    static const int64_t backwards[2] = {30, 20};
+    ofs_sched s[8];
+    ofs_plateau p = ofs_plateau_defaults();
+    ofs_sched_kind kind;
+    ofs_err err;
+    int i;
+    s[0] = ofs_sched_defaults(OFS_SCHED_COSINE, ETA0);                          /* t_max not set */
+    s[1] = ofs_sched_defaults(OFS_SCHED_EXPONENTIAL, ETA0);                     /* gamma not set */
+    s[2] = ofs_sched_defaults(OFS_SCHED_MULTISTEP, ETA0); s[2].milestones = backwards; s[2].n_milestones = 2;
+    s[3] = ofs_sched_defaults(OFS_SCHED_ONECYCLE, ETA0);                        /* total_steps not set */
+    s[4] = ofs_sched_defaults(OFS_SCHED_CONSTANT_FACTOR, ETA0); s[4].factor = 0;
+    s[5] = ofs_sched_defaults(OFS_SCHED_ONECYCLE, ETA0); s[5].total_steps = 10; s[5].pct_start = 0.1;
+    printf("\nBad settings, each refused with a sentence:\n");
+    for (i = 0; i < 6; i++) if (ofs_sched_validate(&s[i], &err) != OFS_OK) printf("%s\n", err.msg);
+    s[6] = ofs_sched_defaults(OFS_SCHED_COSINE, ETA0); s[6].warmup_steps = 600;
+    if (ofs_sched_set_run(&s[6], 500, &err) != OFS_OK) printf("%s\n", err.msg);
+    p.factor = 1;
+    if (ofs_plateau_validate(&p, &err) != OFS_OK) printf("%s\n", err.msg);
+    if (ofs_sched_kind_from_name("cosine_annealing", &kind, &err) != OFS_OK) printf("%s\n", err.msg);
+}
+
 int main(int argc, char **argv)
 {
     curve c[NCURVES];
@@ -207,5 +232,6 @@ int main(int argc, char **argv)
     table(c, n);
     plateau(plateau_lr);
     sgd_comparison(c, n, smoke ? 20 : 500);
+    bad_settings();
     return write_curves(c, n, plateau_lr);
 }
