@@ -764,6 +764,21 @@ static int train(run *R)
     return 0;
 }
 
+/* The rate of every step of the run, as the trainer's schedule gave it (for the
+   figure: the warmup lasts one epoch, too short to see at one point per epoch). */
+static int write_rates(run *R)
+{
+    outfile f;
+    ofs_optim_config c = R->t.opt[0].cfg;
+    int64_t k, per_epoch = (int64_t)((R->train.n + (size_t)R->o.batch - 1) / (size_t)R->o.batch);
+    if (out_open(&f, "out/ch15_lr.dat", 1)) return -1;
+    out_printf(&f, "# step epoch lr   (the rate of optimizer step k + 1)\n");
+    for (k = 0; k < per_epoch * R->o.epochs && !f.err; k++)
+        if (R->t.schedule(k, &c, R->t.schedule_ctx, NULL) == OFS_OK)
+            out_printf(&f, "%lld %.6f %.9g\n", (long long)k, (double)k / (double)per_epoch, c.lr);
+    return out_close(&f);
+}
+
 static int report(run *R)
 {
     int C[10][10];
@@ -778,8 +793,8 @@ static int report(run *R)
                (unsigned long)R->test.n, loss);
     confusion(&R->test, R->pred, C);
     print_confusion(C);
-    if (out_close(&R->curves) || write_confusion(C) || write_misclassified(&R->test, R->pred)) return 1;
-    printf("wrote out/ch15_curves.dat, out/ch15_confusion.dat, out/ch15_misclassified.dat\n");
+    if (out_close(&R->curves) || write_confusion(C) || write_misclassified(&R->test, R->pred) || write_rates(R)) return 1;
+    printf("wrote out/ch15_curves.dat, out/ch15_confusion.dat, out/ch15_misclassified.dat, out/ch15_lr.dat\n");
     return 0;
 }
 
