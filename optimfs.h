@@ -35,9 +35,9 @@
         7  Momentum and Nesterov: SGD
         8  Adagrad
         9  RMSProp and Adadelta
-       10  Adam and its family: Adam, AMSGrad, Adamax, Yogi, AdaBelief
+       10  Adam and its family: Adam, AMSGrad, Adamax, Yogi, AdaBelief, ADOPT
        11  AdamW, NAdam, RAdam, Lion, Rprop, LAMB
-       12  Learning-rate schedules (every torch.optim.lr_scheduler kind, and D2L's)
+       12  Learning-rate schedules (every torch.optim.lr_scheduler kind, D2L's, and WSD)
        13  Gradient checking
        14  Choosing an optimizer by name; saving and loading its state
        15  A multi-layer perceptron on MNIST: matrices, layers, loss, IDX files, checkpoints
@@ -210,7 +210,8 @@ OFSDEF ofs_status ofs_toy_grid_save(const char *path, const ofs_toy *t, const do
 
 typedef enum ofs_optim_kind {
     OFS_SGD, OFS_ADAGRAD, OFS_RMSPROP, OFS_ADADELTA, OFS_ADAM, OFS_ADAMW, OFS_ADAMAX,
-    OFS_NADAM, OFS_RADAM, OFS_LION, OFS_YOGI, OFS_LAMB, OFS_ADABELIEF, OFS_RPROP, OFS_ASGD, OFS_OPTIM_COUNT
+    OFS_NADAM, OFS_RADAM, OFS_LION, OFS_YOGI, OFS_LAMB, OFS_ADABELIEF, OFS_RPROP, OFS_ASGD,
+    OFS_ADOPT, OFS_OPTIM_COUNT
 } ofs_optim_kind;
 
 /* One configuration for every algorithm; each reads the fields it needs at
@@ -236,7 +237,7 @@ typedef struct ofs_optim_config {
     int maximize;          /* every algorithm: ascend instead of descend */
     int amsgrad;           /* Adam, AdamW */
     int centered;          /* RMSprop */
-    int decoupled_weight_decay; /* Adam, NAdam, RAdam: decay as AdamW does */
+    int decoupled_weight_decay; /* Adam, NAdam, RAdam, ADOPT: decay as AdamW does */
     int eps_inside_sqrt;   /* Adagrad, RMSprop: D2L's eta/sqrt(s+eps) */
     int ema_momentum;      /* SGD: v = mu v + (1-mu) g (Ng's course; D2L uses v = mu v + g) */
 } ofs_optim_config;
@@ -445,11 +446,14 @@ typedef enum ofs_sched_kind {
     OFS_SCHED_LAMBDA,          /* LambdaLR: eta0 lr_lambda(k)                             */
     OFS_SCHED_MULTIPLICATIVE,  /* MultiplicativeLR: eta0 lr_lambda(1) ... lr_lambda(k)    */
     OFS_SCHED_SWALR,           /* SWALR: from eta0 to swa_lr in anneal_epochs, then held  */
+    OFS_SCHED_WSD,             /* warmup-stable-decay: eta0, then a cooldown to eta_min   */
     OFS_SCHED_COUNT
 } ofs_sched_kind;
 
 /* CyclicLR's height scaling per cycle (chapter 12), unless a scale_fn is given. */
 enum { OFS_CYCLIC_TRIANGULAR, OFS_CYCLIC_TRIANGULAR2, OFS_CYCLIC_EXP_RANGE };
+/* WSD's cooldown shapes (chapter 12): 1 - p, (1 + cos(pi p)) / 2, 1 - sqrt(p), 1 - p^2. */
+enum { OFS_WSD_LINEAR, OFS_WSD_COSINE, OFS_WSD_SQRT, OFS_WSD_SQUARE, OFS_WSD_SHAPES };
 
 /* A schedule is a plain description; each kind reads the fields it names. Start from
    ofs_sched_defaults (PyTorch's defaults, D2L's for D2L's schedules). The arrays are the
@@ -461,13 +465,13 @@ typedef struct ofs_sched {
     double factor;               /* constant_factor: in (0, 1] */
     double start_factor, end_factor; /* linear: in [0, 1] */
     double power, beta;          /* polynomial: power; inverse_power: power (alpha), beta */
-    double eta_min;              /* cosine, cosine_restarts: floor; factor: stop_factor_lr */
+    double eta_min;              /* cosine, cosine_restarts, wsd: floor; factor: stop_factor_lr */
     int64_t step_size;           /* step */
     int64_t total_iters;         /* constant_factor, linear, polynomial */
     int64_t t_max;               /* cosine: steps from eta0 down to eta_min */
     int64_t t_0, t_mult;         /* cosine_restarts: first period, its growth factor */
     int hold;                    /* cosine: 1 stays at eta_min after t_max (D2L) */
-    int64_t total_steps;         /* onecycle: the length of the cycle */
+    int64_t total_steps;         /* onecycle: the length of the cycle; wsd: of the run (after warmup) */
     double pct_start, div_factor, final_div_factor;   /* onecycle */
     double base_momentum, max_momentum;               /* onecycle: momentum range */
     int three_phase, anneal_linear, cycle_momentum;   /* onecycle: flags */
@@ -487,6 +491,9 @@ typedef struct ofs_sched {
     void *fn_ctx;                /* passed to scale_fn and lr_lambda */
     double swa_lr;               /* swalr: the rate it anneals to */
     int64_t anneal_epochs;       /* swalr: steps of the anneal (cos; linear with anneal_linear) */
+    int64_t decay_steps;         /* wsd: the cooldown's length, the last steps of total_steps (0: by fraction) */
+    double decay_fraction;       /* wsd with decay_steps = 0: the cooldown is floor(decay_fraction total_steps) */
+    int wsd_shape;               /* wsd: OFS_WSD_LINEAR, _COSINE, _SQRT (1-sqrt) or _SQUARE (1-square) */
 } ofs_sched;
 
 OFSDEF ofs_sched   ofs_sched_defaults(ofs_sched_kind kind, double base_lr); /* required lengths are 0 */
@@ -496,7 +503,8 @@ OFSDEF ofs_status  ofs_sched_kind_from_name(const char *name, ofs_sched_kind *ki
 OFSDEF ofs_status  ofs_sched_set(ofs_sched *s, const char *key, double value, ofs_err *err);
 OFSDEF ofs_status  ofs_sched_validate(const ofs_sched *s, ofs_err *err);
 /* Fit s to a run of total_steps steps, warmup included (D2L's and Hugging Face's
-   convention): t_max, total_iters or total_steps become total_steps - warmup_steps. */
+   convention): t_max, total_iters or total_steps become total_steps - warmup_steps
+   (wsd: its total_steps; its cooldown stays decay_steps long, or decay_fraction of it). */
 OFSDEF ofs_status  ofs_sched_set_run(ofs_sched *s, int64_t total_steps, ofs_err *err);
 OFSDEF double      ofs_sched_lr(const ofs_sched *s, int64_t k);        /* closed form, k >= 0 */
 /* 1 and *momentum when the schedule sets momentum (beta1) at step k (onecycle), else 0. */
@@ -2976,6 +2984,7 @@ static void ofs__adadelta_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const of
 }
 
 /* ==== Chapter 10: Adam and its family ============================================== */
+/* Adam; AMSGrad (its flag); Adamax; Yogi and AdaBelief (optax); ADOPT (its authors' code). */
 /* Adam (Kingma and Ba, 2015) is RMSProp on a momentum average, with both averages
    corrected for starting at zero. As PyTorch computes it (eps after the correction):
        theta <- theta (1 - lr lambda)               (decoupled: AdamW, chapter 11)
@@ -3064,6 +3073,49 @@ static void ofs__yogi_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
         }
         m[i] = mi; v[i] = vi;
         p[i] = p[i] - lr * ((mi / bc1) / d);
+    }
+}
+
+/* ADOPT (Taniguchi et al., 2024, arXiv 2411.02853, "ADOPT: Modified Adam Can
+   Converge with Any beta2 with the Optimal Rate"). Adam divides g_t by a v_t that
+   already contains g_t^2, so a large gradient shrinks its own step: that coupling is
+   what lets Adam fail to converge for some beta2 (Reddi et al.'s counterexample).
+   ADOPT normalises g_t by the v of the PREVIOUS steps, then averages the normalised
+   gradient (momentum after the normalisation, not before), and clips it while v is
+   young. As the authors' code computes it (src/adopt/adopt.py of iShohei220/adopt,
+   commit 6468572b4b3688a2f056b796b071da540568520e, _single_tensor_adopt, lines
+   273-321), with t = 1, 2, ... the step being taken:
+       g <- g + lambda theta                        (coupled decay, the default; at t = 1 too)
+       t = 1:  v <- g^2                             (no move: theta and m stay)
+       t > 1:  theta <- theta (1 - lr lambda)       (decoupled_weight_decay instead)
+               u <- g / max(sqrt(v), eps)           (v: g_1 .. g_{t-1} only)
+               u <- clip(u, -c, c),  c = (t - 1)^(1/4)   (the file's clip_lambda(step),
+                                                     step = t - 1 steps taken before)
+               m <- m + (1 - beta1) (u - m)         (torch's lerp: beta1 m + (1 - beta1) u)
+               theta <- theta - lr m                (no bias correction)
+               v <- beta2 v + (1 - beta2) g^2       (after the update)
+   eps is outside the root, as a floor on it: max(sqrt(v), eps), not sqrt(v) + eps.
+   The defaults are the file's: lr 1e-3, betas (0.9, 0.9999), eps 1e-6, no decay.   */
+
+static void ofs__adopt_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
+{
+    const ofs_optim_config *c = &o->cfg;
+    const size_t n = o->n;
+    size_t i;
+    const int first = o->t == 1;
+    const ofs__pre q = ofs__prelude(c, c->decoupled_weight_decay);
+    const ofs_real b2 = OFS__R(c->beta2), omb1 = OFS__R(1 - c->beta1), omb2 = OFS__R(1 - c->beta2);
+    const ofs_real lr = OFS__R(c->lr), eps = OFS__R(c->eps), clip = OFS__R(pow((double)(o->t - 1), 0.25));
+    ofs_real *OFS__RESTRICT m = o->s[0], *OFS__RESTRICT v = o->s[1];
+    for (i = 0; i < n; i++) {
+        const ofs_real g = q.sign * gr[i] + q.l2 * p[i];
+        ofs_real u;
+        if (first) { v[i] = g * g; continue; }
+        u = g / ofs__maxr(OFS__SQRT(v[i]), eps);
+        u = u > clip ? clip : u < -clip ? -clip : u;        /* a NaN stays NaN */
+        m[i] = m[i] + omb1 * (u - m[i]);
+        p[i] = p[i] * q.decay - lr * m[i];
+        v[i] = v[i] * b2 + omb2 * g * g;
     }
 }
 
@@ -3259,6 +3311,7 @@ static void ofs__lamb_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
      sqrt              eta0 (k + 1)^-1/2                         D2L's SquareRootScheduler
      piecewise         eta0 values[#{m in milestones : m <= k}]
      cosine            eta_min + (eta0 - eta_min) (1 + cos(pi k / t_max)) / 2
+     wsd               eta0, then a cooldown to eta_min over the last steps of the run
 
    PyTorch's cosine is periodic: past t_max it rises again, reaching eta0 at 2 t_max.
    D2L's CosineScheduler holds eta_min instead: hold = 1, that is k -> min(k, t_max).
@@ -3424,6 +3477,40 @@ static double ofs__lr_swalr(const ofs_sched *s, double eta0, int64_t k)
     return s->swa_lr * a + eta0 * (1 - a);
 }
 
+/* Warmup-stable-decay (WSD; MiniCPM, Hu et al. 2024; Hagele et al. 2024, arXiv
+   2405.18392, "Scaling Laws and Compute-Optimal Training Beyond Fixed Training
+   Durations", section 3): hold eta0, then cool down over the last D steps of a run of
+   N = total_steps steps (after the warmup). The stable phase can be as long as one
+   likes and a run can branch off into a cooldown at any point, so one long run gives
+   checkpoints for several budgets, where a cosine must know its length from the start:
+       D = decay_steps, or floor(decay_fraction N) when decay_steps = 0   (1 <= D <= N)
+       k < N - D:  lr = eta0
+       else:       p = min(1, (k - (N - D)) / D),   lr = eta_min + (eta0 - eta_min) f(p)
+   with the cooldown shapes of Hagele et al. (their eq. for (1-sqrt), section 3.2, and
+   their code's decay types):
+       linear  f = 1 - p          cosine  f = (1 + cos(pi p)) / 2
+       1-sqrt  f = 1 - sqrt(p)    1-square  f = 1 - p^2
+   so lr(N) = eta_min and every later k stays there. The paper's floor is a factor of
+   the peak (final_lr_factor, 0 in its runs); here eta_min is a rate, as cosine's. The
+   floor makes the rate eta_min + (eta0 - eta_min) f rather than eta0 times a factor:
+   WSD is not multiplicative (a chained schedule refuses it; sequential takes it). */
+static double ofs__wsd_length(const ofs_sched *s)
+{
+    return s->decay_steps > 0 ? (double)s->decay_steps : floor(s->decay_fraction * (double)s->total_steps);
+}
+
+static double ofs__lr_wsd(const ofs_sched *s, double eta0, int64_t k)
+{
+    const double n = (double)s->total_steps, d = ofs__wsd_length(s), start = n - d;
+    const double p = (double)k >= n ? 1.0 : ((double)k - start) / d;
+    const int shape = s->wsd_shape;
+    double f;
+    if ((double)k < start) return eta0;
+    f = shape == OFS_WSD_COSINE ? (1 + cos(M_PI * p)) / 2 : shape == OFS_WSD_SQRT ? 1 - sqrt(p)
+      : shape == OFS_WSD_SQUARE ? 1 - p * p : 1 - p;
+    return s->eta_min + (eta0 - s->eta_min) * f;
+}
+
 /* Composition, as PyTorch's SequentialLR and ChainedScheduler behave when nothing else
    writes the lr:
      sequential  lr(k) = child_i(k - m_i), i = #{milestones <= k}, m_0 = 0: every child
@@ -3580,6 +3667,23 @@ static ofs_status ofs__check_swalr(const ofs_sched *s, ofs_err *err)
     return ofs__ok(err);
 }
 
+static ofs_status ofs__check_wsd(const ofs_sched *s, ofs_err *err)
+{
+    const double d = ofs__wsd_length(s);
+    OFS__NEED(s->total_steps >= 1 && s->total_steps <= OFS_MAX_STEPS, "total_steps (the run after warmup)", "in [1, 2^53]",
+              s->total_steps);
+    OFS__NEED(s->decay_steps >= 0 && s->decay_steps <= s->total_steps, "decay_steps", "in [0, total_steps] (0: by decay_fraction)",
+              s->decay_steps);
+    OFS__NEED(s->decay_steps > 0 || (s->decay_fraction > 0 && s->decay_fraction <= 1), "decay_fraction", "in (0, 1]",
+              s->decay_fraction);
+    OFS__REQUIRE(d >= 1, "wsd: the cooldown has no step: decay_fraction %g of total_steps %lld is less than one step",
+                 s->decay_fraction, (long long)s->total_steps);
+    OFS__NEED(s->wsd_shape >= 0 && s->wsd_shape < OFS_WSD_SHAPES, "wsd_shape",
+              "0 (linear), 1 (cosine), 2 (1-sqrt) or 3 (1-square)", s->wsd_shape);
+    OFS__NEED(s->eta_min >= 0 && s->eta_min <= s->base_lr, "eta_min", "in [0, base_lr] (a floor at most the peak)", s->eta_min);
+    return ofs__ok(err);
+}
+
 static ofs_status ofs__check_nested(const ofs_sched *s, ofs_err *err)   /* sequential, chained */
 {
     OFS__NEED(s->n_children >= 1 && s->children, "a children array, n_children", ">= 1", s->n_children);
@@ -3594,6 +3698,7 @@ static void ofs__def_exponential(ofs_sched *s) { s->gamma = 0; }                
 static void ofs__def_factor(ofs_sched *s) { s->gamma = 1; s->eta_min = 1e-7; }      /* D2L's FactorScheduler */
 static void ofs__def_inverse_power(ofs_sched *s) { s->beta = 0.1; s->power = 0.5; } /* D2L: (1 + 0.1 t)^-1/2 */
 static void ofs__def_cyclic(ofs_sched *s) { s->gamma = 1; s->step_size_up = 2000; s->base_momentum = 0.8; s->max_momentum = 0.9; }
+static void ofs__def_wsd(ofs_sched *s) { s->decay_fraction = 0.2; s->wsd_shape = OFS_WSD_SQRT; }   /* Hagele et al.'s choice */
 
 /* One row per kind: its name; whether it only multiplies eta0 by a factor of k (what
    a chained schedule's children must do); its rate, its momentum (NULL: none), its
@@ -3629,7 +3734,8 @@ static const ofs__sched_row ofs__sched_kinds[OFS_SCHED_COUNT] = {
     {"cyclic",          0, ofs__lr_cyclic,   ofs__m_cyclic, ofs__check_cyclic,  ofs__def_cyclic,        0},
     {"lambda",          1, ofs__lr_lambda,          NULL, ofs__check_lambda,    ofs__def_none,          0},
     {"multiplicative",  1, ofs__lr_multiplicative,  NULL, ofs__check_lambda,    ofs__def_none,          0},
-    {"swalr",           0, ofs__lr_swalr,           NULL, ofs__check_swalr,     ofs__def_none,          0}
+    {"swalr",           0, ofs__lr_swalr,           NULL, ofs__check_swalr,     ofs__def_none,          0},
+    {"wsd",             0, ofs__lr_wsd,             NULL, ofs__check_wsd,       ofs__def_wsd,           OFS__RUN(total_steps)}
 };
 #undef OFS__RUN
 
@@ -3715,9 +3821,9 @@ OFSDEF ofs_sched ofs_sched_defaults(ofs_sched_kind kind, double base_lr)
 
 #define OFS__SCHED_REALS(X) X(base_lr) X(gamma) X(factor) X(start_factor) X(end_factor) X(power) X(beta) \
     X(eta_min) X(pct_start) X(div_factor) X(final_div_factor) X(base_momentum) X(max_momentum) X(warmup_start) \
-    X(max_lr) X(swa_lr)
+    X(max_lr) X(swa_lr) X(decay_fraction)
 #define OFS__SCHED_STEPS(X) X(step_size) X(total_iters) X(t_max) X(t_0) X(t_mult) X(total_steps) X(warmup_steps) \
-    X(step_size_up) X(step_size_down) X(anneal_epochs)
+    X(step_size_up) X(step_size_down) X(anneal_epochs) X(decay_steps)
 #define OFS__SCHED_FLAGS(X) X(hold) X(three_phase) X(anneal_linear) X(cycle_momentum) X(scale_iterations)
 
 OFSDEF ofs_status ofs_sched_set(ofs_sched *s, const char *key, double value, ofs_err *err)
@@ -3733,6 +3839,12 @@ OFSDEF ofs_status ofs_sched_set(ofs_sched *s, const char *key, double value, ofs
         if (!(value == 0 || value == 1 || value == 2))
             return ofs__fail(err, OFS_ERR_ARG, "cyclic_mode: expected 0 (triangular), 1 (triangular2) or 2 (exp_range), found %g", value);
         s->cyclic_mode = (int)value;
+        return ofs__ok(err);
+    }
+    if (strcmp(key, "wsd_shape") == 0) {
+        if (!(value == 0 || value == 1 || value == 2 || value == 3))
+            return ofs__fail(err, OFS_ERR_ARG, "wsd_shape: expected 0 (linear), 1 (cosine), 2 (1-sqrt) or 3 (1-square), found %g", value);
+        s->wsd_shape = (int)value;
         return ofs__ok(err);
     }
     if (!(value == floor(value) && fabs(value) < 9e18))
@@ -3983,7 +4095,7 @@ OFSDEF double ofs_mlp_objective(const double *theta, double *grad, void *batch)
    thread, gives the bits of the whole; LAMB's trust ratio needs the whole group);
    which field a cycling schedule moves (chapter 12); which configuration fields it
    reads; the upper bound of its lr; and PyTorch's defaults (optax's for Lion, Yogi,
-   LAMB and AdaBelief, which PyTorch 1.13 does not have). Adding an algorithm is its
+   LAMB and AdaBelief, the authors' code's for ADOPT, which PyTorch 1.13 does not have). Adding an algorithm is its
    update and its row. A training loop can then switch algorithm with one string:
    ofs_optim_kind_from_name("adamw", &k, err).                                       */
 
@@ -4068,7 +4180,9 @@ static const ofs__algo ofs__algos[OFS_OPTIM_COUNT] = {
     {"rprop",     ofs__rprop_step,     NULL,                2, OFS__ZERO,       1, OFS__CYC_NONE, 2u, OFS__R_RPROP,
          1e-2,  0,    0,     0,     0, 0, 0, 0.99, 1e3, -1},
     {"asgd",      ofs__asgd_step,      NULL,                1, OFS__ZERO,       1, OFS__CYC_NONE, 0u, OFS__R_ASGD,
-         1e-2,  0,    0,     0,     0, 0, 0, 0.75, 1e3, 0}
+         1e-2,  0,    0,     0,     0, 0, 0, 0.75, 1e3, 0},
+    {"adopt",     ofs__adopt_step,     NULL,                2, OFS__ZERO,       1, OFS__B1, 2u, OFS__R_ADAM | OFS__READS(decoupled_weight_decay),
+         1e-3,  0.9,  0.9999, 1e-6, 0, 0, 0, 0.99, 1e3, -1}
 };
 #undef OFS__ZERO
 #undef OFS__MOM

@@ -23,7 +23,7 @@ static FILE *open_out(const char *path)
 static ofs_optim_config family(ofs_optim_kind kind, double lr, int amsgrad)
 {
     ofs_optim_config c = ofs_optim_defaults(kind);   /* beta1 0.9, beta2 0.999 */
-    c.lr = lr; c.amsgrad = amsgrad;
+    c.lr = lr; c.amsgrad = amsgrad; c.beta2 = 0.999;   /* ADOPT's own default is 0.9999 */
     return c;
 }
 
@@ -188,10 +188,41 @@ static int denominators(const char *path)
     return fclose(f) != 0;
 }
 
+/* Reddi et al.'s online problem (2018), the one Adam fails: on x in [-1, 1] the gradient
+   is C = 3 at every third step and -1 at the others, so the average slope is +1/3 and
+   the best x is -1. Adam divides the rare large gradient by a v that already holds it,
+   so that step is small, and the frequent -1 steps win; ADOPT divides by the v of the
+   steps before. The iterate is clamped to [-1, 1] after each step (a projection). */
+static int online_problem(void)
+{
+    static const ofs_optim_kind kinds[2] = {OFS_ADAM, OFS_ADOPT};
+    static const double beta2s[3] = {0.1, 0.5, 0.99};
+    int j, b, t;
+    printf("  beta2    Adam x after 30000 steps   ADOPT x after 30000 steps\n");
+    for (b = 0; b < 3; b++) {
+        double x[2];
+        for (j = 0; j < 2; j++) {
+            ofs_optim o;
+            ofs_optim_config c = ofs_optim_defaults(kinds[j]);
+            c.lr = 1e-3; c.beta1 = 0; c.beta2 = beta2s[b];
+            if (ofs_optim_init(&o, &c, 1, NULL) != OFS_OK) return 1;
+            x[j] = 0;
+            for (t = 1; t <= 30000; t++) {
+                double g = t % 3 == 1 ? 3.0 : -1.0;
+                ofs_optim_step(&o, &x[j], &g, NULL);
+                x[j] = x[j] > 1 ? 1 : x[j] < -1 ? -1 : x[j];
+            }
+            ofs_optim_free(&o);
+        }
+        printf("  %-7g  %-25f  %f\n", beta2s[b], x[0], x[1]);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    static const char *names[6] = {"Adam", "Adam, no bias correction", "AMSGrad", "Adamax", "Yogi", "AdaBelief"};
-    static const ofs_optim_kind kinds[6] = {OFS_ADAM, OFS_ADAM, OFS_ADAM, OFS_ADAMAX, OFS_YOGI, OFS_ADABELIEF};
+    static const char *names[7] = {"Adam", "Adam, no bias correction", "AMSGrad", "Adamax", "Yogi", "AdaBelief", "ADOPT"};
+    static const ofs_optim_kind kinds[7] = {OFS_ADAM, OFS_ADAM, OFS_ADAM, OFS_ADAMAX, OFS_YOGI, OFS_ADABELIEF, OFS_ADOPT};
     static const double box[4] = {-5.5, 2.5, -3, 3};
     double path[101 * 3], x[2];
     FILE *paths;
@@ -212,10 +243,10 @@ int main(int argc, char **argv)
     if (denominators("out/ch10_denominators.dat")) return 1;
 
     if (!(paths = open_out("out/ch10_paths.dat"))) return 1;
-    fprintf(paths, "# step x1 x2 f   blocks: Adam | Adam without bias correction | AMSGrad | Adamax | Yogi | AdaBelief (lr 0.1)\n");
+    fprintf(paths, "# step x1 x2 f   blocks: Adam | Adam without bias correction | AMSGrad | Adamax | Yogi | AdaBelief | ADOPT (lr 0.1)\n");
     printf("\nf(x) = 0.1 x1^2 + 2 x2^2 from (-5, -2), lr 0.1, beta1 0.9, beta2 0.999:\n");
     printf("                               after 20 steps                  f after 100 steps\n");
-    for (j = 0; j < 6; j++) {               /* 100 steps; row 20 of the path is the point after 20 */
+    for (j = 0; j < 7; j++) {               /* 100 steps; row 20 of the path is the point after 20 */
         ofs_optim_config c = family(kinds[j], 0.1, j == 2);
         x[0] = -5; x[1] = -2;
         if (j == 1) adam_uncorrected(0.1, 100, path);
@@ -224,7 +255,10 @@ int main(int argc, char **argv)
         printf("  %-26s   x1: %9f, x2: %9f   f: %.3e\n", names[j], path[3 * 20], path[3 * 20 + 1], path[3 * 100 + 2]);
     }
     if (fclose(paths) != 0) return 1;
-    if (j < 6 || ofs_toy_grid_save("out/ch10_grid.dat", &quad, box, 81, 61, 0, &err) != OFS_OK) {
+    printf("\nReddi et al.'s online problem: g = 3 at every third step, else -1, x clamped to [-1, 1]; the best x is -1\n"
+           "(lr 1e-3, beta1 0 as in their theorem, from x = 0):\n");
+    if (online_problem()) return 1;
+    if (j < 7 || ofs_toy_grid_save("out/ch10_grid.dat", &quad, box, 81, 61, 0, &err) != OFS_OK) {
         fprintf(stderr, "ch10_adam: %s\n", err.msg);
         return 1;
     }

@@ -14,7 +14,7 @@
 
 #define N 100          /* steps drawn in the figure */
 #define ETA0 0.1
-#define NCURVES 30
+#define NCURVES 34
 
 typedef struct curve { const char *name; ofs_sched s; } curve;
 
@@ -60,6 +60,14 @@ static int make_curves(curve *c)
     s = ADD("swalr", OFS_SCHED_SWALR); s->swa_lr = 0.02; s->anneal_epochs = 30;
     s = ADD("lambda", OFS_SCHED_LAMBDA); s->lr_lambda = inverse_k;
     s = ADD("multiplicative", OFS_SCHED_MULTIPLICATIVE); s->lr_lambda = times_097;   /* = exponential 0.97 */
+    {   /* warmup-stable-decay: 10 steps of warmup, eta0 held, a 30-step cooldown at the end of the 100 */
+        static const char *const shape_names[4] = {"wsd_linear", "wsd_cosine", "wsd_sqrt", "wsd_square"};
+        int shape;
+        for (shape = OFS_WSD_LINEAR; shape <= OFS_WSD_SQUARE; shape++) {
+            s = ADD(shape_names[shape], OFS_SCHED_WSD); s->warmup_steps = 10; s->decay_steps = 30; s->wsd_shape = shape;
+            ofs_sched_set_run(s, N, NULL);
+        }
+    }
 #undef ADD
     return n;
 }
@@ -164,10 +172,10 @@ static double noisy_sgd(const ofs_sched *s, int steps, int seeds)
 
 static void sgd_comparison(const curve *c, int n, int seeds)
 {
-    static const char *which[6] = {"constant", "step", "exponential", "cosine", "warmup_cosine", "onecycle"};
+    static const char *which[7] = {"constant", "step", "exponential", "cosine", "warmup_cosine", "onecycle", "wsd_sqrt"};
     int j;
     printf("\nNoisy SGD (momentum 0.9) on x1^2 + 2 x2^2, %d steps, mean final f over %d seeds (minimum 0):\n", N, seeds);
-    for (j = 0; j < 6; j++) printf("  %-16s %.6f\n", which[j], noisy_sgd(find(c, n, which[j]), N, seeds));
+    for (j = 0; j < 7; j++) printf("  %-16s %.6f\n", which[j], noisy_sgd(find(c, n, which[j]), N, seeds));
 }
 
 static int write_curves(const curve *c, int n, const double *plateau_lr)

@@ -42,7 +42,8 @@ static const double lr_table[NOPT][NFN] = {
     /* lamb      */ {0.002, 0.0002, 0.0005},
     /* adabelief */ {5e-05, 0.5, 0.2},
     /* rprop     */ {0.002, 0.1, 0.1},
-    /* asgd      */ {0.002, 0.02, 0.02}};
+    /* asgd      */ {0.002, 0.02, 0.02},
+    /* adopt     */ {2, 2, 2}};
 /* One row per optimizer of the library: a new one does not compile until it has its row. */
 typedef char every_optimizer_has_a_row[sizeof lr_table / sizeof lr_table[0] == OFS_OPTIM_COUNT ? 1 : -1];
 #define NAME(opt) ofs_optim_name((ofs_optim_kind)(opt))

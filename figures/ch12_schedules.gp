@@ -1,7 +1,7 @@
 # Chapter 12: every closed-form schedule, 100 steps from eta0 = 0.1 (data: examples/ch12_schedules.c)
-set terminal pngcairo size 1350,760 font ",11"
+set terminal pngcairo size 1760,760 font ",11"
 set output "figures/ch12_schedules.png"
-set multiplot layout 2,3 title "Learning-rate schedules, lr(k) from eta0 = 0.1 (optimfs.h chapter 12)"
+set multiplot layout 2,4 title "Learning-rate schedules, lr(k) from eta0 = 0.1 (optimfs.h chapter 12)"
 set xrange [0:99]
 set yrange [0:0.17]
 set ytics 0, 0.02, 0.1
@@ -46,4 +46,11 @@ set title "SWALR and your own function"
 plot f using 1:25 with lines lw 2 lc rgb "#1f77b4" title "swalr: to 0.02 in 30 (cos)", \
      "" using 1:26 with lines lw 2 lc rgb "#d62728" title "lambda: 1 / (1 + 0.05 k)", \
      "" using 1:27 with lines lw 2 dt 2 lc rgb "#2ca02c" title "multiplicative 0.97 (= exponential)"
+
+set title "warmup-stable-decay (warmup 10, cooldown 30)"
+plot f using 1:28 with lines lw 2 lc rgb "#7f7f7f" title "linear", \
+     "" using 1:29 with lines lw 2 lc rgb "#1f77b4" title "cosine", \
+     "" using 1:30 with lines lw 2 lc rgb "#d62728" title "1-sqrt (default)", \
+     "" using 1:31 with lines lw 2 lc rgb "#2ca02c" title "1-square", \
+     "" using 1:16 with lines lw 1 dt 2 lc rgb "#000000" title "warmup + cosine, for comparison"
 unset multiplot

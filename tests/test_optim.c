@@ -100,17 +100,22 @@ static void run_case(FILE *f, char *line)
     ofs_optim_free(&opt);
 }
 
-static void test_reference_file(void)
+/* optim_ref.txt holds torch 1.13's trajectories; adopt_ref.txt (same format, every
+   step recorded) the NumPy transcription of ADOPT's official code. */
+static void test_reference_file(const char *path, int min_cases)
 {
-    FILE *f = fopen("tests/ref/optim_ref.txt", "r");
+    FILE *f = fopen(path, "r");
     char line[4096];
-    CHECK(f != NULL, "cannot open tests/ref/optim_ref.txt (run from the repository root)");
+    const int before = cases_run;
+    worst_rel = 0;
+    CHECK(f != NULL, "cannot open %s (run from the repository root)", path);
     if (!f) return;
     while (fgets(line, sizeof line, f))
         if (strncmp(line, "case ", 5) == 0) run_case(f, line);
     fclose(f);
-    CHECK(cases_run >= 60, "expected at least 60 reference cases, found %d", cases_run);
-    printf("%d reference cases, largest relative error %.3g (%s)\n", cases_run, worst_rel, IS_DOUBLE ? "double, t <= 200" : "float, t <= 10");
+    CHECK(cases_run - before >= min_cases, "%s: expected at least %d reference cases, found %d", path, min_cases, cases_run - before);
+    printf("%s: %d reference cases, largest relative error %.3g (%s)\n", path, cases_run - before, worst_rel,
+           IS_DOUBLE ? "double, t <= 200" : "float, t <= 10");
 }
 
 /* Misuse: every bad setting is refused with a message naming it. */
@@ -191,6 +196,32 @@ static void test_misuse(void)
     CHECK(ofs_optim_step(&o, p, g, &err) == OFS_ERR_ARG && p[0] == 1 && o.t == 0, "negative lr at step: %s", err.msg);
     o.cfg.lr = 1e-3; o.cfg.amsgrad = 1;
     CHECK(ofs_optim_step(&o, p, g, &err) == OFS_ERR_ARG && p[0] == 1, "amsgrad switched on after init: %s", err.msg);
+    ofs_optim_free(&o);
+}
+
+/* ADOPT's own edges: the first step only fills v, a NaN gradient is not clipped into
+   a finite step, and its settings are refused by name. */
+static void test_adopt(void)
+{
+    ofs_optim_config c = ofs_optim_defaults(OFS_ADOPT);
+    ofs_optim o;
+    ofs_real p[2] = {1, -2}, g[2] = {3, -0.5};
+    CHECK(c.beta1 == 0.9 && c.beta2 == 0.9999 && c.eps == 1e-6 && c.lr == 1e-3 && !c.decoupled_weight_decay,
+          "adopt defaults are the official file's");
+    c.beta2 = 1.0;                 expect_refused(&c, 2, "beta2");
+    c.beta2 = 0.9999; c.beta1 = -0.1; expect_refused(&c, 2, "beta1");
+    c.beta1 = 0.9; c.eps = (double)NAN; expect_refused(&c, 2, "eps");
+    c.eps = 1e-6;
+    CHECK(ofs_optim_init(&o, &c, 2, NULL) == OFS_OK, "adopt init");
+    CHECK(ofs_optim_step(&o, p, g, NULL) == OFS_OK && p[0] == 1 && p[1] == -2 && o.s[1][0] == 9 && o.s[1][1] == (ofs_real)0.25,
+          "adopt's first step sets v = g^2 and moves nothing: %g %g", (double)p[0], (double)o.s[1][0]);
+    CHECK(ofs_optim_step(&o, p, g, NULL) == OFS_OK && harness_close((double)p[0], 1 - 1e-4, 1e-6, 0) &&
+          harness_close((double)p[1], -2 + 1e-4, 1e-6, 0), "adopt's second step is lr (1 - beta1) sign(g): %.9g %.9g",
+          (double)p[0], (double)p[1]);
+    g[0] = (ofs_real)NAN;
+    (void)ofs_optim_step(&o, p, g, NULL);
+    CHECK(p[0] != p[0] && p[1] == p[1], "a NaN gradient gives a NaN weight (not a clipped step), the other stays: %g %g",
+          (double)p[0], (double)p[1]);
     ofs_optim_free(&o);
 }
 
@@ -621,8 +652,10 @@ static void test_reads(void)
 int main(void)
 {
     test_sqrt();
-    test_reference_file();
+    test_reference_file("tests/ref/optim_ref.txt", 60);
+    test_reference_file("tests/ref/adopt_ref.txt", 18);
     test_misuse();
+    test_adopt();
     test_groups();
     test_threads();
     test_save_load();

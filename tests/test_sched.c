@@ -532,6 +532,53 @@ static void sched_extremes(void)
     CHECK(ofs_sched_set(&s, "warmup_steps", (double)NAN, &err) == OFS_ERR_ARG, "warmup NaN");
 }
 
+/* WSD: its refusals, its fit to a run, and its place in compositions. */
+static void wsd_cases(void)
+{
+    ofs_sched s = ofs_sched_defaults(OFS_SCHED_WSD, 0.1), kids[2], top;
+    ofs_optim_config c = ofs_optim_defaults(OFS_ADAMW);
+    static const int64_t at[1] = {50};
+    ofs_err err;
+    CHECK(s.decay_fraction == 0.2 && s.wsd_shape == OFS_WSD_SQRT && s.total_steps == 0, "wsd defaults: 20%%, 1-sqrt, no length");
+    expect_bad(&s, "total_steps", "wsd without a run length");
+    s.total_steps = 100; s.decay_steps = 101;
+    expect_bad(&s, "decay_steps", "a cooldown longer than the run");
+    s.decay_steps = -1;
+    expect_bad(&s, "decay_steps", "a negative cooldown");
+    s.decay_steps = 0; s.decay_fraction = 0.001;
+    expect_bad(&s, "no step", "a cooldown fraction under one step");
+    s.decay_fraction = 1.5;
+    expect_bad(&s, "decay_fraction", "a fraction above 1");
+    s.decay_fraction = (double)NAN;
+    expect_bad(&s, "decay_fraction", "a NaN fraction");
+    s.decay_fraction = 0.2; s.eta_min = 0.2;
+    expect_bad(&s, "eta_min", "a floor above eta0");
+    s.eta_min = 0; s.wsd_shape = 4;
+    expect_bad(&s, "wsd_shape", "an unknown shape");
+    CHECK(ofs_sched_set(&s, "wsd_shape", 7, &err) == OFS_ERR_ARG && strstr(err.msg, "1-square"), "set wsd_shape 7: %s", err.msg);
+    CHECK(ofs_sched_set(&s, "wsd_shape", 3, &err) == OFS_OK && s.wsd_shape == OFS_WSD_SQUARE, "set wsd_shape 3");
+    CHECK(ofs_sched_set(&s, "decay_steps", 30, &err) == OFS_OK && s.decay_steps == 30, "set decay_steps");
+    CHECK(ofs_sched_set(&s, "decay_fraction", 0.5, &err) == OFS_OK && s.decay_fraction == 0.5, "set decay_fraction");
+    /* set_run: the run after the warmup; the cooldown keeps its 30 steps at the end */
+    s.warmup_steps = 10;
+    CHECK(ofs_sched_set_run(&s, 1000, &err) == OFS_OK && s.total_steps == 990, "wsd set_run: total_steps %lld", (long long)s.total_steps);
+    CHECK(ofs_sched_lr(&s, 969) == 0.1 && ofs_sched_lr(&s, 970) == 0.1 && ofs_sched_lr(&s, 971) < 0.1 && ofs_sched_lr(&s, 1000) == 0 &&
+          ofs_sched_lr(&s, 5) < 0.1, "wsd fitted: warmup, stable to step 970, cooldown to 0 at 1000");
+    CHECK(ofs_sched_apply(&s, 985, &c, &err) == OFS_OK && harness_close(c.lr, 0.1 * (1 - 0.25), 1e-15, 0), "1-square halfway: %g", c.lr);
+    s.decay_steps = 0; s.decay_fraction = 0.2;
+    CHECK(ofs_sched_set_run(&s, 60, &err) == OFS_OK && ofs_sched_lr(&s, 10 + 40) == 0.1 && ofs_sched_lr(&s, 10 + 41) < 0.1,
+          "wsd set_run with a fraction: the cooldown is 20%% of the fitted run");
+    /* sequential takes it; chained refuses it (the floor makes it not a factor) */
+    kids[0] = ofs_sched_defaults(OFS_SCHED_CONSTANT, 0.1);
+    kids[1] = ofs_sched_defaults(OFS_SCHED_WSD, 0.1); kids[1].total_steps = 40; kids[1].decay_steps = 10; kids[1].wsd_shape = OFS_WSD_LINEAR;
+    top = ofs_sched_defaults(OFS_SCHED_SEQUENTIAL, 0.1);
+    top.children = kids; top.n_children = 2; top.milestones = at; top.n_milestones = 1;
+    CHECK(ofs_sched_validate(&top, &err) == OFS_OK && harness_close(ofs_sched_lr(&top, 50 + 35), 0.05, 1e-15, 0),
+          "wsd as a sequential phase: %s", err.msg);
+    top.kind = OFS_SCHED_CHAINED;
+    expect_bad(&top, "multiplicative", "wsd in a chain");
+}
+
 int main(void)
 {
     reference_cases();
@@ -542,5 +589,6 @@ int main(void)
     plateau_edges();
     plateau_hostile();
     sched_extremes();
+    wsd_cases();
     return harness_done("test_sched");
 }

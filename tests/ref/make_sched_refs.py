@@ -14,7 +14,9 @@ k-th value (k = 0, 1, ...) is the rate of optimizer step k+1, which optimfs.h ca
 The schedules that exist only in D2L (square root, D2L's polynomial decay, the factor scheduler,
 piecewise constant, cosine held at its floor, warmup from 0) have no torch class; their values
 are computed here in plain Python float arithmetic, written the way D2L writes them, and the
-case is preceded by a comment line that says so.
+case is preceded by a comment line that says so. So has warmup-stable-decay (WSD): its cases
+transcribe the cooldown formulas of Hagele et al. 2024 (arXiv 2405.18392, section 3), each
+labelled so.
 
 Nothing is printed unless every self-check passes (an assertion fails otherwise): the golden
 values of OPTIMIZERS.md section 8.2, the D2L numbers quoted by the tutorial, the warm-restart
@@ -59,7 +61,7 @@ DEFAULTS.update(max_lr=0.0, step_size_up=2000, step_size_down=0, cyclic_mode=0, 
 KIND_DEFAULTS = {'cyclic': dict(gamma=1.0, base_momentum=0.8, max_momentum=0.9)}   # CyclicLR's own
 INT_KEYS = {'step_size', 'total_iters', 't_max', 't_0', 't_mult', 'total_steps', 'warmup_steps', 'hold',
             'three_phase', 'anneal_linear', 'cycle_momentum', 'patience', 'cooldown', 'step_size_up',
-            'step_size_down', 'cyclic_mode', 'scale_iterations', 'anneal_epochs'}
+            'step_size_down', 'cyclic_mode', 'scale_iterations', 'anneal_epochs', 'decay_steps', 'wsd_shape'}
 CYCLIC_MODES = ('triangular', 'triangular2', 'exp_range')
 
 # The functions a case names with fn=NAME (tests/test_sched.c defines the same ones): LambdaLR's
@@ -273,6 +275,62 @@ D2L_CASES = [
      'piecewise', dict(base_lr=2.0, milestones=[0, 5, 6], values=[9.0, 0.25, 1.5, 0.125]),
      lambda n: [2.0 * [9.0, 0.25, 1.5, 0.125][sum(1 for m in (0, 5, 6) if m <= t)] for t in range(n)], 50),
 ]
+
+# ----------------------------------------------------------------------------------------------
+# Warmup-stable-decay (no torch class). Hagele et al. 2024, "Scaling Laws and Compute-Optimal
+# Training Beyond Fixed Training Durations", section 3: a constant rate, then a cooldown over the
+# last N_decay of N steps, f(n, N, N_decay) = 1 - sqrt((n - (N - N_decay)) / N_decay) for their
+# (1-sqrt) and 1 - (n - (N - N_decay)) / N_decay for the linear one; their code's other decay
+# types are cosine, (1 + cos(pi p)) / 2, and square, 1 - p^2; the floor enters as
+# floor + (peak - floor) f, and N_decay = int(fraction N). k counts from the end of the warmup.
+
+WSD_SHAPES = {0: lambda p: 1 - p, 1: lambda p: (1 + math.cos(math.pi * p)) / 2,
+              2: lambda p: 1 - math.sqrt(p), 3: lambda p: 1 - p * p}
+WSD_NAMES = {0: 'linear', 1: 'cosine', 2: '1-sqrt', 3: '1-square'}
+
+
+def wsd_paper(n, keys):
+    eta0, big_n, floor = keys['base_lr'], keys['total_steps'], keys.get('eta_min', 0.0)
+    d = keys['decay_steps'] if keys.get('decay_steps', 0) > 0 else int(keys['decay_fraction'] * big_n)
+    w, ws = keys.get('warmup_steps', 0), keys.get('warmup_start', 0.0)
+    out = []
+    for k in range(n):
+        if k < w:
+            out.append(eta0 * (ws + (1 - ws) * k / w))
+            continue
+        j = k - w
+        if j < big_n - d:
+            out.append(eta0)
+            continue
+        p = min(1.0, (j - (big_n - d)) / d)
+        out.append(floor + (eta0 - floor) * WSD_SHAPES[keys['wsd_shape']](p))
+    return out
+
+
+WSD_CASES = [
+    dict(base_lr=0.1, total_steps=150, decay_steps=30, decay_fraction=0.2, wsd_shape=0),
+    dict(base_lr=0.1, total_steps=180, decay_steps=0, decay_fraction=0.2, wsd_shape=1, eta_min=0.01),
+    dict(base_lr=0.5, total_steps=200, decay_steps=0, decay_fraction=0.2, wsd_shape=2),
+    dict(base_lr=0.3, total_steps=160, decay_steps=50, decay_fraction=0.2, wsd_shape=3, eta_min=1e-3,
+         warmup_steps=20, warmup_start=0.1),
+    dict(base_lr=0.05, total_steps=100, decay_steps=100, decay_fraction=0.2, wsd_shape=2, eta_min=0.005),
+    dict(base_lr=0.2, total_steps=173, decay_steps=0, decay_fraction=0.1, wsd_shape=0, warmup_steps=7),
+]
+
+
+def check_wsd():
+    """A few values worked out by hand from the formulas."""
+    v = wsd_paper(201, WSD_CASES[2])          # N = 200, D = 40, 1-sqrt from k = 160
+    assert v[159] == 0.5 and close(v[170], 0.5 * (1 - math.sqrt(0.25))) and v[200] == 0.0, v[155:]
+    v = wsd_paper(200, WSD_CASES[0])          # N = 150, D = 30, linear from k = 120
+    assert v[119] == 0.1 and close(v[135], 0.05) and v[150] == 0.0 and v[199] == 0.0, v[115:]
+    v = wsd_paper(200, WSD_CASES[3])          # warmup 20, then N = 160, D = 50 from j = 110; p = 0.5 at j = 135
+    assert close(v[10], 0.3 * (0.1 + 0.9 * 0.5)) and close(v[155], 1e-3 + (0.3 - 1e-3) * 0.75), v[150:160]
+    v = wsd_paper(200, WSD_CASES[1])          # cosine, D = 36 from k = 144: halfway at k = 162
+    assert close(v[162], 0.01 + 0.09 * 0.5) and v[180] == 0.01, v[160:]
+    v = wsd_paper(200, WSD_CASES[5])          # int(0.1 * 173) = 17
+    assert v[7 + 156] == 0.2 and close(v[7 + 157], 0.2 * (1 - 1 / 17)), v[160:170]   # p = 0 at j = N - D
+
 
 # ----------------------------------------------------------------------------------------------
 # torch cases: (kind, keys, n, children)
@@ -498,6 +556,7 @@ def self_checks():
     a, _ = run_torch('cosine', dict(base_lr=0.3, t_max=15, eta_min=0.01, warmup_steps=5, warmup_start=0.01), 21)
     b = d2l_cosine(21, 20, 0.3, 0.01, warmup_steps=5, warmup_begin_lr=0.003)
     assert all(close(x, y, 1e-14) for x, y in zip(a, b)), (a, b)
+    check_wsd()
 
 
 def main():
@@ -524,6 +583,11 @@ def main():
         emit_case(lines, torch_description(kind, keys, children), kind, keys, lrs, moms if cyc else None, children)
     for comment, kind, keys, fn, n in D2L_CASES:
         emit_case(lines, 'plain Python (no torch class): ' + comment, kind, keys, fn(n))
+    for keys in WSD_CASES:
+        emit_case(lines, 'plain Python (no torch class): a transcription of the paper\'s formula, Hagele et al. 2024 '
+                  '(arXiv 2405.18392) section 3, %s cooldown to eta_min over the last decay_steps (or '
+                  'int(decay_fraction total_steps)) of total_steps' % WSD_NAMES[keys['wsd_shape']], 'wsd', keys,
+                  wsd_paper(200, keys))
     for keys, metrics in PLATEAU_CASES:
         h = dict(PLATEAU_DEFAULTS, **keys)
         lines.append('# torch.optim.lr_scheduler.ReduceLROnPlateau(%s) on SGD(lr=%r, momentum=0.9)' % (
