@@ -2,6 +2,7 @@
 
    Every optimizer of PyTorch's torch.optim but SparseAdam (SGD to AdamW, Rprop, ASGD,
    L-BFGS) exact against it, Lion, Yogi, LAMB and AdaBelief as optax defines them,
+   ADOPT and Schedule-Free AdamW and SGD as their authors' code computes them,
    every learning-rate schedule of torch.optim.lr_scheduler and D2L's, weight
    averaging (SWA, EMA), Newton's method for toy problems, a finite-difference
    gradient checker, a small multi-layer perceptron with hand-written
@@ -37,6 +38,7 @@
         9  RMSProp and Adadelta
        10  Adam and its family: Adam, AMSGrad, Adamax, Yogi, AdaBelief, ADOPT
        11  AdamW, NAdam, RAdam, Lion, Rprop, LAMB
+      11b  Optimizers after Adam: Schedule-Free AdamW and SGD (no schedule horizon)
        12  Learning-rate schedules (every torch.optim.lr_scheduler kind, D2L's, and WSD)
        13  Gradient checking
        14  Choosing an optimizer by name; saving and loading its state
@@ -211,7 +213,7 @@ OFSDEF ofs_status ofs_toy_grid_save(const char *path, const ofs_toy *t, const do
 typedef enum ofs_optim_kind {
     OFS_SGD, OFS_ADAGRAD, OFS_RMSPROP, OFS_ADADELTA, OFS_ADAM, OFS_ADAMW, OFS_ADAMAX,
     OFS_NADAM, OFS_RADAM, OFS_LION, OFS_YOGI, OFS_LAMB, OFS_ADABELIEF, OFS_RPROP, OFS_ASGD,
-    OFS_ADOPT, OFS_OPTIM_COUNT
+    OFS_ADOPT, OFS_SFADAMW, OFS_SFSGD, OFS_OPTIM_COUNT
 } ofs_optim_kind;
 
 /* One configuration for every algorithm; each reads the fields it needs at
@@ -233,6 +235,8 @@ typedef struct ofs_optim_config {
     double etaminus, etaplus;            /* Rprop: step-size factors after a sign change / none */
     double step_size_min, step_size_max; /* Rprop: the step sizes' bounds */
     double lambd, t0;      /* ASGD: eta's decay and the step after which averaging starts */
+    double warmup_steps;   /* Schedule-Free: steps of linear lr warmup (0: none) */
+    double r, weight_lr_power; /* Schedule-Free: the average's weights t^r lr_max^weight_lr_power */
     int nesterov;          /* SGD */
     int maximize;          /* every algorithm: ascend instead of descend */
     int amsgrad;           /* Adam, AdamW */
@@ -255,6 +259,8 @@ typedef struct ofs_optim {
     int64_t t;             /* steps taken */
     double mu_product;     /* NAdam: running product of mu_t */
     double eta;            /* ASGD: the step size of the next step (torch's eta) */
+    double lr_max;         /* Schedule-Free: the largest (warmed-up) lr so far; 0 before a step */
+    double weight_sum;     /* Schedule-Free: the sum of the average's weights so far */
     ofs_real *s[3];        /* moment arrays, owned; NULL where unused */
 } ofs_optim;
 
@@ -279,6 +285,10 @@ OFSDEF void        ofs_optim_reset(ofs_optim *o);   /* back to step 0, moments a
 /* ASGD's running average of the parameters (torch's ax; n values, to evaluate the
    model with), or NULL for an algorithm that keeps none. */
 OFSDEF const ofs_real *ofs_optim_averaged(const ofs_optim *o);
+/* The weights to evaluate the model with, written to out (n values, not params):
+   Schedule-Free's x (chapter 11b: params hold y, where gradients are taken), ASGD's
+   average, and for every other algorithm (or before the first step) params itself. */
+OFSDEF void        ofs_optim_eval_params(const ofs_optim *o, const ofs_real *params, ofs_real *out);
 OFSDEF void        ofs_optim_free(ofs_optim *o);
 OFSDEF void        ofs_optim_save(const ofs_optim *o, ofs_buf *b);
 /* Every field read is checked (hyperparameters as ofs_optim_validate, t, the NAdam
@@ -3289,6 +3299,101 @@ static void ofs__lamb_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
     }
 }
 
+/* ==== Chapter 11b: Optimizers after Adam ========================================= */
+/* Schedule-Free (Defazio, Yang, Mehta, Mishchenko, Khaled and Cutkosky, 2024, "The
+   Road Less Scheduled", arXiv 2405.15682). A cosine or linear decay needs the length
+   of the run before it starts, and the best weights of a run come from its decay:
+   stop early and the weights are poor, train longer and the schedule must be redone.
+   Schedule-Free keeps a constant lr and replaces the decay by an average. Three
+   sequences share one set of steps:
+       z: the base sequence, plain SGD (or Adam's normalised step) with the constant lr
+       x: the weighted average of the z's, the weights to evaluate and to keep
+       y: the interpolation between them, where the gradient is taken
+   As the authors' reference implementations compute it (facebookresearch/schedule_free,
+   commit 70785b53e778d0e872c0bbb75ff4ee54ee10c291, schedulefree/adamw_schedulefree_reference.py
+   and sgd_schedulefree_reference.py), step t (t = 1, 2, ...; p holds y):
+       lr_t = lr min(1, t / warmup_steps)           (linear warmup; lr itself when 0)
+       lr_max <- max(lr_max, lr_t)                  (0 before the first step)
+       w_t = t^r lr_max^weight_lr_power,   W <- W + w_t,   c_t = w_t / W   (0 if W = 0)
+       z0 = x0 = y0 = the parameters before step 1
+     AdamW (sfadamw), g the gradient at y:
+       z <- z - lr_t lambda y                       (decoupled decay, taken at y)
+       v <- beta2 v + (1 - beta2) g^2
+       z <- z - lr_t g / (sqrt(v / (1 - beta2^t)) + eps)
+     SGD (sfsgd):
+       z <- z - lr_t (g + lambda y)                 (L2 decay, taken at y)
+     both:
+       x <- (1 - c_t) x + c_t z
+       y <- beta1 x + (1 - beta1) z
+   beta1 is the reference SGD's momentum and AdamW's betas[0]: it is not an average of
+   gradients (there is no first moment) but how far y leans from z towards x. With
+   r = 0 and a constant lr, c_t = 1/t and x is the plain mean of z_1 .. z_t; the
+   weights lr_max^2 give the warmup's small steps little say in that mean. The
+   reference refuses SGD's momentum 0; here beta1 = 0 is allowed for both (y = z:
+   averaging alone, Polyak-Ruppert). Not implemented: upstream's decay_at_z and
+   inner_momentum options (their defaults, off, are what this computes).
+   The model is trained at y and evaluated at x: the moment arrays are z, x (and v),
+   ofs_optim_averaged gives x, and ofs_optim_eval_params copies it out. An lr schedule
+   is not needed, but is allowed: lr_max and the weights follow whatever lr is set. */
+
+/* The step's scalars: lr_t and the weight c_t of the newest z in x. */
+static double ofs__sf_weight(ofs_optim *o, double *lr_t)
+{
+    const ofs_optim_config *c = &o->cfg;
+    const double t = (double)o->t, w_steps = c->warmup_steps;
+    double w;
+    *lr_t = c->lr * (t <= w_steps ? t / w_steps : 1.0);
+    o->lr_max = ofs__max(o->lr_max, *lr_t);
+    w = pow(t, c->r) * pow(o->lr_max, c->weight_lr_power);
+    o->weight_sum += w;
+    return o->weight_sum > 0 ? w / o->weight_sum : 0.0;
+}
+
+static void ofs__sfadamw_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
+{
+    const ofs_optim_config *c = &o->cfg;
+    const size_t n = o->n;
+    size_t i;
+    double lr_t;
+    const double ck = ofs__sf_weight(o, &lr_t);
+    const int first = o->t == 1;
+    const ofs_real sign = OFS__R(c->maximize ? -1 : 1), lr = OFS__R(lr_t), lrwd = OFS__R(lr_t * c->weight_decay);
+    const ofs_real b1 = OFS__R(c->beta1), omb1 = OFS__R(1 - c->beta1), b2 = OFS__R(c->beta2), omb2 = OFS__R(1 - c->beta2);
+    const ofs_real bc2 = OFS__R(1 - pow(c->beta2, (double)o->t)), eps = OFS__R(c->eps), cx = OFS__R(ck), omc = OFS__R(1 - ck);
+    ofs_real *OFS__RESTRICT z = o->s[0], *OFS__RESTRICT x = o->s[1], *OFS__RESTRICT v = o->s[2];
+    for (i = 0; i < n; i++) {
+        const ofs_real y = p[i], g = sign * gr[i];
+        ofs_real zi = first ? y : z[i], xi = first ? y : x[i], vi;
+        zi = zi - lrwd * y;
+        vi = v[i] = v[i] * b2 + omb2 * g * g;
+        zi = zi - lr * (g / (OFS__SQRT(vi / bc2) + eps));
+        xi = xi * omc + cx * zi;
+        z[i] = zi; x[i] = xi;
+        p[i] = xi * b1 + omb1 * zi;
+    }
+}
+
+static void ofs__sfsgd_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
+{
+    const ofs_optim_config *c = &o->cfg;
+    const size_t n = o->n;
+    size_t i;
+    double lr_t;
+    const double ck = ofs__sf_weight(o, &lr_t);
+    const int first = o->t == 1;
+    const ofs_real sign = OFS__R(c->maximize ? -1 : 1), lr = OFS__R(lr_t), wd = OFS__R(c->weight_decay);
+    const ofs_real b1 = OFS__R(c->beta1), omb1 = OFS__R(1 - c->beta1), cx = OFS__R(ck), omc = OFS__R(1 - ck);
+    ofs_real *OFS__RESTRICT z = o->s[0], *OFS__RESTRICT x = o->s[1];
+    for (i = 0; i < n; i++) {
+        const ofs_real y = p[i], g = sign * gr[i] + wd * y;
+        ofs_real zi = first ? y : z[i], xi = first ? y : x[i];
+        zi = zi - lr * g;
+        xi = xi * omc + cx * zi;
+        z[i] = zi; x[i] = xi;
+        p[i] = xi * b1 + omb1 * zi;
+    }
+}
+
 /* ==== Chapter 12: Learning-rate schedules ========================================= */
 /* A constant rate leaves SGD jittering around the minimum (chapter 5); a rate that
    falls lets it settle, and a short rise at the start (warmup) keeps Adam's early,
@@ -4103,7 +4208,8 @@ OFSDEF double ofs_mlp_objective(const double *theta, double *grad, void *batch)
    bit for each: OFS__READS(beta1) stands for "reads beta1". */
 #define OFS__FIELDS(X) X(lr) X(weight_decay) X(momentum) X(dampening) X(alpha) X(rho) X(beta1) X(beta2) \
     X(eps) X(eps_root) X(lr_decay) X(initial_accumulator_value) X(momentum_decay) \
-    X(etaminus) X(etaplus) X(step_size_min) X(step_size_max) X(lambd) X(t0)
+    X(etaminus) X(etaplus) X(step_size_min) X(step_size_max) X(lambd) X(t0) \
+    X(warmup_steps) X(r) X(weight_lr_power)
 #define OFS__FLAGS(X) X(nesterov) X(maximize) X(amsgrad) X(centered) X(decoupled_weight_decay) \
     X(eps_inside_sqrt) X(ema_momentum)
 enum {
@@ -4122,6 +4228,7 @@ enum {
 #define OFS__R_RPROP (OFS__READS(lr) | OFS__READS(maximize) | OFS__READS(etaminus) | OFS__READS(etaplus) | \
                       OFS__READS(step_size_min) | OFS__READS(step_size_max))
 #define OFS__R_ASGD (OFS__R_ALL | OFS__READS(alpha) | OFS__READS(lambd) | OFS__READS(t0))
+#define OFS__R_SF (OFS__R_ALL | OFS__READS(beta1) | OFS__READS(warmup_steps) | OFS__READS(r) | OFS__READS(weight_lr_power))
 #define OFS__R_RMSPROP (OFS__R_ALL | OFS__READS(eps) | OFS__READS(momentum) | OFS__READS(alpha) | OFS__READS(centered) | \
                         OFS__READS(eps_inside_sqrt))
 
@@ -4182,7 +4289,11 @@ static const ofs__algo ofs__algos[OFS_OPTIM_COUNT] = {
     {"asgd",      ofs__asgd_step,      NULL,                1, OFS__ZERO,       1, OFS__CYC_NONE, 0u, OFS__R_ASGD,
          1e-2,  0,    0,     0,     0, 0, 0, 0.75, 1e3, 0},
     {"adopt",     ofs__adopt_step,     NULL,                2, OFS__ZERO,       1, OFS__B1, 2u, OFS__R_ADAM | OFS__READS(decoupled_weight_decay),
-         1e-3,  0.9,  0.9999, 1e-6, 0, 0, 0, 0.99, 1e3, -1}
+         1e-3,  0.9,  0.9999, 1e-6, 0, 0, 0, 0.99, 1e3, -1},
+    {"sfadamw",   ofs__sfadamw_step,   NULL,                3, OFS__ZERO,       1, OFS__CYC_NONE, 4u, OFS__R_SF | OFS__READS(beta2) | OFS__READS(eps),
+         2.5e-3, 0.9, 0.999, 1e-8,  0, 0, 0, 0.99, 1e3, 1},
+    {"sfsgd",     ofs__sfsgd_step,     NULL,                2, OFS__ZERO,       1, OFS__CYC_NONE, 0u, OFS__R_SF,
+         1.0,   0.9,  0,     0,     0, 0, 0, 0.99, 1e3, 1}
 };
 #undef OFS__ZERO
 #undef OFS__MOM
@@ -4204,6 +4315,7 @@ OFSDEF ofs_optim_config ofs_optim_defaults(ofs_optim_kind kind)
     c.eps_root = a->eps_root; c.initial_accumulator_value = a->initial_accumulator_value; c.alpha = a->alpha;
     c.rho = 0.9; c.momentum_decay = 4e-3;                    /* read by one algorithm each, the same for all */
     c.etaminus = 0.5; c.etaplus = 1.2; c.step_size_min = 1e-6; c.step_size_max = 50; c.lambd = 1e-4; c.t0 = 1e6;
+    c.warmup_steps = 0; c.r = 0; c.weight_lr_power = 2;
     return c;
 }
 
@@ -4332,6 +4444,11 @@ OFSDEF ofs_status ofs_optim_validate(const ofs_optim_config *c, ofs_err *err)
     OFS__CHECK(c->lambd >= 0 && c->lr * c->lambd <= 1, "expected lambd >= 0 and lr * lambd <= 1 (theta is multiplied by "
                "1 - lambd eta), found lr %g and lambd %g"), c->lr, c->lambd);
     OFS__CHECK(c->t0 >= 0, "expected t0 >= 0, found %g"), c->t0);
+    OFS__CHECK(c->warmup_steps >= 0 && c->warmup_steps <= (double)OFS_MAX_STEPS && floor(c->warmup_steps) == c->warmup_steps,
+               "expected a whole number of warmup_steps in [0, 2^53], found %.17g"), c->warmup_steps);
+    OFS__CHECK(c->r >= 0 && c->r <= 8, "expected r in [0, 8] (the average's weights t^r stay finite), found %g"), c->r);
+    OFS__CHECK(c->weight_lr_power >= 0 && c->weight_lr_power <= 8,
+               "expected weight_lr_power in [0, 8] (the weights lr_max^power stay finite), found %g"), c->weight_lr_power);
 #define OFS__CHECK_FINITE(f) OFS__CHECK(ofs__finite(c->f) && fabs(c->f) <= OFS__CFG_BIG, \
                                         "expected a finite " #f " of at most 1e30 in size, found %g"), c->f);
     OFS__FIELDS(OFS__CHECK_FINITE)   /* the fields without an upper bound above, and those the algorithm ignores */
@@ -4355,6 +4472,8 @@ OFSDEF void ofs_optim_reset(ofs_optim *o)
     o->t = 0;
     o->mu_product = 1.0;
     o->eta = 0;
+    o->lr_max = 0;
+    o->weight_sum = 0;
     for (k = 0; k < 3; k++)
         if (o->s[k])
             for (i = 0; i < o->n; i++)
@@ -4365,6 +4484,14 @@ OFSDEF const ofs_real *ofs_optim_averaged(const ofs_optim *o)
 {
     const int k = ofs__algo_of(o->cfg.kind)->averaged;
     return k >= 0 ? o->s[k] : NULL;
+}
+
+OFSDEF void ofs_optim_eval_params(const ofs_optim *o, const ofs_real *params, ofs_real *out)
+{
+    const ofs_real *avg;
+    OFS_ASSERT(o && params && out && out != params);
+    avg = o->t > 0 ? ofs_optim_averaged(o) : NULL;
+    memcpy(out, avg ? avg : params, o->n * sizeof *out);
 }
 
 OFSDEF ofs_status ofs_optim_init(ofs_optim *o, const ofs_optim_config *cfg, size_t n, ofs_err *err)
@@ -4421,7 +4548,10 @@ static ofs_optim ofs__optim_slice(const ofs_optim *at, ofs_real *p, const ofs_re
     return v;
 }
 
-static void ofs__optim_scalars(ofs_optim *o, ofs_optim v) { o->mu_product = v.mu_product; o->eta = v.eta; }
+static void ofs__optim_scalars(ofs_optim *o, ofs_optim v)
+{
+    o->mu_product = v.mu_product; o->eta = v.eta; o->lr_max = v.lr_max; o->weight_sum = v.weight_sum;
+}
 
 /* With OpenMP, a large element-wise step is cut into one slice per thread (on
    whole cache lines); the update functions themselves are plain loops, so a
@@ -4462,13 +4592,17 @@ OFSDEF void ofs_optim_free(ofs_optim *o)
     o->n = 0;
 }
 
-/* Saving: a tag, kind, n, t, the NAdam product, ASGD's eta, every hyperparameter,
-   then the moment arrays, each value stored as a double (exact for float), so that
-   a run resumed from the saved state continues bit for bit. The first format
-   (version 0.2.0) began with the kind, had no eta and the first OFS__V1_FIELDS
-   numbers: it is still read, the fields it lacks keep o's values. */
-#define OFS__OPTIM_TAG 0x3254504fu   /* "OPT2" */
+/* Saving: a tag, kind, n, t, the NAdam product, ASGD's eta, Schedule-Free's lr_max
+   and weight_sum, every hyperparameter, then the moment arrays, each value stored as
+   a double (exact for float), so that a run resumed from the saved state continues
+   bit for bit. The older formats are still read, and the fields they lack keep o's
+   values: version 0.2.0's began with the kind, had no eta and the first
+   OFS__V1_FIELDS numbers; 0.3.0's ("OPT2") had no lr_max, weight_sum and the first
+   OFS__V2_FIELDS numbers. */
+#define OFS__OPTIM_TAG 0x3354504fu   /* "OPT3" */
+#define OFS__OPTIM_TAG2 0x3254504fu  /* "OPT2" */
 #define OFS__V1_FIELDS 13
+#define OFS__V2_FIELDS 19
 OFSDEF void ofs_optim_save(const ofs_optim *o, ofs_buf *b)
 {
     int k;
@@ -4478,6 +4612,8 @@ OFSDEF void ofs_optim_save(const ofs_optim *o, ofs_buf *b)
     ofs_put_u64(b, (uint64_t)o->t);
     ofs_put_f64(b, o->mu_product);
     ofs_put_f64(b, o->eta);
+    ofs_put_f64(b, o->lr_max);
+    ofs_put_f64(b, o->weight_sum);
 #define OFS__PUT_FIELD(f) ofs_put_f64(b, o->cfg.f);
 #define OFS__PUT_FLAG(f) ofs_put_u64(b, (uint64_t)o->cfg.f);
     OFS__FIELDS(OFS__PUT_FIELD)
@@ -4514,6 +4650,21 @@ static int ofs__reals_check(ofs_reader r, size_t n, int nonneg, size_t *bad, dou
         if (!(fabs(v) <= big) || (nonneg && v < 0)) { *bad = i; *value = v; return 1; }
     }
     return 0;
+}
+
+static ofs_status ofs__sf_sane(const ofs_optim_config *c, uint64_t t, double lr_max, double wsum, ofs_err *err)
+{
+    const int sf = (ofs__algo_of(c->kind)->reads & OFS__READS(weight_lr_power)) != 0;
+    if (!sf || t == 0) {
+        if (lr_max != 0 || wsum != 0)
+            return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: expected lr_max = weight_sum = 0 (%s), found %.17g and %.17g",
+                             sf ? "Schedule-Free before its first step" : "only Schedule-Free sets them", lr_max, wsum);
+        return OFS_OK;
+    }
+    if (!(lr_max >= 0 && lr_max <= ofs__algo_of(c->kind)->lr_max) || !(wsum >= 0 && wsum <= DBL_MAX))
+        return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: expected Schedule-Free's lr_max in [0, %g] and a finite "
+                         "weight_sum >= 0, found %.17g and %.17g", ofs__algo_of(c->kind)->lr_max, lr_max, wsum);
+    return OFS_OK;
 }
 
 static ofs_status ofs__optim_sane(const ofs_optim_config *c, uint64_t t, double prod, double eta, ofs_err *err)
@@ -4559,9 +4710,13 @@ static ofs_status ofs__moments_check(const ofs_optim *o, const ofs_optim_config 
 OFSDEF ofs_status ofs_optim_load(ofs_optim *o, ofs_reader *r, ofs_err *err)
 {
     ofs_optim_config c = o->cfg;
-    uint64_t first = ofs_get_u64(r), v2 = first == OFS__OPTIM_TAG, kind = v2 ? ofs_get_u64(r) : first;
+    const uint64_t first = ofs_get_u64(r);
+    const int fmt = first == OFS__OPTIM_TAG ? 3 : first == OFS__OPTIM_TAG2 ? 2 : 1;
+    const int nums = fmt == 3 ? OFS__NFIELDS : fmt == 2 ? OFS__V2_FIELDS : OFS__V1_FIELDS;
+    uint64_t kind = fmt > 1 ? ofs_get_u64(r) : first;
     uint64_t n = ofs_get_u64(r), t = ofs_get_u64(r), flag;
-    double prod = ofs_get_f64(r), eta = v2 ? ofs_get_f64(r) : 0;
+    double prod = ofs_get_f64(r), eta = fmt > 1 ? ofs_get_f64(r) : 0;
+    double lr_max = fmt > 2 ? ofs_get_f64(r) : 0, wsum = fmt > 2 ? ofs_get_f64(r) : 0;
     ofs_status st;
     int k;
     if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: truncated header");
@@ -4569,7 +4724,7 @@ OFSDEF ofs_status ofs_optim_load(ofs_optim *o, ofs_reader *r, ofs_err *err)
         return ofs__fail(err, OFS_ERR_MISMATCH, "optimizer state: expected %s over %lu parameters, found %s over %llu",
                          ofs_optim_name(o->cfg.kind), (unsigned long)o->n,
                          ofs_optim_name(kind < OFS_OPTIM_COUNT ? (ofs_optim_kind)kind : OFS_OPTIM_COUNT), (unsigned long long)n);
-#define OFS__GET_FIELD(f) if (v2 || OFS__B_##f < OFS__V1_FIELDS) c.f = ofs_get_f64(r);
+#define OFS__GET_FIELD(f) if (OFS__B_##f < nums) c.f = ofs_get_f64(r);
 #define OFS__GET_FLAG(f) flag = ofs_get_u64(r); \
     if (flag > 1 && !r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: expected the flag " #f " 0 or 1, found %llu", \
                                               (unsigned long long)flag); \
@@ -4580,13 +4735,14 @@ OFSDEF ofs_status ofs_optim_load(ofs_optim *o, ofs_reader *r, ofs_err *err)
 #undef OFS__GET_FLAG
     if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: truncated hyperparameters");
     if ((st = ofs__optim_sane(&c, t, prod, eta, err)) != OFS_OK) return st;
+    if ((st = ofs__sf_sane(&c, t, lr_max, wsum, err)) != OFS_OK) return st;
     if (ofs__nstate(&c) != ofs__nstate(&o->cfg))
         return ofs__fail(err, OFS_ERR_MISMATCH, "optimizer state: saved with %d moment arrays, this optimizer has %d",
                          ofs__nstate(&c), ofs__nstate(&o->cfg));
     if ((st = ofs__moments_check(o, &c, *r, err)) != OFS_OK) return st;
     for (k = 0; k < 3; k++)           /* all checked: now store */
         if (ofs_get_u64(r)) ofs_get_reals(r, o->s[k], o->n);
-    o->cfg = c; o->t = (int64_t)t; o->mu_product = prod; o->eta = eta;
+    o->cfg = c; o->t = (int64_t)t; o->mu_product = prod; o->eta = eta; o->lr_max = lr_max; o->weight_sum = wsum;
     return ofs__ok(err);
 }
 
@@ -4619,9 +4775,9 @@ static ofs_status ofs__optim_savable(const ofs_optim *o, const char *path, ofs_e
                              "(not a finite number); nothing was written, the previous file is unchanged", path,
                              ofs_optim_name(o->cfg.kind), (double)o->s[k][i], (unsigned long)i, k);
     }
-    if (!ofs__finite(o->mu_product) || !ofs__finite(o->eta) || o->t < 0 || o->t > OFS_MAX_STEPS)
-        return ofs__fail(err, OFS_ERR_NONFINITE, "%s: refusing to save: t = %lld, mu_product = %g, eta = %g; nothing was written",
-                         path, (long long)o->t, o->mu_product, o->eta);
+    if (!ofs__finite(o->mu_product) || !ofs__finite(o->eta) || !ofs__finite(o->weight_sum) || o->t < 0 || o->t > OFS_MAX_STEPS)
+        return ofs__fail(err, OFS_ERR_NONFINITE, "%s: refusing to save: t = %lld, mu_product = %g, eta = %g, weight_sum = %g; "
+                         "nothing was written", path, (long long)o->t, o->mu_product, o->eta, o->weight_sum);
     return OFS_OK;
 }
 
@@ -6775,8 +6931,9 @@ OFS__VECTORIZE_END
 
 /*
 REVISION HISTORY
-    0.3.0  (2026-12-03)  Rprop, ASGD and L-BFGS (strong Wolfe); CyclicLR, LambdaLR,
-                         MultiplicativeLR and SWALR; weight averaging (SWA, EMA) and its
+    0.3.0  (2026-12-03)  Rprop, ASGD and L-BFGS (strong Wolfe); ADOPT, Schedule-Free AdamW
+                         and SGD; CyclicLR, LambdaLR, MultiplicativeLR, SWALR and WSD;
+                         weight averaging (SWA, EMA) and its
                          place in the trainer and checkpoints (format 3); vector kernels
                          chosen at run time and ofs_set_flush_denormal; optimizer states
                          tagged (0.2.0's still load), every kind of optimizer and schedule

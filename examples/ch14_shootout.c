@@ -27,7 +27,7 @@ static const ofs_toy_kind fns[NFN] = {OFS_TOY_ROSENBROCK, OFS_TOY_BEALE, OFS_TOY
 static const double starts[NFN][2] = {{-1.2, 1.0}, {1.0, 1.5}, {0.0, 0.0}};
 
 /* The learning rates (rosenbrock, beale, himmelblau), from `--tune`. */
-static const double lr_table[NOPT][NFN] = {
+static const double lr_table[][NFN] = {
     /* sgd       */ {0.002, 0.005, 0.01},
     /* adagrad   */ {0.5, 2, 2},
     /* rmsprop   */ {0.0002, 0.0002, 0.2},
@@ -43,7 +43,9 @@ static const double lr_table[NOPT][NFN] = {
     /* adabelief */ {5e-05, 0.5, 0.2},
     /* rprop     */ {0.002, 0.1, 0.1},
     /* asgd      */ {0.002, 0.02, 0.02},
-    /* adopt     */ {2, 2, 2}};
+    /* adopt     */ {2, 2, 2},
+    /* sfadamw   */ {0.002, 0.002, 0.001},
+    /* sfsgd     */ {0.005, 0.02, 0.1}};
 /* One row per optimizer of the library: a new one does not compile until it has its row. */
 typedef char every_optimizer_has_a_row[sizeof lr_table / sizeof lr_table[0] == OFS_OPTIM_COUNT ? 1 : -1];
 #define NAME(opt) ofs_optim_name((ofs_optim_kind)(opt))

@@ -530,7 +530,7 @@ typedef struct run {
     ofs_sched sched;
     swa_sched swa;             /* --swa-start: the schedule, then SWALR */
     ofs_average avg;           /* --swa-start, --ema-decay: the weight average */
-    ofs_mlp eval;              /* the model with the averaged weights, for evaluation */
+    ofs_mlp eval;              /* the model with the averaged weights (or Schedule-Free's x), for evaluation */
     unsigned char *pred;
     outfile curves, log;
     int64_t saved_epoch;       /* the epoch of the last checkpoint this run wrote, -1: none */
@@ -551,17 +551,23 @@ static ofs_status swa_schedule(int64_t step, ofs_optim_config *cfg, void *ctx, o
     return ofs_sched_apply(&w->swalr, step - w->from, cfg, err);
 }
 
-/* Sets up the average, the trainer's use of it and the SWA schedule; 0, or 1. */
+/* Schedule-Free (chapter 11b) trains at y and is tested at x, its own average. */
+static int schedule_free(const run *R) { return ofs_optim_reads(R->t.opt[0].cfg.kind, "weight_lr_power"); }
+
+/* Sets up the average, the trainer's use of it and the SWA schedule, and the model
+   that evaluates averaged weights; 0, or 1. */
 static int setup_average(run *R, int64_t per_epoch)
 {
     const options *o = &R->o;
+    const int average = o->swa_start >= 0 || o->ema_decay != 0;
     ofs_err e;
-    if (o->swa_start < 0 && o->ema_decay == 0) return 0;
-    if (ofs_average_init(&R->avg, R->m.nparams, o->ema_decay, &e) != OFS_OK ||
-        ofs_mlp_create(&R->eval, R->m.sizes, R->m.nlayers + 1, R->m.act, R->m.max_batch, &e) != OFS_OK) {
+    if (!average && !schedule_free(R)) return 0;
+    if (ofs_mlp_create(&R->eval, R->m.sizes, R->m.nlayers + 1, R->m.act, R->m.max_batch, &e) != OFS_OK ||
+        (average && ofs_average_init(&R->avg, R->m.nparams, o->ema_decay, &e) != OFS_OK)) {
         fprintf(stderr, PROG ": %s\n", e.msg);
         return 1;
     }
+    if (!average) return 0;
     R->t.average = &R->avg;
     R->t.average_from = o->swa_start < 0 ? 0 : (int64_t)o->swa_start * per_epoch;
     R->t.average_every = o->swa_start < 0 ? 1 : per_epoch;
@@ -573,6 +579,17 @@ static int setup_average(run *R, int64_t per_epoch)
     R->swa.swalr.anneal_epochs = per_epoch;
     R->t.schedule = swa_schedule; R->t.schedule_ctx = &R->swa;
     return 0;
+}
+
+/* The model to test: the trained one, or for Schedule-Free the weights x of each
+   parameter group (ofs_optim_eval_params; training goes on from y). */
+static ofs_mlp *test_model(run *R)
+{
+    int g;
+    if (!schedule_free(R)) return &R->m;
+    for (g = 0; g < R->t.ngroups; g++)
+        ofs_optim_eval_params(&R->t.opt[g], R->m.params + R->t.offset[g], R->eval.params + R->t.offset[g]);
+    return &R->eval;
 }
 
 /* Test loss and accuracy of the averaged weights (no average yet: 0). */
@@ -735,7 +752,7 @@ static int train(run *R)
             say_last_good(R);
             return 1;
         }
-        test_loss = ofs_mlp_evaluate(&R->m, R->test.x, R->test.y, R->test.n, &correct, NULL);
+        test_loss = ofs_mlp_evaluate(test_model(R), R->test.x, R->test.y, R->test.n, &correct, NULL);
         acc = (double)correct / (double)R->test.n;
         sec = now() - t0;
         printf("epoch %2lld/%d  loss %.4f  train %6.2f%%  test %6.2f%% (loss %.4f)  lr %.2e  %.2f s\n",
@@ -784,8 +801,9 @@ static int report(run *R)
     int C[10][10];
     size_t correct;
     double loss, acc;
-    ofs_mlp_evaluate(&R->m, R->test.x, R->test.y, R->test.n, &correct, R->pred);
-    printf("test accuracy: %.2f%% (%lu of %lu)\n", 100.0 * (double)correct / (double)R->test.n,
+    ofs_mlp_evaluate(test_model(R), R->test.x, R->test.y, R->test.n, &correct, R->pred);
+    printf("test accuracy%s: %.2f%% (%lu of %lu)\n", schedule_free(R) ? " (Schedule-Free's x)" : "",
+           100.0 * (double)correct / (double)R->test.n,
            (unsigned long)correct, (unsigned long)R->test.n);
     if (evaluate_average(R, &loss, &acc, NULL))
         printf("averaged weights (%s, %lld updates): test accuracy %.2f%% (%.0f of %lu), loss %.4f\n",
@@ -823,7 +841,8 @@ int main(int argc, char **argv)
     free(R.pred);
     ofs_trainer_free(&R.t);
     ofs_mlp_free(&R.m);
-    if (R.avg.avg) { ofs_average_free(&R.avg); ofs_mlp_free(&R.eval); }
+    if (R.avg.avg) ofs_average_free(&R.avg);
+    if (R.eval.params) ofs_mlp_free(&R.eval);
     ofs_dataset_free(&R.train);
     ofs_dataset_free(&R.test);
     return rc;

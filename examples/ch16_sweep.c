@@ -56,7 +56,9 @@ static const optim_entry optims[] = {
     {OFS_ADABELIEF, 4e-3,   2e-3},
     {OFS_RPROP,     8e-3,   8e-3},
     {OFS_ASGD,      1.0,    1.0},
-    {OFS_ADOPT,     4e-3,   2e-3}    /* not yet tuned by --tune: Adam's rate and centre */
+    {OFS_ADOPT,     4e-3,   2e-3},   /* not yet tuned by --tune: Adam's rate and centre */
+    {OFS_SFADAMW,   4e-3,   4e-3},   /* Schedule-Free (chapter 11b): not yet tuned nor in the  */
+    {OFS_SFSGD,     0.5,    0.5}     /* chapter's results; `--tune` and a rerun will place them */
 };
 /* One row per optimizer of the library: a new one does not compile until it has its row. */
 typedef char every_optimizer_has_a_row[sizeof optims / sizeof optims[0] == OFS_OPTIM_COUNT ? 1 : -1];

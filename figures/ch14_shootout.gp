@@ -2,12 +2,12 @@
 # Draws figures/ch14_<function>_paths.png (contours of log10 f, one panel per family of
 # optimizers) and figures/ch14_<function>_loss.png (f against the step, the same panels).
 # The paths file holds one block per optimizer, in the library's order:
-names  = "sgd adagrad rmsprop adadelta adam adamw adamax nadam radam lion yogi lamb adabelief rprop asgd"
+names  = "sgd adagrad rmsprop adadelta adam adamw adamax nadam radam lion yogi lamb adabelief rprop asgd adopt sfadamw sfsgd"
 # the panels: the optimizers' blocks (0-based), and a title
-groups = "0,14 13,9 1,2,3 4,5,6 7,8,12 10,11"
-titles = "SGD;sign steps;Adagrad, RMSProp, Adadelta;Adam, AdamW, Adamax;NAdam, RAdam, AdaBelief;Yogi, LAMB"
-colors = "#1f77b4 #d62728 #2ca02c"
-dashes = "1 2 4"
+groups = "0,14,17 13,9 1,2,3 4,5,6,15 7,8,12 10,11,16"
+titles = "SGD, ASGD, Schedule-Free SGD;sign steps;Adagrad, RMSProp, Adadelta;Adam, AdamW, Adamax, ADOPT;NAdam, RAdam, AdaBelief;Yogi, LAMB, Schedule-Free AdamW"
+colors = "#1f77b4 #d62728 #2ca02c #9467bd"
+dashes = "1 2 4 5"
 fns    = "rosenbrock beale himmelblau"
 sx = "-1.2 1 0";   sy = "1 1.5 0"          # the start of every run
 xlo = "-2 -0.5 -5"; xhi = "2 4.5 5"

@@ -60,7 +60,7 @@ done
 step "unit tests with OpenMP (-O3 -march=native -fopenmp, 2 threads): the threaded paths"
 mkdir -p build/omp
 # (and test_lbfgs: its bits must not depend on -O3 -march=native, where compilers may fuse a*b+c)
-for t in tests/test_gemm.c tests/test_optim.c tests/test_mlp.c tests/test_checkpoint.c tests/test_flush.c tests/test_lbfgs.c; do
+for t in tests/test_gemm.c tests/test_optim.c tests/test_schedfree.c tests/test_mlp.c tests/test_checkpoint.c tests/test_flush.c tests/test_lbfgs.c; do
     b=build/omp/$(basename "$t" .c)
     if gcc $STRICT -O3 -march=native -fno-math-errno -fopenmp -I. "$t" -o "$b" -lm 2>build/omp/err.log; then OMP_NUM_THREADS=2 run_counted "$b"
     else bad "compile $t with OpenMP: $(head -n 5 build/omp/err.log)"; fi

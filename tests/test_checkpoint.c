@@ -241,7 +241,7 @@ static void patch_f64(const char *from, const char *to, size_t at, double d)
    refused with the file, the field, what was expected and what was found, and the
    trainer is left as it was. Offsets: the header of a 2-layer, 2-group run is 12
    u64 (96 bytes) before the epoch; the parameters start at 144, group 0's optimizer
-   state after them (t at +24, lr +48, weight_decay +56, beta1 +96, eps +112). */
+   state after them (t at +24, lr +64, weight_decay +72, beta1 +112, eps +128). */
 static void check_hostile(void)
 {
     run r;
@@ -269,18 +269,18 @@ static void check_hostile(void)
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt: parameter group 0 (weights): optimizer state", "t in [0, 2^53], found -1");
     patch_u64(good, path("h.ckpt"), P + 24, (uint64_t)INT64_MAX);
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt: parameter group 0", "found 9223372036854775807");
-    patch_f64(good, path("h.ckpt"), P + 96, 1);
+    patch_f64(good, path("h.ckpt"), P + 112, 1);
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt: parameter group 0 (weights): optimizer state: hyperparameters: adamw",
            "expected beta1 in [0, 1) (and below 1 in ofs_real), found 1");
-    patch_f64(good, path("h.ckpt"), P + 96, (double)NAN);
+    patch_f64(good, path("h.ckpt"), P + 112, (double)NAN);
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "beta1 in [0, 1) (and below 1 in ofs_real), found nan");
-    patch_f64(good, path("h.ckpt"), P + 96, -1);
+    patch_f64(good, path("h.ckpt"), P + 112, -1);
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "beta1 in [0, 1)");
-    patch_f64(good, path("h.ckpt"), P + 112, 0);
+    patch_f64(good, path("h.ckpt"), P + 128, 0);
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "expected eps in [1e-16, 1e6], found 0");
-    patch_f64(good, path("h.ckpt"), P + 48, (double)NAN);
+    patch_f64(good, path("h.ckpt"), P + 64, (double)NAN);
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "expected a learning rate lr in [0, 1000], found nan");
-    patch_f64(good, path("h.ckpt"), P + 56, -1);
+    patch_f64(good, path("h.ckpt"), P + 72, -1);
     refuse(&r, path("h.ckpt"), OFS_ERR_FORMAT, "h.ckpt", "expected weight_decay in [0, 1e3], found -1");
     teardown(&r);
 }

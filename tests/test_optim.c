@@ -519,8 +519,8 @@ static int field_count(int flags)
 
 static void test_hostile_states(void)
 {
-    /* the tag, kind, n, t, mu_product, eta, then the fields (8 bytes each), the flags, the arrays */
-    const size_t T = 24, PROD = 32, ETA = 40, LR = 48, WD = 56, BETA1 = 96, EPS = 112;
+    /* the tag, kind, n, t, mu_product, eta, lr_max, weight_sum, then the fields (8 bytes each), the flags, the arrays */
+    const size_t T = 24, PROD = 32, ETA = 40, LR = 64, WD = LR + 8, BETA1 = LR + 48, EPS = LR + 64;
     const size_t FLAGS = LR + 8 * (size_t)field_count(0), ARRAYS = LR + 8 * (size_t)field_count(1);
     hostile_state(OFS_ADAM, T, 0, -1, "t in [0, 2^53], found -1");
     hostile_state(OFS_ADAM, T, 0, 9.2e18, "t in [0, 2^53]");   /* near INT64_MAX */
@@ -554,7 +554,7 @@ static void test_v1_state(void)
     ofs_real x[3] = {1, 2, 3}, g[3] = {(ofs_real)0.5, -1, 2};
     ofs_buf buf = {NULL, 0, 0, 0};
     unsigned char v1[1024];
-    const size_t head = 4 * 8, nums = 13 * 8, rest_at = 48 + 8 * (size_t)field_count(0);
+    const size_t head = 4 * 8, nums = 13 * 8, rest_at = 64 + 8 * (size_t)field_count(0);
     size_t len;
     ofs_reader r;
     ofs_err err;
@@ -567,7 +567,7 @@ static void test_v1_state(void)
     CHECK(len <= sizeof v1, "a small state");
     if (len > sizeof v1) return;
     memcpy(v1, buf.data + 8, head);                      /* kind, n, t, mu_product */
-    memcpy(v1 + head, buf.data + 48, nums);              /* the 13 numbers of 0.2.0 */
+    memcpy(v1 + head, buf.data + 64, nums);              /* the 13 numbers of 0.2.0 */
     memcpy(v1 + head + nums, buf.data + rest_at, buf.len - rest_at);   /* flags, arrays */
     r.data = v1; r.len = len; r.pos = 0; r.failed = 0;
     CHECK(ofs_optim_load(&b, &r, &err) == OFS_OK && r.pos == len, "a 0.2.0 state loads: %s", err.msg);
@@ -629,7 +629,7 @@ static void test_reads(void)
     ofs_optim_config c = ofs_optim_defaults(OFS_ADAMW);
     for (i = 0; (f = ofs_optim_field(i)) != NULL; i++, n++)
         CHECK(ofs_optim_config_set(&c, f, 0, NULL) == OFS_OK, "field %s is known to ofs_optim_config_set", f);
-    CHECK(n == 26 && strcmp(ofs_optim_field(0), "lr") == 0 && ofs_optim_field(-1) == NULL, "26 fields, lr first: %d", n);
+    CHECK(n == 29 && strcmp(ofs_optim_field(0), "lr") == 0 && ofs_optim_field(-1) == NULL, "29 fields, lr first: %d", n);
     CHECK(ofs_optim_reads(OFS_ADAMW, "beta1") && ofs_optim_reads(OFS_ADAMW, "amsgrad") && !ofs_optim_reads(OFS_ADAMW, "rho") &&
           ofs_optim_reads(OFS_SGD, "nesterov") && !ofs_optim_reads(OFS_SGD, "beta1") && ofs_optim_reads(OFS_YOGI, "initial_accumulator_value") &&
           !ofs_optim_reads(OFS_ADAMW, "bogus") && !ofs_optim_reads((ofs_optim_kind)99, "lr"), "the table names what each reads");
