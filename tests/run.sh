@@ -44,35 +44,56 @@ compile "g++ C++11"        g++ -std=c++11 -Wall -Wextra -Wshadow -Werror -I. -c 
 compile "clang++ C++11"    clang++ -std=c++11 -Wall -Wextra -Wshadow -Werror -I. -c build/one.cpp -o build/one.o
 
 step "build everything (make all)"
-if make -s all >build/make.log 2>&1; then ok; else bad "make all: $(tail -n 20 build/make.log)"; fi
+if make -s -j2 all >build/make.log 2>&1; then ok; else bad "make all: $(tail -n 20 build/make.log)"; fi
+
+# Compile each source into DIR/NAME with the command CMD, two at a time (the machine's
+# two cores), the compiler's messages into DIR/NAME.err; the caller runs or reports each.
+par_compile() {
+    local dir=$1 cmd=$2 s n=0; shift 2
+    for s in "$@"; do
+        rm -f "$dir/$(basename "$s" .c)"
+        # shellcheck disable=SC2086
+        $cmd "$s" -o "$dir/$(basename "$s" .c)" -lm 2>"$dir/$(basename "$s" .c).err" &
+        n=$((n + 1)); [ $((n % 2)) -eq 0 ] && wait
+    done
+    wait
+}
+# Run DIR/NAME for each source if it was built, else report its compiler's messages.
+run_built() {
+    local dir=$1 what=$2 s b; shift 2
+    for s in "$@"; do
+        b=$dir/$(basename "$s" .c)
+        if [ -x "$b" ]; then run_counted "$b"; else bad "compile $s $what: $(head -n 5 "$b.err")"; fi
+    done
+}
 
 TESTS=$(ls tests/test_*.c 2>/dev/null)
 step "unit tests, float (gcc)"
 for t in $TESTS; do b=build/$(basename "$t" .c); [ -x "$b" ] && run_counted "$b" || bad "$b not built"; done
 
 step "unit tests, double (clang)"
-for t in $TESTS; do
-    b=build/dbl/$(basename "$t" .c)
-    if clang $STRICT -O2 -DOFS_REAL=double -I. "$t" -o "$b" -lm 2>build/dbl/err.log; then run_counted "$b"
-    else bad "compile $t in double: $(head -n 5 build/dbl/err.log)"; fi
-done
+# shellcheck disable=SC2086
+par_compile build/dbl "clang $STRICT -O2 -DOFS_REAL=double -I." $TESTS
+# shellcheck disable=SC2086
+run_built build/dbl "in double" $TESTS
 
 step "unit tests with OpenMP (-O3 -march=native -fopenmp, 2 threads): the threaded paths"
 mkdir -p build/omp
 # (and test_lbfgs: its bits must not depend on -O3 -march=native, where compilers may fuse a*b+c)
-for t in tests/test_gemm.c tests/test_optim.c tests/test_schedfree.c tests/test_mlp.c tests/test_checkpoint.c tests/test_flush.c tests/test_lbfgs.c; do
-    b=build/omp/$(basename "$t" .c)
-    if gcc $STRICT -O3 -march=native -fno-math-errno -fopenmp -I. "$t" -o "$b" -lm 2>build/omp/err.log; then OMP_NUM_THREADS=2 run_counted "$b"
-    else bad "compile $t with OpenMP: $(head -n 5 build/omp/err.log)"; fi
-done
+OMP_TESTS="tests/test_gemm.c tests/test_optim.c tests/test_schedfree.c tests/test_mlp.c tests/test_checkpoint.c tests/test_flush.c tests/test_lbfgs.c"
+# shellcheck disable=SC2086
+par_compile build/omp "gcc $STRICT -O3 -march=native -fno-math-errno -fopenmp -I." $OMP_TESTS
+export OMP_NUM_THREADS=2
+# shellcheck disable=SC2086
+run_built build/omp "with OpenMP" $OMP_TESTS
+unset OMP_NUM_THREADS
 
 step "unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-for t in $TESTS; do
-    b=build/san/$(basename "$t" .c)
-    if gcc $STRICT -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -I. "$t" -o "$b" -lm 2>build/san/err.log; then run_counted "$b"
-    else bad "compile $t with sanitizers: $(head -n 5 build/san/err.log)"; fi
-done
+# shellcheck disable=SC2086
+par_compile build/san "gcc $STRICT -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -I." $TESTS
+# shellcheck disable=SC2086
+run_built build/san "with sanitizers" $TESTS
 
 step "fuzz corpora replayed under the sanitizers (make fuzz grows them)"
 for fz in fuzz/fuzz_*.c; do
