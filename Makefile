@@ -19,7 +19,7 @@ build/ch16_%: examples/ch16_%.c examples/mnist_cli.h optimfs.h | build
 	$(CC) $(CFLAGS) $(FAST) -I. $< -o $@ $(LDLIBS)
 build/ch%: examples/ch%.c optimfs.h | build
 	$(CC) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
-build/test_%: tests/test_%.c optimfs.h tests/harness.h | build
+build/test_%: tests/test_%.c optimfs.h tests/harness.h tests/problems.h | build
 	$(CC) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
 build/readme_example: README.md optimfs.h | build
 	sed -n '/^```c readme-example/,/^```/p' README.md | sed '1d;$$d' > build/readme_example.c

@@ -2807,7 +2807,7 @@ static void ofs__asgd_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
 static void ofs__average_slice(const ofs_average *a, const ofs_real *OFS__RESTRICT p, size_t i0, size_t n, int64_t count)
 {
     ofs_real *OFS__RESTRICT v = a->avg + i0;
-    const ofs_real w = OFS__R(a->decay > 0 ? 1 - a->decay : 1.0 / (double)(count + 1)), div = OFS__R(count + 1);
+    const ofs_real w = OFS__R(1 - a->decay), div = OFS__R(count + 1);   /* EMA weight; SWA divisor */
     const int copy = count == 0, ema = a->decay > 0;
     size_t i;
     for (i = 0; i < n; i++) v[i] = copy ? p[i] : ema ? v[i] + w * (p[i] - v[i]) : v[i] + (p[i] - v[i]) / div;

@@ -7,21 +7,12 @@
 #define OPTIMFS_IMPLEMENTATION
 #include "optimfs.h"
 #include "harness.h"
+#include "problems.h"   /* grad_of, start_of: the reference problems */
 #include <stdlib.h>
 #include <string.h>
 
 #define IS_DOUBLE (sizeof(ofs_real) == sizeof(double))
 #define LINE 4096
-
-static void grad_of(const char *problem, const ofs_real *th, ofs_real *g, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        double x = (double)th[i], k = 0.15 * M_PI;
-        static const double c[3] = {1, 0.5, 2}, b[3] = {0.3, -0.1, 0.2};
-        g[i] = (ofs_real)(strcmp(problem, "cubic") == 0 ? c[i] * x + x * x * x - b[i] : cos(k * x) - k * x * sin(k * x) + 0.1 * x);
-    }
-}
 
 typedef struct settings {
     char problem[16], avg[8];
@@ -83,8 +74,7 @@ static void run_case(FILE *f, char *line)
     snprintf(desc, sizeof desc, "%s", line + 5);
     desc[strcspn(desc, "\n")] = 0;
     parse(line, &h);
-    n = strcmp(h.problem, "cubic") == 0 ? 3 : 4;
-    th[0] = n == 3 ? 1 : (ofs_real)1.5; th[1] = n == 3 ? -2 : (ofs_real)-2.5; th[2] = n == 3 ? (ofs_real)0.5 : (ofs_real)0.3; th[3] = 4;
+    n = start_of(h.problem, th);
     c.lr = h.lr; c.momentum = h.momentum;
     sw = ofs_sched_defaults(OFS_SCHED_SWALR, h.lr);
     sw.swa_lr = h.swa_lr; sw.anneal_epochs = h.anneal; sw.anneal_linear = h.anneal_linear;

@@ -6,6 +6,7 @@
 #define OPTIMFS_IMPLEMENTATION
 #include "optimfs.h"
 #include "harness.h"
+#include "problems.h"   /* grad_of, start_of: the reference problems */
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -13,31 +14,6 @@
 #endif
 
 #define IS_DOUBLE (sizeof(ofs_real) == sizeof(double))
-
-/* The two problems of tests/ref/make_optim_refs.py. */
-static void grad_of(const char *problem, const ofs_real *th, ofs_real *g, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        double x = (double)th[i];
-        if (strcmp(problem, "cubic") == 0) {
-            static const double c[3] = {1, 0.5, 2}, b[3] = {0.3, -0.1, 0.2};
-            g[i] = (ofs_real)(c[i] * x + x * x * x - b[i]);
-        } else {
-            double k = 0.15 * M_PI;
-            g[i] = (ofs_real)(cos(k * x) - k * x * sin(k * x) + 0.1 * x);
-        }
-    }
-}
-
-static size_t start_of(const char *problem, ofs_real *th)
-{
-    static const double cubic[3] = {1, -2, 0.5}, wave[4] = {1.5, -2.5, 0.3, 4.0};
-    const double *s = strcmp(problem, "cubic") == 0 ? cubic : wave;
-    size_t i, n = strcmp(problem, "cubic") == 0 ? 3 : 4;
-    for (i = 0; i < n; i++) th[i] = (ofs_real)s[i];
-    return n;
-}
 
 static int cases_run, values_checked;
 static double worst_rel;

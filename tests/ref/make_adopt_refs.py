@@ -46,23 +46,7 @@ UPSTREAM = 'iShohei220/adopt src/adopt/adopt.py @ 6468572b4b3688a2f056b796b071da
 # ----------------------------------------------------------------------------------------------
 # Problems (as tests/ref/make_optim_refs.py): theta0 and the gradient at the current theta.
 
-CUBIC_C = np.array([1.0, 0.5, 2.0])
-CUBIC_B = np.array([0.3, -0.1, 0.2])
-WAVE_K = 0.15 * math.pi
-
-
-def cubic_grad(th):
-    return CUBIC_C * th + th * th * th - CUBIC_B
-
-
-def wave_grad(th):
-    return np.cos(WAVE_K * th) - WAVE_K * th * np.sin(WAVE_K * th) + 0.1 * th
-
-
-PROBLEMS = {
-    'cubic': (np.array([1.0, -2.0, 0.5]), cubic_grad),
-    'wave': (np.array([1.5, -2.5, 0.3, 4.0]), wave_grad),
-}
+from problems import PROBLEMS   # tests/ref/problems.py
 
 DEFAULTS = dict(lr=1e-3, beta1=0.9, beta2=0.9999, eps=1e-6, weight_decay=0.0, decoupled_weight_decay=0,
                 maximize=0)

@@ -26,7 +26,6 @@ Output (lines starting with '#' are comments):
     avg <t> <average...>         the AveragedModel's parameter after the same step
     end
 """
-import math
 import warnings
 
 import numpy as np
@@ -39,12 +38,7 @@ warnings.filterwarnings('ignore', message='Detected call of `lr_scheduler.step')
 
 NSTEPS = 200
 RECORD = (1, 2, 3, 5, 10, 25, 50, 51, 75, 100, 101, 110, 125, 150, 175, 200)
-CUBIC_C, CUBIC_B, WAVE_K = np.array([1.0, 0.5, 2.0]), np.array([0.3, -0.1, 0.2]), 0.15 * math.pi
-PROBLEMS = {
-    'cubic': (np.array([1.0, -2.0, 0.5]), lambda th: CUBIC_C * th + th ** 3 - CUBIC_B),
-    'wave': (np.array([1.5, -2.5, 0.3, 4.0]),
-             lambda th: np.cos(WAVE_K * th) - WAVE_K * th * np.sin(WAVE_K * th) + 0.1 * th),
-}
+from problems import PROBLEMS   # tests/ref/problems.py: cubic and wave
 CASES = [   # name, settings (problem, lr, momentum, avg, decay, start, every, swa_lr, anneal, anneal_linear)
     ('swa_swalr', dict(lr=0.05, momentum=0.9, avg='swa', start=100, every=1, swa_lr=0.01, anneal=20)),
     ('swa_swalr_linear', dict(lr=0.05, momentum=0.5, avg='swa', start=50, every=1, swa_lr=0.2, anneal=10,

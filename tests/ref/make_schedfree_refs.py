@@ -40,7 +40,6 @@ every gradient moves no recorded value by more than 1e-11), and the first step a
 import contextlib
 import importlib.util
 import io
-import math
 import os
 import sys
 
@@ -57,22 +56,8 @@ NSTEPS = 200
 RECORD = (1, 2, 3, 5, 10, 25, 50, 100, 200)
 LRSCHED_SLOPE = 0.004
 
-# The problems of make_optim_refs.py, copied.
-CUBIC_C = np.array([1.0, 0.5, 2.0])
-CUBIC_B = np.array([0.3, -0.1, 0.2])
-WAVE_K = 0.15 * math.pi
-
-
-def cubic_grad(th):
-    return CUBIC_C * th + th * th * th - CUBIC_B
-
-
-def wave_grad(th):
-    return np.cos(WAVE_K * th) - WAVE_K * th * np.sin(WAVE_K * th) + 0.1 * th
-
-
-PROBLEMS = {'cubic': (np.array([1.0, -2.0, 0.5]), cubic_grad),
-            'wave': (np.array([1.5, -2.5, 0.3, 4.0]), wave_grad)}
+# The problems of make_optim_refs.py.
+from problems import PROBLEMS   # tests/ref/problems.py
 
 DEFAULTS = {'sfadamw': dict(lr=0.0025, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, warmup_steps=0,
                             r=0.0, weight_lr_power=2.0, lrsched=0),
