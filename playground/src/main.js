@@ -383,7 +383,8 @@ function draw() {
     const pts = pixels(r.path, r.points, sx, sy, dim);
     const color = COLORS[i % COLORS.length];
     const p = layer.append('path').attr('class', 'run').attr('data-run', i).attr('data-points', r.points)
-      .attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2).attr('stroke-linejoin', 'round');
+      .attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2).attr('stroke-linejoin', 'round')
+      .attr('stroke-dasharray', i % 2 ? '7,3' : null);   // odd runs dashed: a path that follows another stays visible
     const head = layer.append('circle').attr('class', 'head').attr('r', 4.5).attr('fill', color).attr('stroke', '#fff');
     if (pts.length) layer.append('circle').attr('class', 'start').attr('cx', pts[0][0]).attr('cy', pts[0][1]).attr('r', 4)
       .attr('fill', '#fff').attr('stroke', '#222').attr('stroke-width', 1.5);
