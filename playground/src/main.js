@@ -217,10 +217,13 @@ function buildControls() {
       .on('click', () => { st.o.splice(i, 1); changed(true); });
     head.append('span').attr('class', 'err').attr('data-err', '');
     const od = optOf(r.name);
-    for (const [k, v] of Object.entries(r.p)) {
-      const f = od && od.fields.find((q) => q.name === k);
-      fieldRow(card.node(), k, v, (nv) => { st.o[i].p[k] = nv; changed(); }, { flag: f ? f.flag : false });
-    }
+    const isFlag = (k) => { const f = od && od.fields.find((q) => q.name === k); return f ? f.flag : false; };
+    const entries = Object.entries(r.p);
+    for (const [k, v] of entries.filter(([k]) => !isFlag(k)))
+      fieldRow(card.node(), k, v, (nv) => { st.o[i].p[k] = nv; changed(); });
+    const flags = card.append('div').attr('class', 'flags');
+    for (const [k, v] of entries.filter(([k]) => isFlag(k)))
+      fieldRow(flags.node(), k, v, (nv) => { st.o[i].p[k] = nv; changed(); }, { flag: true });
     card.append('div').attr('class', 'note');
   });
   const add = sp.append('div').attr('class', 'add');
@@ -291,6 +294,16 @@ function presetMatching(h) {
 
 // ---------------------------------------------------------------- drawing
 
+// A run's name and the settings in which it differs from the header's defaults.
+function labelOf(i) {
+  const r = st.o[i];
+  if (!r) return '';
+  const od = optOf(r.name);
+  const diff = Object.entries(r.p).filter(([k, v]) => { const f = od && od.fields.find((q) => q.name === k); return !f || Number(v) !== f.def; });
+  const short = (v) => { const t = String(Number(Number(v).toPrecision(4))); return v !== '' && Number.isFinite(Number(v)) && t.length < v.length ? t : v; };
+  return [r.name, ...diff.map(([k, v]) => `${k} ${short(v)}`)].join(' ');
+}
+
 function viewOf() {
   const obj = objOf(st.f);
   const dim = obj ? obj.dim : 2;
@@ -336,20 +349,23 @@ function draw() {
     sy = scaleLinear().domain([box[2], box[3]]).range([h, 0]);
     const nx = 161, ny = Math.max(41, Math.round(161 * h / w));
     const f = H.grid(box, nx, ny);
-    let lo = Infinity, hi = -Infinity;
-    for (const v of f) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    const eps = (hi - lo) * 1e-7 || 1e-12;
-    const t = Array.from(f, (v) => Math.log(Math.max(v - lo, 0) + eps));
-    const tlo = Math.log(eps), thi = Math.log(hi - lo + eps);
-    const levels = Array.from({ length: 22 }, (_, i) => tlo + (thi - tlo) * (0.25 + 0.75 * i / 21));
-    const cs = contours().size([nx, ny]).thresholds(levels)(t);
+    // Levels at quantiles of f over the view, denser towards the minimum: the lines are
+    // spread over the picture whatever the function's range.
+    const sorted = Array.from(f).filter(Number.isFinite).sort((p, q) => p - q);
+    const N = 24;
+    const levels = [];
+    for (let i = 1; i < N; i++) {
+      const v = sorted[Math.floor(((i / N) ** 2) * (sorted.length - 1))];
+      if (v !== undefined && (!levels.length || v > levels[levels.length - 1])) levels.push(v);
+    }
+    const cs = contours().size([nx, ny]).thresholds(levels)(Array.from(f, (v) => (Number.isFinite(v) ? v : sorted[sorted.length - 1])));
     const dx = (box[1] - box[0]) / (nx - 1), dy = (box[3] - box[2]) / (ny - 1);
     const ring = (r) => 'M' + r.map(([cx, cy]) => `${sx(box[0] + (cx - 0.5) * dx).toFixed(1)},${sy(box[2] + (cy - 0.5) * dy).toFixed(1)}`).join('L') + 'Z';
-    plot.append('rect').attr('width', w).attr('height', h).attr('fill', interpolateYlGnBu(0.02));
+    plot.append('rect').attr('width', w).attr('height', h).attr('fill', interpolateYlGnBu(0.62));
     plot.selectAll('path.level').data(cs).join('path').attr('class', 'level')
       .attr('d', (c) => c.coordinates.map((poly) => poly.map(ring).join('')).join(''))
-      .attr('fill', (c, i) => interpolateYlGnBu(0.04 + 0.42 * (1 - i / (cs.length - 1))))
-      .attr('stroke', '#ffffff').attr('stroke-opacity', 0.6).attr('stroke-width', 0.6);
+      .attr('fill', (c, i) => interpolateYlGnBu(0.56 - 0.52 * i / Math.max(1, cs.length - 1)))
+      .attr('stroke', '#2c5d8a').attr('stroke-opacity', 0.28).attr('stroke-width', 0.7);
   } else {
     const nx = 400;
     const f = H.grid([box[0], box[1], 0, 0], nx, 1);
@@ -390,6 +406,17 @@ function draw() {
       .attr('fill', '#fff').attr('stroke', '#222').attr('stroke-width', 1.5);
     return { pts, p, head, r, color };
   });
+  if (runs.length && runs.length <= 10) {   // a legend; with more runs the table below is the legend
+    const lg = g.append('g').attr('class', 'legend').attr('transform', `translate(${w - 8},8)`);
+    const names = runs.map((r, i) => labelOf(i));
+    const width = 30 + 7 * Math.max(...names.map((n) => n.length));
+    lg.append('rect').attr('x', -width).attr('width', width).attr('height', 8 + 16 * runs.length).attr('fill', '#fff').attr('fill-opacity', 0.85).attr('stroke', '#bbb');
+    names.forEach((n, i) => {
+      lg.append('line').attr('x1', -width + 6).attr('x2', -width + 24).attr('y1', 12 + 16 * i).attr('y2', 12 + 16 * i)
+        .attr('stroke', COLORS[i % COLORS.length]).attr('stroke-width', 2.5).attr('stroke-dasharray', i % 2 ? '7,3' : null);
+      lg.append('text').attr('x', -width + 28).attr('y', 16 + 16 * i).attr('class', 'legendtext').text(n);
+    });
+  }
   const steps = Math.max(1, ...runs.map((r) => r.points - 1));
   const charts = drawCharts(runs, steps);
   const frame = (k) => {
@@ -428,7 +455,7 @@ function drawCharts(runs, steps) {
   const mk = (id, title) => {
     const svg = select(id);
     svg.selectAll('*').remove();
-    const W = 420, H0 = 210, M = { l: 58, r: 10, t: 18, b: 30 };
+    const W = 310, H0 = 210, M = { l: 54, r: 16, t: 18, b: 30 };
     svg.attr('width', W).attr('height', H0);
     const g = svg.append('g').attr('transform', `translate(${M.l},${M.t})`);
     g.append('text').attr('class', 'charttitle').attr('x', 0).attr('y', -6).text(title);
@@ -461,7 +488,7 @@ function drawCharts(runs, steps) {
   });
   L.g.append('g').attr('transform', `translate(0,${L.h})`).call(axisBottom(lx).ticks(5));
   L.g.append('g').call(neg ? axisLeft(ly).ticks(5) : axisLeft(ly).ticks(5, '.0e'));
-  L.g.append('text').attr('class', 'axislabel').attr('x', L.w).attr('y', -6).attr('text-anchor', 'end').text(neg ? 'symlog scale' : 'log scale');
+  L.g.append('text').attr('class', 'axislabel').attr('x', L.w).attr('y', -6).style('text-anchor', 'end').text(neg ? 'symlog scale' : 'log scale');
   // The learning rate of each step.
   const R = mk('#lr', 'learning rate of step k + 1');
   let rmax = 0;
@@ -478,7 +505,7 @@ function drawCharts(runs, steps) {
       .attr('stroke-dasharray', i % 2 ? '5,3' : null).attr('d', line()(pts));
   });
   R.g.append('g').attr('transform', `translate(0,${R.h})`).call(axisBottom(rx).ticks(5));
-  R.g.append('g').call(axisLeft(ry).ticks(5, '.1e'));
+  R.g.append('g').call(axisLeft(ry).ticks(5));
   const cur = [L, R].map((c) => c.g.append('line').attr('class', 'cursor').attr('y1', 0).attr('y2', c.h));
   return { cursor: (k) => cur.forEach((c, j) => { const x = (j ? rx : lx)(Math.min(k, steps)); c.attr('x1', x).attr('x2', x); }) };
 }
@@ -492,7 +519,7 @@ function drawTable(runs) {
     // The line is the C program's: "NAME: step K x1 A x2 B f C" (1-D: "x A f C"), or "SPEC: no run".
     const m = /^(.*): step (\d+) (?:x1 (\S+) x2 (\S+)|x (\S+)) f (\S+)$/.exec(r.line);
     if (m) {
-      tr.append('td').text(m[1]);
+      tr.append('td').text(labelOf(i));
       tr.append('td').attr('class', 'k').text(m[2]);
       tr.append('td').attr('class', 'x1').text(m[3] ?? m[5]);
       tr.append('td').attr('class', 'x2').text(m[4] ?? '');
