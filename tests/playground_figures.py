@@ -4,7 +4,8 @@ playground/src/presets.json that names a figure's data file (written by the chap
 program into out/), every row of that block equals the path the playground's C file
 (build/play_native, the page's code built natively) computes for the preset, printed in
 the data file's own format (%.10g, or chapter 5's %.6f), and the block ends at the same
-step (a block number null: a run the figure does not draw). Run from the repository root after the chapter programs have written out/.
+step (a block number null: a run the figure does not draw; 1-D data: columns k x f). Run from the repository root after the chapter programs have written out/.
+Also: every link of the tutorial (and README) to a preset names one that exists.
 Prints one line per preset and "playground_figures: N passed, N failed"."""
 import json
 import subprocess
@@ -77,7 +78,8 @@ def main():
                     if k not in by_k:
                         why = f"block {b}: step {k} is not in the playground's run ({len(run)} rows)"
                         break
-                    want = (fig['fmt'] % by_k[k][1], fig['fmt'] % by_k[k][2])
+                    # columns x1 x2 (2-D) or x f (1-D: the figure's dim is 1)
+                    want = (fig['fmt'] % by_k[k][1], fig['fmt'] % by_k[k][3 if fig.get('dim') == 1 else 2])
                     if (row[1], row[2]) != want:
                         why = f"block {b}, step {k}: the chapter's ({row[1]}, {row[2]}), the playground's {want}"
                         break
@@ -92,6 +94,17 @@ def main():
         else:
             passed += 1
             print(f"   preset {p['id']}: {rows} rows of {fig['dat']} equal (at {fig['fmt']})")
+    # Every link of the tutorial to a preset names one that exists.
+    import glob
+    import re
+    ids = {p['id'] for p in presets}
+    for md in sorted(glob.glob('tutorial/*.md')) + ['README.md']:
+        for pid in re.findall(r'playground/index\.html#p=([A-Za-z0-9_-]+)', open(md).read()):
+            if pid in ids:
+                passed += 1
+            else:
+                failed += 1
+                print(f"FAIL {md} links to the playground preset {pid}, which playground/src/presets.json does not have")
     print(f"playground_figures: {passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -379,7 +379,7 @@ function draw() {
   }
   g.append('g').attr('transform', `translate(0,${h})`).call(axisBottom(sx).ticks(8));
   g.append('g').call(axisLeft(sy).ticks(dim === 2 ? 8 : 6));
-  g.append('text').attr('class', 'axislabel').attr('x', w / 2).attr('y', h + 30).text('x1');
+  g.append('text').attr('class', 'axislabel').attr('x', w / 2).attr('y', h + 30).text(dim === 2 ? 'x1' : 'x');
   g.append('text').attr('class', 'axislabel').attr('transform', `translate(-34,${h / 2}) rotate(-90)`).text(dim === 2 ? 'x2' : 'f(x)');
 
   // Click: a new start.
