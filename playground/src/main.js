@@ -409,7 +409,7 @@ function draw() {
   if (runs.length && runs.length <= 10) {   // a legend; with more runs the table below is the legend
     const lg = g.append('g').attr('class', 'legend').attr('transform', `translate(${w - 8},8)`);
     const names = runs.map((r, i) => labelOf(i));
-    const width = 30 + 7 * Math.max(...names.map((n) => n.length));
+    const width = 34 + 7.4 * Math.max(...names.map((n) => n.length));
     lg.append('rect').attr('x', -width).attr('width', width).attr('height', 8 + 16 * runs.length).attr('fill', '#fff').attr('fill-opacity', 0.85).attr('stroke', '#bbb');
     names.forEach((n, i) => {
       lg.append('line').attr('x1', -width + 6).attr('x2', -width + 24).attr('y1', 12 + 16 * i).attr('y2', 12 + 16 * i)
