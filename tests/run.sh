@@ -152,6 +152,9 @@ run_counted bash tests/check_excerpts.sh
 step "numbers the tutorial quotes are printed by the chapters' programs (tests/check_quotes.sh)"
 run_counted bash tests/check_quotes.sh
 
+step "the playground: its presets are the chapters' figures, and the page in headless Chromium (tests/playground.sh)"
+run_counted bash tests/playground.sh
+
 step "the README example"
 if [ -x build/readme_example ]; then
     out=$(./build/readme_example 2>&1); rc=$?
