@@ -352,6 +352,17 @@ static int range_test(const data *D, const char *name, ofs_optim_config c, doubl
     return 0;
 }
 
+/* The mean of the last (up to) 25 values added. */
+typedef struct window { double v[25]; int n; } window;
+static double window_add(window *w, double x)
+{
+    double sum = 0;
+    int i, m = w->n < 25 ? w->n + 1 : 25;
+    w->v[w->n++ % 25] = x;
+    for (i = 0; i < m; i++) sum += w->v[i];
+    return sum / m;
+}
+
 /* ---- 4. loss curves and update-to-weight ratios at three rates ---------------------- */
 
 /* Each rate's run: every step's loss, its mean over the last 25 steps and the two
@@ -363,7 +374,6 @@ static int five_rates(const data *D, int epochs, FILE *f, FILE *fv)
     const int nrates = (int)(sizeof rates / sizeof rates[0]), per_epoch = (int)((D->train.n + BATCH - 1) / BATCH);
     ofs_optim_config c = adamw(0.05);
     double *ratio1 = (double *)malloc((size_t)per_epoch * sizeof(double)), *ratio2 = (double *)malloc((size_t)per_epoch * sizeof(double));
-    double last[25];
     int r;
     if (!ratio1 || !ratio2) { fprintf(stderr, PROG ": out of memory\n"); return 1; }
     printf("\n4. AdamW at a constant rate, %d epoch%s each: loss curves and update-to-weight ratios\n", epochs, epochs > 1 ? "s" : "");
@@ -376,6 +386,8 @@ static int five_rates(const data *D, int epochs, FILE *f, FILE *fv)
         step_info s;
         int k = 0, ep, b;
         double vloss, vacc;
+        window w;
+        w.n = 0;
         c.lr = rates[r];
         if (net_create(&N, D->dim, &c, D->train.n, 1)) return 1;
         fprintf(f, "# lr %g (%s): step epoch loss mean_of_last_25 ratio_w1 ratio_w2\n", rates[r], names[r]);
@@ -384,10 +396,9 @@ static int five_rates(const data *D, int epochs, FILE *f, FILE *fv)
         fprintf(fv, "0 %.6f %.6f\n", vloss, vacc);
         for (ep = 1; ep <= epochs; ep++) {
             double sum = 0;
-            int j, q;
+            int j;
             size_t seen = 0;
             for (j = 0; j < per_epoch; j++, k++) {
-                double mean = 0;
                 b = next_batch(&N, &D->train, D->dim);
                 if (train_step(&N, N.xb, N.yb, b, rates[r], 0, RATIOS, &s)) {
                     fprintf(stderr, PROG ": lr %g: not finite at step %d\n", rates[r], k + 1);
@@ -395,10 +406,8 @@ static int five_rates(const data *D, int epochs, FILE *f, FILE *fv)
                 }
                 sum += s.loss * b; seen += (size_t)b;
                 ratio1[j] = s.ratio[0]; ratio2[j] = s.ratio[1];
-                last[k % 25] = s.loss;
-                for (q = 0; q < (k + 1 < 25 ? k + 1 : 25); q++) mean += last[q];
-                fprintf(f, "%d %.5f %.6f %.6f %.6e %.6e\n", k + 1, (double)(k + 1) / per_epoch, s.loss,
-                        mean / (k + 1 < 25 ? k + 1 : 25), s.ratio[0], s.ratio[1]);
+                fprintf(f, "%d %.5f %.6f %.6f %.6e %.6e\n", k + 1, (double)(k + 1) / per_epoch, s.loss, window_add(&w, s.loss),
+                        s.ratio[0], s.ratio[1]);
                 if (4 * (j + 1) / per_epoch != 4 * j / per_epoch) {   /* each quarter of the epoch */
                     vloss = evaluate(&N, &D->val, &vacc);
                     fprintf(fv, "%.5f %.6f %.6f\n", (double)(k + 1) / per_epoch, vloss, vacc);
@@ -470,15 +479,18 @@ static int clipping(const data *D, double lr, double max_norm, double lr_ok, int
         step_info s;
         int k, clipped = 0, done = 0, worst_k = 0;
         double worst = 0, vloss, vacc;
+        window w;
+        w.n = 0;
         if (net_create(&N, D->dim, &c, D->train.n, 1)) return 1;
-        fprintf(f, "# lr %g, %s: step loss gradient_norm (before clipping)\n", rate[run], clip[run] > 0 ? "clipped" : "not clipped");
+        fprintf(f, "# lr %g, %s: step loss mean_of_last_25 gradient_norm (before clipping)\n", rate[run],
+                clip[run] > 0 ? "clipped" : "not clipped");
         for (k = 0; k < steps; k++) {
             int b = next_batch(&N, &D->train, D->dim);
             if (train_step(&N, N.xb, N.yb, b, rate[run], clip[run], 0, &s)) break;
             norms[done++] = s.gnorm;
             clipped += s.clipped;
             if (s.loss > worst) { worst = s.loss; worst_k = k + 1; }
-            fprintf(f, "%d %.6f %.6e\n", k + 1, s.loss, s.gnorm);
+            fprintf(f, "%d %.6f %.6f %.6e\n", k + 1, s.loss, window_add(&w, s.loss), s.gnorm);
         }
         fprintf(f, "\n\n");
         printf("   lr %g, %s:\n", rate[run], clip[run] > 0 ? "clipped" : "not clipped");
