@@ -17,6 +17,8 @@ build/ch15_%: examples/ch15_%.c examples/mnist_cli.h optimfs.h | build
 	$(CC) $(CFLAGS) $(FAST) -I. $< -o $@ $(LDLIBS)
 build/ch16_%: examples/ch16_%.c examples/mnist_cli.h optimfs.h | build
 	$(CC) $(CFLAGS) $(FAST) -I. $< -o $@ $(LDLIBS)
+build/ch15b_%: examples/ch15b_%.c optimfs.h | build
+	$(CC) $(CFLAGS) $(FAST) -I. $< -o $@ $(LDLIBS)
 build/ch%: examples/ch%.c optimfs.h | build
 	$(CC) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
 build/test_%: tests/test_%.c optimfs.h tests/harness.h tests/problems.h | build
