@@ -3336,6 +3336,10 @@ static void ofs__lamb_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
 }
 
 /* ==== Chapter 11b: Optimizers after Adam ========================================= */
+/* Three answers to three limits of Adam: Schedule-Free (no schedule horizon), Muon
+   (orthogonalised steps for weight matrices), Adafactor (second moments in sublinear
+   memory). The last two need a group's shape (ofs_optim_init_shape, chapter 14;
+   chapter 15's trainer gives each weight matrix its own group by layer). */
 /* Schedule-Free (Defazio, Yang, Mehta, Mishchenko, Khaled and Cutkosky, 2024, "The
    Road Less Scheduled", arXiv 2405.15682). A cosine or linear decay needs the length
    of the run before it starts, and the best weights of a run come from its decay:
@@ -3489,6 +3493,12 @@ static void ofs__ns_step(ofs_mat X, ofs_mat Y, ofs_real *A, ofs_real *B)
     else ofs_mat_mul(Y, Bm, X, OFS__R(a));                         /* Y = a X + B X */
 }
 
+/* torch.lerp on the CPU: a + w (b - a) below w = 1/2, b - (b - a)(1 - w) from it on. */
+static ofs_real ofs__lerp(ofs_real a, ofs_real b, ofs_real w)
+{
+    return w < OFS__R(0.5) ? a + w * (b - a) : b - (b - a) * (OFS__R(1) - w);
+}
+
 /* Muon's workspace: X and Y (n each), then A and B (r x r each). */
 static size_t ofs__muon_work(size_t rows, size_t cols)
 {
@@ -3512,8 +3522,8 @@ static void ofs__muon_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
     if (n == 0) return;   /* a zero-length slice: the trainer advancing the step's scalars */
     for (i = 0; i < n; i++) {
         const ofs_real g = sign * gr[i];
-        b[i] = b[i] + omm * (g - b[i]);
-        X[i] = c->nesterov ? g + mu * (b[i] - g) : b[i];
+        b[i] = ofs__lerp(b[i], g, omm);
+        X[i] = c->nesterov ? ofs__lerp(g, b[i], mu) : b[i];
         ss += (double)X[i] * (double)X[i];
     }
     nrm = ofs__maxr(OFS__R(sqrt(ss)), OFS__R(c->eps));
@@ -3561,12 +3571,6 @@ static ofs_real ofs__adafactor_u(const ofs_optim *o, size_t i, ofs_real g, ofs_r
     ofs_real V = o->rows ? v[i / o->cols] * v[o->rows + i % o->cols] / rm : v[i];
     V = V < eps1sq ? eps1sq : V;                                    /* a NaN stays NaN */
     return OFS__R(1) / OFS__SQRT(V) * g;
-}
-
-/* torch.lerp on the CPU: a + w (b - a) below w = 1/2, b - (b - a)(1 - w) from it on. */
-static ofs_real ofs__lerp(ofs_real a, ofs_real b, ofs_real w)
-{
-    return w < OFS__R(0.5) ? a + w * (b - a) : b - (b - a) * (OFS__R(1) - w);
 }
 
 /* The factors' update: R_i and C_j towards the row and column means of g^2 (the
@@ -4629,7 +4633,10 @@ OFSDEF ofs_status ofs_optim_config_get(const ofs_optim_config *cfg, const char *
      - eps in [1e-16, 1e6] where it is used: the step can be as large as lr g / eps
        (a smaller eps also becomes 0 in float, and 0 / 0 is NaN); eps_root and
        initial_accumulator_value in [0, 1e6];
-       lr_decay and momentum_decay >= 0.
+       lr_decay and momentum_decay >= 0;
+     - Muon: ns_steps a whole number in [0, 99] (torch: fewer than 100); Adafactor:
+       beta2_decay <= 0, eps1 in [1e-16, 1e6] (its square floors the second moments,
+       and must not be 0 in float), eps2 in [0, 1e6], d >= 1 (torch's ranges).
    Two combinations are outside this promise, and are not refused since they are
    how these algorithms are used: AdaBelief and centered RMSprop with (coupled, L2)
    weight decay. Their denominators measure how much g varies, not how large it is;
