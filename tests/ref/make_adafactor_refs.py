@@ -3,7 +3,7 @@
 
 Writes tests/ref/adafactor_ref.txt on stdout. Run from the repository root with NumPy:
 
-    /usr/bin/python3 tests/ref/make_adafactor_refs.py > tests/ref/adafactor_ref.txt
+    python3 tests/ref/make_adafactor_refs.py > tests/ref/adafactor_ref.txt
 
 torch.optim.Adafactor arrived in torch 2.5; this machine has Debian's torch 1.13. So the update
 below is a float64 NumPy transcription of torch/optim/_adafactor.py of github.com/pytorch/pytorch

@@ -3,7 +3,7 @@
 
 Writes tests/ref/muon_ref.txt on stdout. Run from the repository root with NumPy:
 
-    /usr/bin/python3 tests/ref/make_muon_refs.py > tests/ref/muon_ref.txt
+    python3 tests/ref/make_muon_refs.py > tests/ref/muon_ref.txt
 
 torch.optim.Muon arrived in torch 2.9; this machine has Debian's torch 1.13. So the update below
 is a float64 NumPy transcription of torch/optim/_muon.py of github.com/pytorch/pytorch at commit
