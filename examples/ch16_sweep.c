@@ -52,7 +52,7 @@ typedef struct optim_entry { ofs_optim_kind kind; double lr; const char *label; 
 static const optim_entry optims[] = {
     /* kind          lr      label            hidden */
     {OFS_SGD,       0.2,    NULL,            {0}},   /* momentum 0.9 */
-    {OFS_ADAGRAD,   0.04,   NULL,            {0}},
+    {OFS_ADAGRAD,   0.08,   NULL,            {0}},
     {OFS_RMSPROP,   4e-3,   NULL,            {0}},
     {OFS_ADADELTA,  4.0,    NULL,            {0}},
     {OFS_ADAM,      4e-3,   NULL,            {0}},
@@ -607,7 +607,7 @@ static int effect(const options *o, table R, int i, int e, double *d)
 
 static void print_effects(FILE *f, const options *o, table R)
 {
-    double d, sum[4] = {0};
+    double d, sum[4] = {0}, v[4][NOPT];
     int i, e, n[4] = {0};
     fprintf(f, "\nwhat warmup and decay do to the test accuracy (points):\n"
             "  warmup alone: warmup_constant - constant;  decay alone: cosine - constant;\n"
@@ -619,13 +619,19 @@ static void print_effects(FILE *f, const options *o, table R)
         for (e = 0; e < 4; e++) {
             if (effect(o, R, i, e, &d)) {
                 fprintf(f, " %+16.2f", d);
-                if (full_row(i)) { sum[e] += d; n[e]++; }
+                if (full_row(i)) { sum[e] += d; v[e][n[e]++] = d; }
             } else fprintf(f, " %16s", "-");
         }
         fprintf(f, "\n");
     }
     fprintf(f, "%-14s", "mean*");
     for (e = 0; e < 4; e++) if (n[e]) fprintf(f, " %+16.2f", sum[e] / n[e]); else fprintf(f, " %16s", "-");
+    fprintf(f, "\n%-14s", "median*");
+    for (e = 0; e < 4; e++) {
+        if (!n[e]) { fprintf(f, " %16s", "-"); continue; }
+        qsort(v[e], (size_t)n[e], sizeof v[e][0], cmp_double);
+        fprintf(f, " %+16.2f", (v[e][(n[e] - 1) / 2] + v[e][n[e] / 2]) / 2);
+    }
     fprintf(f, "\n");
 }
 
