@@ -16,9 +16,12 @@
 cd "$(dirname "$0")/.." || exit 1
 
 # Chapters these checks cannot hold yet, and why. Remove a chapter from a list once
-# it passes. 15 and 16 quote runs on the full MNIST data, which `make test` does not
-# have.
-NEED_DATA="15 16"
+# it passes. 15 quotes runs on the full MNIST data, which `make test` does not have.
+NEED_DATA="15"
+# Chapters whose runs on MNIST are committed: their "program output" is the files
+# tutorial/data/chNN_*.txt, as the program printed them, and a number of the prose
+# must be found there as printed (no rounding).
+COMMITTED="16"
 BLOCKS_NOT_YET=""
 PROSE_NOT_YET=""
 
@@ -30,6 +33,9 @@ mkdir -p build/quotes
 prog_of() { local p; for p in build/ch"$1"_*; do [ -x "$p" ] && { echo "$p"; return; }; done; }
 output_of() {   # the program's output, run once and kept in build/quotes/ID.txt
     local id=$1 p
+    if [ ! -f build/quotes/"$id".txt ] && in_list "$id" "$COMMITTED"; then
+        cat tutorial/data/ch"$id"_*.txt > build/quotes/"$id".txt 2>/dev/null || { echo "FAIL tutorial/data/ch${id}_*.txt: not found"; return 1; }
+    fi
     if [ ! -f build/quotes/"$id".txt ]; then
         p=$(prog_of "$id"); [ -n "$p" ] || return 1
         "$p" > build/quotes/"$id".txt 2>&1 || { echo "FAIL $p exited $? (output in build/quotes/$id.txt)"; return 1; }
@@ -57,7 +63,8 @@ for md in tutorial/[0-9][0-9]*-*.md; do
     checks="blocks prose"
     in_list "$id" "$BLOCKS_NOT_YET" && checks=${checks/blocks/}
     in_list "$id" "$PROSE_NOT_YET" && checks=${checks/prose/}
-    awk -v out="$out" -v others="$others" -v checks="$checks" '
+    exact=0; in_list "$id" "$COMMITTED" && exact=1
+    awk -v out="$out" -v others="$others" -v checks="$checks" -v exact="$exact" '
         function mask(s) { gsub(/[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?/, "#", s); gsub(/[ \t]+/, " ", s); return s }
         function trim_r(s) { sub(/[ \t\r]+$/, "", s); return s }
         function sig(t,   m) { m = t; sub(/e.*/, "", m); gsub(/\./, "", m); sub(/^0+/, "", m); return length(m) }
@@ -81,6 +88,7 @@ for md in tutorial/[0-9][0-9]*-*.md; do
         }
         function printed(t, tag,   i) {
             if ((tag, t) in num) return 1
+            if (exact && tag == "self") return 0
             for (i = 1; i <= cnt[tag]; i++) if (same(t, val[tag, i])) return 1
             return 0
         }
