@@ -1,36 +1,35 @@
-# Chapter 16: loss per epoch of every optimizer with warmup + cosine (data: examples/ch16_sweep.c, full run)
-# out/ch16_curves.dat holds one block per run, 4 per optimizer in the library's order (sgd adagrad
-# rmsprop adadelta adam adamw adamax nadam radam lion yogi lamb adabelief rprop asgd), the
-# schedules in the order constant, step, cosine, warmup_cosine: block 4 i + 3 is optimizer i with
-# warmup + cosine. One panel per family; solid: test loss after each epoch, dashed: training loss
-# (the mean over the epoch). Epoch 0 (the initial network, loss 2.45 for all) is left out.
-groups = "0,14 13,9 1,2,3 4,5,6 7,8,12 10,11"
-titles = "SGD;sign steps;Adagrad, RMSProp, Adadelta;Adam, AdamW, Adamax;NAdam, RAdam, AdaBelief;Yogi, LAMB"
-colors = "#1f77b4 #d62728 #2ca02c"
+# Chapter 16: validation loss of every row with warmup + cosine (the Schedule-Free rows: their
+# own warmup, no decay), every quarter epoch (data: examples/ch16_sweep.c, full run:
+# out/ch16_curves.dat, a line per validation point: row sched step val_loss val_acc seconds;
+# rows in the program's order: 0 sgd 1 adagrad 2 rmsprop 3 adadelta 4 adam 5 adamw 6 adamax
+# 7 nadam 8 radam 9 lion 10 yogi 11 lamb 12 adabelief 13 rprop 14 asgd 15 adopt 16 sfadamw
+# 17 sfsgd 18 adamw-512-256). One panel per family, at most four curves.
+groups = "0,14,17 9,13 1,2,3 4,5,6,15 7,8,12 10,11,16,18"
+names = "sgd adagrad rmsprop adadelta adam adamw adamax nadam radam lion yogi lamb adabelief rprop asgd adopt sfadamw sfsgd adamw-512-256"
+titles = "SGD, ASGD, Schedule-Free SGD;sign steps: Lion, Rprop (a wider axis);Adagrad, RMSProp, Adadelta;Adam, AdamW, Adamax, ADOPT;NAdam, RAdam, AdaBelief;Yogi, LAMB, SF AdamW, AdamW 512-256"
+colors = "#000000 #e69f00 #0072b2 #d55e00"
 member(g, j) = int(word(system("echo ".word(groups, g)." | tr , ' '"), j))
 members(g) = words(system("echo ".word(groups, g)." | tr , ' '"))
 title_of(g) = system("echo '".titles."' | cut -d';' -f".g)
+sched_of(r) = (r == 16 || r == 17) ? 1 : 3
 set terminal pngcairo size 1350,820 font ",10"
 set output "figures/ch16_loss.png"
-set multiplot layout 2,3 title "MLP 784-256-10 on MNIST, 1 epoch of linear warmup then cosine to 0: test loss (solid) and training loss (dashed) per epoch"
-set xlabel "epoch" offset 0,0.5
-set ylabel "loss (log scale)" offset 1.5,0
-set xrange [0.8:5.2]
-set xtics 1,1,5
+set multiplot layout 2,3 title "Validation loss every quarter epoch with warmup + cosine (Schedule-Free: its own warmup, no decay)"
+set xlabel "step" offset 0,0.5
+set ylabel "validation loss (log scale)" offset 1.5,0
+set xrange [0:1955]
+set xtics 0,391,1955
 set grid
 set logscale y
-set yrange [0.01:1]
 set format y "%g"
-set ytics ("0.01" 0.01, "0.02" 0.02, "0.05" 0.05, "0.1" 0.1, "0.2" 0.2, "0.5" 0.5, "1" 1)
-set key top right font ",9" box opaque samplen 2
+set key top right font ",9" box opaque samplen 3
 do for [g=1:6] {
     n = members(g)
-    set title title_of(g).(g == 2 ? " (Rprop's losses run to 37: a wider axis)" : "")
-    if (g == 2) { set yrange [0.01:100]; set ytics ("0.01" 0.01, "0.1" 0.1, "1" 1, "10" 10, "100" 100) } \
-    else { set yrange [0.01:1]; set ytics ("0.01" 0.01, "0.02" 0.02, "0.05" 0.05, "0.1" 0.1, "0.2" 0.2, "0.5" 0.5, "1" 1) }
-    plot for [j=1:n] "out/ch16_curves.dat" index (4*member(g, j)+3) using ($1 > 0 ? $1 : NaN):4 with linespoints \
-             pt 7 ps 0.6 lw 2 lc rgb word(colors, j) title columnheader(1), \
-         for [j=1:n] "" index (4*member(g, j)+3) using ($1 > 0 ? $1 : NaN):2 with linespoints \
-             pt 6 ps 0.6 lw 1.5 dt 2 lc rgb word(colors, j) notitle
+    set title title_of(g)
+    if (g == 2) { set yrange [0.05:50]; set ytics ("0.05" 0.05, "0.1" 0.1, "0.5" 0.5, "1" 1, "5" 5, "10" 10, "50" 50) } \
+    else { set yrange [0.05:0.5]; set ytics ("0.05" 0.05, "0.07" 0.07, "0.1" 0.1, "0.2" 0.2, "0.3" 0.3, "0.5" 0.5) }
+    plot for [j=1:n] "out/ch16_curves.dat" using ($1 == member(g, j) && $2 == sched_of(member(g, j)) ? $3 : NaN):4 \
+             with linespoints lw 1.8 dt j pt (j == 1 ? 7 : j == 2 ? 4 : j == 3 ? 9 : 6) pi 4 ps 0.8 lc rgb word(colors, j) \
+             title word(names, member(g, j) + 1)
 }
 unset multiplot

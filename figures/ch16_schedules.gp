@@ -1,26 +1,29 @@
-# Chapter 16: what the schedule does, for SGD with momentum and for AdamW (data: examples/ch16_sweep.c, full run)
-# Blocks of out/ch16_curves.dat: 4 i + s for optimizer i (sgd 0, adamw 5) and schedule s
-# (constant 0, step 1, cosine 2, warmup_cosine 3).
-set terminal pngcairo size 900,600 font ",11"
+# Chapter 16: what warmup and decay do, validation accuracy against steps for six rows
+# (data: examples/ch16_sweep.c, full run: out/ch16_curves.dat, a line per validation
+# point: row sched step val_loss val_acc seconds). One panel per row, one curve per schedule.
+set terminal pngcairo size 1350,820 font ",10"
 set output "figures/ch16_schedules.png"
-set multiplot layout 1,2 title "The four schedules: test loss (solid) and training loss (dashed) per epoch"
-set xlabel "epoch"
-set xrange [0.8:5.2]
-set xtics 1,1,5
+set multiplot layout 2,3 title "Validation accuracy every quarter epoch (98 steps) with each schedule; the dotted line is the 98.0% target"
+rows = "0 5 15 16 17 18"
+titles = "SGD, momentum 0.9;AdamW;ADOPT;Schedule-Free AdamW (no decay);Schedule-Free SGD (no decay);AdamW, 784-512-256-10"
+title_of(g) = system("echo '".titles."' | cut -d';' -f".g)
+colors = "#000000 #e69f00 #0072b2 #d55e00 #009e73"
+names = "constant warmup+constant cosine warmup+cosine step"
+set xlabel "step" offset 0,0.5
+set ylabel "validation accuracy (%)" offset 1.5,0
+set xrange [0:1955]
+set xtics 0,391,1955
+set yrange [95.5:99]
+set ytics 95.5,0.5,99
 set grid
-set logscale y
-set format y "%g"
-set ytics ("0.01" 0.01, "0.02" 0.02, "0.05" 0.05, "0.1" 0.1, "0.2" 0.2, "0.5" 0.5, "1" 1)
-set yrange [0.015:0.5]
-colors = "#1f77b4 #ff7f0e #2ca02c #d62728"
-names = "constant step cosine warmup+cosine"
-set key bottom left font ",9" box opaque
-do for [o in "0 5"] {
-    set title (o eq "0" ? "SGD, momentum 0.9, lr 0.2" : "AdamW, lr 0.004, weight decay 0.05")
-    plot for [s=0:3] "out/ch16_curves.dat" index (4*o+s) using ($1 > 0 ? $1 : NaN):4 with linespoints \
-             pt 7 ps 0.6 lw 2 lc rgb word(colors, s+1) title word(names, s+1), \
-         for [s=0:3] "" index (4*o+s) using ($1 > 0 ? $1 : NaN):2 with linespoints \
-             pt 6 ps 0.6 lw 1.5 dt 2 lc rgb word(colors, s+1) notitle
+set key bottom right font ",9" box opaque samplen 3
+do for [g=1:6] {
+    r = int(word(rows, g))
+    set title title_of(g)
+    plot for [s=0:4] "out/ch16_curves.dat" using ($1 == r && $2 == s ? $3 : NaN):(100*$5) with linespoints \
+             lw 1.8 dt s+1 pt (s == 0 ? 5 : s == 1 ? 4 : s == 2 ? 7 : s == 3 ? 6 : 9) pi 4 ps 0.8 \
+             lc rgb word(colors, s+1) title word(names, s+1), \
+         98 with lines dt 3 lc rgb "#555555" notitle
     unset key
 }
 unset multiplot

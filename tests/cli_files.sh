@@ -132,9 +132,12 @@ else bad "compile ch15_mnist with sanitizers: $(head -n 5 "$W/err.log")"; fi
 if gcc $SAN -I. examples/ch16_sweep.c -o "$W/ch16_san" -lm 2>"$W/err.log"; then
     run "$W/ch16_san" --data "$W/d20" --optim sgd,adam --sched constant,warmup_cosine --epochs 1
     expect 0 "model 400-256-10" "ch16_sweep under ASan+UBSan: 20x20 images"
-    run "$W/ch16_san" --data "$W/tiny" --optim sgd --sched step,cosine --epochs 2
-    expect 0 "test accuracy (%) after 2 epochs" "ch16_sweep under ASan+UBSan: one training image, one test image"
+    run "$W/ch16_san" --data "$W/d28" --optim sgd,sfadamw,adamw-512-256 --sched warmup_constant,cosine,step --epochs 2
+    expect 0 "test accuracy (%) after 2 epochs" "ch16_sweep under ASan+UBSan: Schedule-Free and two hidden layers on 200 images"
     lacks "runtime error" "ch16_sweep under ASan+UBSan: no undefined behaviour"
+    run "$W/ch16_san" --data "$W/d28" --optim sgd --sched constant,warmup_constant,cosine,warmup_cosine --epochs 1 --seeds 2
+    expect 0 "over the 2 seeds: what warmup and decay do" "ch16_sweep under ASan+UBSan: --seeds 2 sums up"
+    lacks "runtime error" "ch16_sweep under ASan+UBSan: --seeds: no undefined behaviour"
     run "$W/ch16_san" --data "$W/mix"
     expect 1 "but the test images 20 x 20" "ch16_sweep under ASan+UBSan: train 28x28, test 20x20 refused"
     run "$W/ch16_san" --threads 2 --smoke
@@ -143,8 +146,12 @@ else bad "compile ch16_sweep with sanitizers: $(head -n 5 "$W/err.log")"; fi
 
 echo "-- ch16_sweep: inputs too small"
 run $C16 --data "$W/tiny" --optim sgd,adamw --sched constant,warmup_cosine --epochs 1
-expect 0 "test accuracy (%) after 1 epochs" "ch16_sweep: one training and one test image sweep"
-lacks "nan" "ch16_sweep: no NaN in the tables of a one-image sweep"
+expect 1 "expected at least 60 training images (a sixth of them, at least 10, for validation), found 1" "ch16_sweep: a sweep on one training image refused (no validation set)"
+run $C16 --data "$W/d28" --optim sgd,sfsgd --epochs 1
+expect 0 "test accuracy (%) after 1 epochs" "ch16_sweep: 200 images, Schedule-Free SGD without the decaying schedules"
+lacks "nan" "ch16_sweep: no NaN in the tables of a small sweep"
+if printf '%s\n' "$OUT" | grep -Eq '^sfsgd +[0-9.]+ +[0-9.]+ +[0-9.]+ +- +- +- '; then ok "ch16_sweep: sfsgd's decaying cells are '-' (not run)"
+else bad "ch16_sweep: sfsgd's row: $(printf '%s\n' "$OUT" | grep -m1 '^sfsgd ')"; fi
 run $C16 --data "$W/small" --tune --optim sgd --epochs 1
 expect 1 "--tune: expected at least 60 training images" "ch16_sweep: --tune on 30 images refused (validation would be 5)"
 lacks "nan" "ch16_sweep: no NaN printed for a refused --tune"
@@ -289,7 +296,7 @@ for f in --optim --sched --act --data --log --save --resume --lr --wd --warmup -
     if [ "$RC" = 2 ] && printf '%s' "$OUT" | head -n 1 | grep -q -- "^ch15_mnist: $f"; then ok "ch15_mnist: $f '' refused"
     else bad "ch15_mnist: $f '': exit $RC, $(printf '%s' "$OUT" | head -n 1)"; fi
 done
-for f in --optim --sched --data --epochs --seed --threads; do
+for f in --optim --sched --data --epochs --seed --seeds --threads; do
     run $C16 "$f" ""
     if [ "$RC" = 2 ] && printf '%s' "$OUT" | head -n 1 | grep -q -- "^ch16_sweep: $f"; then ok "ch16_sweep: $f '' refused"
     else bad "ch16_sweep: $f '': exit $RC, $(printf '%s' "$OUT" | head -n 1)"; fi
@@ -311,8 +318,17 @@ done <<'EOF'
 2|--threads 0|expected a thread count
 2|--optim adam,adam|(a name given twice)
 2|--optim adam,|(nothing after the last comma)
-2|--sched cosine,nope|expected schedules from constant,step,cosine,warmup_cosine
-2|--tune --sched constant|--tune always scores the constant and warmup_cosine schedules
+2|--sched cosine,nope|expected schedules from constant,warmup_constant,cosine,warmup_cosine,step
+2|--sched warmup|found 'warmup'
+2|--optim adamw-512|expected optimizer rows from sgd,
+2|--optim adamw,adamw-512-256,adamw|(a name given twice)
+2|--tune --sched constant|--tune always scores the constant, warmup_constant, cosine and warmup_cosine schedules
+2|--seeds 0|--seeds: expected a number of seeds from 1 to 1000, found '0' (out of range)
+2|--seeds 1001|(out of range)
+2|--seeds 2x|found '2x' (characters after the number)
+2|--seeds|--seeds: expected a value after it
+2|--seeds 2 --seeds 3|--seeds: given twice
+2|--tune --seeds 3|--seeds: --tune chooses the rates with one seed (--seed)
 2|--epochs 2 --epochs 3|--epochs: given twice
 2|--smoke --smoke|--smoke: given twice
 2|--epochs|expected a value after it
