@@ -165,7 +165,8 @@ static void usage(void)
            "  --seeds N      the sweep for seeds N of them, from --seed on, and a summary\n"
            "  --data DIR     the four MNIST files                                (data/mnist)\n"
            "  --threads N    OpenMP threads (default: all)\n"
-           "  --tune         choose each row's learning rate on the validation split\n"
+           "  --tune         choose each row's learning rate on the validation split, by the\n"
+           "                 mean over the schedules of --sched (the first four: all of them)\n"
            "  --smoke        sgd and adamw, constant and warmup_cosine, 3 epochs on generated\n"
            "                 digits (or on --data DIR)\n"
            "  --help         this text\n"
@@ -247,9 +248,9 @@ static int parse_args(int argc, char **argv, options *o, char *msg)
         if (i + 1 >= argc) return fail(msg, "%s: expected a value after it (see --help)", a);
         if (parse_value(o, f, argv[++i], msg)) return 2;
     }
-    if (o->tune && o->given[F_SCHED])
-        return fail(msg, "--sched: --tune always scores the constant, warmup_constant, cosine and warmup_cosine schedules, "
-                    "so --sched would do nothing");
+    if (o->tune && o->given[F_SCHED] && o->use_sched[S_STEP])
+        return fail(msg, "--sched: --tune scores among constant, warmup_constant, cosine and warmup_cosine, "
+                    "found step in the list");
     if (o->tune && o->given[F_SEEDS])
         return fail(msg, "--seeds: --tune chooses the rates with one seed (--seed); run --seeds without --tune");
 #ifndef _OPENMP
@@ -257,7 +258,7 @@ static int parse_args(int argc, char **argv, options *o, char *msg)
 #endif
     if (o->smoke && !o->given[F_OPTIM])       /* the smoke run's two optimizers */
         for (k = 0; k < NOPT; k++) o->use_opt[k] = !optims[k].label && (optims[k].kind == OFS_SGD || optims[k].kind == OFS_ADAMW);
-    if (o->smoke && !o->given[F_SCHED])     /* and two schedules */
+    if (o->smoke && !o->given[F_SCHED] && !o->tune)     /* and two schedules (--tune: its four) */
         for (k = 0; k < NSCHED; k++) o->use_sched[k] = k == S_CONST || k == S_WCOS;
     if (o->epochs < 0) o->epochs = o->smoke ? 3 : 5;
     if (!o->seeds) o->seeds = 1;
@@ -897,9 +898,11 @@ done:
 
 /* For each row, three rates a factor 2 apart around its rate, each with the four
    schedules of warmup and decay on or off (the Schedule-Free rows: the two without
-   decay), trained on the first five sixths of the training images and scored on the
+   decay; --sched: those of its list), trained on the first five sixths of the training images and scored on the
    last sixth: the best mean validation accuracy wins. Also the best rate of each
    schedule, and how often warmup or decay moves it. */
+static int tuned(const sweep *S, int i, int k) { return k < NTUNE && S->o.use_sched[k] && runs_with(i, k); }
+
 static int run_tune(sweep *S)
 {
     static const double factor[3] = {0.5, 1, 2};
@@ -914,7 +917,8 @@ static int run_tune(sweep *S)
     for (i = 0; i < NOPT; i++) {
         double best = -1, best_lr = 0, best_k[NTUNE], lr_k[NTUNE];
         if (!S->o.use_opt[i]) continue;
-        for (k = 0; k < NTUNE; k++) best_k[k] = -1, lr_k[k] = 0;
+        for (k = 0, j = 0; k < NTUNE; k++) best_k[k] = -1, lr_k[k] = 0, j += tuned(S, i, k);
+        if (!j) { printf("%-14s not tuned: it runs none of the schedules of --sched\n", row_name(i)); continue; }
         for (j = 0; j < 3; j++) {
             ofs_optim_config cfg = optim_config(optims[i].kind, optims[i].lr * factor[j]);
             double sum = 0, sec = 0, mean;
@@ -922,7 +926,7 @@ static int run_tune(sweep *S)
             printf("%-14s %9g", row_name(i), cfg.lr);
             for (k = 0; k < NTUNE; k++) {
                 result r;
-                if (!runs_with(i, k)) { printf(" %15s", "-"); continue; }
+                if (!tuned(S, i, k)) { printf(" %15s", "-"); continue; }
                 if (run_one(S, i, &cfg, k, S->o.seed, 0, 0, &r)) return 1;
                 print_pct(stdout, &r, r.val_acc, 16);
                 runs++; n++; sec += r.seconds;
@@ -939,11 +943,11 @@ static int run_tune(sweep *S)
         }
         printf("%-14s best lr %g (mean validation accuracy %.2f%%)%s; best per schedule:", row_name(i), best_lr, 100 * best,
                best_lr != optims[i].lr ? ": at the edge of the grid" : "");
-        for (k = 0; k < NTUNE; k++) if (runs_with(i, k)) printf(" %s %g", sched_names[k], lr_k[k]);
+        for (k = 0; k < NTUNE; k++) if (tuned(S, i, k)) printf(" %s %g", sched_names[k], lr_k[k]);
         printf("\n");
         for (j = 0; j < 3; j++) {
             double a = lr_k[moved[j][0]], b = lr_k[moved[j][1]];
-            if (!runs_with(i, moved[j][0]) || !runs_with(i, moved[j][1])) continue;
+            if (!tuned(S, i, moved[j][0]) || !tuned(S, i, moved[j][1])) continue;
             higher[j] += a > b; same[j] += a == b; lower[j] += a < b;
         }
     }

@@ -322,7 +322,7 @@ done <<'EOF'
 2|--sched warmup|found 'warmup'
 2|--optim adamw-512|expected optimizer rows from sgd,
 2|--optim adamw,adamw-512-256,adamw|(a name given twice)
-2|--tune --sched constant|--tune always scores the constant, warmup_constant, cosine and warmup_cosine schedules
+2|--tune --sched cosine,step|--sched: --tune scores among constant, warmup_constant, cosine and warmup_cosine, found step
 2|--seeds 0|--seeds: expected a number of seeds from 1 to 1000, found '0' (out of range)
 2|--seeds 1001|(out of range)
 2|--seeds 2x|found '2x' (characters after the number)
