@@ -46,9 +46,9 @@
    schedules constant, warmup_constant, cosine and warmup_cosine: `--tune` redoes it,
    and says so when the best is at an edge of the grid (then the row's rate moves
    there and the search is run again; Muon's, whose runs cost the most, was scored on
-   constant and warmup_cosine only: --tune --sched constant,warmup_cosine). hidden: the hidden layers' widths, {0}: one
-   layer of 256 (chapter 15's network); a row with its own network is named by its
-   label. */
+   constant and warmup_cosine only: --tune --sched constant,warmup_cosine). hidden:
+   the hidden layers' widths, {0}: one layer of 256 (chapter 15's network); a row
+   with its own network is named by its label. */
 typedef struct optim_entry { ofs_optim_kind kind; double lr; const char *label; int hidden[3]; } optim_entry;
 static const optim_entry optims[] = {
     /* kind          lr      label            hidden */
