@@ -155,6 +155,11 @@ else bad "ch16_sweep: sfsgd's row: $(printf '%s\n' "$OUT" | grep -m1 '^sfsgd ')"
 run $C16 --data "$W/small" --tune --optim sgd --epochs 1
 expect 1 "--tune: expected at least 60 training images" "ch16_sweep: --tune on 30 images refused (validation would be 5)"
 lacks "nan" "ch16_sweep: no NaN printed for a refused --tune"
+run $C16 --data "$W/d28" --tune --optim sgd,sfsgd --sched cosine --epochs 1
+expect 0 "sfsgd          not tuned: it runs none of the schedules of --sched" "ch16_sweep: --tune --sched cosine: a Schedule-Free row is said to be not tuned"
+if printf '%s\n' "$OUT" | grep -Eq '^sgd +0\.1 +- +- +[0-9.]+ +- +[0-9.]+ '; then ok "ch16_sweep: --tune --sched cosine scores the cosine column only"
+else bad "ch16_sweep: --tune --sched cosine: $(printf '%s\n' "$OUT" | grep -m1 '^sgd ')"; fi
+lacks "nan" "ch16_sweep: no NaN printed by --tune --sched"
 
 echo "-- write errors"
 run $C15 --data "$W/d28" --epochs 1 --log /dev/full
