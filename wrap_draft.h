@@ -53,6 +53,7 @@ typedef struct ofs_sam_config {
     double rho;            /* [0.05] the ball's radius, in [0, 1e6]; 0: the base optimizer itself */
     int adaptive;          /* [0] 0: SAM; 1: ASAM, the ball scaled by T = |w| + eta */
     double eta;            /* [0.01] ASAM's offset in T, in [0, 1e6] (read only when adaptive) */
+    double eps;            /* [1e-12] added to the norm, in [0, 1]: davda54's 1e-12, ASAM's code 1e-16 */
 } ofs_sam_config;
 typedef struct ofs_sam {
     ofs_sam_config cfg;    /* change freely between steps */
@@ -85,7 +86,7 @@ OFSDEF ofs_status ofs_sam_step(ofs_sam *s, ofs_optim *base, ofs_real *params, co
 OFSDEF ofs_status ofs_sam_perturb(ofs_sam *s, ofs_real *params, const ofs_real *grads, ofs_err *err);
 OFSDEF ofs_status ofs_sam_restore(ofs_sam *s, ofs_real *params, ofs_err *err);
 OFSDEF void       ofs_sam_free(ofs_sam *s);
-OFSDEF void       ofs_sam_save(const ofs_sam *s, ofs_buf *b);   /* n, adapt_n, rho, adaptive, eta */
+OFSDEF void       ofs_sam_save(const ofs_sam *s, ofs_buf *b);   /* n, adapt_n, rho, adaptive, eta, eps */
 /* Refuses another n, adapt_n or setting (OFS_ERR_MISMATCH) or settings out of range
    (OFS_ERR_FORMAT); a refused state changes nothing. */
 OFSDEF ofs_status ofs_sam_load(ofs_sam *s, ofs_reader *r, ofs_err *err);
@@ -273,11 +274,14 @@ OFSDEF ofs_status ofs_lookahead_load(ofs_lookahead *la, ofs_reader *r, ofs_err *
    f156a680171db16d551c0d85cba2514fa3bff6a2, asam.py), step t, g the gradient at w:
        T_i = 1 (SAM); |w_i| + eta (ASAM; 1 for the elements from adapt_n on, the biases)
        norm = sqrt(sum_i (T_i g_i)^2)                (one norm over every parameter)
-       e_i = T_i^2 g_i rho / (norm + 1e-12)
+       e_i = T_i^2 g_i rho / (norm + eps)
        g2 = the gradient at w + e
        w <- the base optimizer's step at w with g2   (its weight decay sees w)
-   The 1e-12 is davda54's: g = 0 gives e = 0, not NaN (ASAM's code adds 1e-16, the
-   JAX code nothing). Unlike the PyTorch codes, w itself never moves: the second
+   eps is where the codes differ: davda54 adds 1e-12 (the default: g = 0 gives e = 0,
+   not NaN), ASAM's code 1e-16, the JAX code nothing (eps = 0: g = 0 is then refused as
+   a point that is not finite). Near a minimum, where the norm is small, the choice
+   shows: with rho = 0.5 around SGD, 1e-12 for 1e-16 moves w + e by 2e-10 relative
+   within 100 steps. Unlike the PyTorch codes, w itself never moves: the second
    gradient is taken at a point of the wrapper's own (the closure of chapter 4b gets
    x, not w), which is their restore done exactly. The step counts once: base's t, a
    schedule's step and Lookahead's count see one step per two evaluations. */
@@ -285,7 +289,7 @@ OFSDEF ofs_status ofs_lookahead_load(ofs_lookahead *la, ofs_reader *r, ofs_err *
 OFSDEF ofs_sam_config ofs_sam_defaults(void)
 {
     ofs_sam_config c;
-    c.rho = 0.05; c.adaptive = 0; c.eta = 0.01;
+    c.rho = 0.05; c.adaptive = 0; c.eta = 0.01; c.eps = 1e-12;
     return c;
 }
 
@@ -298,6 +302,8 @@ OFSDEF ofs_status ofs_sam_validate(const ofs_sam_config *c, ofs_err *err)
         return ofs__fail(err, OFS_ERR_ARG, "sam: expected adaptive 0 (SAM) or 1 (ASAM), found %d", c->adaptive);
     if (!(c->eta >= 0 && c->eta <= 1e6))
         return ofs__fail(err, OFS_ERR_ARG, "sam: expected eta in [0, 1e6] (ASAM: added to |w|), found %g", c->eta);
+    if (!(c->eps >= 0 && c->eps <= 1))
+        return ofs__fail(err, OFS_ERR_ARG, "sam: expected eps in [0, 1] (added to the norm), found %g", c->eps);
     return ofs__ok(err);
 }
 
@@ -358,7 +364,7 @@ static ofs_status ofs__sam_point(ofs_sam *s, const ofs_real *w, const ofs_real *
     s->norm = sqrt(sum);
     if (!ofs__finite(s->norm))
         return ofs__fail(err, OFS_ERR_NONFINITE, "%s: expected a finite norm ||T g||, found %g; nothing changed", what, s->norm);
-    scale = OFS__R(s->cfg.rho / (s->norm + 1e-12));
+    scale = OFS__R(s->cfg.rho / (s->norm + s->cfg.eps));
     for (i = 0; i < n; i++) {
         const ofs_real t = ofs__sam_t(s, w[i], i);
         x[i] = w[i] + t * t * g[i] * scale;
@@ -430,13 +436,13 @@ OFSDEF ofs_status ofs_sam_step(ofs_sam *s, ofs_optim *base, ofs_real *params, co
     return ofs__ok(err);
 }
 
-/* Saved: a tag, n, adapt_n, rho, adaptive, eta: the settings a resumed run must share. */
+/* Saved: a tag, n, adapt_n, rho, adaptive, eta, eps: the settings a resumed run must share. */
 #define OFS__SAM_TAG 0x314d4153u   /* "SAM1" */
 OFSDEF void ofs_sam_save(const ofs_sam *s, ofs_buf *b)
 {
     OFS_ASSERT(s && b);
     ofs_put_u64(b, OFS__SAM_TAG); ofs_put_u64(b, (uint64_t)s->n); ofs_put_u64(b, (uint64_t)s->adapt_n);
-    ofs_put_f64(b, s->cfg.rho); ofs_put_u64(b, (uint64_t)s->cfg.adaptive); ofs_put_f64(b, s->cfg.eta);
+    ofs_put_f64(b, s->cfg.rho); ofs_put_u64(b, (uint64_t)s->cfg.adaptive); ofs_put_f64(b, s->cfg.eta); ofs_put_f64(b, s->cfg.eps);
 }
 
 OFSDEF ofs_status ofs_sam_load(ofs_sam *s, ofs_reader *r, ofs_err *err)
@@ -445,17 +451,18 @@ OFSDEF ofs_status ofs_sam_load(ofs_sam *s, ofs_reader *r, ofs_err *err)
     ofs_sam_config c;
     uint64_t adaptive;
     OFS_ASSERT(s && r);
-    c.rho = ofs_get_f64(r); adaptive = ofs_get_u64(r); c.eta = ofs_get_f64(r);
+    c.rho = ofs_get_f64(r); adaptive = ofs_get_u64(r); c.eta = ofs_get_f64(r); c.eps = ofs_get_f64(r);
     if (r->failed || tag != OFS__SAM_TAG)
         return ofs__fail(err, OFS_ERR_FORMAT, "sam state: expected the tag %08lx and its settings, found %s",
                          (unsigned long)OFS__SAM_TAG, r->failed ? "a truncated state" : "another tag");
     c.adaptive = adaptive > 1 ? 2 : (int)adaptive;
     if (ofs_sam_validate(&c, err) != OFS_OK) return ofs__wrap(err, OFS_ERR_FORMAT, "sam state");
     if (n != (uint64_t)s->n || na != (uint64_t)s->adapt_n || !(c.rho == s->cfg.rho) || c.adaptive != s->cfg.adaptive ||
-        !(c.eta == s->cfg.eta))
-        return ofs__fail(err, OFS_ERR_MISMATCH, "sam state: expected n = %lu, adapt_n = %lu, rho = %g, adaptive = %d, eta = %g; "
-                         "found %llu, %llu, %g, %d, %g", (unsigned long)s->n, (unsigned long)s->adapt_n, s->cfg.rho,
-                         s->cfg.adaptive, s->cfg.eta, (unsigned long long)n, (unsigned long long)na, c.rho, c.adaptive, c.eta);
+        !(c.eta == s->cfg.eta) || !(c.eps == s->cfg.eps))
+        return ofs__fail(err, OFS_ERR_MISMATCH, "sam state: expected n = %lu, adapt_n = %lu, rho = %g, adaptive = %d, eta = %g, "
+                         "eps = %g; found %llu, %llu, %g, %d, %g, %g", (unsigned long)s->n, (unsigned long)s->adapt_n, s->cfg.rho,
+                         s->cfg.adaptive, s->cfg.eta, s->cfg.eps, (unsigned long long)n, (unsigned long long)na, c.rho,
+                         c.adaptive, c.eta, c.eps);
     return ofs__ok(err);
 }
 
