@@ -101,8 +101,9 @@ static double sam_loss(ofs_sam *s, double w)
     return fx;
 }
 
-/* Plain SGD from w0 for 300 steps: where it settles. */
-static double settle(double w0)
+/* SGD (lr 0.002, momentum 0.9) from w0 for `steps` steps, alone (s NULL) or inside SAM:
+   where it ends. */
+static double settle(double w0, ofs_sam *s, int steps)
 {
     ofs_optim_config c = ofs_optim_defaults(OFS_SGD);
     ofs_optim o;
@@ -110,19 +111,25 @@ static double settle(double w0)
     int t;
     c.lr = 0.002; c.momentum = 0.9;
     ofs_optim_init(&o, &c, 1, NULL);
-    for (t = 0; t < 300; t++) { two_wells(&w, &g, NULL); ofs_optim_step(&o, &w, &g, NULL); }
+    for (t = 0; t < steps; t++) {
+        if (s) { if (ofs_sam_step(s, &o, &w, NULL, two_wells, NULL, NULL, NULL) != OFS_OK) break; }
+        else { two_wells(&w, &g, NULL); ofs_optim_step(&o, &w, &g, NULL); }
+    }
     ofs_optim_free(&o);
     return w;
 }
 
+#define SAM_STEPS 3000
 /* The two minima (SGD from either side), what each costs when the weight moves, and
-   the loss SAM (rho 0.25) sees around them: curve rows "w f(w) f(w + e)" and radius
+   the loss SAM (rho 0.25) sees around them; where SGD and SAM end from four starts.
+   Curve rows "w f(w) f(w + e)" and radius
    rows "r rise_sharp rise_flat". */
 static int sam_demo(const char *curve, const char *radius)
 {
     ofs_sam_config sc = ofs_sam_defaults();
     ofs_sam s;
-    const double sharp = settle(1.2), flat = settle(-0.2);
+    static const double starts[4] = {0.5, 0.7, 0.9, 1.3};
+    const double sharp = settle(1.2, NULL, 300), flat = settle(-0.2, NULL, 300);
     FILE *fc = open_out(curve), *fr = open_out(radius);
     int i;
     if (!fc || !fr) { if (fc) fclose(fc); if (fr) fclose(fr); return 1; }
@@ -134,6 +141,11 @@ static int sam_demo(const char *curve, const char *radius)
            rise(sharp, 0.25), sam_loss(&s, sharp + 0.01));
     printf("flat     %8.4f   %8.4f   %14.4f   %11.4f   %8.4f\n", flat, two_wells(&flat, NULL, NULL), rise(flat, 0.1),
            rise(flat, 0.25), sam_loss(&s, flat + 0.01));
+    printf("runs of %d steps from w0:      0.5       0.7       0.9       1.3\n  SGD alone              ", SAM_STEPS);
+    for (i = 0; i < 4; i++) printf("%10.3f", settle(starts[i], NULL, SAM_STEPS));
+    printf("\n  SAM, rho %-4g           ", sc.rho);
+    for (i = 0; i < 4; i++) printf("%10.3f", settle(starts[i], &s, SAM_STEPS));
+    printf("\n");
     fprintf(fc, "# w f(w) f(w + e): the loss SAM descends, rho %g (examples/ch11b_wrappers.c)\n", sc.rho);
     for (i = 0; i < 800; i++) {
         double w = -2.5 + 4.0 * (i + 0.5) / 800;

@@ -27,23 +27,30 @@ in_list() { case " $2 " in *" $1 "*) return 0 ;; esac; return 1; }
 pass=0; fail=0
 mkdir -p build/quotes
 # Chapter id of tutorial/04b-quasi-newton.md is 04b; its program is build/ch04b_*.
-prog_of() { local p; for p in build/ch"$1"_*; do [ -x "$p" ] && { echo "$p"; return; }; done; }
-output_of() {   # the program's output, run once and kept in build/quotes/ID.txt
-    local id=$1 p
-    if [ ! -f build/quotes/"$id".txt ]; then
-        p=$(prog_of "$id"); [ -n "$p" ] || return 1
-        "$p" > build/quotes/"$id".txt 2>&1 || { echo "FAIL $p exited $? (output in build/quotes/$id.txt)"; return 1; }
+# A chapter with two programs: tutorial/11b-wrappers.md is build/ch11b_wrappers's, a
+# chapter's other files and the links to it are its first program's.
+prog_of() {
+    local p
+    [ -n "${2:-}" ] && [ -x build/ch"$1"_"$2" ] && { echo build/ch"$1"_"$2"; return; }
+    for p in build/ch"$1"_*; do [ -x "$p" ] && { echo "$p"; return; }; done
+}
+output_of() {   # the program's output, run once and kept in build/quotes/PROGRAM.txt
+    local p key
+    p=$(prog_of "$1" "${2:-}"); [ -n "$p" ] || return 1
+    key=$(basename "$p")
+    if [ ! -f build/quotes/"$key".txt ]; then
+        "$p" > build/quotes/"$key".txt 2>&1 || { echo "FAIL $p exited $? (output in build/quotes/$key.txt)"; return 1; }
     fi
-    echo build/quotes/"$id".txt
+    echo build/quotes/"$key".txt
 }
 rm -f build/quotes/*.txt
 
 for md in tutorial/[0-9][0-9]*-*.md; do
     [ -e "$md" ] || continue
-    base=$(basename "$md"); id=${base%%-*}
+    base=$(basename "$md"); id=${base%%-*}; slug=${base#*-}; slug=${slug%.md}
     in_list "$id" "$NEED_DATA" && continue
     ls examples/ch"$id"_*.c >/dev/null 2>&1 || continue
-    if ! out=$(output_of "$id"); then
+    if ! out=$(output_of "$id" "$slug"); then
         [ -n "$(prog_of "$id")" ] || echo "FAIL $md: build/ch${id}_* is not built (run make)"
         fail=$((fail + 1)); continue
     fi
