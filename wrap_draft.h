@@ -232,14 +232,27 @@ OFSDEF void ofs_lookahead_save(const ofs_lookahead *la, ofs_buf *b)
     ofs_put_reals(b, la->slow, la->n);
 }
 
+/* Read n stored values into dst if every one is finite in ofs_real; else refuse
+   (OFS_ERR_FORMAT, naming `what` and the first bad element) and leave dst as it was.
+   (ofs_average_load can share it.) */
+static ofs_status ofs__load_finite(ofs_reader *r, ofs_real *dst, size_t n, const char *what, ofs_err *err)
+{
+    size_t bad = 0;
+    double v = 0;
+    const int res = ofs__reals_check(*r, n, 0, &bad, &v);
+    if (res < 0) return ofs__fail(err, OFS_ERR_FORMAT, "%s: truncated (expected %lu values)", what, (unsigned long)n);
+    if (res > 0)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected finite values, found %g at element %lu", what, v, (unsigned long)bad);
+    ofs_get_reals(r, dst, n);
+    return OFS_OK;
+}
+
 OFSDEF ofs_status ofs_lookahead_load(ofs_lookahead *la, ofs_reader *r, ofs_err *err)
 {
     const uint64_t tag = ofs_get_u64(r), n = ofs_get_u64(r), k = ofs_get_u64(r);
     const double alpha = ofs_get_f64(r);
     const uint64_t count = ofs_get_u64(r);
-    size_t bad = 0;
-    double v = 0;
-    int res;
+    ofs_status st;
     OFS_ASSERT(la && r && la->slow);
     if (r->failed || tag != OFS__LOOKAHEAD_TAG)
         return ofs__fail(err, OFS_ERR_FORMAT, "lookahead state: expected the tag %08lx and its header, found %s",
@@ -251,10 +264,7 @@ OFSDEF ofs_status ofs_lookahead_load(ofs_lookahead *la, ofs_reader *r, ofs_err *
     if (count >= k)
         return ofs__fail(err, OFS_ERR_FORMAT, "lookahead state: expected a count of steps since the sync in [0, k = %llu), "
                          "found %llu", (unsigned long long)k, (unsigned long long)count);
-    if ((res = ofs__reals_check(*r, la->n, 0, &bad, &v)) != 0)
-        return ofs__fail(err, OFS_ERR_FORMAT, res < 0 ? "lookahead state: truncated slow weights" :
-                         "lookahead state: expected finite slow weights, found %g at element %lu", v, (unsigned long)bad);
-    ofs_get_reals(r, la->slow, la->n);
+    if ((st = ofs__load_finite(r, la->slow, la->n, "lookahead state: the slow weights", err)) != OFS_OK) return st;
     la->count = (int64_t)count;
     return ofs__ok(err);
 }

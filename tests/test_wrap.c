@@ -70,41 +70,6 @@ static void lookahead_key(const char *key, double value, void *ctx)
     else CHECK(0, "lookahead: unknown key %s", key);
 }
 
-static int run_lookahead_case(FILE *f, char *line, double *worst)
-{
-    char problem[32], desc[4096];
-    ofs_lookahead_config lc = ofs_lookahead_defaults();
-    ofs_optim_config cfg;
-    ofs_lookahead la;
-    ofs_optim opt;
-    ofs_err err;
-    ofs_real th[MAXN], g[MAXN];
-    size_t n;
-    long t = 0;
-    lc.k = 0;
-    if (!parse_case(line, desc, sizeof desc, problem, &cfg, lookahead_key, &lc)) return 0;
-    n = start_of(problem, th);
-    if (ofs_optim_init(&opt, &cfg, n, &err) != OFS_OK) { CHECK(0, "%s: %s", desc, err.msg); return 0; }
-    if (ofs_lookahead_init(&la, &lc, th, n, &err) != OFS_OK) { CHECK(0, "%s: %s", desc, err.msg); ofs_optim_free(&opt); return 0; }
-    while (fgets(line, 4096, f) && strncmp(line, "end", 3) != 0) {
-        long want_t;
-        char *p = line + 5;
-        if (strncmp(line, "step ", 5) != 0) continue;
-        want_t = strtol(p, &p, 10);
-        for (; t < want_t; t++) {
-            grad_of(problem, th, g, n);
-            CHECK(ofs_lookahead_step(&la, &opt, th, g, &err) == OFS_OK, "%s: step %ld: %s", desc, t + 1, err.msg);
-        }
-        if (!IS_DOUBLE && t > 10) continue;
-        compare(desc, want_t, "fast", th, n, &p, worst);
-        compare(desc, want_t, "slow", la.slow, n, &p, worst);
-    }
-    CHECK(t == 200 && opt.t == 200 && la.count == 200 % lc.k, "%s: 200 steps, count %lld", desc, (long long)la.count);
-    ofs_lookahead_free(&la);
-    ofs_optim_free(&opt);
-    return 1;
-}
-
 /* ---- SAM's reference ----------------------------------------------------------- */
 typedef struct sam_keys { ofs_sam_config c; long bias_from; } sam_keys;
 static char last_comment[4096];   /* the line before a case: "# from <repository> ..." */
@@ -142,27 +107,36 @@ static double problem_closure(const ofs_real *x, ofs_real *grad, void *ctx)
     return problem_loss(p->problem, x, p->n);
 }
 
-static int run_sam_case(FILE *f, char *line, double *worst)
+/* One case of either file: the wrapper around the base optimizer from the case's keys,
+   200 steps with the reference problem's gradient at the parameters, and at each
+   recorded step the parameters, then the slow weights (Lookahead) or the point of
+   the second gradient (SAM). */
+static int run_case(FILE *f, char *line, double *worst)
 {
+    const int sam = strncmp(line, "case sam ", 9) == 0;
     char problem[32], desc[4096];
+    ofs_lookahead_config lc = ofs_lookahead_defaults();
     sam_keys keys;
     ofs_optim_config cfg;
+    ofs_lookahead la;
     ofs_sam s;
     ofs_optim opt;
     ofs_err err;
     ofs_real th[MAXN], g[MAXN];
     problem_ctx ctx;
     long t = 0;
-    keys.c = ofs_sam_defaults(); keys.bias_from = -1;
-    /* the one constant the references differ in: eps after the norm (ASAM's code 1e-16) */
-    CHECK(strstr(last_comment, "davda54/sam") || strstr(last_comment, "SamsungLabs/ASAM"), "no source line before %s", line);
-    if (strstr(last_comment, "SamsungLabs/ASAM")) keys.c.eps = 1e-16;
-    if (!parse_case(line, desc, sizeof desc, problem, &cfg, sam_key, &keys)) return 0;
+    lc.k = 0; keys.c = ofs_sam_defaults(); keys.bias_from = -1;
+    /* the one constant the SAM references differ in: eps after the norm (ASAM's code 1e-16) */
+    CHECK(!sam || strstr(last_comment, "davda54/sam") || strstr(last_comment, "SamsungLabs/ASAM"), "no source line before %s", line);
+    if (sam && strstr(last_comment, "SamsungLabs/ASAM")) keys.c.eps = 1e-16;
+    if (!parse_case(line, desc, sizeof desc, problem, &cfg, sam ? sam_key : lookahead_key, sam ? (void *)&keys : (void *)&lc)) return 0;
     ctx.problem = problem; ctx.calls = 0;
     ctx.n = start_of(problem, th);
     if (ofs_optim_init(&opt, &cfg, ctx.n, &err) != OFS_OK) { CHECK(0, "%s: %s", desc, err.msg); return 0; }
-    if (ofs_sam_init(&s, &keys.c, ctx.n, &err) != OFS_OK) { CHECK(0, "%s: %s", desc, err.msg); ofs_optim_free(&opt); return 0; }
-    if (keys.bias_from >= 0) s.adapt_n = (size_t)keys.bias_from;
+    if ((sam ? ofs_sam_init(&s, &keys.c, ctx.n, &err) : ofs_lookahead_init(&la, &lc, th, ctx.n, &err)) != OFS_OK) {
+        CHECK(0, "%s: %s", desc, err.msg); ofs_optim_free(&opt); return 0;
+    }
+    if (sam && keys.bias_from >= 0) s.adapt_n = (size_t)keys.bias_from;
     while (fgets(line, 4096, f) && strncmp(line, "end", 3) != 0) {
         long want_t;
         char *p = line + 5;
@@ -170,20 +144,21 @@ static int run_sam_case(FILE *f, char *line, double *worst)
         want_t = strtol(p, &p, 10);
         for (; t < want_t; t++) {
             grad_of(problem, th, g, ctx.n);
-            CHECK(ofs_sam_step(&s, &opt, th, g, problem_closure, &ctx, NULL, &err) == OFS_OK, "%s: step %ld: %s", desc, t + 1, err.msg);
+            CHECK((sam ? ofs_sam_step(&s, &opt, th, g, problem_closure, &ctx, NULL, &err) : ofs_lookahead_step(&la, &opt, th, g, &err))
+                  == OFS_OK, "%s: step %ld: %s", desc, t + 1, err.msg);
         }
         if (!IS_DOUBLE && t > 10) continue;
-        compare(desc, want_t, "w", th, ctx.n, &p, worst);
-        compare(desc, want_t, "w+e", ctx.last_x, ctx.n, &p, worst);
+        compare(desc, want_t, sam ? "w" : "fast", th, ctx.n, &p, worst);
+        compare(desc, want_t, sam ? "w+e" : "slow", sam ? ctx.last_x : la.slow, ctx.n, &p, worst);
     }
-    CHECK(t == 200 && opt.t == 200 && ctx.calls == 200, "%s: 200 steps of one closure call each (%d calls)", desc, ctx.calls);
-    ofs_sam_free(&s);
+    CHECK(t == 200 && opt.t == 200 && (sam ? ctx.calls == 200 : la.count == 200 % lc.k),
+          "%s: 200 steps (%d closure calls, count %lld)", desc, ctx.calls, sam ? 0LL : (long long)la.count);
+    if (sam) ofs_sam_free(&s); else ofs_lookahead_free(&la);
     ofs_optim_free(&opt);
     return 1;
 }
 
-typedef int (*case_fn)(FILE *f, char *line, double *worst);
-static void test_reference_file(const char *path, const char *kind, case_fn run, int want_cases)
+static void test_reference_file(const char *path, const char *kind, int want_cases)
 {
     FILE *f = fopen(path, "r");
     char line[4096], head[32];
@@ -193,7 +168,7 @@ static void test_reference_file(const char *path, const char *kind, case_fn run,
     if (!f) return;
     snprintf(head, sizeof head, "case %s ", kind);
     while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, head, strlen(head)) == 0) cases += run(f, line, &worst);
+        if (strncmp(line, head, strlen(head)) == 0) cases += run_case(f, line, &worst);
         else if (line[0] == '#') snprintf(last_comment, sizeof last_comment, "%s", line);
     }
     fclose(f);
@@ -378,7 +353,7 @@ static void test_hostile_lookahead(void)
         {24, 1, (double)NAN, 0, OFS_ERR_MISMATCH, "alpha = nan"},
         {32, 0, 0, 5, OFS_ERR_FORMAT, "count of steps since the sync in [0, k = 5), found 5"},
         {32, 0, 0, (uint64_t)1 << 63, OFS_ERR_FORMAT, "count of steps"},
-        {48, 1, (double)NAN, 0, OFS_ERR_FORMAT, "finite slow weights, found nan at element 1"},
+        {48, 1, (double)NAN, 0, OFS_ERR_FORMAT, "the slow weights: expected finite values, found nan at element 1"},
         {56, 1, (double)-INFINITY, 0, OFS_ERR_FORMAT, "found -inf at element 2"},
         {40, 1, 1e300, 0, IS_DOUBLE ? OFS_OK : OFS_ERR_FORMAT, IS_DOUBLE ? "" : "found 1e+300 at element 0"},
     };
@@ -412,7 +387,7 @@ static void test_hostile_lookahead(void)
     }
     memcpy(keep, lb.slow, sizeof keep); count = lb.count;
     r.data = buf.data; r.len = buf.len - 1; r.pos = 0; r.failed = 0;
-    expect(ofs_lookahead_load(&lb, &r, &err), OFS_ERR_FORMAT, &err, "truncated slow weights", "a truncated lookahead state");
+    expect(ofs_lookahead_load(&lb, &r, &err), OFS_ERR_FORMAT, &err, "the slow weights: truncated", "a truncated lookahead state");
     r.len = 20; r.pos = 0;
     expect(ofs_lookahead_load(&lb, &r, &err), OFS_ERR_FORMAT, &err, "a truncated state", "a truncated lookahead header");
     CHECK(lb.count == count && memcmp(lb.slow, keep, sizeof keep) == 0, "a truncated state changed the wrapper");
@@ -593,8 +568,8 @@ static void test_misuse_steps(void)
 
 int main(void)
 {
-    test_reference_file("tests/ref/lookahead_ref.txt", "lookahead", run_lookahead_case, 30);
-    test_reference_file("tests/ref/sam_ref.txt", "sam", run_sam_case, 37);
+    test_reference_file("tests/ref/lookahead_ref.txt", "lookahead", 30);
+    test_reference_file("tests/ref/sam_ref.txt", "sam", 37);
     test_identity();
     test_sam_paths();
     test_lookahead_slices();
