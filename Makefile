@@ -1,4 +1,4 @@
-# optimfs.h: make | make test | make data | make mnist | make figures | make bench | make fuzz | make valgrind
+# optimfs.h: make | make test | make playground | make data | make mnist | make figures | make bench | make fuzz | make valgrind
 CC      ?= cc
 CFLAGS  ?= -std=c99 -O2 -Wall -Wextra -pedantic -Wshadow -Wdouble-promotion -Werror
 FAST    ?= -O3 -march=native -fno-math-errno -fopenmp
@@ -7,7 +7,7 @@ LDLIBS  = -lm
 EXAMPLES = $(patsubst examples/%.c,build/%,$(wildcard examples/*.c))
 TESTS    = $(patsubst tests/%.c,build/%,$(wildcard tests/test_*.c))
 
-all: $(EXAMPLES) $(TESTS) build/readme_example
+all: $(EXAMPLES) $(TESTS) build/readme_example build/play_native
 
 build:
 	@mkdir -p build out
@@ -16,6 +16,8 @@ build:
 build/ch15_%: examples/ch15_%.c examples/mnist_cli.h optimfs.h | build
 	$(CC) $(CFLAGS) $(FAST) -I. $< -o $@ $(LDLIBS)
 build/ch16_%: examples/ch16_%.c examples/mnist_cli.h optimfs.h | build
+	$(CC) $(CFLAGS) $(FAST) -I. $< -o $@ $(LDLIBS)
+build/ch15b_%: examples/ch15b_%.c optimfs.h | build
 	$(CC) $(CFLAGS) $(FAST) -I. $< -o $@ $(LDLIBS)
 build/ch%: examples/ch%.c optimfs.h | build
 	$(CC) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
@@ -29,6 +31,24 @@ build/readme_example: README.md optimfs.h | build
 
 test:
 	@bash tests/run.sh
+
+# The playground (playground/README.md): playground/src/play.c and the header compiled to
+# WebAssembly by clang (Debian: clang, lld, wasi-libc, libclang-rt-14-dev-wasm32), bundled
+# with d3's modules (npm ci, from playground/package-lock.json) into one HTML file that
+# opens offline. build/play_native is the same C file built for this machine: the tests
+# compare its numbers with the page's.
+WASM_CC     ?= clang --target=wasm32-wasi -mexec-model=reactor
+WASM_CFLAGS ?= -std=c99 -O2 -Wall -Wextra -pedantic -Wshadow -Wdouble-promotion -Werror -D_WASI_EMULATED_PROCESS_CLOCKS
+PLAY_SRC     = $(wildcard playground/src/*)
+playground: playground/index.html
+build/play.wasm: playground/src/play.c optimfs.h | build
+	$(WASM_CC) $(WASM_CFLAGS) -I. $< -o $@ -lwasi-emulated-process-clocks -Wl,--strip-all
+build/play_native: playground/src/play.c optimfs.h | build
+	$(CC) $(CFLAGS) -DPLAY_MAIN -I. $< -o $@ $(LDLIBS)
+playground/node_modules/.package-lock.json: playground/package.json playground/package-lock.json
+	cd playground && npm ci --no-audit --no-fund --loglevel=error
+playground/index.html: build/play.wasm $(PLAY_SRC) playground/build.mjs playground/node_modules/.package-lock.json
+	node playground/build.mjs build/play.wasm $@
 
 data:
 	@bash scripts/fetch_mnist.sh data/mnist
@@ -101,6 +121,6 @@ valgrind: $(VALGRIND_TESTS)
 	if [ -n "$$failed" ]; then echo "make valgrind: failed:$$failed"; exit 1; fi; echo "make valgrind: every program clean"
 
 clean:
-	rm -rf build out
+	rm -rf build out playground/index.html
 
-.PHONY: all test data mnist figures bench fuzz valgrind clean
+.PHONY: all test playground data mnist figures bench fuzz valgrind clean

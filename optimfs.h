@@ -3,6 +3,7 @@
    Every optimizer of PyTorch's torch.optim but SparseAdam (SGD to AdamW, Rprop, ASGD,
    L-BFGS) exact against it, Lion, Yogi, LAMB and AdaBelief as optax defines them,
    ADOPT and Schedule-Free AdamW and SGD as their authors' code computes them,
+   Muon and Adafactor as torch 2.9 computes them (on weight matrices, with shapes),
    every learning-rate schedule of torch.optim.lr_scheduler and D2L's, weight
    averaging (SWA, EMA), Newton's method for toy problems, a finite-difference
    gradient checker, a small multi-layer perceptron with hand-written
@@ -38,17 +39,19 @@
         9  RMSProp and Adadelta
        10  Adam and its family: Adam, AMSGrad, Adamax, Yogi, AdaBelief, ADOPT
        11  AdamW, NAdam, RAdam, Lion, Rprop, LAMB
-      11b  Optimizers after Adam: Schedule-Free AdamW and SGD (no schedule horizon)
+      11b  Optimizers after Adam: Schedule-Free AdamW and SGD (no schedule horizon),
+           Muon (orthogonalised momentum), Adafactor (factored second moments)
        12  Learning-rate schedules (every torch.optim.lr_scheduler kind, D2L's, and WSD)
        13  Gradient checking
        14  Choosing an optimizer by name; saving and loading its state
-       15  A multi-layer perceptron on MNIST: matrices, layers, loss, IDX files, checkpoints
+       15  A multi-layer perceptron on MNIST: matrices, layers, loss, training (parameter
+           groups, by layer for Muon and Adafactor), checkpoints
        16  (tutorial only: every optimizer with every schedule)
    APPENDICES (the machine: each tested to give the book's results)
         A  The fast matrix product: vector kernels chosen at run time
         B  The threaded epoch (one hidden layer)
         C  Subnormal numbers: ofs_set_flush_denormal
-        D  Making data: synthetic digits, writing IDX files
+        D  MNIST's files: reading and writing IDX, synthetic digits
 
    COMPILE-TIME OPTIONS (define before including)
        OPTIMFS_IMPLEMENTATION  emit the implementation (one translation unit only)
@@ -213,7 +216,7 @@ OFSDEF ofs_status ofs_toy_grid_save(const char *path, const ofs_toy *t, const do
 typedef enum ofs_optim_kind {
     OFS_SGD, OFS_ADAGRAD, OFS_RMSPROP, OFS_ADADELTA, OFS_ADAM, OFS_ADAMW, OFS_ADAMAX,
     OFS_NADAM, OFS_RADAM, OFS_LION, OFS_YOGI, OFS_LAMB, OFS_ADABELIEF, OFS_RPROP, OFS_ASGD,
-    OFS_ADOPT, OFS_SFADAMW, OFS_SFSGD, OFS_OPTIM_COUNT
+    OFS_ADOPT, OFS_SFADAMW, OFS_SFSGD, OFS_MUON, OFS_ADAFACTOR, OFS_OPTIM_COUNT
 } ofs_optim_kind;
 
 /* One configuration for every algorithm; each reads the fields it needs at
@@ -237,6 +240,10 @@ typedef struct ofs_optim_config {
     double lambd, t0;      /* ASGD: eta's decay and the step after which averaging starts */
     double warmup_steps;   /* Schedule-Free: steps of linear lr warmup (0: none) */
     double r, weight_lr_power; /* Schedule-Free: the average's weights t^r lr_max^weight_lr_power */
+    double ns_steps;       /* Muon: Newton-Schulz iterations (a whole number, 0 to 99) */
+    double beta2_decay;    /* Adafactor: tau, the second moments' weight 1 - beta2_t = t^tau */
+    double eps1, eps2;     /* Adafactor: floor of sqrt(v) (and of the row mean), floor of RMS(theta) */
+    double d;              /* Adafactor: the update's RMS is clipped to d */
     int nesterov;          /* SGD */
     int maximize;          /* every algorithm: ascend instead of descend */
     int amsgrad;           /* Adam, AdamW */
@@ -244,10 +251,13 @@ typedef struct ofs_optim_config {
     int decoupled_weight_decay; /* Adam, NAdam, RAdam, ADOPT: decay as AdamW does */
     int eps_inside_sqrt;   /* Adagrad, RMSprop: D2L's eta/sqrt(s+eps) */
     int ema_momentum;      /* SGD: v = mu v + (1-mu) g (Ng's course; D2L uses v = mu v + g) */
+    int match_rms_adamw;   /* Muon: lr 0.2 sqrt(max(rows, cols)) (Moonshot's) instead of sqrt(max(1, rows/cols)) */
 } ofs_optim_config;
 
-/* The state of one optimizer over n parameters. Several states over slices of
-   one buffer make parameter groups (say, no weight decay on biases). */
+/* The state of one optimizer over n parameters: a flat array, or a rows x cols
+   matrix stored row by row (ofs_optim_init_shape), which Muon needs and Adafactor
+   factors. Several states over slices of one buffer make parameter groups (say, no
+   weight decay on biases; chapter 15's trainer makes one per weight matrix). */
 /* Every step counter (an optimizer's t, a trainer's step and epoch, a plateau's
    evaluations) stays at most 2^53, where a count still converts to double exactly;
    the step that would pass it is refused, and a file holding more is refused. */
@@ -261,7 +271,9 @@ typedef struct ofs_optim {
     double eta;            /* ASGD: the step size of the next step (torch's eta) */
     double lr_max;         /* Schedule-Free: the largest (warmed-up) lr so far; 0 before a step */
     double weight_sum;     /* Schedule-Free: the sum of the average's weights so far */
-    ofs_real *s[3];        /* moment arrays, owned; NULL where unused */
+    size_t rows, cols;     /* the shape: rows x cols = n, or 0 x 0 for a flat array */
+    ofs_real *s[3];        /* moment arrays, owned; NULL where unused; ofs_optim_state_size values each */
+    ofs_real *work;        /* Muon's Newton-Schulz workspace, owned (not state); NULL for the others */
 } ofs_optim;
 
 OFSDEF ofs_optim_config ofs_optim_defaults(ofs_optim_kind kind);   /* PyTorch's (optax's) */
@@ -277,6 +289,17 @@ OFSDEF const char *ofs_optim_field(int i);
 OFSDEF int         ofs_optim_reads(ofs_optim_kind kind, const char *field);
 OFSDEF ofs_status  ofs_optim_validate(const ofs_optim_config *cfg, ofs_err *err);
 OFSDEF ofs_status  ofs_optim_init(ofs_optim *o, const ofs_optim_config *cfg, size_t n, ofs_err *err);
+/* The same for n parameters that form a rows x cols matrix, row by row (rows x cols
+   must be n; 0 x 0: a flat array, as ofs_optim_init). Muon refuses a flat array and a
+   matrix with a side below 2; Adafactor keeps a matrix's second moments as a row and a
+   column factor (rows + cols numbers), and a flat array's unfactored, as torch does a
+   1-D tensor's; the element-wise algorithms ignore the shape. */
+OFSDEF ofs_status  ofs_optim_init_shape(ofs_optim *o, const ofs_optim_config *cfg, size_t n, size_t rows, size_t cols,
+                                        ofs_err *err);
+/* 2: the algorithm needs a matrix (Muon); 1: it uses one when given (Adafactor); 0: no. */
+OFSDEF int         ofs_optim_wants_shape(ofs_optim_kind kind);
+/* The number of values in o->s[k] (n, or rows + cols for Adafactor's factors; 0: unused). */
+OFSDEF size_t      ofs_optim_state_size(const ofs_optim *o, int k);
 /* One update in place. With OpenMP, an array of more than 32768 elements is cut into
    one slice per thread (every algorithm but LAMB; the same bits on any number of
    threads); called from inside a parallel region, the step runs on the calling thread. */
@@ -689,14 +712,18 @@ OFSDEF ofs_status ofs_sched_callback(int64_t step, ofs_optim_config *cfg, void *
    and for each batch: loss_grad (overwriting the gradients: no zero_grad pass needed),
    schedule(step, cfg), optimizer step(s).
    decay_biases = 0 makes two groups: weights with cfg's weight decay, biases without.
-   With one hidden layer (and any optimizer but LAMB) an epoch runs as one parallel
+   ofs_trainer_create_layers makes one group per weight matrix instead, each with its
+   shape, then the biases' group (what Muon and Adafactor need).
+   With one hidden layer (and element-wise optimizers) an epoch runs as one parallel
    region in which each thread owns a slice of the hidden units: the same numbers,
    bit for bit, on any number of threads. The schedule is called from one thread. */
+#define OFS_TRAINER_MAX_GROUPS (OFS_MLP_MAX_LAYERS + 1)
 typedef struct ofs_trainer {
     ofs_mlp *mlp;              /* the model (not owned) */
-    int ngroups;               /* 1: one optimizer over all; 2: weights, then biases */
-    ofs_optim opt[2];          /* opt[g] steps params[offset[g] .. offset[g] + opt[g].n) */
-    size_t offset[2];
+    int ngroups;               /* 1: one optimizer over all; 2: weights, then biases; L + 1: by layer */
+    ofs_optim opt[OFS_TRAINER_MAX_GROUPS];      /* opt[g] steps params[offset[g] .. offset[g] + opt[g].n) */
+    size_t offset[OFS_TRAINER_MAX_GROUPS];
+    double lr_scale[OFS_TRAINER_MAX_GROUPS];    /* with a schedule, group g's lr is the schedule's times this */
     int batch;                 /* rows per step (the last batch of an epoch may be smaller) */
     size_t n;                  /* examples per epoch */
     ofs_schedule_fn schedule;  /* NULL: keep opt[g].cfg as it is */
@@ -738,6 +765,15 @@ typedef struct ofs_epoch_stats {
 /* rng: copied; its stream draws the epochs' orders (pass the one that initialised the model). */
 OFSDEF ofs_status ofs_trainer_create(ofs_trainer *t, ofs_mlp *m, const ofs_optim_config *cfg, int decay_biases,
                                      int batch, size_t n, const ofs_rng *rng, ofs_err *err);
+/* Groups by layer: W_l gets its own group, shaped sizes[l+1] x sizes[l] (rows: the layer's
+   outputs, as nn.Linear), then the biases one group without weight decay. The hidden
+   matrices W_2 .. W_{L-1} take `hidden` (NULL: cfg), the first and last layers cfg:
+   Muon's recipe is hidden = Muon, cfg = AdamW. `hidden` needs L >= 3 weight layers (two
+   hidden layers). Its groups' lr_scale is hidden->lr / cfg->lr, so that one schedule
+   moves both rates, each from its own (torch's schedulers scale each group's lr). */
+OFSDEF ofs_status ofs_trainer_create_layers(ofs_trainer *t, ofs_mlp *m, const ofs_optim_config *cfg,
+                                            const ofs_optim_config *hidden, int batch, size_t n, const ofs_rng *rng,
+                                            ofs_err *err);
 OFSDEF void ofs_trainer_free(ofs_trainer *t);
 /* One epoch over x (n x sizes[0]) and y. A non-finite loss stops it before that
    step's update, with OFS_ERR_NONFINITE and a message naming the step and epoch. */
@@ -758,7 +794,7 @@ OFSDEF ofs_status ofs_trainer_load(ofs_trainer *t, const char *path, ofs_err *er
 OFSDEF ofs_status ofs_trainer_load_payload(ofs_trainer *t, const unsigned char *data, size_t len, const char *path, ofs_err *err);
 #endif
 
-/* ---- Chapter 15: reading IDX files (MNIST, Fashion-MNIST, any IDX) ----------- */
+/* ---- Appendix D: reading IDX files (MNIST, Fashion-MNIST, any IDX) ----------- */
 /* IDX files (the format of MNIST, Fashion-MNIST, EMNIST, KMNIST): a 4-byte
    magic 0x00 0x00 TYPE NDIM, NDIM big-endian uint32 sizes, then the elements,
    big-endian, last index fastest. Every element type is read and converted to
@@ -3300,6 +3336,10 @@ static void ofs__lamb_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
 }
 
 /* ==== Chapter 11b: Optimizers after Adam ========================================= */
+/* Three answers to three limits of Adam: Schedule-Free (no schedule horizon), Muon
+   (orthogonalised steps for weight matrices), Adafactor (second moments in sublinear
+   memory). The last two need a group's shape (ofs_optim_init_shape, chapter 14;
+   chapter 15's trainer gives each weight matrix its own group by layer). */
 /* Schedule-Free (Defazio, Yang, Mehta, Mishchenko, Khaled and Cutkosky, 2024, "The
    Road Less Scheduled", arXiv 2405.15682). A cosine or linear decay needs the length
    of the run before it starts, and the best weights of a run come from its decay:
@@ -3392,6 +3432,193 @@ static void ofs__sfsgd_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_r
         z[i] = zi; x[i] = xi;
         p[i] = xi * b1 + omb1 * zi;
     }
+}
+
+/* Muon (Keller Jordan, 2024, "Muon: An optimizer for hidden layers in neural
+   networks"; Liu et al., 2025, "Muon is Scalable for LLM Training"). The gradient of a
+   weight matrix is dominated by a few directions: its singular values span decades, so
+   SGD's and Adam's steps move the weights almost only along those few. Muon keeps SGD's
+   momentum and then replaces the momentum matrix M = U S V^T by (nearly) U V^T: every
+   singular value becomes about 1, and the step moves every direction the gradient saw
+   by the same amount. U V^T is computed without an SVD, by five steps of a quintic
+   Newton-Schulz iteration, three matrix products each (ofs_mat_mul, ofs_mat_mul_nt,
+   ofs_mat_mul_tn). A scalar map x -> a x + b x^3 + c x^5 applied to every singular
+   value: with (a, b, c) = (3.4445, -4.7750, 2.0315) it sends [0.001, 1] into about
+   [0.7, 1.2] in five steps, trading exact convergence to 1 for a steep slope at 0.
+   It applies to 2-D weight matrices only: biases, gains and (as both references
+   advise) the first and the output layer stay on AdamW (chapter 15's trainer groups).
+   As torch >= 2.9 computes it (torch/optim/_muon.py of pytorch/pytorch, commit
+   b5ee4d7a797023e11507aea90811559872ce8ff6, _single_tensor_muon lines 307-321 and
+   _zeropower_via_newtonschulz lines 55-71, _adjust_lr lines 74-87), for a rows x cols
+   matrix, g its gradient:
+       b <- b + (1 - mu)(g - b)                    (torch's lerp: mu b + (1 - mu) g; b0 = 0)
+       u <- nesterov ? g + mu (b - g) : b          (mu b + (1 - mu) g)
+       X <- u / max(|u|_F, eps)                    (Frobenius norm: every singular value <= 1)
+       ns_steps times (X wide, rows <= cols; a tall X is treated as its transpose):
+           A <- X X^T,   B <- b A + c A A,   X <- a X + B X
+       theta <- theta (1 - lr lambda)              (decoupled decay, with the plain lr)
+       theta <- theta - lr sqrt(max(1, rows / cols)) X     ("original", torch's default)
+       theta <- theta - lr 0.2 sqrt(max(rows, cols)) X     (match_rms_adamw: the step's RMS
+                                                            about AdamW's, so AdamW's lr and
+                                                            decay carry over)
+   torch's defaults: lr 1e-3, weight_decay 0.1, momentum 0.95, nesterov, eps 1e-7, five
+   steps. Keller Jordan's muon.py (KellerJordan/Muon, commit 5bc6993, lines 5-41)
+   computes the same momentum and iteration, with three differences: eps is added to
+   the norm (X / (|u|_F + 1e-7)) instead of flooring it; its defaults are lr 0.02,
+   weight_decay 0, momentum 0.95 (nesterov always); and the factor sqrt(max(1, rows /
+   cols)) multiplies the update, which comes to the same step. torch's documentation
+   box writes the momentum as b <- mu b + g; its code, followed here, averages (the
+   two differ by the factor 1 - mu, which the normalisation removes up to eps). Both
+   run the iteration in bfloat16 on accelerators; here it runs in ofs_real. maximize
+   (not in torch's Muon) negates g first, as everywhere in this header. A group must be
+   a matrix of at least 2 x 2 (ofs_optim_init_shape): a 1 x n "matrix" is a vector,
+   which the iteration would only normalise. Not element-wise: one step sees the whole
+   matrix, and with OpenMP its products are the threaded ones of Appendix A.        */
+
+/* One Newton-Schulz step from X (rows x cols) into Y, A and B of r x r, r the smaller
+   side. A tall X (rows > cols) takes the step of its transpose, written without a
+   transpose: A = X^T X, and Y^T = a X^T + B X^T is Y = a X + X B^T.               */
+static void ofs__ns_step(ofs_mat X, ofs_mat Y, ofs_real *A, ofs_real *B)
+{
+    static const double a = 3.4445, b = -4.7750, c = 2.0315;
+    const int tall = X.rows > X.cols, r = tall ? X.cols : X.rows;
+    const ofs_mat Am = ofs_mat_view(A, r, r), Bm = ofs_mat_view(B, r, r);
+    size_t i;
+    if (tall) ofs_mat_mul_tn(Am, X, X, 0);
+    else ofs_mat_mul_nt(Am, X, X, 0);                              /* A = X X^T */
+    ofs_mat_mul(Bm, Am, Am, 0);
+    for (i = 0; i < (size_t)r * (size_t)r; i++) B[i] = OFS__R(c) * B[i] + OFS__R(b) * A[i];   /* B = b A + c A A */
+    memcpy(Y.data, X.data, (size_t)X.rows * (size_t)X.cols * sizeof(ofs_real));
+    if (tall) ofs_mat_mul_nt(Y, X, Bm, OFS__R(a));
+    else ofs_mat_mul(Y, Bm, X, OFS__R(a));                         /* Y = a X + B X */
+}
+
+/* torch.lerp on the CPU: a + w (b - a) below w = 1/2, b - (b - a)(1 - w) from it on. */
+static ofs_real ofs__lerp(ofs_real a, ofs_real b, ofs_real w)
+{
+    return w < OFS__R(0.5) ? a + w * (b - a) : b - (b - a) * (OFS__R(1) - w);
+}
+
+/* Muon's workspace: X and Y (n each), then A and B (r x r each). */
+static size_t ofs__muon_work(size_t rows, size_t cols)
+{
+    const size_t r = rows < cols ? rows : cols;
+    return 2 * rows * cols + 2 * r * r;
+}
+
+static void ofs__muon_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
+{
+    const ofs_optim_config *c = &o->cfg;
+    const size_t n = o->n, r = o->rows < o->cols ? o->rows : o->cols;
+    const ofs_real sign = OFS__R(c->maximize ? -1 : 1), mu = OFS__R(c->momentum), omm = OFS__R(1 - c->momentum);
+    const ofs_real decay = OFS__R(1 - c->lr * c->weight_decay);
+    const double ratio = (double)o->rows / (double)o->cols;
+    const ofs_real lr = OFS__R(c->match_rms_adamw ? c->lr * 0.2 * sqrt((double)(o->rows > o->cols ? o->rows : o->cols))
+                                                  : c->lr * sqrt(ratio > 1 ? ratio : 1.0));
+    ofs_real *OFS__RESTRICT b = o->s[0], *X = o->work, *Y = X + n, *const A = o->work + 2 * n, nrm;
+    double ss = 0;
+    size_t i;
+    int k;
+    if (n == 0) return;   /* a zero-length slice: the trainer advancing the step's scalars */
+    for (i = 0; i < n; i++) {
+        const ofs_real g = sign * gr[i];
+        b[i] = ofs__lerp(b[i], g, omm);
+        X[i] = c->nesterov ? ofs__lerp(g, b[i], mu) : b[i];
+        ss += (double)X[i] * (double)X[i];
+    }
+    nrm = ofs__maxr(OFS__R(sqrt(ss)), OFS__R(c->eps));
+    for (i = 0; i < n; i++) X[i] = X[i] / nrm;
+    for (k = 0; k < (int)c->ns_steps; k++) {
+        ofs_real *sw = X;
+        ofs__ns_step(ofs_mat_view(X, (int)o->rows, (int)o->cols), ofs_mat_view(Y, (int)o->rows, (int)o->cols), A, A + r * r);
+        X = Y; Y = sw;
+    }
+    for (i = 0; i < n; i++) p[i] = p[i] * decay - lr * X[i];
+}
+
+/* Adafactor (Shazeer and Stern, 2018, "Adafactor: Adaptive Learning Rates with
+   Sublinear Memory Cost"). Adam keeps a second moment for every weight: as much memory
+   again as the model, twice with the first moment. For a rows x cols matrix Adafactor
+   keeps the mean of g^2 over each row (R, rows numbers) and over each column (C, cols
+   numbers) and rebuilds the whole from them, V_ij = R_i C_j / mean(R): the best rank-1
+   fit of the second moments, in rows + cols numbers instead of rows x cols. It has no
+   first moment, its steps are relative to the weights' size (the RMS of theta), and
+   it clips each update to an RMS of d, which makes its early steps safe without a
+   warmup. As torch 2.x computes it (torch/optim/_adafactor.py of pytorch/pytorch,
+   commit 5f65158aefc31977355102011b310a7d020e5604, _single_tensor_adafactor lines
+   365-415, and the algorithm box of its documentation, from line 178), step t:
+       1 - beta2_t = t^tau                          (tau = beta2_decay, -0.8: 1 at t = 1)
+       rho_t = min(lr, 1 / sqrt(t))                 (the relative step size)
+       alpha_t = max(eps2, RMS(theta)) rho_t        (theta before the decay)
+       theta <- theta (1 - lr lambda)               (decoupled decay, with lr, not rho_t)
+     matrix:  R <- lerp(R, mean_j g_ij^2, 1 - beta2_t),  C <- lerp(C, mean_i g_ij^2, 1 - beta2_t)
+              V_ij = R_i C_j / max(mean(R), eps1)
+     flat:    V <- lerp(V, g^2, 1 - beta2_t)
+       U = g / sqrt(max(V, eps1^2))                 (eps1 floors sqrt(V), as torch: the
+                                                     paper adds eps1 to g^2 instead)
+       theta <- theta - alpha_t U / max(1, RMS(U) / d)
+   RMS(x) = |x|_2 / sqrt(number of elements). The defaults are torch's: lr 1e-2,
+   beta2_decay -0.8, eps1 the machine epsilon of ofs_real (torch's None: finfo of the
+   parameter's dtype), eps2 1e-3, d 1, no decay. The paper has no lr: its rho_t is
+   min(0.01, 1/sqrt(t)); torch's lr is that 0.01. The state is one array: R then C
+   (rows + cols values) for a matrix, V (n) for a flat array. Not element-wise (the
+   RMS and the factors see the whole group): two passes, as LAMB, no temporary.    */
+
+/* U_i for element i (g its gradient, rm = max(mean(R), eps1)). */
+static ofs_real ofs__adafactor_u(const ofs_optim *o, size_t i, ofs_real g, ofs_real rm, ofs_real eps1sq)
+{
+    const ofs_real *v = o->s[0];
+    ofs_real V = o->rows ? v[i / o->cols] * v[o->rows + i % o->cols] / rm : v[i];
+    V = V < eps1sq ? eps1sq : V;                                    /* a NaN stays NaN */
+    return OFS__R(1) / OFS__SQRT(V) * g;
+}
+
+/* The factors' update: R_i and C_j towards the row and column means of g^2 (the
+   sign of g, which maximize flips, does not change them). */
+static void ofs__adafactor_factors(ofs_optim *o, const ofs_real *gr, ofs_real w)
+{
+    const size_t R = o->rows, C = o->cols;
+    size_t i, j;
+    for (i = 0; i < R; i++) {
+        double s = 0;
+        for (j = 0; j < C; j++) s += (double)gr[i * C + j] * (double)gr[i * C + j];
+        o->s[0][i] = ofs__lerp(o->s[0][i], OFS__R(s / (double)C), w);
+    }
+    for (j = 0; j < C; j++) {
+        double s = 0;
+        for (i = 0; i < R; i++) s += (double)gr[i * C + j] * (double)gr[i * C + j];
+        o->s[0][R + j] = ofs__lerp(o->s[0][R + j], OFS__R(s / (double)R), w);
+    }
+}
+
+static void ofs__adafactor_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_real *OFS__RESTRICT gr)
+{
+    const ofs_optim_config *c = &o->cfg;
+    const size_t n = o->n;
+    const double t = (double)o->t, rho = c->lr < 1 / sqrt(t) ? c->lr : 1 / sqrt(t);
+    const ofs_real sign = OFS__R(c->maximize ? -1 : 1), w = OFS__R(pow(t, c->beta2_decay));
+    const ofs_real eps1sq = OFS__R(c->eps1 * c->eps1), decay = OFS__R(1 - c->lr * c->weight_decay);
+    ofs_real *OFS__RESTRICT v = o->s[0], rm = 1, step;
+    double ps = 0, us = 0, alpha, clip;
+    size_t i;
+    if (n == 0) return;
+    for (i = 0; i < n; i++) ps += (double)p[i] * (double)p[i];
+    alpha = ofs__max(c->eps2, sqrt(ps) / sqrt((double)n)) * rho;
+    if (o->rows) {
+        double sum = 0;
+        ofs__adafactor_factors(o, gr, w);
+        for (i = 0; i < o->rows; i++) sum += (double)v[i];
+        rm = ofs__maxr(OFS__R(sum / (double)o->rows), OFS__R(c->eps1));
+    } else {
+        for (i = 0; i < n; i++) v[i] = ofs__lerp(v[i], (sign * gr[i]) * (sign * gr[i]), w);
+    }
+    for (i = 0; i < n; i++) {
+        const ofs_real u = ofs__adafactor_u(o, i, sign * gr[i], rm, eps1sq);
+        us += (double)u * (double)u;
+    }
+    clip = ofs__max(1.0, sqrt(us) / (sqrt((double)n) * c->d));
+    step = OFS__R(alpha / clip);
+    for (i = 0; i < n; i++) p[i] = p[i] * decay - step * ofs__adafactor_u(o, i, sign * gr[i], rm, eps1sq);
 }
 
 /* ==== Chapter 12: Learning-rate schedules ========================================= */
@@ -4209,16 +4436,16 @@ OFSDEF double ofs_mlp_objective(const double *theta, double *grad, void *batch)
 #define OFS__FIELDS(X) X(lr) X(weight_decay) X(momentum) X(dampening) X(alpha) X(rho) X(beta1) X(beta2) \
     X(eps) X(eps_root) X(lr_decay) X(initial_accumulator_value) X(momentum_decay) \
     X(etaminus) X(etaplus) X(step_size_min) X(step_size_max) X(lambd) X(t0) \
-    X(warmup_steps) X(r) X(weight_lr_power)
+    X(warmup_steps) X(r) X(weight_lr_power) X(ns_steps) X(beta2_decay) X(eps1) X(eps2) X(d)
 #define OFS__FLAGS(X) X(nesterov) X(maximize) X(amsgrad) X(centered) X(decoupled_weight_decay) \
-    X(eps_inside_sqrt) X(ema_momentum)
+    X(eps_inside_sqrt) X(ema_momentum) X(match_rms_adamw)
 enum {
 #define OFS__BIT(f) OFS__B_##f,
     OFS__FIELDS(OFS__BIT) OFS__FLAGS(OFS__BIT)
 #undef OFS__BIT
     OFS__NFIELDS
 };
-#define OFS__READS(f) (1ul << OFS__B_##f)
+#define OFS__READS(f) (1ull << OFS__B_##f)
 #define OFS__R_ALL (OFS__READS(lr) | OFS__READS(weight_decay) | OFS__READS(maximize))        /* every algorithm */
 #define OFS__R_ADAM (OFS__R_ALL | OFS__READS(beta1) | OFS__READS(beta2) | OFS__READS(eps))   /* the Adam family */
 #define OFS__R_ROOT (OFS__R_ADAM | OFS__READS(eps_root))
@@ -4229,6 +4456,9 @@ enum {
                       OFS__READS(step_size_min) | OFS__READS(step_size_max))
 #define OFS__R_ASGD (OFS__R_ALL | OFS__READS(alpha) | OFS__READS(lambd) | OFS__READS(t0))
 #define OFS__R_SF (OFS__R_ALL | OFS__READS(beta1) | OFS__READS(warmup_steps) | OFS__READS(r) | OFS__READS(weight_lr_power))
+#define OFS__R_MUON (OFS__R_ALL | OFS__READS(momentum) | OFS__READS(nesterov) | OFS__READS(eps) | OFS__READS(ns_steps) | \
+                     OFS__READS(match_rms_adamw))
+#define OFS__R_ADAFACTOR (OFS__R_ALL | OFS__READS(beta2_decay) | OFS__READS(eps1) | OFS__READS(eps2) | OFS__READS(d))
 #define OFS__R_RMSPROP (OFS__R_ALL | OFS__READS(eps) | OFS__READS(momentum) | OFS__READS(alpha) | OFS__READS(centered) | \
                         OFS__READS(eps_inside_sqrt))
 
@@ -4242,10 +4472,12 @@ typedef struct ofs__algo {
     int (*nstate)(const ofs_optim_config *c);   /* moment arrays; NULL: nfixed of them */
     int nfixed, init, elementwise, cycles;
     unsigned squares;                           /* bit k: s[k] holds squares (>= 0) */
-    unsigned long reads;
+    unsigned long long reads;
     double lr, beta1, beta2, eps, weight_decay, eps_root, initial_accumulator_value, alpha;   /* the defaults */
     double lr_max;                              /* lr's upper bound */
     int averaged;                               /* s[k] that holds an average of theta, or -1 */
+    double momentum;                            /* momentum's default */
+    int nesterov, shape;                        /* nesterov's default; ofs_optim_wants_shape */
 } ofs__algo;
 
 static int ofs__sgd_nstate(const ofs_optim_config *c) { return c->momentum != 0 || c->ema_momentum; }
@@ -4257,43 +4489,47 @@ static int ofs__adam_nstate(const ofs_optim_config *c) { return c->amsgrad ? 3 :
 #define OFS__B1 OFS__CYC_BETA1
 static const ofs__algo ofs__algos[OFS_OPTIM_COUNT] = {
 /*   name         update               nstate         n  init            elem cycles  squares reads
-         lr     beta1 beta2  eps    weight_decay eps_root initial_accumulator_value alpha lr_max averaged */
+         lr     beta1 beta2  eps    weight_decay eps_root initial_accumulator_value alpha lr_max averaged momentum nesterov shape */
     {"sgd",       ofs__sgd_step,       ofs__sgd_nstate,     0, OFS__ZERO,       1, OFS__MOM, 0u, OFS__R_SGD,
-         1e-3,  0,    0,     0,     0, 0, 0, 0.99, 1e3, -1},
+         1e-3,  0,    0,     0,     0, 0, 0, 0.99, 1e3, -1, 0, 0, 0},
     {"adagrad",   ofs__adagrad_step,   NULL,                1, OFS__INIT_FIRST, 1, OFS__CYC_NONE, 1u, OFS__R_ADAGRAD,
-         1e-2,  0,    0,     1e-10, 0, 0, 0, 0.99, 1e3, -1},
+         1e-2,  0,    0,     1e-10, 0, 0, 0, 0.99, 1e3, -1, 0, 0, 0},
     {"rmsprop",   ofs__rmsprop_step,   ofs__rmsprop_nstate, 0, OFS__ZERO,       1, OFS__MOM, 1u, OFS__R_RMSPROP,
-         1e-2,  0,    0,     1e-8,  0, 0, 0, 0.99, 1e3, -1},
+         1e-2,  0,    0,     1e-8,  0, 0, 0, 0.99, 1e3, -1, 0, 0, 0},
     {"adadelta",  ofs__adadelta_step,  NULL,                2, OFS__ZERO,       1, OFS__CYC_NONE, 3u, OFS__R_ALL | OFS__READS(rho) | OFS__READS(eps),
-         1.0,   0,    0,     1e-6,  0, 0, 0, 0.99, 1e3, -1},
+         1.0,   0,    0,     1e-6,  0, 0, 0, 0.99, 1e3, -1, 0, 0, 0},
     {"adam",      ofs__adam_step,      ofs__adam_nstate,    0, OFS__ZERO,       1, OFS__B1, 6u, OFS__R_ADAM | OFS__READS(amsgrad) | OFS__READS(decoupled_weight_decay),
-         1e-3,  0.9,  0.999, 1e-8,  0, 0, 0, 0.99, 1e3, -1},
+         1e-3,  0.9,  0.999, 1e-8,  0, 0, 0, 0.99, 1e3, -1, 0, 0, 0},
     {"adamw",     ofs__adam_step,      ofs__adam_nstate,    0, OFS__ZERO,       1, OFS__B1, 6u, OFS__R_ADAM | OFS__READS(amsgrad),
-         1e-3,  0.9,  0.999, 1e-8,  1e-2, 0, 0, 0.99, 1e3, -1},
+         1e-3,  0.9,  0.999, 1e-8,  1e-2, 0, 0, 0.99, 1e3, -1, 0, 0, 0},
     {"adamax",    ofs__adamax_step,    NULL,                2, OFS__ZERO,       1, OFS__B1, 6u, OFS__R_ADAM,
-         2e-3,  0.9,  0.999, 1e-8,  0, 0, 0, 0.99, 1e3, -1},
+         2e-3,  0.9,  0.999, 1e-8,  0, 0, 0, 0.99, 1e3, -1, 0, 0, 0},
     {"nadam",     ofs__nadam_step,     NULL,                2, OFS__ZERO,       1, OFS__B1, 6u, OFS__R_ADAM | OFS__READS(momentum_decay) | OFS__READS(decoupled_weight_decay),
-         2e-3,  0.9,  0.999, 1e-8,  0, 0, 0, 0.99, 1e3, -1},
+         2e-3,  0.9,  0.999, 1e-8,  0, 0, 0, 0.99, 1e3, -1, 0, 0, 0},
     {"radam",     ofs__radam_step,     NULL,                2, OFS__ZERO,       1, OFS__B1, 6u, OFS__R_ADAM | OFS__READS(decoupled_weight_decay),
-         1e-3,  0.9,  0.999, 1e-8,  0, 0, 0, 0.99, 1e3, -1},
+         1e-3,  0.9,  0.999, 1e-8,  0, 0, 0, 0.99, 1e3, -1, 0, 0, 0},
     {"lion",      ofs__lion_step,      NULL,                1, OFS__ZERO,       1, OFS__B1, 0u, OFS__R_ALL | OFS__READS(beta1) | OFS__READS(beta2),
-         1e-4,  0.9,  0.99,  0,     1e-3, 0, 0, 0.99, 1e3, -1},
+         1e-4,  0.9,  0.99,  0,     1e-3, 0, 0, 0.99, 1e3, -1, 0, 0, 0},
     {"yogi",      ofs__yogi_step,      NULL,                2, OFS__INIT_ALL,   1, OFS__B1, 6u, OFS__R_ROOT | OFS__READS(initial_accumulator_value),
-         1e-2,  0.9,  0.999, 1e-3,  0, 0, 1e-6, 0.99, 1e3, -1},
+         1e-2,  0.9,  0.999, 1e-3,  0, 0, 1e-6, 0.99, 1e3, -1, 0, 0, 0},
     {"lamb",      ofs__lamb_step,      NULL,                2, OFS__ZERO,       0, OFS__B1, 6u, OFS__R_ROOT,
-         1e-3,  0.9,  0.999, 1e-6,  0, 0, 0, 0.99, 1, -1},
+         1e-3,  0.9,  0.999, 1e-6,  0, 0, 0, 0.99, 1, -1, 0, 0, 0},
     {"adabelief", ofs__yogi_step,      NULL,                2, OFS__ZERO,       1, OFS__B1, 6u, OFS__R_ROOT,
-         1e-3,  0.9,  0.999, 1e-16, 0, 1e-16, 0, 0.99, 1e3, -1},
+         1e-3,  0.9,  0.999, 1e-16, 0, 1e-16, 0, 0.99, 1e3, -1, 0, 0, 0},
     {"rprop",     ofs__rprop_step,     NULL,                2, OFS__ZERO,       1, OFS__CYC_NONE, 2u, OFS__R_RPROP,
-         1e-2,  0,    0,     0,     0, 0, 0, 0.99, 1e3, -1},
+         1e-2,  0,    0,     0,     0, 0, 0, 0.99, 1e3, -1, 0, 0, 0},
     {"asgd",      ofs__asgd_step,      NULL,                1, OFS__ZERO,       1, OFS__CYC_NONE, 0u, OFS__R_ASGD,
-         1e-2,  0,    0,     0,     0, 0, 0, 0.75, 1e3, 0},
+         1e-2,  0,    0,     0,     0, 0, 0, 0.75, 1e3, 0, 0, 0, 0},
     {"adopt",     ofs__adopt_step,     NULL,                2, OFS__ZERO,       1, OFS__B1, 2u, OFS__R_ADAM | OFS__READS(decoupled_weight_decay),
-         1e-3,  0.9,  0.9999, 1e-6, 0, 0, 0, 0.99, 1e3, -1},
+         1e-3,  0.9,  0.9999, 1e-6, 0, 0, 0, 0.99, 1e3, -1, 0, 0, 0},
     {"sfadamw",   ofs__sfadamw_step,   NULL,                3, OFS__ZERO,       1, OFS__CYC_NONE, 4u, OFS__R_SF | OFS__READS(beta2) | OFS__READS(eps),
-         2.5e-3, 0.9, 0.999, 1e-8,  0, 0, 0, 0.99, 1e3, 1},
+         2.5e-3, 0.9, 0.999, 1e-8,  0, 0, 0, 0.99, 1e3, 1, 0, 0, 0},
     {"sfsgd",     ofs__sfsgd_step,     NULL,                2, OFS__ZERO,       1, OFS__CYC_NONE, 0u, OFS__R_SF,
-         1.0,   0.9,  0,     0,     0, 0, 0, 0.99, 1e3, 1}
+         1.0,   0.9,  0,     0,     0, 0, 0, 0.99, 1e3, 1, 0, 0, 0},
+    {"muon",      ofs__muon_step,      NULL,                1, OFS__ZERO,       0, OFS__MOM, 0u, OFS__R_MUON,
+         1e-3,  0,    0,     1e-7,  0.1, 0, 0, 0.99, 1e3, -1, 0.95, 1, 2},
+    {"adafactor", ofs__adafactor_step, NULL,                1, OFS__ZERO,       0, OFS__CYC_NONE, 1u, OFS__R_ADAFACTOR,
+         1e-2,  0,    0,     0,     0, 0, 0, 0.99, 1e3, -1, 0, 0, 1}
 };
 #undef OFS__ZERO
 #undef OFS__MOM
@@ -4316,8 +4552,13 @@ OFSDEF ofs_optim_config ofs_optim_defaults(ofs_optim_kind kind)
     c.rho = 0.9; c.momentum_decay = 4e-3;                    /* read by one algorithm each, the same for all */
     c.etaminus = 0.5; c.etaplus = 1.2; c.step_size_min = 1e-6; c.step_size_max = 50; c.lambd = 1e-4; c.t0 = 1e6;
     c.warmup_steps = 0; c.r = 0; c.weight_lr_power = 2;
+    c.ns_steps = 5; c.beta2_decay = -0.8; c.eps2 = 1e-3; c.d = 1;
+    c.eps1 = sizeof(ofs_real) == sizeof(float) ? (double)FLT_EPSILON : DBL_EPSILON;   /* torch's None: finfo(dtype).eps */
+    c.momentum = a->momentum; c.nesterov = a->nesterov;
     return c;
 }
+
+OFSDEF int ofs_optim_wants_shape(ofs_optim_kind kind) { return ofs__algo_of(kind)->shape; }
 
 OFSDEF const char *ofs_optim_name(ofs_optim_kind kind)
 {
@@ -4392,7 +4633,10 @@ OFSDEF ofs_status ofs_optim_config_get(const ofs_optim_config *cfg, const char *
      - eps in [1e-16, 1e6] where it is used: the step can be as large as lr g / eps
        (a smaller eps also becomes 0 in float, and 0 / 0 is NaN); eps_root and
        initial_accumulator_value in [0, 1e6];
-       lr_decay and momentum_decay >= 0.
+       lr_decay and momentum_decay >= 0;
+     - Muon: ns_steps a whole number in [0, 99] (torch: fewer than 100); Adafactor:
+       beta2_decay <= 0, eps1 in [1e-16, 1e6] (its square floors the second moments,
+       and must not be 0 in float), eps2 in [0, 1e6], d >= 1 (torch's ranges).
    Two combinations are outside this promise, and are not refused since they are
    how these algorithms are used: AdaBelief and centered RMSprop with (coupled, L2)
    weight decay. Their denominators measure how much g varies, not how large it is;
@@ -4406,7 +4650,7 @@ OFSDEF ofs_status ofs_optim_config_get(const ofs_optim_config *cfg, const char *
 OFSDEF ofs_status ofs_optim_validate(const ofs_optim_config *c, ofs_err *err)
 {
     const char *name = ofs_optim_name(c->kind);
-    const unsigned long reads = ofs__algo_of(c->kind)->reads;
+    const unsigned long long reads = ofs__algo_of(c->kind)->reads;
     const int adam_like = (reads & OFS__READS(beta1)) != 0, uses_eps = (reads & OFS__READS(eps)) != 0;
     const int power = (reads & OFS__READS(lambd)) != 0;   /* ASGD's alpha is a power, RMSprop's a smoothing */
     const double lr_max = ofs__algo_of(c->kind)->lr_max;
@@ -4449,6 +4693,14 @@ OFSDEF ofs_status ofs_optim_validate(const ofs_optim_config *c, ofs_err *err)
     OFS__CHECK(c->r >= 0 && c->r <= 8, "expected r in [0, 8] (the average's weights t^r stay finite), found %g"), c->r);
     OFS__CHECK(c->weight_lr_power >= 0 && c->weight_lr_power <= 8,
                "expected weight_lr_power in [0, 8] (the weights lr_max^power stay finite), found %g"), c->weight_lr_power);
+    OFS__CHECK(c->ns_steps >= 0 && c->ns_steps <= 99 && floor(c->ns_steps) == c->ns_steps,
+               "expected a whole number of ns_steps in [0, 99] (torch: fewer than 100), found %.17g"), c->ns_steps);
+    OFS__CHECK(c->beta2_decay <= 0, "expected beta2_decay <= 0 (1 - beta2_t = t^beta2_decay stays in (0, 1]), found %g"),
+               c->beta2_decay);
+    OFS__CHECK(!(reads & OFS__READS(eps1)) || (c->eps1 >= 1e-16 && c->eps1 <= 1e6),
+               "expected eps1 in [1e-16, 1e6] (eps1^2 floors the second moments: not 0 in float either), found %g"), c->eps1);
+    OFS__CHECK(c->eps2 >= 0 && c->eps2 <= 1e6, "expected eps2 in [0, 1e6], found %g"), c->eps2);
+    OFS__CHECK(c->d >= 1, "expected a clipping threshold d >= 1 (torch's range), found %g"), c->d);
 #define OFS__CHECK_FINITE(f) OFS__CHECK(ofs__finite(c->f) && fabs(c->f) <= OFS__CFG_BIG, \
                                         "expected a finite " #f " of at most 1e30 in size, found %g"), c->f);
     OFS__FIELDS(OFS__CHECK_FINITE)   /* the fields without an upper bound above, and those the algorithm ignores */
@@ -4464,6 +4716,13 @@ static int ofs__nstate(const ofs_optim_config *c)
     return a->nstate ? a->nstate(c) : a->nfixed;
 }
 
+/* Adafactor keeps a matrix's second moments as its row and column factors. */
+OFSDEF size_t ofs_optim_state_size(const ofs_optim *o, int k)
+{
+    if (k < 0 || k > 2 || !o->s[k]) return 0;
+    return ofs_optim_wants_shape(o->cfg.kind) == 1 && o->rows ? o->rows + o->cols : o->n;
+}
+
 OFSDEF void ofs_optim_reset(ofs_optim *o)
 {
     int k;
@@ -4476,7 +4735,7 @@ OFSDEF void ofs_optim_reset(ofs_optim *o)
     o->weight_sum = 0;
     for (k = 0; k < 3; k++)
         if (o->s[k])
-            for (i = 0; i < o->n; i++)
+            for (i = 0; i < ofs_optim_state_size(o, k); i++)
                 o->s[k][i] = (ofs_real)(init == OFS__INIT_ALL || (init == OFS__INIT_FIRST && k == 0) ? o->cfg.initial_accumulator_value : 0.0);
 }
 
@@ -4494,7 +4753,26 @@ OFSDEF void ofs_optim_eval_params(const ofs_optim *o, const ofs_real *params, of
     memcpy(out, avg ? avg : params, o->n * sizeof *out);
 }
 
-OFSDEF ofs_status ofs_optim_init(ofs_optim *o, const ofs_optim_config *cfg, size_t n, ofs_err *err)
+/* A shape Muon and Adafactor can use: rows x cols = n, and for Muon both at least 2. */
+static ofs_status ofs__shape_check(const ofs_optim_config *cfg, size_t n, size_t rows, size_t cols, ofs_err *err)
+{
+    const char *name = ofs_optim_name(cfg->kind);
+    if ((rows == 0) != (cols == 0) || (rows && (rows > 0x7FFFFFFF || cols > 0x7FFFFFFF || rows * cols / cols != rows ||
+                                               rows * cols != n)))
+        return ofs__fail(err, OFS_ERR_ARG, "%s: expected a shape rows x cols of the %lu parameters (or 0 x 0: a flat array), "
+                         "found %lu x %lu", name, (unsigned long)n, (unsigned long)rows, (unsigned long)cols);
+    if (ofs_optim_wants_shape(cfg->kind) == 2 && rows == 0)
+        return ofs__fail(err, OFS_ERR_ARG, "%s: expected a weight matrix (ofs_optim_init_shape with its rows x cols), found a "
+                         "flat array of %lu parameters: Muon orthogonalises 2-D matrices; give vectors and flat groups to "
+                         "AdamW", name, (unsigned long)n);
+    if (ofs_optim_wants_shape(cfg->kind) == 2 && (rows < 2 || cols < 2))
+        return ofs__fail(err, OFS_ERR_ARG, "%s: expected a matrix of at least 2 x 2, found %lu x %lu (a vector, which "
+                         "Newton-Schulz would only normalise): give it to AdamW", name, (unsigned long)rows, (unsigned long)cols);
+    return OFS_OK;
+}
+
+OFSDEF ofs_status ofs_optim_init_shape(ofs_optim *o, const ofs_optim_config *cfg, size_t n, size_t rows, size_t cols,
+                                       ofs_err *err)
 {
     int k, ns;
     ofs_status st;
@@ -4502,18 +4780,25 @@ OFSDEF ofs_status ofs_optim_init(ofs_optim *o, const ofs_optim_config *cfg, size
     memset(o, 0, sizeof *o);
     if ((st = ofs_optim_validate(cfg, err)) != OFS_OK) return st;
     if (n == 0) return ofs__fail(err, OFS_ERR_ARG, "%s: expected at least one parameter, found n = 0", ofs_optim_name(cfg->kind));
+    if ((st = ofs__shape_check(cfg, n, rows, cols, err)) != OFS_OK) return st;
     o->cfg = *cfg;
-    o->n = n;
+    o->n = n; o->rows = rows; o->cols = cols;
     ns = ofs__nstate(cfg);
-    for (k = 0; k < ns; k++) {
-        o->s[k] = (ofs_real *)ofs__alloc(n, sizeof(ofs_real));
-        if (!o->s[k]) {
-            ofs_optim_free(o);
-            return ofs__fail(err, OFS_ERR_NOMEM, "%s: cannot allocate state for %lu parameters", ofs_optim_name(cfg->kind), (unsigned long)n);
-        }
+    for (k = 0; k < ns; k++) o->s[k] = (ofs_real *)ofs__alloc(ofs_optim_wants_shape(cfg->kind) == 1 && rows ? rows + cols : n,
+                                                             sizeof(ofs_real));
+    if (ofs_optim_wants_shape(cfg->kind) == 2) o->work = (ofs_real *)ofs__alloc(ofs__muon_work(rows, cols), sizeof(ofs_real));
+    for (k = 0; k < ns; k++) st = o->s[k] ? st : OFS_ERR_NOMEM;
+    if (st != OFS_OK || (ofs_optim_wants_shape(cfg->kind) == 2 && !o->work)) {
+        ofs_optim_free(o);
+        return ofs__fail(err, OFS_ERR_NOMEM, "%s: cannot allocate state for %lu parameters", ofs_optim_name(cfg->kind), (unsigned long)n);
     }
     ofs_optim_reset(o);
     return ofs__ok(err);
+}
+
+OFSDEF ofs_status ofs_optim_init(ofs_optim *o, const ofs_optim_config *cfg, size_t n, ofs_err *err)
+{
+    return ofs_optim_init_shape(o, cfg, n, 0, 0, err);
 }
 
 /* Everything a step does before touching an element: the checks, then t <- t + 1. */
@@ -4589,6 +4874,7 @@ OFSDEF void ofs_optim_free(ofs_optim *o)
 {
     int k;
     for (k = 0; k < 3; k++) { ofs__free(o->s[k]); o->s[k] = NULL; }
+    ofs__free(o->work); o->work = NULL;
     o->n = 0;
 }
 
@@ -4598,11 +4884,17 @@ OFSDEF void ofs_optim_free(ofs_optim *o)
    bit for bit. The older formats are still read, and the fields they lack keep o's
    values: version 0.2.0's began with the kind, had no eta and the first
    OFS__V1_FIELDS numbers; 0.3.0's ("OPT2") had no lr_max, weight_sum and the first
-   OFS__V2_FIELDS numbers. */
-#define OFS__OPTIM_TAG 0x3354504fu   /* "OPT3" */
+   OFS__V2_FIELDS numbers; "OPT3" had the first OFS__V3_FIELDS numbers, and all three
+   had the first OFS__OLD_FLAGS flags and no shape (a flat array). "OPT4" has the shape
+   (rows, cols) after the flags, and each moment array has ofs_optim_state_size values. */
+#define OFS__OPTIM_TAG 0x3454504fu   /* "OPT4" */
+#define OFS__OPTIM_TAG3 0x3354504fu  /* "OPT3" */
 #define OFS__OPTIM_TAG2 0x3254504fu  /* "OPT2" */
 #define OFS__V1_FIELDS 13
 #define OFS__V2_FIELDS 19
+#define OFS__V3_FIELDS 22
+#define OFS__OLD_FLAGS 7
+#define OFS__NNUMS OFS__B_nesterov   /* the numbers come first; nesterov is the first flag */
 OFSDEF void ofs_optim_save(const ofs_optim *o, ofs_buf *b)
 {
     int k;
@@ -4620,9 +4912,11 @@ OFSDEF void ofs_optim_save(const ofs_optim *o, ofs_buf *b)
     OFS__FLAGS(OFS__PUT_FLAG)
 #undef OFS__PUT_FIELD
 #undef OFS__PUT_FLAG
+    ofs_put_u64(b, (uint64_t)o->rows);
+    ofs_put_u64(b, (uint64_t)o->cols);
     for (k = 0; k < 3; k++) {
         ofs_put_u64(b, o->s[k] != NULL);
-        if (o->s[k]) ofs_put_reals(b, o->s[k], o->n);
+        if (o->s[k]) ofs_put_reals(b, o->s[k], ofs_optim_state_size(o, k));
     }
 }
 
@@ -4669,7 +4963,7 @@ static ofs_status ofs__sf_sane(const ofs_optim_config *c, uint64_t t, double lr_
 
 static ofs_status ofs__optim_sane(const ofs_optim_config *c, uint64_t t, double prod, double eta, ofs_err *err)
 {
-    const unsigned long reads = ofs__algo_of(c->kind)->reads;
+    const unsigned long long reads = ofs__algo_of(c->kind)->reads;
     const int nadam = (reads & OFS__READS(momentum_decay)) != 0, has_eta = (reads & OFS__READS(lambd)) != 0 && t > 0;
     if (ofs_optim_validate(c, err) != OFS_OK) return ofs__wrap(err, OFS_ERR_FORMAT, "optimizer state: hyperparameters");
     if (t > (uint64_t)OFS_MAX_STEPS)
@@ -4696,13 +4990,13 @@ static ofs_status ofs__moments_check(const ofs_optim *o, const ofs_optim_config 
         if (r.failed || has != (uint64_t)(o->s[k] != NULL))
             return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: moment array %d missing or truncated", k);
         if (!has) continue;
-        if ((res = ofs__reals_check(r, o->n, (int)(squares >> k & 1u), &bad, &v)) < 0)
+        if ((res = ofs__reals_check(r, ofs_optim_state_size(o, k), (int)(squares >> k & 1u), &bad, &v)) < 0)
             return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: truncated moment arrays");
         if (res > 0)
             return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: expected %s in moment array %d, found %g at element %lu of %lu",
                              squares >> k & 1u ? "finite numbers >= 0" : "finite numbers", k, v, (unsigned long)bad,
-                             (unsigned long)o->n);
-        r.pos += 8 * o->n;
+                             (unsigned long)ofs_optim_state_size(o, k));
+        r.pos += 8 * ofs_optim_state_size(o, k);
     }
     return OFS_OK;
 }
@@ -4711,10 +5005,11 @@ OFSDEF ofs_status ofs_optim_load(ofs_optim *o, ofs_reader *r, ofs_err *err)
 {
     ofs_optim_config c = o->cfg;
     const uint64_t first = ofs_get_u64(r);
-    const int fmt = first == OFS__OPTIM_TAG ? 3 : first == OFS__OPTIM_TAG2 ? 2 : 1;
-    const int nums = fmt == 3 ? OFS__NFIELDS : fmt == 2 ? OFS__V2_FIELDS : OFS__V1_FIELDS;
+    const int fmt = first == OFS__OPTIM_TAG ? 4 : first == OFS__OPTIM_TAG3 ? 3 : first == OFS__OPTIM_TAG2 ? 2 : 1;
+    const int nums = fmt == 4 ? OFS__NNUMS : fmt == 3 ? OFS__V3_FIELDS : fmt == 2 ? OFS__V2_FIELDS : OFS__V1_FIELDS;
+    const int flags = fmt == 4 ? OFS__NFIELDS - OFS__NNUMS : OFS__OLD_FLAGS;
     uint64_t kind = fmt > 1 ? ofs_get_u64(r) : first;
-    uint64_t n = ofs_get_u64(r), t = ofs_get_u64(r), flag;
+    uint64_t n = ofs_get_u64(r), t = ofs_get_u64(r), flag, rows, cols;
     double prod = ofs_get_f64(r), eta = fmt > 1 ? ofs_get_f64(r) : 0;
     double lr_max = fmt > 2 ? ofs_get_f64(r) : 0, wsum = fmt > 2 ? ofs_get_f64(r) : 0;
     ofs_status st;
@@ -4725,7 +5020,7 @@ OFSDEF ofs_status ofs_optim_load(ofs_optim *o, ofs_reader *r, ofs_err *err)
                          ofs_optim_name(o->cfg.kind), (unsigned long)o->n,
                          ofs_optim_name(kind < OFS_OPTIM_COUNT ? (ofs_optim_kind)kind : OFS_OPTIM_COUNT), (unsigned long long)n);
 #define OFS__GET_FIELD(f) if (OFS__B_##f < nums) c.f = ofs_get_f64(r);
-#define OFS__GET_FLAG(f) flag = ofs_get_u64(r); \
+#define OFS__GET_FLAG(f) flag = OFS__B_##f - OFS__NNUMS < flags ? ofs_get_u64(r) : (uint64_t)c.f; \
     if (flag > 1 && !r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: expected the flag " #f " 0 or 1, found %llu", \
                                               (unsigned long long)flag); \
     c.f = (int)flag;
@@ -4733,7 +5028,11 @@ OFSDEF ofs_status ofs_optim_load(ofs_optim *o, ofs_reader *r, ofs_err *err)
     OFS__FLAGS(OFS__GET_FLAG)
 #undef OFS__GET_FIELD
 #undef OFS__GET_FLAG
+    rows = fmt == 4 ? ofs_get_u64(r) : 0; cols = fmt == 4 ? ofs_get_u64(r) : 0;
     if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "optimizer state: truncated hyperparameters");
+    if (rows != (uint64_t)o->rows || cols != (uint64_t)o->cols)
+        return ofs__fail(err, OFS_ERR_MISMATCH, "optimizer state: expected a %lu x %lu shape (0 x 0: flat), found %llu x %llu",
+                         (unsigned long)o->rows, (unsigned long)o->cols, (unsigned long long)rows, (unsigned long long)cols);
     if ((st = ofs__optim_sane(&c, t, prod, eta, err)) != OFS_OK) return st;
     if ((st = ofs__sf_sane(&c, t, lr_max, wsum, err)) != OFS_OK) return st;
     if (ofs__nstate(&c) != ofs__nstate(&o->cfg))
@@ -4741,7 +5040,7 @@ OFSDEF ofs_status ofs_optim_load(ofs_optim *o, ofs_reader *r, ofs_err *err)
                          ofs__nstate(&c), ofs__nstate(&o->cfg));
     if ((st = ofs__moments_check(o, &c, *r, err)) != OFS_OK) return st;
     for (k = 0; k < 3; k++)           /* all checked: now store */
-        if (ofs_get_u64(r)) ofs_get_reals(r, o->s[k], o->n);
+        if (ofs_get_u64(r)) ofs_get_reals(r, o->s[k], ofs_optim_state_size(o, k));
     o->cfg = c; o->t = (int64_t)t; o->mu_product = prod; o->eta = eta; o->lr_max = lr_max; o->weight_sum = wsum;
     return ofs__ok(err);
 }
@@ -4769,8 +5068,8 @@ static ofs_status ofs__optim_savable(const ofs_optim *o, const char *path, ofs_e
         return ofs__wrap(err, OFS_ERR_ARG, path);
     }
     for (k = 0; k < 3; k++) {
-        size_t i = o->s[k] ? ofs__first_nonfinite(o->s[k], o->n) : o->n;
-        if (i < o->n)
+        size_t i = ofs__first_nonfinite(o->s[k], ofs_optim_state_size(o, k));
+        if (i < ofs_optim_state_size(o, k))
             return ofs__fail(err, OFS_ERR_NONFINITE, "%s: refusing to save: the %s state holds %g at element %lu of moment array %d "
                              "(not a finite number); nothing was written, the previous file is unchanged", path,
                              ofs_optim_name(o->cfg.kind), (double)o->s[k][i], (unsigned long)i, k);
@@ -5246,40 +5545,82 @@ static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsi
    one step per batch. With two groups the biases get weight_decay = 0: decaying
    them towards 0 only shifts the units' thresholds and does not regularise.     */
 
-OFSDEF ofs_status ofs_trainer_create(ofs_trainer *t, ofs_mlp *m, const ofs_optim_config *cfg, int decay_biases,
-                                     int batch, size_t n, const ofs_rng *rng, ofs_err *err)
+/* The pieces of both constructors: the checks, each group, then the workspace. */
+static ofs_status ofs__trainer_begin(ofs_trainer *t, ofs_mlp *m, int batch, size_t n, const ofs_rng *rng, ofs_err *err)
 {
-    ofs_optim_config c = *cfg;
-    ofs_status st;
-    OFS_ASSERT(t && m && cfg && rng);
+    OFS_ASSERT(t && m && rng);
     memset(t, 0, sizeof *t);
     if (batch < 1 || batch > m->max_batch)
         return ofs__fail(err, OFS_ERR_ARG, "trainer: expected a batch size from 1 to the model's max_batch %d, found %d", m->max_batch, batch);
     if (n < 1 || n > 0xFFFFFFFFu)
         return ofs__fail(err, OFS_ERR_ARG, "trainer: expected 1 to 4294967295 training examples, found %lu", (unsigned long)n);
     t->mlp = m; t->batch = batch; t->n = n; t->rng = *rng;
-    t->ngroups = decay_biases ? 1 : 2;
-    t->offset[0] = 0; t->offset[1] = m->nweights;
-    st = ofs_optim_init(&t->opt[0], &c, decay_biases ? m->nparams : m->nweights, err);
-    c.weight_decay = 0;
-    if (st == OFS_OK && !decay_biases) st = ofs_optim_init(&t->opt[1], &c, m->nparams - m->nweights, err);
+    return OFS_OK;
+}
+
+static ofs_status ofs__trainer_group(ofs_trainer *t, const ofs_optim_config *c, size_t off, size_t n, int rows, int cols,
+                                     double scale, ofs_err *err)
+{
+    const int g = t->ngroups++;
+    t->offset[g] = off; t->lr_scale[g] = scale;
+    return ofs_optim_init_shape(&t->opt[g], c, n, (size_t)rows, (size_t)cols, err);
+}
+
+static ofs_status ofs__trainer_finish(ofs_trainer *t, ofs_status st, ofs_err *err)
+{
+    const ofs_mlp *m = t->mlp;
     if (st != OFS_OK) { ofs_trainer_free(t); return st; }
-    t->order = (uint32_t *)ofs__alloc(n, sizeof(uint32_t));
-    t->xb = (ofs_real *)ofs__alloc((size_t)batch * (size_t)m->sizes[0], sizeof(ofs_real));
-    t->yb = (unsigned char *)ofs__alloc((size_t)batch, 1);
-    t->row_loss = (double *)ofs__alloc((size_t)batch, sizeof(double));
+    t->order = (uint32_t *)ofs__alloc(t->n, sizeof(uint32_t));
+    t->xb = (ofs_real *)ofs__alloc((size_t)t->batch * (size_t)m->sizes[0], sizeof(ofs_real));
+    t->yb = (unsigned char *)ofs__alloc((size_t)t->batch, 1);
+    t->row_loss = (double *)ofs__alloc((size_t)t->batch, sizeof(double));
     if (!t->order || !t->xb || !t->yb || !t->row_loss || !ofs__owned_alloc(t)) {
+        st = ofs__fail(err, OFS_ERR_NOMEM, "trainer: cannot allocate its workspace (the order of %lu examples, a batch of %d rows)",
+                       (unsigned long)t->n, t->batch);
         ofs_trainer_free(t);
-        return ofs__fail(err, OFS_ERR_NOMEM, "trainer: cannot allocate its workspace (the order of %lu examples, a batch of %d rows)",
-                         (unsigned long)n, batch);
+        return st;
     }
     return ofs__ok(err);
+}
+
+OFSDEF ofs_status ofs_trainer_create(ofs_trainer *t, ofs_mlp *m, const ofs_optim_config *cfg, int decay_biases,
+                                     int batch, size_t n, const ofs_rng *rng, ofs_err *err)
+{
+    ofs_optim_config c = *cfg;
+    ofs_status st = ofs__trainer_begin(t, m, batch, n, rng, err);
+    c.weight_decay = 0;
+    if (st == OFS_OK) st = ofs__trainer_group(t, cfg, 0, decay_biases ? m->nparams : m->nweights, 0, 0, 1, err);
+    if (st == OFS_OK && !decay_biases) st = ofs__trainer_group(t, &c, m->nweights, m->nparams - m->nweights, 0, 0, 1, err);
+    return ofs__trainer_finish(t, st, err);
+}
+
+OFSDEF ofs_status ofs_trainer_create_layers(ofs_trainer *t, ofs_mlp *m, const ofs_optim_config *cfg,
+                                            const ofs_optim_config *hidden, int batch, size_t n, const ofs_rng *rng,
+                                            ofs_err *err)
+{
+    ofs_optim_config c = *cfg;
+    ofs_status st = ofs__trainer_begin(t, m, batch, n, rng, err);
+    int l;
+    if (st == OFS_OK && hidden && m->nlayers < 3)
+        st = ofs__fail(err, OFS_ERR_ARG, "trainer: a configuration for the hidden matrices needs two hidden layers or more "
+                       "(3 weight layers), found a network of %d weight layer%s", m->nlayers, m->nlayers > 1 ? "s" : "");
+    for (l = 0; l < m->nlayers && st == OFS_OK; l++) {
+        const int inner = hidden && l > 0 && l + 1 < m->nlayers;
+        st = ofs__trainer_group(t, inner ? hidden : cfg, m->w_off[l], (size_t)m->sizes[l] * (size_t)m->sizes[l + 1],
+                                m->sizes[l + 1], m->sizes[l], inner && cfg->lr > 0 ? hidden->lr / cfg->lr : 1, err);
+        if (st != OFS_OK) ofs__wrap(err, st, l == 0 ? "trainer: the first weight layer" : l + 1 < m->nlayers ?
+                                    "trainer: a hidden weight matrix" : "trainer: the last weight layer");
+    }
+    c.weight_decay = 0;
+    if (st == OFS_OK) st = ofs__trainer_group(t, &c, m->nweights, m->nparams - m->nweights, 0, 0, 1, err);
+    if (st != OFS_OK && t->ngroups == m->nlayers + 1) ofs__wrap(err, st, "trainer: the biases");
+    return ofs__trainer_finish(t, st, err);
 }
 
 OFSDEF void ofs_trainer_free(ofs_trainer *t)
 {
     int g;
-    for (g = 0; g < 2; g++) ofs_optim_free(&t->opt[g]);
+    for (g = 0; g < OFS_TRAINER_MAX_GROUPS; g++) ofs_optim_free(&t->opt[g]);
     ofs__free(t->order);
     ofs__free(t->xb);
     ofs__free(t->yb);
@@ -5325,6 +5666,7 @@ static ofs_status ofs__step_begin(ofs_trainer *t, ofs_optim *at, ofs_err *err)
     int g;
     for (g = 0; g < t->ngroups && st == OFS_OK; g++) {
         st = t->schedule ? t->schedule(t->step, &t->opt[g].cfg, t->schedule_ctx, err) : OFS_OK;
+        if (st == OFS_OK && t->schedule) t->opt[g].cfg.lr *= t->lr_scale[g];
         if (st == OFS_OK) st = ofs__optim_begin(&t->opt[g], err);
     }
     if (st != OFS_OK) {
@@ -5354,21 +5696,30 @@ static void ofs__step_update(const ofs_trainer *t, const ofs_optim *at, size_t a
     if (t->averaging && a < b) ofs__average_slice(t->average, t->mlp->params + a, a, b - a, t->average->count - 1);
 }
 
+/* Every group element-wise: then any slice of the update can go to any thread. */
+static int ofs__trainer_elementwise(const ofs_trainer *t)
+{
+    int g, ok = 1;
+    for (g = 0; g < t->ngroups; g++) ok &= ofs__elementwise(t->opt[g].cfg.kind);
+    return ok;
+}
+
 /* The step: the gradient of the gathered batch (grads overwritten), a finite loss
    before anything moves, the schedule and checks, then the update of every
-   parameter (with OpenMP cut into one slice per thread, on whole cache lines). */
+   parameter (with OpenMP and element-wise groups cut into one slice per thread, on
+   whole cache lines; a matrix optimizer's group is updated whole, on one thread). */
 static ofs_status ofs__train_step(ofs_trainer *t, int b, size_t batch_no, double *loss, size_t *correct, double *clk,
                                   ofs_err *err)
 {
     const size_t n = t->mlp->nparams, line = OFS__ALIGN / sizeof(ofs_real);
-    ofs_optim at[2];
+    ofs_optim at[OFS_TRAINER_MAX_GROUPS];
     ofs_status st;
     int k, nt = 1;
     *loss = ofs__mlp_loss_grad(t->mlp, t->xb, t->yb, b, correct, 0, t->phase, clk);
     if (!ofs__finite(*loss)) return ofs__nonfinite_loss(t, *loss, batch_no, err);
     if ((st = ofs__step_begin(t, at, err)) != OFS_OK) return st;
 #ifdef _OPENMP
-    if (n > OFS__OPTIM_PAR_MIN && ofs__elementwise(t->opt[0].cfg.kind)) nt = omp_get_max_threads();
+    if (n > OFS__OPTIM_PAR_MIN && ofs__trainer_elementwise(t)) nt = omp_get_max_threads();
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
 #endif
     for (k = 0; k < nt; k++) ofs__step_update(t, at, n / nt * k / line * line, k + 1 == nt ? n : n / nt * (k + 1) / line * line);
@@ -5537,7 +5888,8 @@ static ofs_status ofs__checkpoint_header(const ofs_trainer *t, ofs_reader *r, co
                          path, t->batch, (unsigned long)t->n, (unsigned long long)batch, (unsigned long long)n);
     if (ng != (uint64_t)t->ngroups)
         return ofs__fail(err, OFS_ERR_MISMATCH, "%s: expected %d parameter group(s) (%s), found %llu", path, t->ngroups,
-                         t->ngroups == 2 ? "no weight decay on biases" : "one optimizer for all", (unsigned long long)ng);
+                         t->ngroups > 2 ? "one per weight matrix, then the biases" : t->ngroups == 2 ? "no weight decay on biases"
+                         : "one optimizer for all", (unsigned long long)ng);
     for (l = 0; l < t->ngroups; l++)
         if (ofs_get_u64(r) != (uint64_t)t->offset[l] && !r->failed)
             return ofs__fail(err, OFS_ERR_MISMATCH, "%s: parameter group %d starts elsewhere", path, l);
@@ -5563,11 +5915,13 @@ static ofs_status ofs__checkpoint_optims(const ofs_trainer *t, ofs_reader *r, co
     ofs_status st = OFS_OK;
     uint64_t has = 0;
     int g;
+    char which[64];
     for (g = 0; g < t->ngroups && st == OFS_OK; g++) {
-        st = ofs_optim_init(&fresh[g], &t->opt[g].cfg, t->opt[g].n, err);
+        st = ofs_optim_init_shape(&fresh[g], &t->opt[g].cfg, t->opt[g].n, t->opt[g].rows, t->opt[g].cols, err);
         if (st == OFS_OK) st = ofs_optim_load(&fresh[g], r, err);
     }
-    if (st != OFS_OK && t->ngroups > 1) ofs__wrap(err, st, g == 1 ? "parameter group 0 (weights)" : "parameter group 1 (biases)");
+    sprintf(which, "parameter group %d (%s)", g - 1, g == t->ngroups ? "biases" : "weights");
+    if (st != OFS_OK && t->ngroups > 1) ofs__wrap(err, st, which);
     if (st == OFS_OK && v3 && (has = ofs_get_u64(r)) > 1)
         st = ofs__fail(err, OFS_ERR_FORMAT, "expected the flag of a weight average, 0 or 1, found %llu", (unsigned long long)has);
     else if (st == OFS_OK && has != (uint64_t)(t->average != NULL))
@@ -5583,7 +5937,7 @@ OFSDEF ofs_status ofs_trainer_load_payload(ofs_trainer *t, const unsigned char *
 {
     ofs_mlp *m = t->mlp;
     ofs_reader r;
-    ofs_optim fresh[2];
+    ofs_optim fresh[OFS_TRAINER_MAX_GROUPS];
     ofs_average avg;
     int64_t epoch = 0, step = 0;
     ofs_rng rng;
@@ -5621,7 +5975,7 @@ OFSDEF ofs_status ofs_trainer_load_payload(ofs_trainer *t, const unsigned char *
         t->epoch = epoch; t->step = step; t->rng = rng;
         st = ofs__ok(err);
     }
-    for (g = 0; g < 2; g++) ofs_optim_free(&fresh[g]);
+    for (g = 0; g < OFS_TRAINER_MAX_GROUPS; g++) ofs_optim_free(&fresh[g]);
     if (avg.avg) ofs_average_free(&avg);
     return st;
 }
@@ -5635,374 +5989,6 @@ OFSDEF ofs_status ofs_trainer_load(ofs_trainer *t, const char *path, ofs_err *er
     ofs_buf_free(&b);
     return st;
 }
-#endif /* OFS_NO_STDIO */
-
-/* ---- Reading IDX files ---- */
-/* The IDX format (LeCun, Cortes and Burges, "The MNIST database") is a header and
-   a flat array:
-
-       byte 0, 1    0x00 0x00                          the magic
-       byte 2       element type: 0x08 unsigned byte, 0x09 signed byte,
-                    0x0B short (2 bytes), 0x0C int (4), 0x0D float (4), 0x0E double (8)
-       byte 3       NDIM, the number of dimensions
-       4 + 4k       size of dimension k, a big-endian uint32, for k = 0 .. NDIM-1
-       4 + 4 NDIM   the count = d0 d1 ... d(NDIM-1) elements, each big-endian,
-                    the last index varying fastest (row-major)
-
-   Nothing else is in the file, so its length must be exactly
-       4 + 4 NDIM + count * (element size)
-   and the reader checks that before it allocates anything: a corrupt header can
-   neither make it allocate a huge array nor read past the end. MNIST's training
-   images are 0x00 0x00 0x08 0x03, 60000, 28, 28, then 47,040,000 pixel bytes;
-   its labels 0x00 0x00 0x08 0x01, 60000, then 60,000 bytes of digits 0-9.
-   The files are often distributed gzipped (they start 0x1f 0x8b): gunzip first.
-
-   Reading a file is: its length, the header (at most 4 + 4 * 255 bytes), the
-   checks, one allocation of count ofs_reals, then the data in chunks of 64 KiB,
-   each converted as it arrives (so the only large memory touched is the output). */
-
-typedef struct ofs__idx_head {
-    int type, ndim, size;                  /* element type, dimensions, bytes per element */
-    uint32_t dims[OFS_IDX_MAX_DIMS];
-    size_t count, offset;                  /* elements; bytes before the first element */
-} ofs__idx_head;
-
-/* The element types: code, bytes per element, name. */
-static const struct { int type, size; const char *name; } ofs__idx_types[] = {
-    {OFS_IDX_U8, 1, "unsigned byte"}, {OFS_IDX_I8, 1, "signed byte"}, {OFS_IDX_I16, 2, "16-bit int"},
-    {OFS_IDX_I32, 4, "32-bit int"},   {OFS_IDX_F32, 4, "32-bit float"}, {OFS_IDX_F64, 8, "64-bit float"}};
-
-static int ofs__idx_find(int type)   /* the table row of a type code, or -1 */
-{
-    int k;
-    for (k = 0; k < (int)(sizeof ofs__idx_types / sizeof ofs__idx_types[0]); k++) if (ofs__idx_types[k].type == type) return k;
-    return -1;
-}
-static int ofs__idx_size(int type) { return ofs__idx_find(type) < 0 ? 0 : ofs__idx_types[ofs__idx_find(type)].size; }
-OFSDEF const char *ofs_idx_type_name(int type) { return ofs__idx_find(type) < 0 ? "unknown" : ofs__idx_types[ofs__idx_find(type)].name; }
-
-static uint32_t ofs__be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
-/* "60000 x 28 x 28", cut short with "..." when it does not fit in buf. */
-static const char *ofs__idx_dims_text(const ofs__idx_head *h, char *buf, size_t cap)
-{
-    size_t len = 0;
-    int k;
-    buf[0] = 0;
-    for (k = 0; k < h->ndim; k++) {
-        char one[16];
-        size_t m = (size_t)sprintf(one, k ? " x %lu" : "%lu", (unsigned long)h->dims[k]);
-        if (len + m + 4 >= cap) { memcpy(buf + len, " ...", 5); break; }
-        memcpy(buf + len, one, m + 1);
-        len += m;
-    }
-    return buf;
-}
-
-/* The number of elements, the product of the ndim sizes, capped at 2^31 + 1 after
-   each factor: below the cap every product is exact, and it cannot overflow. */
-static double ofs__idx_count(const uint32_t *dims, int ndim)
-{
-    double count = 1;
-    int k;
-    for (k = 0; k < ndim; k++) {
-        count *= (double)dims[k];
-        if (count > OFS_IDX_MAX_COUNT) count = OFS_IDX_MAX_COUNT + 1;
-    }
-    return count;
-}
-
-/* Check the header at p[0 .. avail) of a file of `total` bytes (avail = total,
-   or the first 4 + 4*255 bytes when the data is not in memory) and fill h. */
-static ofs_status ofs__idx_head_parse(const unsigned char *p, size_t avail, uint64_t total,
-                                      const char *name, ofs__idx_head *h, ofs_err *err)
-{
-    char dims[96];
-    double count;
-    uint64_t data_bytes;
-    int k;
-    if (total < 4)
-        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected an IDX file starting with the 4 bytes 0x00 0x00 TYPE NDIM, "
-                         "found a file of %llu bytes", name, (unsigned long long)total);
-    if (p[0] != 0 || p[1] != 0)
-        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected an IDX file, whose first two bytes are 0x00 0x00, found 0x%02x 0x%02x%s",
-                         name, p[0], p[1], (p[0] == 0x1f && p[1] == 0x8b) ? " (a gzip file: gunzip it first)" : "");
-    h->type = p[2];
-    h->size = ofs__idx_size(h->type);
-    if (h->size == 0)
-        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected an IDX element type 0x08, 0x09, 0x0B, 0x0C, 0x0D or 0x0E "
-                         "in byte 2, found 0x%02X", name, p[2]);
-    h->ndim = p[3];
-    if (h->ndim == 0)
-        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected 1 to 255 dimensions in byte 3, found 0", name);
-    h->offset = 4 + 4 * (size_t)h->ndim;
-    if (total < h->offset || avail < h->offset)
-        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected a header of 4 + 4 x %d = %lu bytes for %d dimensions, "
-                         "found a file of %llu bytes", name, h->ndim, (unsigned long)h->offset, h->ndim, (unsigned long long)total);
-    for (k = 0; k < h->ndim; k++) h->dims[k] = ofs__be32(p + 4 + 4 * k);
-    count = ofs__idx_count(h->dims, h->ndim);
-    if (count > OFS_IDX_MAX_COUNT)
-        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected at most 2^31 elements, found the sizes %s, which make more "
-                         "(a corrupt header?)", name, ofs__idx_dims_text(h, dims, sizeof dims));
-    if (count * (h->size > (int)sizeof(ofs_real) ? h->size : (int)sizeof(ofs_real)) > (double)((size_t)-1))
-        return ofs__fail(err, OFS_ERR_FORMAT, "%s: the sizes %s make %.0f elements, more than this machine can address",
-                         name, ofs__idx_dims_text(h, dims, sizeof dims), count);
-    h->count = (size_t)count;
-    data_bytes = (uint64_t)h->count * (uint64_t)h->size;
-    if (total - h->offset != data_bytes)
-        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected %llu data bytes after the %lu-byte header (%s elements of %d byte%s), "
-                         "found %llu: %s", name, (unsigned long long)data_bytes, (unsigned long)h->offset,
-                         ofs__idx_dims_text(h, dims, sizeof dims), h->size, h->size == 1 ? "" : "s",
-                         (unsigned long long)(total - h->offset),
-                         total - h->offset < data_bytes ? "the file is truncated" : "trailing bytes after the data");
-    return OFS_OK;
-}
-
-/* Convert n big-endian elements of `type` at src: dst[i] = value_i / div.
-   One loop per type, so each is a plain loop the compiler can vectorize. The
-   signed types are decoded without implementation-defined casts:
-   v = u - 2^bits when the top bit of u is set. Floats reinterpret the bits. */
-static void ofs__idx_convert(int type, const unsigned char *src, size_t n, ofs_real div, ofs_real *dst)
-{
-    size_t i;
-    switch (type) {
-    case OFS_IDX_U8:
-        for (i = 0; i < n; i++) dst[i] = (ofs_real)src[i] / div;
-        break;
-    case OFS_IDX_I8:
-        for (i = 0; i < n; i++) dst[i] = (ofs_real)((int)src[i] - ((src[i] & 0x80) ? 256 : 0)) / div;
-        break;
-    case OFS_IDX_I16:
-        for (i = 0; i < n; i++) {
-            long u = (long)src[2 * i] << 8 | (long)src[2 * i + 1];
-            dst[i] = (ofs_real)(u - ((u & 0x8000L) ? 65536L : 0)) / div;
-        }
-        break;
-    case OFS_IDX_I32:
-        for (i = 0; i < n; i++) {
-            long long u = (long long)ofs__be32(src + 4 * i);
-            dst[i] = (ofs_real)(u - ((u & 0x80000000LL) ? 4294967296LL : 0)) / div;
-        }
-        break;
-    case OFS_IDX_F32:
-        for (i = 0; i < n; i++) {
-            uint32_t u = ofs__be32(src + 4 * i);
-            float f;
-            memcpy(&f, &u, 4);
-            dst[i] = (ofs_real)f / div;
-        }
-        break;
-    case OFS_IDX_F64:
-        for (i = 0; i < n; i++) {
-            uint64_t u = (uint64_t)ofs__be32(src + 8 * i) << 32 | ofs__be32(src + 8 * i + 4);
-            double d;
-            memcpy(&d, &u, 8);
-            dst[i] = (ofs_real)d / div;
-        }
-        break;
-    }
-}
-
-static void ofs__idx_zero(ofs_idx *x) { memset(x, 0, sizeof *x); }
-
-/* Allocate out->x for the checked header h and copy the shape. */
-static ofs_status ofs__idx_alloc(const ofs__idx_head *h, const char *name, ofs_idx *out, ofs_err *err)
-{
-    out->x = (ofs_real *)ofs__alloc(h->count, sizeof(ofs_real));
-    if (!out->x)
-        return ofs__fail(err, OFS_ERR_NOMEM, "%s: cannot allocate %lu values of %d bytes", name,
-                         (unsigned long)h->count, (int)sizeof(ofs_real));
-    out->type = h->type;
-    out->ndim = h->ndim;
-    memcpy(out->dims, h->dims, (size_t)h->ndim * sizeof h->dims[0]);
-    out->count = h->count;
-    return OFS_OK;
-}
-
-OFSDEF ofs_status ofs_idx_parse(const void *data, size_t len, const char *name, ofs_idx *out, ofs_err *err)
-{
-    const unsigned char *p = (const unsigned char *)data;
-    ofs__idx_head h;
-    ofs_status s;
-    ofs__idx_zero(out);
-    if (!name) name = "IDX data";
-    if ((s = ofs__idx_head_parse(p, len, (uint64_t)len, name, &h, err)) != OFS_OK) return s;
-    if ((s = ofs__idx_alloc(&h, name, out, err)) != OFS_OK) return s;
-    ofs__idx_convert(h.type, p + h.offset, h.count, (ofs_real)1, out->x);
-    return ofs__ok(err);
-}
-
-OFSDEF void ofs_idx_free(ofs_idx *x)
-{
-    ofs__free(x->x);
-    ofs__idx_zero(x);
-}
-
-OFSDEF void ofs_dataset_free(ofs_dataset *ds)
-{
-    ofs__free(ds->x);
-    ofs__free(ds->y);
-    memset(ds, 0, sizeof *ds);
-}
-
-#ifndef OFS_NO_STDIO
-
-/* Open path (a regular file: chapter 0), measure it, read and check its header; on
-   success in is left at the first element. On failure the file is closed. */
-static ofs_status ofs__idx_open(const char *path, ofs__in *in, ofs__idx_head *h, ofs_err *err)
-{
-    unsigned char head[4 + 4 * OFS_IDX_MAX_DIMS];
-    size_t want, got;
-    int e;
-    ofs_status s;
-    ofs__in_none(in);
-    if ((s = ofs__in_open(in, path, err)) != OFS_OK) return s;
-    want = in->size < sizeof head ? (size_t)in->size : sizeof head;
-    got = ofs__in_read(in, head, want, &e);
-    if (got != want) s = ofs__read_failed(path, got, want, e, err);
-    else s = ofs__idx_head_parse(head, want, in->size, path, h, err);
-    if (s == OFS_OK && ofs__in_seek(in, h->offset) != 0)
-        s = ofs__fail(err, OFS_ERR_IO, "%s: cannot seek to the data: %s", path, strerror(errno));
-    if (s != OFS_OK) ofs__in_close(in);
-    return s;
-}
-
-/* Read the h->count elements at in's position into dst, converting: dst[i] = v_i / div. */
-static ofs_status ofs__idx_read(ofs__in *in, const char *path, const ofs__idx_head *h, ofs_real div, ofs_real *dst, ofs_err *err)
-{
-    unsigned char chunk[65536];
-    size_t per = sizeof chunk / (size_t)h->size, done = 0;
-    int e;
-    while (done < h->count) {
-        size_t n = h->count - done < per ? h->count - done : per, got = ofs__in_read(in, chunk, n * (size_t)h->size, &e);
-        if (got != n * (size_t)h->size)
-            return ofs__fail(err, OFS_ERR_IO, "%s: read error after %lu of %lu elements: %s", path, (unsigned long)done,
-                             (unsigned long)h->count, e ? strerror(e) : "the file ended early (did it change while it was read?)");
-        ofs__idx_convert(h->type, chunk, n, div, dst + done);
-        done += n;
-    }
-    return OFS_OK;
-}
-
-OFSDEF ofs_status ofs_idx_load(const char *path, ofs_idx *out, ofs_err *err)
-{
-    ofs__in f;
-    ofs__idx_head h;
-    ofs_status s;
-    ofs__idx_zero(out);
-    if ((s = ofs__idx_open(path, &f, &h, err)) != OFS_OK) return s;
-    if ((s = ofs__idx_alloc(&h, path, out, err)) == OFS_OK) s = ofs__idx_read(&f, path, &h, (ofs_real)1, out->x, err);
-    ofs__in_close(&f);
-    if (s != OFS_OK) { ofs_idx_free(out); return s; }
-    return ofs__ok(err);
-}
-
-/* MNIST wants unsigned bytes in `ndim` dimensions, none of size 0. */
-static ofs_status ofs__mnist_check(const char *path, const ofs__idx_head *h, int ndim, const char *what, ofs_err *err)
-{
-    int k;
-    if (h->ndim != ndim)
-        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected an MNIST %s file with %d dimension%s (%s), found %d dimension%s",
-                         path, what, ndim, ndim == 1 ? "" : "s", ndim == 1 ? "count" : "count x rows x cols",
-                         h->ndim, h->ndim == 1 ? "" : "s");
-    if (h->type != OFS_IDX_U8)
-        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected MNIST %s of type 0x08 (unsigned byte), found type 0x%02X (%s)",
-                         path, what, h->type, ofs_idx_type_name(h->type));
-    for (k = 0; k < ndim; k++)
-        if (h->dims[k] == 0)
-            return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected MNIST %s with every size at least 1, found size 0 in dimension %d",
-                             path, what, k);
-    return OFS_OK;
-}
-
-/* Read the labels (already checked: n unsigned bytes) and check each is < classes. */
-static ofs_status ofs__mnist_labels(ofs__in *f, const char *path, size_t n, int classes, unsigned char *y, ofs_err *err)
-{
-    size_t i, got;
-    int e;
-    if ((got = ofs__in_read(f, y, n, &e)) != n)
-        return ofs__fail(err, OFS_ERR_IO, "%s: read error after %lu of %lu labels: %s", path, (unsigned long)got, (unsigned long)n,
-                         e ? strerror(e) : "the file ended early (did it change while it was read?)");
-    for (i = 0; i < n; i++)
-        if (y[i] >= classes)
-            return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected labels 0 to %d, found %d at index %lu",
-                             path, classes - 1, y[i], (unsigned long)i);
-    return OFS_OK;
-}
-
-/* Both headers are read and checked before anything is allocated; pixels are
-   converted as PyTorch's ToTensor does: x = (float)byte / 255, in [0, 1].     */
-OFSDEF ofs_status ofs_mnist_load(const char *images_path, const char *labels_path, ofs_dataset *ds, ofs_err *err)
-{
-    ofs__in fi, fl;
-    ofs__idx_head hi, hl;
-    ofs_status s;
-    memset(ds, 0, sizeof *ds);
-    ofs__in_none(&fi); ofs__in_none(&fl);
-    if ((s = ofs__idx_open(images_path, &fi, &hi, err)) != OFS_OK) goto done;
-    if ((s = ofs__mnist_check(images_path, &hi, 3, "images", err)) != OFS_OK) goto done;
-    if ((s = ofs__idx_open(labels_path, &fl, &hl, err)) != OFS_OK) goto done;
-    if ((s = ofs__mnist_check(labels_path, &hl, 1, "labels", err)) != OFS_OK) goto done;
-    if (hi.dims[0] != hl.dims[0]) {
-        s = ofs__fail(err, OFS_ERR_FORMAT, "%s holds %lu images but %s holds %lu labels: expected the same count",
-                      images_path, (unsigned long)hi.dims[0], labels_path, (unsigned long)hl.dims[0]);
-        goto done;
-    }
-    if ((uint64_t)hi.dims[1] * hi.dims[2] > 0x7FFFFFFF) {   /* dim is an int */
-        s = ofs__fail(err, OFS_ERR_FORMAT, "%s: expected images of at most 2^31 - 1 pixels, found %lu x %lu",
-                      images_path, (unsigned long)hi.dims[1], (unsigned long)hi.dims[2]);
-        goto done;
-    }
-    ds->n = hi.dims[0];
-    ds->rows = (int)hi.dims[1];
-    ds->cols = (int)hi.dims[2];
-    ds->dim = ds->rows * ds->cols;
-    ds->classes = 10;
-    ds->x = (ofs_real *)ofs__alloc(hi.count, sizeof(ofs_real));
-    ds->y = (unsigned char *)ofs__alloc(ds->n, 1);
-    if (!ds->x || !ds->y) {
-        s = ofs__fail(err, OFS_ERR_NOMEM, "%s: cannot allocate %lu pixels and %lu labels",
-                      images_path, (unsigned long)hi.count, (unsigned long)ds->n);
-        goto done;
-    }
-    if ((s = ofs__idx_read(&fi, images_path, &hi, (ofs_real)255, ds->x, err)) != OFS_OK) goto done;
-    s = ofs__mnist_labels(&fl, labels_path, ds->n, ds->classes, ds->y, err);
-done:
-    ofs__in_close(&fi);
-    ofs__in_close(&fl);
-    if (s != OFS_OK) { ofs_dataset_free(ds); return s; }
-    return ofs__ok(err);
-}
-
-/* MNIST comes as four files with fixed names (after gunzip): train-images-idx3-ubyte,
-   train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte. The
-   directory may end with a slash or not; any other prefix than train and t10k is
-   read the same way (the --smoke runs write theirs as ch15_smoke-train-..., say).  */
-OFSDEF ofs_status ofs_mnist_load_dir(const char *dir, const char *set, ofs_dataset *ds, ofs_err *err)
-{
-    char images[4096], labels[4096];
-    size_t len;
-    const char *slash;
-    OFS_ASSERT(ds);
-    memset(ds, 0, sizeof *ds);
-    if (!dir || !*dir)
-        return ofs__fail(err, OFS_ERR_ARG, "mnist: expected a directory name, found %s", dir ? "an empty string" : "NULL");
-    if (!set || !*set)
-        return ofs__fail(err, OFS_ERR_ARG, "mnist: expected a set name such as \"train\" or \"t10k\", found %s",
-                         set ? "an empty string" : "NULL");
-    len = strlen(dir);
-    slash = dir[len - 1] == '/' ? "" : "/";
-    if (len + strlen(set) + 32 > sizeof images)
-        return ofs__fail(err, OFS_ERR_ARG, "mnist: expected file names shorter than %d bytes, found a directory name of %lu "
-                         "and a set name of %lu bytes", (int)sizeof images, (unsigned long)len, (unsigned long)strlen(set));
-    sprintf(images, "%s%s%s-images-idx3-ubyte", dir, slash, set);
-    sprintf(labels, "%s%s%s-labels-idx1-ubyte", dir, slash, set);
-    return ofs_mnist_load(images, labels, ds, err);
-}
-
 #endif /* OFS_NO_STDIO */
 
 /* ==== Appendix A: the fast matrix product ========================================= */
@@ -6526,12 +6512,7 @@ static void ofs__owned_fwd_epi(void *ctx, ofs_real *c, ptrdiff_t ld, int i0, int
     for (i = 0; i < mr; i++) ofs__bias_act(c + i * ld, (size_t)nr, e->b1 + i0 + i, 0, e->act);
 }
 
-static int ofs__owned_ok(const ofs_trainer *t)
-{
-    int g, ok = t->mlp->nlayers == 2;
-    for (g = 0; g < t->ngroups; g++) ok &= ofs__elementwise(t->opt[g].cfg.kind);
-    return ok;
-}
+static int ofs__owned_ok(const ofs_trainer *t) { return t->mlp->nlayers == 2 && ofs__trainer_elementwise(t); }
 
 /* Its workspace, with the trainer's: H, G1 and dW2 transposed. 0: out of memory. */
 static int ofs__owned_alloc(ofs_trainer *t)
@@ -6652,7 +6633,7 @@ static ofs_status ofs__owned_epoch(ofs_trainer *t, const ofs_real *x, const unsi
 {
     ofs_mlp *m = t->mlp;
     const int n1 = m->sizes[1], n2 = m->sizes[2], vl = ofs__owned_vl();
-    ofs_optim at[2];               /* each group as it stands for this step's update */
+    ofs_optim at[OFS_TRAINER_MAX_GROUPS];   /* each group as it stands for this step's update */
     ofs__owned_epi epi;
     int cut[OFS__OWNED_THREADS + 1];      /* thread k owns vectors cut[k] .. cut[k+1]-1 of the units */
     double busy[OFS__OWNED_THREADS][8];   /* seconds of its units' work since the last rebalance */
@@ -6791,12 +6772,382 @@ OFSDEF ofs_status ofs_set_flush_denormal(int on, ofs_err *err)
 #endif
 }
 
-/* ==== Appendix D: making data: synthetic digits and IDX files =================== */
-/* Chapter 15 reads MNIST. The tests, the fuzzers and the smoke runs need data
-   without a download, and files of it in the same format: this appendix makes a
-   stand-in for MNIST and writes IDX files. Chapter 15's reader then reads them as
-   any others, which is also how the writer is checked (tests/test_idx.c writes,
-   reads back and compares). */
+/* ==== Appendix D: MNIST's files: reading and writing IDX, synthetic digits ====== */
+/* Chapter 15 trains on MNIST, which comes as IDX files: this appendix reads them
+   (any IDX file, and the MNIST pairs). The tests, the fuzzers and the smoke runs need
+   data without a download, and files of it in the same format: the appendix then
+   makes a stand-in for MNIST and writes IDX files, which the reader reads as any
+   others; that is also how the writer is checked (tests/test_idx.c writes, reads
+   back and compares). */
+
+/* ---- Reading IDX files ---- */
+/* The IDX format (LeCun, Cortes and Burges, "The MNIST database") is a header and
+   a flat array:
+
+       byte 0, 1    0x00 0x00                          the magic
+       byte 2       element type: 0x08 unsigned byte, 0x09 signed byte,
+                    0x0B short (2 bytes), 0x0C int (4), 0x0D float (4), 0x0E double (8)
+       byte 3       NDIM, the number of dimensions
+       4 + 4k       size of dimension k, a big-endian uint32, for k = 0 .. NDIM-1
+       4 + 4 NDIM   the count = d0 d1 ... d(NDIM-1) elements, each big-endian,
+                    the last index varying fastest (row-major)
+
+   Nothing else is in the file, so its length must be exactly
+       4 + 4 NDIM + count * (element size)
+   and the reader checks that before it allocates anything: a corrupt header can
+   neither make it allocate a huge array nor read past the end. MNIST's training
+   images are 0x00 0x00 0x08 0x03, 60000, 28, 28, then 47,040,000 pixel bytes;
+   its labels 0x00 0x00 0x08 0x01, 60000, then 60,000 bytes of digits 0-9.
+   The files are often distributed gzipped (they start 0x1f 0x8b): gunzip first.
+
+   Reading a file is: its length, the header (at most 4 + 4 * 255 bytes), the
+   checks, one allocation of count ofs_reals, then the data in chunks of 64 KiB,
+   each converted as it arrives (so the only large memory touched is the output). */
+
+typedef struct ofs__idx_head {
+    int type, ndim, size;                  /* element type, dimensions, bytes per element */
+    uint32_t dims[OFS_IDX_MAX_DIMS];
+    size_t count, offset;                  /* elements; bytes before the first element */
+} ofs__idx_head;
+
+/* The element types: code, bytes per element, name. */
+static const struct { int type, size; const char *name; } ofs__idx_types[] = {
+    {OFS_IDX_U8, 1, "unsigned byte"}, {OFS_IDX_I8, 1, "signed byte"}, {OFS_IDX_I16, 2, "16-bit int"},
+    {OFS_IDX_I32, 4, "32-bit int"},   {OFS_IDX_F32, 4, "32-bit float"}, {OFS_IDX_F64, 8, "64-bit float"}};
+
+static int ofs__idx_find(int type)   /* the table row of a type code, or -1 */
+{
+    int k;
+    for (k = 0; k < (int)(sizeof ofs__idx_types / sizeof ofs__idx_types[0]); k++) if (ofs__idx_types[k].type == type) return k;
+    return -1;
+}
+static int ofs__idx_size(int type) { return ofs__idx_find(type) < 0 ? 0 : ofs__idx_types[ofs__idx_find(type)].size; }
+OFSDEF const char *ofs_idx_type_name(int type) { return ofs__idx_find(type) < 0 ? "unknown" : ofs__idx_types[ofs__idx_find(type)].name; }
+
+static uint32_t ofs__be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/* "60000 x 28 x 28", cut short with "..." when it does not fit in buf. */
+static const char *ofs__idx_dims_text(const ofs__idx_head *h, char *buf, size_t cap)
+{
+    size_t len = 0;
+    int k;
+    buf[0] = 0;
+    for (k = 0; k < h->ndim; k++) {
+        char one[16];
+        size_t m = (size_t)sprintf(one, k ? " x %lu" : "%lu", (unsigned long)h->dims[k]);
+        if (len + m + 4 >= cap) { memcpy(buf + len, " ...", 5); break; }
+        memcpy(buf + len, one, m + 1);
+        len += m;
+    }
+    return buf;
+}
+
+/* The number of elements, the product of the ndim sizes, capped at 2^31 + 1 after
+   each factor: below the cap every product is exact, and it cannot overflow. */
+static double ofs__idx_count(const uint32_t *dims, int ndim)
+{
+    double count = 1;
+    int k;
+    for (k = 0; k < ndim; k++) {
+        count *= (double)dims[k];
+        if (count > OFS_IDX_MAX_COUNT) count = OFS_IDX_MAX_COUNT + 1;
+    }
+    return count;
+}
+
+/* Check the header at p[0 .. avail) of a file of `total` bytes (avail = total,
+   or the first 4 + 4*255 bytes when the data is not in memory) and fill h. */
+static ofs_status ofs__idx_head_parse(const unsigned char *p, size_t avail, uint64_t total,
+                                      const char *name, ofs__idx_head *h, ofs_err *err)
+{
+    char dims[96];
+    double count;
+    uint64_t data_bytes;
+    int k;
+    if (total < 4)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected an IDX file starting with the 4 bytes 0x00 0x00 TYPE NDIM, "
+                         "found a file of %llu bytes", name, (unsigned long long)total);
+    if (p[0] != 0 || p[1] != 0)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected an IDX file, whose first two bytes are 0x00 0x00, found 0x%02x 0x%02x%s",
+                         name, p[0], p[1], (p[0] == 0x1f && p[1] == 0x8b) ? " (a gzip file: gunzip it first)" : "");
+    h->type = p[2];
+    h->size = ofs__idx_size(h->type);
+    if (h->size == 0)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected an IDX element type 0x08, 0x09, 0x0B, 0x0C, 0x0D or 0x0E "
+                         "in byte 2, found 0x%02X", name, p[2]);
+    h->ndim = p[3];
+    if (h->ndim == 0)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected 1 to 255 dimensions in byte 3, found 0", name);
+    h->offset = 4 + 4 * (size_t)h->ndim;
+    if (total < h->offset || avail < h->offset)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected a header of 4 + 4 x %d = %lu bytes for %d dimensions, "
+                         "found a file of %llu bytes", name, h->ndim, (unsigned long)h->offset, h->ndim, (unsigned long long)total);
+    for (k = 0; k < h->ndim; k++) h->dims[k] = ofs__be32(p + 4 + 4 * k);
+    count = ofs__idx_count(h->dims, h->ndim);
+    if (count > OFS_IDX_MAX_COUNT)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected at most 2^31 elements, found the sizes %s, which make more "
+                         "(a corrupt header?)", name, ofs__idx_dims_text(h, dims, sizeof dims));
+    if (count * (h->size > (int)sizeof(ofs_real) ? h->size : (int)sizeof(ofs_real)) > (double)((size_t)-1))
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: the sizes %s make %.0f elements, more than this machine can address",
+                         name, ofs__idx_dims_text(h, dims, sizeof dims), count);
+    h->count = (size_t)count;
+    data_bytes = (uint64_t)h->count * (uint64_t)h->size;
+    if (total - h->offset != data_bytes)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected %llu data bytes after the %lu-byte header (%s elements of %d byte%s), "
+                         "found %llu: %s", name, (unsigned long long)data_bytes, (unsigned long)h->offset,
+                         ofs__idx_dims_text(h, dims, sizeof dims), h->size, h->size == 1 ? "" : "s",
+                         (unsigned long long)(total - h->offset),
+                         total - h->offset < data_bytes ? "the file is truncated" : "trailing bytes after the data");
+    return OFS_OK;
+}
+
+/* Convert n big-endian elements of `type` at src: dst[i] = value_i / div.
+   One loop per type, so each is a plain loop the compiler can vectorize. The
+   signed types are decoded without implementation-defined casts:
+   v = u - 2^bits when the top bit of u is set. Floats reinterpret the bits. */
+static void ofs__idx_convert(int type, const unsigned char *src, size_t n, ofs_real div, ofs_real *dst)
+{
+    size_t i;
+    switch (type) {
+    case OFS_IDX_U8:
+        for (i = 0; i < n; i++) dst[i] = (ofs_real)src[i] / div;
+        break;
+    case OFS_IDX_I8:
+        for (i = 0; i < n; i++) dst[i] = (ofs_real)((int)src[i] - ((src[i] & 0x80) ? 256 : 0)) / div;
+        break;
+    case OFS_IDX_I16:
+        for (i = 0; i < n; i++) {
+            long u = (long)src[2 * i] << 8 | (long)src[2 * i + 1];
+            dst[i] = (ofs_real)(u - ((u & 0x8000L) ? 65536L : 0)) / div;
+        }
+        break;
+    case OFS_IDX_I32:
+        for (i = 0; i < n; i++) {
+            long long u = (long long)ofs__be32(src + 4 * i);
+            dst[i] = (ofs_real)(u - ((u & 0x80000000LL) ? 4294967296LL : 0)) / div;
+        }
+        break;
+    case OFS_IDX_F32:
+        for (i = 0; i < n; i++) {
+            uint32_t u = ofs__be32(src + 4 * i);
+            float f;
+            memcpy(&f, &u, 4);
+            dst[i] = (ofs_real)f / div;
+        }
+        break;
+    case OFS_IDX_F64:
+        for (i = 0; i < n; i++) {
+            uint64_t u = (uint64_t)ofs__be32(src + 8 * i) << 32 | ofs__be32(src + 8 * i + 4);
+            double d;
+            memcpy(&d, &u, 8);
+            dst[i] = (ofs_real)d / div;
+        }
+        break;
+    }
+}
+
+static void ofs__idx_zero(ofs_idx *x) { memset(x, 0, sizeof *x); }
+
+/* Allocate out->x for the checked header h and copy the shape. */
+static ofs_status ofs__idx_alloc(const ofs__idx_head *h, const char *name, ofs_idx *out, ofs_err *err)
+{
+    out->x = (ofs_real *)ofs__alloc(h->count, sizeof(ofs_real));
+    if (!out->x)
+        return ofs__fail(err, OFS_ERR_NOMEM, "%s: cannot allocate %lu values of %d bytes", name,
+                         (unsigned long)h->count, (int)sizeof(ofs_real));
+    out->type = h->type;
+    out->ndim = h->ndim;
+    memcpy(out->dims, h->dims, (size_t)h->ndim * sizeof h->dims[0]);
+    out->count = h->count;
+    return OFS_OK;
+}
+
+OFSDEF ofs_status ofs_idx_parse(const void *data, size_t len, const char *name, ofs_idx *out, ofs_err *err)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    ofs__idx_head h;
+    ofs_status s;
+    ofs__idx_zero(out);
+    if (!name) name = "IDX data";
+    if ((s = ofs__idx_head_parse(p, len, (uint64_t)len, name, &h, err)) != OFS_OK) return s;
+    if ((s = ofs__idx_alloc(&h, name, out, err)) != OFS_OK) return s;
+    ofs__idx_convert(h.type, p + h.offset, h.count, (ofs_real)1, out->x);
+    return ofs__ok(err);
+}
+
+OFSDEF void ofs_idx_free(ofs_idx *x)
+{
+    ofs__free(x->x);
+    ofs__idx_zero(x);
+}
+
+OFSDEF void ofs_dataset_free(ofs_dataset *ds)
+{
+    ofs__free(ds->x);
+    ofs__free(ds->y);
+    memset(ds, 0, sizeof *ds);
+}
+
+#ifndef OFS_NO_STDIO
+
+/* Open path (a regular file: chapter 0), measure it, read and check its header; on
+   success in is left at the first element. On failure the file is closed. */
+static ofs_status ofs__idx_open(const char *path, ofs__in *in, ofs__idx_head *h, ofs_err *err)
+{
+    unsigned char head[4 + 4 * OFS_IDX_MAX_DIMS];
+    size_t want, got;
+    int e;
+    ofs_status s;
+    ofs__in_none(in);
+    if ((s = ofs__in_open(in, path, err)) != OFS_OK) return s;
+    want = in->size < sizeof head ? (size_t)in->size : sizeof head;
+    got = ofs__in_read(in, head, want, &e);
+    if (got != want) s = ofs__read_failed(path, got, want, e, err);
+    else s = ofs__idx_head_parse(head, want, in->size, path, h, err);
+    if (s == OFS_OK && ofs__in_seek(in, h->offset) != 0)
+        s = ofs__fail(err, OFS_ERR_IO, "%s: cannot seek to the data: %s", path, strerror(errno));
+    if (s != OFS_OK) ofs__in_close(in);
+    return s;
+}
+
+/* Read the h->count elements at in's position into dst, converting: dst[i] = v_i / div. */
+static ofs_status ofs__idx_read(ofs__in *in, const char *path, const ofs__idx_head *h, ofs_real div, ofs_real *dst, ofs_err *err)
+{
+    unsigned char chunk[65536];
+    size_t per = sizeof chunk / (size_t)h->size, done = 0;
+    int e;
+    while (done < h->count) {
+        size_t n = h->count - done < per ? h->count - done : per, got = ofs__in_read(in, chunk, n * (size_t)h->size, &e);
+        if (got != n * (size_t)h->size)
+            return ofs__fail(err, OFS_ERR_IO, "%s: read error after %lu of %lu elements: %s", path, (unsigned long)done,
+                             (unsigned long)h->count, e ? strerror(e) : "the file ended early (did it change while it was read?)");
+        ofs__idx_convert(h->type, chunk, n, div, dst + done);
+        done += n;
+    }
+    return OFS_OK;
+}
+
+OFSDEF ofs_status ofs_idx_load(const char *path, ofs_idx *out, ofs_err *err)
+{
+    ofs__in f;
+    ofs__idx_head h;
+    ofs_status s;
+    ofs__idx_zero(out);
+    if ((s = ofs__idx_open(path, &f, &h, err)) != OFS_OK) return s;
+    if ((s = ofs__idx_alloc(&h, path, out, err)) == OFS_OK) s = ofs__idx_read(&f, path, &h, (ofs_real)1, out->x, err);
+    ofs__in_close(&f);
+    if (s != OFS_OK) { ofs_idx_free(out); return s; }
+    return ofs__ok(err);
+}
+
+/* MNIST wants unsigned bytes in `ndim` dimensions, none of size 0. */
+static ofs_status ofs__mnist_check(const char *path, const ofs__idx_head *h, int ndim, const char *what, ofs_err *err)
+{
+    int k;
+    if (h->ndim != ndim)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected an MNIST %s file with %d dimension%s (%s), found %d dimension%s",
+                         path, what, ndim, ndim == 1 ? "" : "s", ndim == 1 ? "count" : "count x rows x cols",
+                         h->ndim, h->ndim == 1 ? "" : "s");
+    if (h->type != OFS_IDX_U8)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected MNIST %s of type 0x08 (unsigned byte), found type 0x%02X (%s)",
+                         path, what, h->type, ofs_idx_type_name(h->type));
+    for (k = 0; k < ndim; k++)
+        if (h->dims[k] == 0)
+            return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected MNIST %s with every size at least 1, found size 0 in dimension %d",
+                             path, what, k);
+    return OFS_OK;
+}
+
+/* Read the labels (already checked: n unsigned bytes) and check each is < classes. */
+static ofs_status ofs__mnist_labels(ofs__in *f, const char *path, size_t n, int classes, unsigned char *y, ofs_err *err)
+{
+    size_t i, got;
+    int e;
+    if ((got = ofs__in_read(f, y, n, &e)) != n)
+        return ofs__fail(err, OFS_ERR_IO, "%s: read error after %lu of %lu labels: %s", path, (unsigned long)got, (unsigned long)n,
+                         e ? strerror(e) : "the file ended early (did it change while it was read?)");
+    for (i = 0; i < n; i++)
+        if (y[i] >= classes)
+            return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected labels 0 to %d, found %d at index %lu",
+                             path, classes - 1, y[i], (unsigned long)i);
+    return OFS_OK;
+}
+
+/* Both headers are read and checked before anything is allocated; pixels are
+   converted as PyTorch's ToTensor does: x = (float)byte / 255, in [0, 1].     */
+OFSDEF ofs_status ofs_mnist_load(const char *images_path, const char *labels_path, ofs_dataset *ds, ofs_err *err)
+{
+    ofs__in fi, fl;
+    ofs__idx_head hi, hl;
+    ofs_status s;
+    memset(ds, 0, sizeof *ds);
+    ofs__in_none(&fi); ofs__in_none(&fl);
+    if ((s = ofs__idx_open(images_path, &fi, &hi, err)) != OFS_OK) goto done;
+    if ((s = ofs__mnist_check(images_path, &hi, 3, "images", err)) != OFS_OK) goto done;
+    if ((s = ofs__idx_open(labels_path, &fl, &hl, err)) != OFS_OK) goto done;
+    if ((s = ofs__mnist_check(labels_path, &hl, 1, "labels", err)) != OFS_OK) goto done;
+    if (hi.dims[0] != hl.dims[0]) {
+        s = ofs__fail(err, OFS_ERR_FORMAT, "%s holds %lu images but %s holds %lu labels: expected the same count",
+                      images_path, (unsigned long)hi.dims[0], labels_path, (unsigned long)hl.dims[0]);
+        goto done;
+    }
+    if ((uint64_t)hi.dims[1] * hi.dims[2] > 0x7FFFFFFF) {   /* dim is an int */
+        s = ofs__fail(err, OFS_ERR_FORMAT, "%s: expected images of at most 2^31 - 1 pixels, found %lu x %lu",
+                      images_path, (unsigned long)hi.dims[1], (unsigned long)hi.dims[2]);
+        goto done;
+    }
+    ds->n = hi.dims[0];
+    ds->rows = (int)hi.dims[1];
+    ds->cols = (int)hi.dims[2];
+    ds->dim = ds->rows * ds->cols;
+    ds->classes = 10;
+    ds->x = (ofs_real *)ofs__alloc(hi.count, sizeof(ofs_real));
+    ds->y = (unsigned char *)ofs__alloc(ds->n, 1);
+    if (!ds->x || !ds->y) {
+        s = ofs__fail(err, OFS_ERR_NOMEM, "%s: cannot allocate %lu pixels and %lu labels",
+                      images_path, (unsigned long)hi.count, (unsigned long)ds->n);
+        goto done;
+    }
+    if ((s = ofs__idx_read(&fi, images_path, &hi, (ofs_real)255, ds->x, err)) != OFS_OK) goto done;
+    s = ofs__mnist_labels(&fl, labels_path, ds->n, ds->classes, ds->y, err);
+done:
+    ofs__in_close(&fi);
+    ofs__in_close(&fl);
+    if (s != OFS_OK) { ofs_dataset_free(ds); return s; }
+    return ofs__ok(err);
+}
+
+/* MNIST comes as four files with fixed names (after gunzip): train-images-idx3-ubyte,
+   train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte. The
+   directory may end with a slash or not; any other prefix than train and t10k is
+   read the same way (the --smoke runs write theirs as ch15_smoke-train-..., say).  */
+OFSDEF ofs_status ofs_mnist_load_dir(const char *dir, const char *set, ofs_dataset *ds, ofs_err *err)
+{
+    char images[4096], labels[4096];
+    size_t len;
+    const char *slash;
+    OFS_ASSERT(ds);
+    memset(ds, 0, sizeof *ds);
+    if (!dir || !*dir)
+        return ofs__fail(err, OFS_ERR_ARG, "mnist: expected a directory name, found %s", dir ? "an empty string" : "NULL");
+    if (!set || !*set)
+        return ofs__fail(err, OFS_ERR_ARG, "mnist: expected a set name such as \"train\" or \"t10k\", found %s",
+                         set ? "an empty string" : "NULL");
+    len = strlen(dir);
+    slash = dir[len - 1] == '/' ? "" : "/";
+    if (len + strlen(set) + 32 > sizeof images)
+        return ofs__fail(err, OFS_ERR_ARG, "mnist: expected file names shorter than %d bytes, found a directory name of %lu "
+                         "and a set name of %lu bytes", (int)sizeof images, (unsigned long)len, (unsigned long)strlen(set));
+    sprintf(images, "%s%s%s-images-idx3-ubyte", dir, slash, set);
+    sprintf(labels, "%s%s%s-labels-idx1-ubyte", dir, slash, set);
+    return ofs_mnist_load(images, labels, ds, err);
+}
+
+#endif /* OFS_NO_STDIO */
+
 /* Synthetic digits, for runs and tests without a download. Each image draws from
    one ofs_rng, in this order: its class k (0-9), a shift sy and a shift sx (each
    -2 to 2), then a noise value u (0-59) for every pixel, row by row. Class k is a

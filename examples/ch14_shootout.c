@@ -45,10 +45,13 @@ static const double lr_table[][NFN] = {
     /* asgd      */ {0.002, 0.02, 0.02},
     /* adopt     */ {2, 2, 2},
     /* sfadamw   */ {0.002, 0.002, 0.001},
-    /* sfsgd     */ {0.005, 0.02, 0.1}};
+    /* sfsgd     */ {0.005, 0.02, 0.1},
+    /* muon      */ {0, 0, 0},        /* not run: Muon and Adafactor are optimizers of weight */
+    /* adafactor */ {0, 0, 0}};       /* matrices (chapter 11b), the toys' points are 2-vectors */
 /* One row per optimizer of the library: a new one does not compile until it has its row. */
 typedef char every_optimizer_has_a_row[sizeof lr_table / sizeof lr_table[0] == OFS_OPTIM_COUNT ? 1 : -1];
 #define NAME(opt) ofs_optim_name((ofs_optim_kind)(opt))
+#define SKIP(opt) (ofs_optim_wants_shape((ofs_optim_kind)(opt)) != 0)   /* the matrix optimizers */
 
 typedef struct result {
     int first;          /* first step with f < TOL; -1: never */
@@ -143,6 +146,7 @@ static int tune(void)
     printf("Tuning: lr from {1, 2, 5} x 10^k, 1e-5 to 5; %d steps each\n", STEPS);
     printf("    /*            rosenbrock  beale   himmelblau */\n");
     for (opt = 0; opt < NOPT; opt++) {
+        if (SKIP(opt)) { printf("    /* %-9s */ {0, 0, 0}%s\n", NAME(opt), opt < NOPT - 1 ? "," : "};"); continue; }
         printf("    /* %-9s */ {", NAME(opt));
         for (fn = 0; fn < NFN; fn++) {
             result best, r;
@@ -209,7 +213,7 @@ int main(int argc, char **argv)
     if (write_minima("out/ch14_minima.dat")) return 1;
     printf("Learning rates (from --tune):\n  optimizer   rosenbrock  beale    himmelblau\n");
     for (opt = 0; opt < NOPT; opt++)
-        printf("  %-10s  %-10g  %-7g  %g\n", NAME(opt), lr_table[opt][0], lr_table[opt][1], lr_table[opt][2]);
+        if (!SKIP(opt)) printf("  %-10s  %-10g  %-7g  %g\n", NAME(opt), lr_table[opt][0], lr_table[opt][1], lr_table[opt][2]);
 
     for (fn = 0; fn < NFN; fn++) {
         ofs_toy t = ofs_toy_make(fns[fn]);
@@ -224,7 +228,7 @@ int main(int argc, char **argv)
         sprintf(name, "out/ch14_%s_paths.dat", ofs_toy_name(&t));
         if (!(f = open_out(name))) return 1;
         fprintf(f, "# step x1 x2 f   one block per optimizer in the order:");
-        for (opt = 0; opt < NOPT; opt++) fprintf(f, " %s", NAME(opt));
+        for (opt = 0; opt < NOPT; opt++) if (!SKIP(opt)) fprintf(f, " %s", NAME(opt));
         fprintf(f, "   (steps 0-200, then every 20th)\n");
         printf("\n%s from (%g, %g), %d steps; minimum f = 0 at %s\n", ofs_toy_name(&t), starts[fn][0], starts[fn][1], STEPS, minima[fn]);
         printf("  optimizer   lr        first f < 1e-6   stays below from   final x1     final x2     final f%s\n",
@@ -232,6 +236,7 @@ int main(int argc, char **argv)
         for (opt = 0; opt < NOPT; opt++) {
             result *r = &res[opt][fn];
             char settled[32], first[32];
+            if (SKIP(opt)) continue;
             if (run(opt, fn, lr_table[opt][fn], f, r)) { fclose(f); return 1; }
             if (r->diverged) strcpy(settled, "diverged");
             else if (r->settled < 0) strcpy(settled, "-");
@@ -261,6 +266,7 @@ int main(int argc, char **argv)
     printf("  optimizer   rosenbrock  beale    himmelblau\n");
     for (opt = 0; opt < NOPT; opt++) {
         char cell[NFN][16];
+        if (SKIP(opt)) continue;
         for (fn = 0; fn < NFN; fn++) {
             if (res[opt][fn].settled >= 0) sprintf(cell[fn], "%d", res[opt][fn].settled);
             else strcpy(cell[fn], "-");

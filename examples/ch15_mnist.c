@@ -28,10 +28,10 @@
 #define MSG 1024           /* a message: the values quoted in it are shortened to fit */
 
 /* The options, in --help's order; each may be given once (--set once per key). */
-enum { F_OPTIM, F_SCHED, F_LR, F_WD, F_WARMUP, F_SET, F_EPOCHS, F_BATCH, F_HIDDEN, F_ACT, F_SEED, F_SWA_START,
+enum { F_OPTIM, F_MUON_LR, F_SCHED, F_LR, F_WD, F_WARMUP, F_SET, F_EPOCHS, F_BATCH, F_HIDDEN, F_ACT, F_SEED, F_SWA_START,
        F_SWA_LR, F_EMA, F_DATA, F_LOG, F_SAVE, F_RESUME, F_THREADS, F_KERNEL, F_FLUSH, F_SMOKE, F_COUNT };
 static const char *const flag_names[F_COUNT] = {
-    "--optim", "--sched", "--lr", "--wd", "--warmup", "--set", "--epochs", "--batch", "--hidden", "--act", "--seed",
+    "--optim", "--muon-lr", "--sched", "--lr", "--wd", "--warmup", "--set", "--epochs", "--batch", "--hidden", "--act", "--seed",
     "--swa-start", "--swa-lr", "--ema-decay", "--data", "--log", "--save", "--resume", "--threads", "--kernel",
     "--flush-denormal", "--smoke" };
 
@@ -39,6 +39,7 @@ typedef struct options {
     const char *optim, *sched, *act, *data, *log, *save, *resume, *kernel;
     double lr, wd, warmup;             /* warmup in epochs (warmup_cosine and --warmup) */
     double swa_lr, ema_decay;          /* --swa-lr (-1: hold the rate), --ema-decay (0: none) */
+    double muon_lr;                    /* --optim muon: the hidden matrices' peak rate */
     int epochs, batch, threads, smoke, flush, swa_start;   /* swa_start: -1, none */
     int hidden[OFS_MLP_MAX_LAYERS], nhidden;
     uint64_t seed;
@@ -139,6 +140,7 @@ static int parse_value(options *o, int f, const char *v, char *msg)
     case F_SAVE: o->save = v; break;
     case F_RESUME: o->resume = v; break;
     case F_LR: return parse_real(flag, v, 0, DBL_MAX, "a learning rate >= 0", &o->lr, msg);
+    case F_MUON_LR: return parse_real(flag, v, 0, DBL_MAX, "a learning rate >= 0", &o->muon_lr, msg);
     case F_WD: return parse_real(flag, v, 0, DBL_MAX, "a weight decay >= 0", &o->wd, msg);
     case F_WARMUP: return parse_real(flag, v, 0, 100000, "a number of epochs from 0 to 100000", &o->warmup, msg);
     case F_EPOCHS: return parse_int(flag, v, 1, 100000, "a number of epochs from 1 to 100000", &o->epochs, msg);
@@ -164,7 +166,7 @@ static int parse_args(int argc, char **argv, options *o, char *msg)
     memset(o, 0, sizeof *o);
     msg[0] = 0;
     o->optim = "adamw"; o->sched = "warmup_cosine"; o->act = "relu"; o->data = NULL;
-    o->lr = 4e-3; o->wd = 0.05; o->warmup = -1; o->epochs = -1; o->batch = 128; o->seed = 1;
+    o->lr = 4e-3; o->wd = 0.05; o->muon_lr = 0.02; o->warmup = -1; o->epochs = -1; o->batch = 128; o->seed = 1;
     o->swa_start = -1; o->swa_lr = -1;
     o->hidden[0] = 256; o->nhidden = 1;
     for (i = 1; i < argc; i++) {
@@ -228,7 +230,7 @@ static int make_optim_config(const options *o, ofs_optim_config *cfg, char *msg)
     char kb[128];
     if (ofs_optim_kind_from_name(o->optim, &kind, &e) != OFS_OK) return fail(msg, "--optim: %s", e.msg);
     *cfg = ofs_optim_defaults(kind);
-    cfg->lr = o->lr; cfg->weight_decay = o->wd;
+    cfg->lr = kind == OFS_MUON ? o->muon_lr : o->lr; cfg->weight_decay = o->wd;
     for (k = 0; k < o->nset; k++) {
         if (check_set_key(o, kind, o->set_key[k], onecycle, msg)) return 2;
         if (ofs_optim_config_set(cfg, o->set_key[k], o->set_val[k], &e) != OFS_OK)
@@ -267,6 +269,12 @@ static int check_options(const options *o, char *msg)
     if (ofs_act_from_name(o->act, &act, &e) != OFS_OK) return fail(msg, "--act: %s", e.msg);
     if (o->given[F_ACT] && o->nhidden == 0) return fail(msg, "--act: a network without hidden layers (--hidden 0) has no activation");
     if (make_optim_config(o, &cfg, msg) || sched_kind(o, &kind, msg)) return 2;
+    if (cfg.kind == OFS_MUON && o->nhidden < 2)
+        return fail(msg, "--optim muon: Muon takes the hidden weight matrices (between two hidden layers) and AdamW the "
+                    "rest; a network with %d hidden layer%s has none: expected --hidden with two widths or more, e.g. 512,256",
+                    o->nhidden, o->nhidden == 1 ? "" : "s");
+    if (o->given[F_MUON_LR] && cfg.kind != OFS_MUON)
+        return fail(msg, "--muon-lr: it sets Muon's rate, and --optim is %s, so it would do nothing", ofs_optim_name(cfg.kind));
     if (o->warmup >= o->epochs)
         return fail(msg, "--warmup: expected fewer epochs than the run's %d (--epochs), found %g", o->epochs, o->warmup);
     if (o->swa_start >= o->epochs)
@@ -341,6 +349,9 @@ static void usage(void)
     printf("usage: " PROG " [options]\n"
            "Train a multi-layer perceptron on MNIST (chapter 15 of the optimfs.h tutorial).\n\n");
     print_names("  --optim NAME     optimizer (adamw): ", names, option_names(1, names), 19);
+    printf("                   muon: Muon on the hidden matrices (two hidden layers or more),\n"
+           "                   AdamW (--lr, --wd) on the first and last layers and the biases\n"
+           "  --muon-lr X      Muon's peak learning rate (--optim muon)            (0.02)\n");
     print_names("  --sched NAME     learning-rate schedule (warmup_cosine): ", names, option_names(0, names), 19);
     printf("  --lr X           peak learning rate                                  (4e-3)\n"
            "  --wd X           weight decay (never on biases)                      (0.05)\n"
@@ -423,6 +434,14 @@ static void print_sizes(const ofs_mlp *m)
     for (l = 0; l <= m->nlayers; l++) printf("%s%d", l ? "-" : "", m->sizes[l]);
 }
 
+/* AdamW with --lr and --wd: with --optim muon, every group but the hidden matrices. */
+static ofs_optim_config rest_config(const options *o)
+{
+    ofs_optim_config c = ofs_optim_defaults(OFS_ADAMW);
+    c.lr = o->lr; c.weight_decay = o->wd;
+    return c;
+}
+
 /* A resumed run keeps the optimizer settings of its checkpoint; the command line's
    (--optim, --wd, --set, or their defaults) must be the same, field by field (the
    library's list). lr is the schedule's at every step, and so is momentum or beta1
@@ -432,8 +451,8 @@ static int check_resumed_settings(const options *o, const ofs_trainer *t, const 
     int g, i;
     const char *f;
     for (g = t->ngroups - 1; g >= 0; g--) {
-        ofs_optim_config want = *cfg;
-        if (g == 1) want.weight_decay = 0;      /* the biases' group */
+        ofs_optim_config want = t->opt[g].cfg.kind == cfg->kind ? *cfg : rest_config(o);
+        if (g == t->ngroups - 1 && g > 0) want.weight_decay = 0;      /* the biases' group */
         for (i = 0; (f = ofs_optim_field(i)) != NULL; i++) {
             double a = 0, b = 0;
             if (strcmp(f, "lr") == 0 || (cycled && (strcmp(f, "momentum") == 0 || strcmp(f, "beta1") == 0))) continue;
@@ -628,7 +647,8 @@ static int state_finite(const run *R, ofs_err *e)
     if (ofs_check_finite(R->m.params, R->m.nparams, "parameters", R->t.step, e) != OFS_OK) return 0;
     for (g = 0; g < R->t.ngroups; g++)
         for (k = 0; k < 3; k++)
-            if (R->t.opt[g].s[k] && ofs_check_finite(R->t.opt[g].s[k], R->t.opt[g].n, "optimizer state", R->t.step, e) != OFS_OK)
+            if (R->t.opt[g].s[k] &&
+                ofs_check_finite(R->t.opt[g].s[k], ofs_optim_state_size(&R->t.opt[g], k), "optimizer state", R->t.step, e) != OFS_OK)
                 return 0;
     return 1;
 }
@@ -668,6 +688,18 @@ static int machine(const options *o)
     return 0;
 }
 
+/* The parameter groups: weights and biases (no decay on these); for Muon, which takes
+   matrices only, the hidden matrices on Muon and everything else on AdamW; for
+   Adafactor, one group per weight matrix with its shape (factored), then the biases. */
+static ofs_status make_trainer(run *R, const ofs_optim_config *cfg, const ofs_rng *rng, ofs_err *e)
+{
+    const ofs_optim_config adamw = rest_config(&R->o);
+    const int shape = ofs_optim_wants_shape(cfg->kind);
+    if (shape == 2) return ofs_trainer_create_layers(&R->t, &R->m, &adamw, cfg, R->o.batch, R->train.n, rng, e);
+    if (shape == 1) return ofs_trainer_create_layers(&R->t, &R->m, cfg, NULL, R->o.batch, R->train.n, rng, e);
+    return ofs_trainer_create(&R->t, &R->m, cfg, 0, R->o.batch, R->train.n, rng, e);
+}
+
 static int setup(run *R)
 {
     const options *o = &R->o;
@@ -703,7 +735,7 @@ static int setup(run *R)
     if (ofs_mlp_create(&R->m, sizes, o->nhidden + 2, act, o->batch, &e) != OFS_OK) { fprintf(stderr, PROG ": %s\n", e.msg); return 1; }
     ofs_rng_seed(&rng, o->seed);
     ofs_mlp_randomize(&R->m, act == OFS_ACT_RELU ? OFS_INIT_HE : OFS_INIT_XAVIER, &rng);
-    if (ofs_trainer_create(&R->t, &R->m, &cfg, 0, o->batch, R->train.n, &rng, &e) != OFS_OK) { fprintf(stderr, PROG ": %s\n", e.msg); return 1; }
+    if (make_trainer(R, &cfg, &rng, &e) != OFS_OK) { fprintf(stderr, PROG ": %s\n", e.msg); return 1; }
     per_epoch = (int64_t)((R->train.n + (size_t)o->batch - 1) / (size_t)o->batch);
     total = per_epoch * o->epochs;
     if (make_sched(o, total, per_epoch, &R->sched, msg) || check_sched_with(&R->sched, &cfg, total, msg)) {
@@ -718,9 +750,10 @@ static int setup(run *R)
     if (out_open(&R->curves, "out/ch15_curves.dat", 1)) return 1;
     out_printf(&R->curves, "# epoch train_loss train_acc test_loss test_acc lr seconds\n");
     printf("model "); print_sizes(&R->m);
-    printf(" %s (%lu parameters), %s lr %g wd %g (not on biases), %s, batch %d, %d epochs, seed %lu\n",
-           ofs_act_name(act), (unsigned long)R->m.nparams, ofs_optim_name(cfg.kind), o->lr, R->t.opt[0].cfg.weight_decay,
-           o->sched, o->batch, o->epochs, (unsigned long)o->seed);
+    printf(" %s (%lu parameters), ", ofs_act_name(act), (unsigned long)R->m.nparams);
+    if (ofs_optim_wants_shape(cfg.kind) == 2) printf("%s lr %g on the hidden matrices, adamw on the rest: ", ofs_optim_name(cfg.kind), o->muon_lr);
+    printf("%s lr %g wd %g (not on biases), %s, batch %d, %d epochs, seed %lu\n",
+           ofs_optim_name(R->t.opt[0].cfg.kind), o->lr, R->t.opt[0].cfg.weight_decay, o->sched, o->batch, o->epochs, (unsigned long)o->seed);
 #ifdef _OPENMP
     printf("threads: %d, ", omp_get_max_threads());
 #endif

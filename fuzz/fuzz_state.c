@@ -1,9 +1,10 @@
 /* libFuzzer harness for the optimizer-state and plateau-state readers, on arbitrary
    bytes: what ofs_optim_load and ofs_plateau_load read once a file's checksum has
    passed. Two bytes choose, the rest is the saved state:
-     data[0] % 14: the optimizer kind (0 .. 12), or 13 for the plateau scheduler;
+     data[0] % (OFS_OPTIM_COUNT + 1): the optimizer kind, or OFS_OPTIM_COUNT for the plateau scheduler;
      data[1]: bits 0-2 the number of parameters minus one (1 to 8), bit 3 momentum 0.5,
-              bit 4 centered, bit 5 amsgrad (so every count of moment arrays is reached).
+              bit 4 centered, bit 5 amsgrad (so every count of moment arrays is reached),
+              bit 6 a shape 2 x n/2 (n even: Muon's and Adafactor's factored states).
    A state that loads must be one the library would accept from its own constructors:
    valid settings, counters >= 0, finite moments. It must then take steps without
    undefined behaviour (the sanitizers watch each one).
@@ -45,7 +46,8 @@ static void fuzz_optim(ofs_optim_kind kind, unsigned flags, const uint8_t *data,
     if (flags & 8) c.momentum = 0.5;
     if (flags & 16) c.centered = 1;
     if (flags & 32) c.amsgrad = 1;
-    if (ofs_optim_init(&o, &c, n, NULL) != OFS_OK) return;
+    if (ofs_optim_init_shape(&o, &c, n, flags & 64 && n % 2 == 0 ? 2 : 0, flags & 64 && n % 2 == 0 ? n / 2 : 0, NULL) != OFS_OK)
+        return;
     r.data = data; r.len = size; r.pos = 0; r.failed = 0;
     if (ofs_optim_load(&o, &r, &err) == OFS_OK) {
         ofs_real p[8] = {0}, g[8] = {0}, h[8];
@@ -53,7 +55,7 @@ static void fuzz_optim(ofs_optim_kind kind, unsigned flags, const uint8_t *data,
         OFS_ASSERT(o.t >= 0);                                      /* steps taken */
         OFS_ASSERT(ofs_optim_validate(&o.cfg, &err) == OFS_OK);   /* settings the validator accepts */
         for (k = 0; k < 3; k++)
-            for (i = 0; o.s[k] && i < n; i++) OFS_ASSERT(isfinite((double)o.s[k][i]));
+            for (i = 0; i < ofs_optim_state_size(&o, k); i++) OFS_ASSERT(isfinite((double)o.s[k][i]));
         for (i = 0; i < n; i++) h[i] = (ofs_real)(i % 2 ? -0.25 : 0.5);
         (void)ofs_optim_step(&o, p, g, &err);   /* a loaded state must be steppable */
         (void)ofs_optim_step(&o, p, h, &err);

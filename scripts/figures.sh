@@ -7,7 +7,7 @@ command -v gnuplot >/dev/null || { echo "make figures needs gnuplot (apt-get ins
 mkdir -p out
 for b in build/ch[0-9][0-9]_* build/ch[0-9][0-9][a-z]_*; do   # ch04b_lbfgs too
     [ -e "$b" ] || continue
-    case "$b" in *ch15_*|*ch16_*) [ -f data/mnist/t10k-images-idx3-ubyte ] || { echo "skip $b (make data first)"; continue; } ;; esac
+    case "$b" in *ch15_*|*ch15b_*|*ch16_*) [ -f data/mnist/t10k-images-idx3-ubyte ] || { echo "skip $b (make data first)"; continue; } ;; esac
     echo "== $b"; "$b" > "out/$(basename "$b").txt"
 done
 for gp in figures/*.gp; do echo "== $gp"; gnuplot "$gp"; done

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Every code excerpt in the tutorial is real code: each line of a ```c block in
-# tutorial/NN-*.md (or NNx-*.md: 04b) must appear in optimfs.h or in that chapter's
-# examples/chNN_*.c (chNNx_*.c).
+# tutorial/NN-*.md (or NNx-*.md: 04b), or in a reference document (REFERENCES, below),
+# must appear in optimfs.h or in that chapter's examples/chNN_*.c (chNNx_*.c).
 # Prints one line per stale excerpt, then "check_excerpts: N passed, N failed".
 cd "$(dirname "$0")/.."
 pass=0; fail=0
-for md in tutorial/[0-9][0-9]-*.md tutorial/[0-9][0-9][a-z]-*.md; do
-    [ -e "$md" ] || continue
-    nn=$(basename "$md" | sed -E 's/^([0-9]+[a-z]?)-.*/\1/')
+# Reference documents, as "FILE:NN": their excerpts come from optimfs.h or chNN's program.
+REFERENCES="docs/schedules.md:12"
+for md in tutorial/[0-9][0-9]-*.md tutorial/[0-9][0-9][a-z]-*.md $REFERENCES; do
+    case "$md" in
+        *:*) nn=${md##*:}; md=${md%%:*}; [ -e "$md" ] || { echo "FAIL $md: missing"; fail=$((fail + 1)); continue; } ;;
+        *) [ -e "$md" ] || continue; nn=$(basename "$md" | sed -E 's/^([0-9]+[a-z]?)-.*/\1/') ;;
+    esac
     known=$(mktemp)
     # wrap_draft.h: chapter 11b's wrappers, until they are pasted into optimfs.h
     cat optimfs.h wrap_draft.h examples/ch"$nn"_*.c 2>/dev/null | sed 's/^[[:space:]]*//; s/[[:space:]]*$//' | sort -u > "$known"

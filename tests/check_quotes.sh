@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every number a chapter quotes is printed by its program. For each tutorial/NN-*.md
 # whose program examples/chNN_*.c runs without data, this runs build/chNN_* in full
-# mode (as a reader runs it) and checks two things:
+# mode (as a reader runs it), or reads the committed output of its full run (FROM_LOG,
+# below), and checks two things:
 #  1. Output blocks. Every line of a fenced block with no language or "text" is a
 #     whole line the program prints (trailing blanks ignored; "..." elides). A block
 #     right after a line "<!-- measured -->" holds timings, which vary from machine to
@@ -19,6 +20,16 @@ cd "$(dirname "$0")/.." || exit 1
 # it passes. 15 and 16 quote runs on the full MNIST data, which `make test` does not
 # have.
 NEED_DATA="15 16"
+# Chapters whose program needs MNIST and whose full run's output is committed as
+# tutorial/data/PROGRAM.txt (15b: tutorial/data/ch15b_practice.txt): their quotes are
+# checked against that file. Where the data is (data/mnist), the program is run too,
+# and its output must be that file, line for line (a stale file fails).
+FROM_LOG="15b"
+# Reference documents whose output blocks and numbers are a chapter's program's, as
+# "FILE:ID": each is checked as that chapter's text is.
+REFERENCES="docs/schedules.md:12"
+# check_quotes.sh [ID ...] checks only those chapters (and the references of those).
+ONLY="$*"
 BLOCKS_NOT_YET=""
 PROSE_NOT_YET=""
 
@@ -27,43 +38,21 @@ in_list() { case " $2 " in *" $1 "*) return 0 ;; esac; return 1; }
 pass=0; fail=0
 mkdir -p build/quotes
 # Chapter id of tutorial/04b-quasi-newton.md is 04b; its program is build/ch04b_*.
-# A chapter with two programs: tutorial/11b-wrappers.md is build/ch11b_wrappers's, a
-# chapter's other files and the links to it are its first program's.
-prog_of() {
-    local p
-    [ -n "${2:-}" ] && [ -x build/ch"$1"_"$2" ] && { echo build/ch"$1"_"$2"; return; }
-    for p in build/ch"$1"_*; do [ -x "$p" ] && { echo "$p"; return; }; done
-}
-output_of() {   # the program's output, run once and kept in build/quotes/PROGRAM.txt
-    local p key
-    p=$(prog_of "$1" "${2:-}"); [ -n "$p" ] || return 1
-    key=$(basename "$p")
-    if [ ! -f build/quotes/"$key".txt ]; then
-        "$p" > build/quotes/"$key".txt 2>&1 || { echo "FAIL $p exited $? (output in build/quotes/$key.txt)"; return 1; }
+prog_of() { local p; for p in build/ch"$1"_*; do [ -x "$p" ] && { echo "$p"; return; }; done; }
+log_of() { local s; for s in examples/ch"$1"_*.c; do [ -f "$s" ] && { echo tutorial/data/"$(basename "$s" .c)".txt; return; }; done; }
+output_of() {   # the program's output, run once and kept in build/quotes/ID.txt
+    local id=$1 p
+    if in_list "$id" "$FROM_LOG"; then p=$(log_of "$id"); [ -f "$p" ] && echo "$p"; return; fi
+    if [ ! -f build/quotes/"$id".txt ]; then
+        p=$(prog_of "$id"); [ -n "$p" ] || return 1
+        "$p" > build/quotes/"$id".txt 2>&1 || { echo "FAIL $p exited $? (output in build/quotes/$id.txt)"; return 1; }
     fi
-    echo build/quotes/"$key".txt
+    echo build/quotes/"$id".txt
 }
-rm -f build/quotes/*.txt
-
-for md in tutorial/[0-9][0-9]*-*.md; do
-    [ -e "$md" ] || continue
-    base=$(basename "$md"); id=${base%%-*}; slug=${base#*-}; slug=${slug%.md}
-    in_list "$id" "$NEED_DATA" && continue
-    ls examples/ch"$id"_*.c >/dev/null 2>&1 || continue
-    if ! out=$(output_of "$id" "$slug"); then
-        [ -n "$(prog_of "$id")" ] || echo "FAIL $md: build/ch${id}_* is not built (run make)"
-        fail=$((fail + 1)); continue
-    fi
-    # Outputs of the chapters this one links to (for numbers quoted from them).
-    others=""
-    for o in $(grep -o '](\([0-9][0-9][a-z]*\)-[^)]*\.md' "$md" | sed 's/^](//; s/-.*//' | sort -u); do
-        [ "$o" = "$id" ] && continue
-        in_list "$o" "$NEED_DATA" && continue
-        f=$(output_of "$o") && others="$others $o=$f"
-    done
-    checks="blocks prose"
-    in_list "$id" "$BLOCKS_NOT_YET" && checks=${checks/blocks/}
-    in_list "$id" "$PROSE_NOT_YET" && checks=${checks/prose/}
+# check_md MD OUT OTHERS CHECKS: MD's output blocks and prose against the output OUT
+# (and OTHERS, "ID=FILE ..." of the chapters it links to); CHECKS: "blocks prose".
+check_md() {
+    local md=$1 out=$2 others=$3 checks=$4 line
     awk -v out="$out" -v others="$others" -v checks="$checks" '
         function mask(s) { gsub(/[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?/, "#", s); gsub(/[ \t]+/, " ", s); return s }
         function trim_r(s) { sub(/[ \t\r]+$/, "", s); return s }
@@ -138,6 +127,46 @@ for md in tutorial/[0-9][0-9]*-*.md; do
             *) fail=$((fail + 1)); echo "FAIL $md: $line" ;;
         esac
     done < build/quotes/check.txt
+}
+
+rm -f build/quotes/*.txt
+
+for md in tutorial/[0-9][0-9]*-*.md; do
+    [ -e "$md" ] || continue
+    base=$(basename "$md"); id=${base%%-*}
+    in_list "$id" "$NEED_DATA" && continue
+    [ -z "$ONLY" ] || in_list "$id" "$ONLY" || continue
+    ls examples/ch"$id"_*.c >/dev/null 2>&1 || continue
+    if in_list "$id" "$FROM_LOG"; then
+        log=$(log_of "$id"); p=$(prog_of "$id")
+        if [ ! -f "$log" ]; then echo "FAIL $md: $log, the output of its program's full run, is missing"; fail=$((fail + 1)); continue; fi
+        if [ -f data/mnist/train-images-idx3-ubyte ] && [ -n "$p" ]; then
+            if "$p" > build/quotes/"$id".txt 2>&1 && diff -q build/quotes/"$id".txt "$log" >/dev/null; then pass=$((pass + 1))
+            else fail=$((fail + 1)); echo "FAIL $md: $p prints something else than $log (see diff build/quotes/$id.txt $log)"; fi
+        fi
+    fi
+    if ! out=$(output_of "$id"); then
+        [ -n "$(prog_of "$id")" ] || echo "FAIL $md: build/ch${id}_* is not built (run make)"
+        fail=$((fail + 1)); continue
+    fi
+    # Outputs of the chapters this one links to (for numbers quoted from them).
+    others=""
+    for o in $(grep -o '](\([0-9][0-9][a-z]*\)-[^)]*\.md' "$md" | sed 's/^](//; s/-.*//' | sort -u); do
+        [ "$o" = "$id" ] && continue
+        in_list "$o" "$NEED_DATA" && continue
+        f=$(output_of "$o") && others="$others $o=$f"
+    done
+    checks="blocks prose"
+    in_list "$id" "$BLOCKS_NOT_YET" && checks=${checks/blocks/}
+    in_list "$id" "$PROSE_NOT_YET" && checks=${checks/prose/}
+    check_md "$md" "$out" "$others" "$checks"
+done
+for ref in $REFERENCES; do
+    md=${ref%%:*}; id=${ref##*:}
+    [ -z "$ONLY" ] || in_list "$id" "$ONLY" || continue
+    if [ ! -f "$md" ]; then echo "FAIL $md: missing"; fail=$((fail + 1)); continue; fi
+    if ! out=$(output_of "$id"); then echo "FAIL $md: no output of build/ch${id}_* (run make)"; fail=$((fail + 1)); continue; fi
+    check_md "$md" "$out" "" "blocks prose"
 done
 echo "check_quotes: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

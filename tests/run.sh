@@ -80,7 +80,7 @@ run_built build/dbl "in double" $TESTS
 step "unit tests with OpenMP (-O3 -march=native -fopenmp, 2 threads): the threaded paths"
 mkdir -p build/omp
 # (and test_lbfgs: its bits must not depend on -O3 -march=native, where compilers may fuse a*b+c)
-OMP_TESTS="tests/test_gemm.c tests/test_optim.c tests/test_schedfree.c tests/test_mlp.c tests/test_checkpoint.c tests/test_flush.c tests/test_lbfgs.c tests/test_wrap.c"
+OMP_TESTS="tests/test_gemm.c tests/test_optim.c tests/test_schedfree.c tests/test_muon.c tests/test_mlp.c tests/test_checkpoint.c tests/test_flush.c tests/test_lbfgs.c tests/test_wrap.c"
 # shellcheck disable=SC2086
 par_compile build/omp "gcc $STRICT -O3 -march=native -fno-math-errno -fopenmp -I." $OMP_TESTS
 export OMP_NUM_THREADS=2
@@ -157,6 +157,9 @@ run_counted bash tests/check_excerpts.sh
 
 step "numbers the tutorial quotes are printed by the chapters' programs (tests/check_quotes.sh)"
 run_counted bash tests/check_quotes.sh
+
+step "the playground: its presets are the chapters' figures, and the page in headless Chromium (tests/playground.sh)"
+run_counted bash tests/playground.sh
 
 step "the README example"
 if [ -x build/readme_example ]; then

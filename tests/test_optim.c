@@ -211,7 +211,8 @@ static void test_groups(void)
         ofs_optim_config c = ofs_optim_defaults((ofs_optim_kind)kind);
         ofs_real a[6], b[6], g[6];
         int i, s, same = 1;
-        if (kind == OFS_LAMB) continue;   /* its trust ratio is a whole-array norm, by design */
+        if (kind == OFS_LAMB || ofs_optim_wants_shape((ofs_optim_kind)kind)) continue;   /* whole-array norms, by design
+                                                       (LAMB's trust ratio, Muon's and Adafactor's RMS: tests/test_muon.c) */
         for (i = 0; i < 6; i++) a[i] = b[i] = (ofs_real)(0.5 * i - 1.2);
         ofs_optim_init(&whole, &c, 6, NULL); ofs_optim_init(&lo, &c, 2, NULL); ofs_optim_init(&hi, &c, 4, NULL);
         for (s = 0; s < 20; s++) {
@@ -243,6 +244,7 @@ static void test_threads(void)
         if (kind == OFS_SGD) { c.momentum = 0.9; c.nesterov = 1; c.weight_decay = 0.01; }
         if (kind == OFS_ADAM) c.amsgrad = 1;
         if (kind == OFS_RMSPROP) { c.centered = 1; c.momentum = 0.5; }
+        if (ofs_optim_wants_shape((ofs_optim_kind)kind) == 2) continue;   /* Muon takes matrices: tests/test_muon.c */
         for (nt = 0; nt < 3; nt++) {
             size_t i;
             x[nt] = (ofs_real *)malloc(n * sizeof(ofs_real));
@@ -282,6 +284,7 @@ static void test_save_load(void)
         if (kind == OFS_SGD) { c.momentum = 0.9; c.nesterov = 1; }
         if (kind == OFS_ADAM) c.amsgrad = 1;
         if (kind == OFS_RMSPROP) { c.centered = 1; c.momentum = 0.5; }
+        if (ofs_optim_wants_shape((ofs_optim_kind)kind) == 2) continue;   /* Muon takes matrices: tests/test_muon.c */
         for (i = 0; i < 5; i++) x[i] = (ofs_real)(1.0 - 0.4 * i);
         ofs_optim_init(&a, &c, 5, NULL);
         for (s = 0; s < 40; s++) {
@@ -495,9 +498,10 @@ static int field_count(int flags)
 
 static void test_hostile_states(void)
 {
-    /* the tag, kind, n, t, mu_product, eta, lr_max, weight_sum, then the fields (8 bytes each), the flags, the arrays */
+    /* the tag, kind, n, t, mu_product, eta, lr_max, weight_sum, then the fields (8 bytes each), the flags, the
+       shape (rows, cols), the arrays */
     const size_t T = 24, PROD = 32, ETA = 40, LR = 64, WD = LR + 8, BETA1 = LR + 48, EPS = LR + 64;
-    const size_t FLAGS = LR + 8 * (size_t)field_count(0), ARRAYS = LR + 8 * (size_t)field_count(1);
+    const size_t FLAGS = LR + 8 * (size_t)field_count(0), ARRAYS = LR + 8 * (size_t)field_count(1) + 16;
     hostile_state(OFS_ADAM, T, 0, -1, "t in [0, 2^53], found -1");
     hostile_state(OFS_ADAM, T, 0, 9.2e18, "t in [0, 2^53]");   /* near INT64_MAX */
     hostile_state(OFS_ADAM, T, 0, 9007199254740994.0, "t in [0, 2^53], found 9007199254740994");
@@ -530,7 +534,8 @@ static void test_v1_state(void)
     ofs_real x[3] = {1, 2, 3}, g[3] = {(ofs_real)0.5, -1, 2};
     ofs_buf buf = {NULL, 0, 0, 0};
     unsigned char v1[1024];
-    const size_t head = 4 * 8, nums = 13 * 8, rest_at = 64 + 8 * (size_t)field_count(0);
+    const size_t head = 4 * 8, nums = 13 * 8, flags_at = 64 + 8 * (size_t)field_count(0), oflags = 7 * 8;
+    const size_t rest_at = 64 + 8 * (size_t)field_count(1) + 16;   /* after the flags and the shape */
     size_t len;
     ofs_reader r;
     ofs_err err;
@@ -539,12 +544,13 @@ static void test_v1_state(void)
     ofs_optim_init(&a, &c, 3, NULL); ofs_optim_init(&b, &c, 3, NULL);
     ofs_optim_step(&a, x, g, NULL); ofs_optim_step(&a, x, g, NULL);
     ofs_optim_save(&a, &buf);
-    len = head + nums + (buf.len - rest_at);
+    len = head + nums + oflags + (buf.len - rest_at);
     CHECK(len <= sizeof v1, "a small state");
     if (len > sizeof v1) return;
     memcpy(v1, buf.data + 8, head);                      /* kind, n, t, mu_product */
     memcpy(v1 + head, buf.data + 64, nums);              /* the 13 numbers of 0.2.0 */
-    memcpy(v1 + head + nums, buf.data + rest_at, buf.len - rest_at);   /* flags, arrays */
+    memcpy(v1 + head + nums, buf.data + flags_at, oflags);                          /* its 7 flags */
+    memcpy(v1 + head + nums + oflags, buf.data + rest_at, buf.len - rest_at);        /* the arrays */
     r.data = v1; r.len = len; r.pos = 0; r.failed = 0;
     CHECK(ofs_optim_load(&b, &r, &err) == OFS_OK && r.pos == len, "a 0.2.0 state loads: %s", err.msg);
     for (k = 0; k < 3; k++) same &= !a.s[k] || memcmp(a.s[k], b.s[k], 3 * sizeof(ofs_real)) == 0;
@@ -587,12 +593,12 @@ static void test_found_overflows(void)
 static void three_steps(const ofs_optim_config *c, ofs_real *p)
 {
     ofs_optim o;
-    ofs_real g[5];
+    ofs_real g[6];
     int s, i;
-    for (i = 0; i < 5; i++) p[i] = (ofs_real)(0.3 * i - 0.5);
-    if (ofs_optim_init(&o, c, 5, NULL) != OFS_OK) { p[0] = (ofs_real)NAN; return; }
+    for (i = 0; i < 6; i++) p[i] = (ofs_real)(0.3 * i - 0.5);
+    if (ofs_optim_init_shape(&o, c, 6, 2, 3, NULL) != OFS_OK) { p[0] = (ofs_real)NAN; return; }   /* a matrix: for Muon */
     for (s = 0; s < 3; s++) {
-        for (i = 0; i < 5; i++) g[i] = (ofs_real)((double)p[i] * (1 + i) - 0.2 * s);
+        for (i = 0; i < 6; i++) g[i] = (ofs_real)((double)p[i] * (1 + i) - 0.2 * s);
         (void)ofs_optim_step(&o, p, g, NULL);
     }
     ofs_optim_free(&o);
@@ -605,12 +611,12 @@ static void test_reads(void)
     ofs_optim_config c = ofs_optim_defaults(OFS_ADAMW);
     for (i = 0; (f = ofs_optim_field(i)) != NULL; i++, n++)
         CHECK(ofs_optim_config_set(&c, f, 0, NULL) == OFS_OK, "field %s is known to ofs_optim_config_set", f);
-    CHECK(n == 29 && strcmp(ofs_optim_field(0), "lr") == 0 && ofs_optim_field(-1) == NULL, "29 fields, lr first: %d", n);
+    CHECK(n == 35 && strcmp(ofs_optim_field(0), "lr") == 0 && ofs_optim_field(-1) == NULL, "35 fields, lr first: %d", n);
     CHECK(ofs_optim_reads(OFS_ADAMW, "beta1") && ofs_optim_reads(OFS_ADAMW, "amsgrad") && !ofs_optim_reads(OFS_ADAMW, "rho") &&
           ofs_optim_reads(OFS_SGD, "nesterov") && !ofs_optim_reads(OFS_SGD, "beta1") && ofs_optim_reads(OFS_YOGI, "initial_accumulator_value") &&
           !ofs_optim_reads(OFS_ADAMW, "bogus") && !ofs_optim_reads((ofs_optim_kind)99, "lr"), "the table names what each reads");
     for (kind = 0; kind < OFS_OPTIM_COUNT; kind++) {
-        ofs_real base[5], moved[5];
+        ofs_real base[6], moved[6];
         ofs_optim_config d = ofs_optim_defaults((ofs_optim_kind)kind);
         three_steps(&d, base);
         for (i = 0; (f = ofs_optim_field(i)) != NULL; i++) {

@@ -305,33 +305,37 @@ static void test_save_load(void)
     }
 }
 
-/* A 0.3.0 state ("OPT2": no lr_max, weight_sum; 19 numbers) still loads. */
-static void test_v2_state(void)
+/* The older formats still load: a 0.3.0 state ("OPT2": no lr_max, weight_sum; 19
+   numbers) and an "OPT3" one (22 numbers), each with 7 flags and no shape, built from
+   today's "OPT4" bytes (27 numbers, 8 flags, the shape). */
+static void test_old_state(int opt3)
 {
     ofs_optim a, b;
     ofs_optim_config c = ofs_optim_defaults(OFS_ASGD);
     ofs_real x[3] = {1, 2, 3}, g[3] = {(ofs_real)0.5, -1, 2};
     ofs_buf buf = {NULL, 0, 0, 0};
-    unsigned char v2[2048];
-    const size_t head = 6 * 8, nums = 19 * 8, fields = 8 * 8, nfields = 22 * 8;
+    unsigned char old[2048];
+    const size_t nums = (opt3 ? 22 : 19) * 8, head = opt3 ? 8 * 8 : 6 * 8, fields = 8 * 8, nfields = 27 * 8;
+    const size_t flags = 7 * 8, arrays = fields + nfields + 8 * 8 + 16;
     size_t len;
     ofs_reader r;
     ofs_err err;
     CHECK(strcmp(ofs_optim_field(18), "t0") == 0 && strcmp(ofs_optim_field(21), "weight_lr_power") == 0 &&
-          ofs_optim_config_set(&c, ofs_optim_field(22), 1, NULL) == OFS_OK && c.kind == OFS_ASGD, "22 numbers, then the flags");
-    c = ofs_optim_defaults(OFS_ASGD);
+          strcmp(ofs_optim_field(26), "d") == 0 && strcmp(ofs_optim_field(27), "nesterov") == 0 &&
+          strcmp(ofs_optim_field(34), "match_rms_adamw") == 0 && ofs_optim_field(35) == NULL, "27 numbers, then 8 flags");
     ofs_optim_init(&a, &c, 3, NULL); ofs_optim_init(&b, &c, 3, NULL);
     ofs_optim_step(&a, x, g, NULL); ofs_optim_step(&a, x, g, NULL);
     ofs_optim_save(&a, &buf);
-    len = buf.len - 16 - (nfields - nums);
-    CHECK(len <= sizeof v2, "a small state");
-    if (len > sizeof v2) return;
-    memcpy(v2, buf.data, head);
-    v2[0] = 0x4f; v2[1] = 0x50; v2[2] = 0x54; v2[3] = 0x32;   /* "OPT2" */
-    memcpy(v2 + head, buf.data + fields, nums);
-    memcpy(v2 + head + nums, buf.data + fields + nfields, buf.len - fields - nfields);
-    r.data = v2; r.len = len; r.pos = 0; r.failed = 0;
-    CHECK(ofs_optim_load(&b, &r, &err) == OFS_OK && r.pos == len, "a 0.3.0 state loads: %s", err.msg);
+    len = head + nums + flags + (buf.len - arrays);
+    CHECK(len <= sizeof old && buf.len > arrays, "a small state");
+    if (len > sizeof old || buf.len <= arrays) return;
+    memcpy(old, buf.data, head);
+    old[0] = 0x4f; old[1] = 0x50; old[2] = 0x54; old[3] = opt3 ? 0x33 : 0x32;   /* "OPT3", "OPT2" */
+    memcpy(old + head, buf.data + fields, nums);
+    memcpy(old + head + nums, buf.data + fields + nfields, flags);
+    memcpy(old + head + nums + flags, buf.data + arrays, buf.len - arrays);
+    r.data = old; r.len = len; r.pos = 0; r.failed = 0;
+    CHECK(ofs_optim_load(&b, &r, &err) == OFS_OK && r.pos == len, "an %s state loads: %s", opt3 ? "OPT3" : "OPT2", err.msg);
     CHECK(b.t == 2 && b.eta == a.eta && memcmp(a.s[0], b.s[0], sizeof x) == 0, "and it is the same state");
     ofs_buf_free(&buf);
     ofs_optim_free(&a); ofs_optim_free(&b);
@@ -344,6 +348,7 @@ int main(void)
     test_nan();
     test_slices();
     test_save_load();
-    test_v2_state();
+    test_old_state(0);
+    test_old_state(1);
     return harness_done("test_schedfree");
 }

@@ -30,3 +30,44 @@ PROBLEM_NOTES = [
     'wave:  theta0 = [1.5, -2.5, 0.3, 4]; f_i = theta_i*cos(k*theta_i) + 0.05*theta_i^2, k = 0.15*pi;',
     '       grad_i = cos(k*theta_i) - k*theta_i*sin(k*theta_i) + 0.1*theta_i',
 ]
+
+
+# ----------------------------------------------------------------------------------------------
+# Matrix problems (make_muon_refs.py, make_adafactor_refs.py; tests/problems.h rebuilds them).
+# Every constant is a small exact binary fraction, so that C and NumPy start from the same bits.
+
+def _lsq_a():
+    return np.array([[((3 * i + 5 * j) % 7 - 3) / 4.0 for j in range(6)] for i in range(5)])   # 5 x 6
+
+
+def _lsq_b():
+    return np.array([[((2 * i + 3 * j) % 5 - 2) / 2.0 for j in range(6)] for i in range(3)])   # 3 x 6
+
+
+def _mf_m():
+    u = np.array([[((i + 3 * j) % 4 - 1.5) / 2.0 for j in range(2)] for i in range(4)])       # 4 x 2
+    return u @ u.T                                                                            # 4 x 4, rank 2
+
+
+def lsq_grad(w):
+    """f(W) = |W A - B|_F^2 / 2 for W 3 x 5 (wide): convex; gradient (W A - B) A^T."""
+    a = _lsq_a()
+    return (w @ a - _lsq_b()) @ a.T
+
+
+def mf_grad(w):
+    """f(W) = |W W^T - M|_F^2 / 4 for W 4 x 2 (tall), M = U U^T of rank 2: non-convex; gradient (W W^T - M) W."""
+    return (w @ w.T - _mf_m()) @ w
+
+
+# name: (theta0 as a matrix, gradient of the matrix)
+MATRIX_PROBLEMS = {
+    'lsq': (np.array([[((i + 2 * j) % 4 - 1.5) / 2.0 for j in range(5)] for i in range(3)]), lsq_grad),
+    'mf': (np.array([[((2 * i + j) % 3 - 1) / 2.0 + 0.25 for j in range(2)] for i in range(4)]), mf_grad),
+}
+MATRIX_NOTES = [
+    'lsq: W 3 x 5, f = |W A - B|^2 / 2, A_ij = ((3i + 5j) mod 7 - 3) / 4 (5 x 6), B_ij = ((2i + 3j) mod 5 - 2) / 2 (3 x 6),',
+    '     W0_ij = ((i + 2j) mod 4 - 1.5) / 2; grad = (W A - B) A^T',
+    'mf:  W 4 x 2, f = |W W^T - M|^2 / 4, M = U U^T, U_ij = ((i + 3j) mod 4 - 1.5) / 2 (4 x 2),',
+    '     W0_ij = ((2i + j) mod 3 - 1) / 2 + 1/4; grad = (W W^T - M) W',
+]
