@@ -23,8 +23,6 @@ build/ch%: examples/ch%.c optimfs.h | build
 	$(CC) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
 build/test_%: tests/test_%.c optimfs.h tests/harness.h tests/problems.h | build
 	$(CC) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
-# The wrappers' draft (chapter 11b), until it is pasted into optimfs.h.
-build/test_wrap build/ch11b_wrappers: wrap_draft.h
 build/readme_example: README.md optimfs.h | build
 	sed -n '/^```c readme-example/,/^```/p' README.md | sed '1d;$$d' > build/readme_example.c
 	$(CC) $(CFLAGS) -I. build/readme_example.c -o $@ $(LDLIBS)

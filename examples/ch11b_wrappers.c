@@ -7,7 +7,6 @@
 #define OFS_REAL double
 #define OPTIMFS_IMPLEMENTATION
 #include "optimfs.h"
-#include "wrap_draft.h"   /* chapter 11b's wrappers, until they are pasted into optimfs.h */
 #include <stdio.h>
 #include <math.h>
 #include <string.h>

@@ -13,8 +13,7 @@ for md in tutorial/[0-9][0-9]-*.md tutorial/[0-9][0-9][a-z]-*.md $REFERENCES; do
         *) [ -e "$md" ] || continue; nn=$(basename "$md" | sed -E 's/^([0-9]+[a-z]?)-.*/\1/') ;;
     esac
     known=$(mktemp)
-    # wrap_draft.h: chapter 11b's wrappers, until they are pasted into optimfs.h
-    cat optimfs.h wrap_draft.h examples/ch"$nn"_*.c 2>/dev/null | sed 's/^[[:space:]]*//; s/[[:space:]]*$//' | sort -u > "$known"
+    cat optimfs.h examples/ch"$nn"_*.c 2>/dev/null | sed 's/^[[:space:]]*//; s/[[:space:]]*$//' | sort -u > "$known"
     # one line per excerpt line: "<block number><TAB><trimmed line>"
     while IFS=$'\t' read -r block missing; do
         if [ "$missing" = "OK" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL $md: code block $block has a line not in optimfs.h or the example: $missing"; fi

@@ -7,7 +7,6 @@
    and every misuse gets its message. */
 #define OPTIMFS_IMPLEMENTATION
 #include "../optimfs.h"
-#include "../wrap_draft.h"
 #include "harness.h"
 #include "problems.h"   /* grad_of, start_of: the reference problems */
 #include <stdlib.h>
