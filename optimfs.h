@@ -2193,7 +2193,9 @@ OFSDEF ofs_status ofs_newton_step(const ofs_toy *t, double *x, double eta, doubl
    would then round differently from torch's, and on Rosenbrock a difference of one
    rounding grows past 1e-10 within tens of iterations. The fused operations torch
    does are written out (ofs__fmadd). Until the end of the chapter:                  */
-#if defined(__clang__) && __clang_major__ >= 11
+#if defined(__wasm__)
+/* WebAssembly has no fused multiply-add: nothing to turn off (clang ignores the pragma there) */
+#elif defined(__clang__) && __clang_major__ >= 11
 #pragma float_control(push)
 #pragma clang fp contract(off)
 #elif defined(__GNUC__)
@@ -2873,7 +2875,8 @@ OFSDEF ofs_status ofs_lbfgs_load(ofs_lbfgs *o, ofs_reader *r, ofs_err *err)
     return ofs__ok(err);
 }
 
-#if defined(__clang__) && __clang_major__ >= 11
+#if defined(__wasm__)
+#elif defined(__clang__) && __clang_major__ >= 11
 #pragma float_control(pop)
 #elif defined(__GNUC__)
 #pragma GCC pop_options
@@ -7198,11 +7201,13 @@ static void ofs__flush_here(int on)
 
 /* Whether this thread flushes: a product of two normal floats that is subnormal. An
    emulator (valgrind) may accept the bits and ignore them. */
+#if OFS__HAVE_FLUSH
 static int ofs__flushes(void)
 {
     volatile float a = 1e-30f, b = 1e-10f;
     return a * b == 0.0f;
 }
+#endif
 
 OFSDEF ofs_status ofs_set_flush_denormal(int on, ofs_err *err)
 {
