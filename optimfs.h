@@ -793,7 +793,10 @@ OFSDEF ofs_status ofs_sched_callback(int64_t step, ofs_optim_config *cfg, void *
 
 /* Minibatch training. Each epoch shuffles the n examples with the trainer's rng,
    and for each batch: loss_grad (overwriting the gradients: no zero_grad pass needed),
-   schedule(step, cfg), optimizer step(s).
+   schedule(step, cfg), optimizer step(s). With accumulate = k, one step takes k
+   batches (micro-batches) and the mean gradient over all their rows: the gradient of
+   one batch of k x batch rows, to rounding, in the memory of one batch. The schedule,
+   the step counter, the average and the wrappers count steps, not micro-batches.
    decay_biases = 0 makes two groups: weights with cfg's weight decay, biases without.
    ofs_trainer_create_layers makes one group per weight matrix instead, each with its
    shape, then the biases' group (what Muon and Adafactor need).
@@ -807,7 +810,9 @@ typedef struct ofs_trainer {
     ofs_optim opt[OFS_TRAINER_MAX_GROUPS];      /* opt[g] steps params[offset[g] .. offset[g] + opt[g].n) */
     size_t offset[OFS_TRAINER_MAX_GROUPS];
     double lr_scale[OFS_TRAINER_MAX_GROUPS];    /* with a schedule, group g's lr is the schedule's times this */
-    int batch;                 /* rows per step (the last batch of an epoch may be smaller) */
+    int batch;                 /* rows per micro-batch (the last one of an epoch may be smaller) */
+    int accumulate;            /* micro-batches per step, >= 1 ([1]: a step per batch); the last step of
+                                  an epoch may have fewer; accumulate x batch must fit an int */
     size_t n;                  /* examples per epoch */
     ofs_schedule_fn schedule;  /* NULL: keep opt[g].cfg as it is */
     void *schedule_ctx;
@@ -821,7 +826,12 @@ typedef struct ofs_trainer {
     double *phase;             /* NULL, or OFS_PHASES sums of seconds: see ofs_phase */
     ofs_average *average;      /* NULL, or the caller's average of all nparams parameters (chapter 5), */
     int64_t average_from, average_every;   /* updated after steps from + every, from + 2 every, ... */
-    int averaging;             /* private: the current step updates the average */
+    ofs_lookahead *lookahead;  /* NULL, or the caller's Lookahead over all nparams (chapter 11b, not
+                                  owned): after each step's update, the sync when its count reaches k */
+    ofs_sam *sam;              /* NULL, or the caller's SAM or ASAM over all nparams (not owned): two
+                                  gradients per step, one norm over every group; an epoch sets its
+                                  adapt_n to nweights (ASAM scales the weights, not the biases) */
+    int averaging, syncing;    /* private: the current step updates the average; syncs Lookahead */
 } ofs_trainer;
 
 /* Where training time goes. When t.phase points at OFS_PHASES doubles, every epoch
@@ -859,7 +869,10 @@ OFSDEF ofs_status ofs_trainer_create_layers(ofs_trainer *t, ofs_mlp *m, const of
                                             ofs_err *err);
 OFSDEF void ofs_trainer_free(ofs_trainer *t);
 /* One epoch over x (n x sizes[0]) and y. A non-finite loss stops it before that
-   step's update, with OFS_ERR_NONFINITE and a message naming the step and epoch. */
+   step's update, with OFS_ERR_NONFINITE and a message naming the step and epoch.
+   With t.sam, a step is: the gradient at w (its loss is the one reported),
+   ofs_sam_perturb, the gradient at w + e (both over the step's micro-batches),
+   ofs_sam_restore, then the groups' steps with the second gradient. */
 OFSDEF ofs_status ofs_trainer_epoch(ofs_trainer *t, const ofs_real *x, const unsigned char *y,
                                     ofs_epoch_stats *st, ofs_err *err);
 #ifndef OFS_NO_STDIO
@@ -954,6 +967,7 @@ OFSDEF ofs_status ofs_mnist_synthetic_save(const char *images_path, const char *
 
 #include <math.h>
 #include <float.h>
+#include <limits.h>
 #include <string.h>
 #include <stdarg.h>
 #include <errno.h>
@@ -5783,9 +5797,9 @@ static double ofs__loss_sum(const double *x, int n, double sum)
    logit make this worth a second thread from about a thousand logits), their losses
    then summed in row order, so the result has the same bits on any number of threads. */
 #define OFS__XENT_ROWS 256
-OFSDEF double ofs_softmax_xent(ofs_mat logits, const unsigned char *labels, ofs_real *dlogits)
+static double ofs__softmax_xent(ofs_mat logits, const unsigned char *labels, ofs_real *dlogits, double scale)
 {
-    double sum = 0, scale = 1.0 / logits.rows, loss[OFS__XENT_ROWS];
+    double sum = 0, loss[OFS__XENT_ROWS];
     int r0, r;
     for (r0 = 0; r0 < logits.rows; r0 += OFS__XENT_ROWS) {
         const int nr = logits.rows - r0 < OFS__XENT_ROWS ? logits.rows - r0 : OFS__XENT_ROWS;
@@ -5799,7 +5813,14 @@ OFSDEF double ofs_softmax_xent(ofs_mat logits, const unsigned char *labels, ofs_
         }
         sum = ofs__loss_sum(loss, nr, sum);
     }
-    return sum * scale;
+    return sum * (1.0 / logits.rows);
+}
+
+/* dlogits carry 1/rows: the gradient of the mean loss. (The trainer's micro-batches
+   pass 1/(the step's rows) instead: then their sum is the step's mean.) */
+OFSDEF double ofs_softmax_xent(ofs_mat logits, const unsigned char *labels, ofs_real *dlogits)
+{
+    return ofs__softmax_xent(logits, labels, dlogits, 1.0 / logits.rows);
 }
 
 OFSDEF int ofs_argmax(const ofs_real *x, int n)
@@ -5953,15 +5974,15 @@ static void ofs__mlp_backward(ofs_mlp *m, const ofs_real *dlogits, ofs_real beta
 
 OFSDEF void ofs_mlp_backward(ofs_mlp *m, const ofs_real *dlogits) { ofs__mlp_backward(m, dlogits, 1); }
 
-/* phase: the trainer's timer (ofs__phase), or NULL. */
+/* phase: the trainer's timer (ofs__phase), or NULL; dscale: dlogits' factor. */
 static double ofs__mlp_loss_grad(ofs_mlp *m, const ofs_real *x, const unsigned char *y, int batch, size_t *correct,
-                                 ofs_real beta, double *phase, double *clk)
+                                 ofs_real beta, double dscale, double *phase, double *clk)
 {
     ofs_mat Z = ofs_mat_view((ofs_real *)ofs_mlp_forward(m, x, batch), batch, m->sizes[m->nlayers]);
     double loss;
     ofs__phase(phase, OFS_PHASE_FORWARD, clk);
     if (correct) *correct = ofs_count_correct(Z, y);
-    loss = ofs_softmax_xent(Z, y, m->dlogits);
+    loss = ofs__softmax_xent(Z, y, m->dlogits, dscale);
     ofs__phase(phase, OFS_PHASE_LOSS, clk);
     ofs__mlp_backward(m, m->dlogits, beta);
     ofs__phase(phase, OFS_PHASE_BACKWARD, clk);
@@ -5970,7 +5991,7 @@ static double ofs__mlp_loss_grad(ofs_mlp *m, const ofs_real *x, const unsigned c
 
 OFSDEF double ofs_mlp_loss_grad(ofs_mlp *m, const ofs_real *x, const unsigned char *y, int batch, size_t *correct)
 {
-    return ofs__mlp_loss_grad(m, x, y, batch, correct, 1, NULL, NULL);
+    return ofs__mlp_loss_grad(m, x, y, batch, correct, 1, 1.0 / batch, NULL, NULL);
 }
 
 OFSDEF double ofs_mlp_evaluate(ofs_mlp *m, const ofs_real *x, const unsigned char *y, size_t n,
@@ -6010,7 +6031,7 @@ static ofs_status ofs__trainer_begin(ofs_trainer *t, ofs_mlp *m, int batch, size
         return ofs__fail(err, OFS_ERR_ARG, "trainer: expected a batch size from 1 to the model's max_batch %d, found %d", m->max_batch, batch);
     if (n < 1 || n > 0xFFFFFFFFu)
         return ofs__fail(err, OFS_ERR_ARG, "trainer: expected 1 to 4294967295 training examples, found %lu", (unsigned long)n);
-    t->mlp = m; t->batch = batch; t->n = n; t->rng = *rng;
+    t->mlp = m; t->batch = batch; t->accumulate = 1; t->n = n; t->rng = *rng;
     return OFS_OK;
 }
 
@@ -6136,12 +6157,15 @@ static ofs_status ofs__step_begin(ofs_trainer *t, ofs_optim *at, ofs_err *err)
     t->step++;
     t->averaging = t->average && t->step > t->average_from && (t->step - t->average_from) % t->average_every == 0;
     if (t->averaging) t->average->count++;   /* the update's number is count - 1 */
+    t->syncing = t->lookahead && t->lookahead->count + 1 >= t->lookahead->cfg.k;
+    if (t->lookahead) t->lookahead->count = t->syncing ? 0 : t->lookahead->count + 1;
     return OFS_OK;
 }
 
 /* ofs__step_update: the optimizer on params[a, b), whatever groups that range falls
    in (every algorithm but LAMB is element-wise: slices in any order give the bits of
-   the whole), then the weight average of that range, when the step updates it. */
+   the whole), then Lookahead's sync of that range and the weight average of it, when
+   the step does them (both element-wise too). */
 static void ofs__step_update(const ofs_trainer *t, const ofs_optim *at, size_t a, size_t b)
 {
     int g;
@@ -6149,6 +6173,7 @@ static void ofs__step_update(const ofs_trainer *t, const ofs_optim *at, size_t a
         const size_t lo = t->offset[g], hi = lo + at[g].n, i0 = a > lo ? a : lo, i1 = b < hi ? b : hi;
         if (i0 < i1) (void)ofs__optim_slice(&at[g], t->mlp->params + i0, t->mlp->grads + i0, i0 - lo, i1 - i0);
     }
+    if (t->syncing && a < b) ofs__lookahead_sync(t->lookahead, t->mlp->params + a, a, b - a);
     if (t->averaging && a < b) ofs__average_slice(t->average, t->mlp->params + a, a, b - a, t->average->count - 1);
 }
 
@@ -6160,19 +6185,53 @@ static int ofs__trainer_elementwise(const ofs_trainer *t)
     return ok;
 }
 
-/* The step: the gradient of the gathered batch (grads overwritten), a finite loss
-   before anything moves, the schedule and checks, then the update of every
-   parameter (with OpenMP and element-wise groups cut into one slice per thread, on
-   whole cache lines; a matrix optimizer's group is updated whole, on one thread). */
-static ofs_status ofs__train_step(ofs_trainer *t, int b, size_t batch_no, double *loss, size_t *correct, double *clk,
-                                  ofs_err *err)
+/* The gradient over the step's rows order[start .. start + rows), micro-batch by
+   micro-batch (gathered when `gather`): each one's dlogits carry 1/rows, so that their
+   sum is the mean over the step's rows (one micro-batch: its own mean, bit for bit).
+   *loss_sum: each micro-batch's mean loss times its rows, in order; *right (if not
+   NULL): the rows classified right. A non-finite loss stops it at its micro-batch. */
+static ofs_status ofs__step_grad(ofs_trainer *t, const ofs_real *x, const unsigned char *y, size_t start, size_t rows,
+                                 int gather, double *loss_sum, size_t *right, double *clk, ofs_err *err)
+{
+    size_t j, c = 0;
+    *loss_sum = 0;
+    if (right) *right = 0;
+    for (j = 0; j < rows; j += (size_t)t->batch) {
+        const int b = rows - j < (size_t)t->batch ? (int)(rows - j) : t->batch;
+        double loss;
+        if (gather) {
+            ofs__gather(t, x, y, start + j, b);
+            ofs__phase(t->phase, OFS_PHASE_COPY, clk);
+        }
+        loss = ofs__mlp_loss_grad(t->mlp, t->xb, t->yb, b, right ? &c : NULL, j ? 1 : 0, 1.0 / (double)rows, t->phase, clk);
+        if (!ofs__finite(loss)) return ofs__nonfinite_loss(t, loss, (start + j) / (size_t)t->batch, err);
+        *loss_sum += loss * b;
+        if (right) *right += c;
+    }
+    return OFS_OK;
+}
+
+/* The step: the gradient of its micro-batches (grads overwritten), a finite loss
+   before anything moves; with SAM the second gradient at w + e (the micro-batches
+   gathered again if there are several; w restored whatever happens); the schedule
+   and checks; then the update of every parameter (with OpenMP and element-wise
+   groups cut into one slice per thread, on whole cache lines; a matrix optimizer's
+   group is updated whole, on one thread). *loss_sum and *correct: at w. */
+static ofs_status ofs__train_step(ofs_trainer *t, const ofs_real *x, const unsigned char *y, size_t start, size_t rows,
+                                  double *loss_sum, size_t *correct, double *clk, ofs_err *err)
 {
     const size_t n = t->mlp->nparams, line = OFS__ALIGN / sizeof(ofs_real);
     ofs_optim at[OFS_TRAINER_MAX_GROUPS];
     ofs_status st;
+    double at_e;
     int k, nt = 1;
-    *loss = ofs__mlp_loss_grad(t->mlp, t->xb, t->yb, b, correct, 0, t->phase, clk);
-    if (!ofs__finite(*loss)) return ofs__nonfinite_loss(t, *loss, batch_no, err);
+    if ((st = ofs__step_grad(t, x, y, start, rows, 1, loss_sum, correct, clk, err)) != OFS_OK) return st;
+    if (t->sam) {
+        if ((st = ofs_sam_perturb(t->sam, t->mlp->params, t->mlp->grads, err)) != OFS_OK) return st;
+        st = ofs__step_grad(t, x, y, start, rows, rows > (size_t)t->batch, &at_e, NULL, clk, err);
+        (void)ofs_sam_restore(t->sam, t->mlp->params, NULL);
+        if (st != OFS_OK) return ofs__wrap(err, st, "sam: the gradient at w + e");
+    }
     if ((st = ofs__step_begin(t, at, err)) != OFS_OK) return st;
 #ifdef _OPENMP
     if (n > OFS__OPTIM_PAR_MIN && ofs__trainer_elementwise(t)) nt = omp_get_max_threads();
@@ -6183,35 +6242,57 @@ static ofs_status ofs__train_step(ofs_trainer *t, int b, size_t batch_no, double
     return ofs__ok(err);
 }
 
+/* What an epoch needs of the trainer's fields before it starts: counters in range, and
+   the average, the wrappers and accumulate matching the model. */
+static ofs_status ofs__trainer_ready(ofs_trainer *t, ofs_err *err)
+{
+    const size_t np = t->mlp->nparams;
+    const ofs_lookahead *la = t->lookahead;
+    ofs_status st;
+    if (t->epoch < 0 || t->step < 0 || t->epoch >= OFS_MAX_STEPS || t->step > OFS_MAX_STEPS - (int64_t)t->n)
+        return ofs__fail(err, OFS_ERR_ARG, "training: expected epoch and step counters below 2^53, found epoch %lld and step %lld: "
+                         "no further epoch can be run", (long long)t->epoch, (long long)t->step);
+    if (t->average && !(t->average->n == np && t->average->avg && t->average_from >= 0 && t->average_every >= 1))
+        return ofs__fail(err, OFS_ERR_ARG, "training: expected an average of the %lu parameters, average_from >= 0 and average_every "
+                         ">= 1, found %lu values, %lld and %lld", (unsigned long)np, (unsigned long)t->average->n,
+                         (long long)t->average_from, (long long)t->average_every);
+    if (t->accumulate < 1)
+        return ofs__fail(err, OFS_ERR_ARG, "training: expected accumulate >= 1 (micro-batches per step), found %d", t->accumulate);
+    if (t->accumulate > INT_MAX / t->batch)
+        return ofs__fail(err, OFS_ERR_ARG, "training: expected accumulate x batch at most %d rows, found %d x %d", INT_MAX,
+                         t->accumulate, t->batch);
+    if (la && (la->n != np || !la->slow))
+        return ofs__fail(err, OFS_ERR_ARG, "training: expected a Lookahead over the model's %lu parameters, found one over %lu%s",
+                         (unsigned long)np, (unsigned long)la->n, la->slow ? "" : " (not initialised)");
+    if (la && (st = ofs__lookahead_ready(la, t->mlp->params, "training: lookahead", err)) != OFS_OK) return st;
+    if (t->sam && t->sam->n != np)
+        return ofs__fail(err, OFS_ERR_ARG, "training: expected SAM over the model's %lu parameters, found one over %lu",
+                         (unsigned long)np, (unsigned long)t->sam->n);
+    if (t->sam) t->sam->adapt_n = t->mlp->nweights;
+    return t->sam ? ofs__sam_ready(t->sam, t->mlp->params, "training: sam", err) : OFS_OK;
+}
+
 /* plain = 1 takes the plain loop of steps whatever the network: what the tests and
    bench_train compare the owned epoch with. */
 static ofs_status ofs__trainer_epoch(ofs_trainer *t, const ofs_real *x, const unsigned char *y,
                                      ofs_epoch_stats *st, ofs_err *err, int plain)
 {
-    size_t i, start, correct, right = 0;
+    size_t i, start, correct, right = 0, per;
     double loss, sum = 0, clk = ofs__wtime();
     ofs_status s;
     OFS_ASSERT(t && t->order && x && y);
-    if (t->epoch < 0 || t->step < 0 || t->epoch >= OFS_MAX_STEPS || t->step > OFS_MAX_STEPS - (int64_t)t->n)
-        return ofs__fail(err, OFS_ERR_ARG, "training: expected epoch and step counters below 2^53, found epoch %lld and step %lld: "
-                         "no further epoch can be run", (long long)t->epoch, (long long)t->step);
-    if (t->average && !(t->average->n == t->mlp->nparams && t->average->avg && t->average_from >= 0 && t->average_every >= 1))
-        return ofs__fail(err, OFS_ERR_ARG, "training: expected an average of the %lu parameters, average_from >= 0 and average_every "
-                         ">= 1, found %lu values, %lld and %lld", (unsigned long)t->mlp->nparams, (unsigned long)t->average->n,
-                         (long long)t->average_from, (long long)t->average_every);
+    if ((s = ofs__trainer_ready(t, err)) != OFS_OK) return s;
+    per = (size_t)t->batch * (size_t)t->accumulate;
     for (i = 0; i < t->n; i++) t->order[i] = (uint32_t)i;
     ofs_rng_shuffle(&t->rng, t->order, t->n);
     if (st) memset(st, 0, sizeof *st);
     if (!plain && ofs__owned_ok(t)) {
         if ((s = ofs__owned_epoch(t, x, y, &sum, &right, err)) != OFS_OK) return s;
     } else {
-        for (start = 0; start < t->n; start += (size_t)t->batch) {
-            int b = t->n - start < (size_t)t->batch ? (int)(t->n - start) : t->batch;
-            ofs__gather(t, x, y, start, b);
-            ofs__phase(t->phase, OFS_PHASE_COPY, &clk);
-            s = ofs__train_step(t, b, start / (size_t)t->batch, &loss, &correct, &clk, err);
+        for (start = 0; start < t->n; start += per) {
+            s = ofs__train_step(t, x, y, start, t->n - start < per ? t->n - start : per, &loss, &correct, &clk, err);
             if (s != OFS_OK) return s;
-            sum += loss * b; right += correct;
+            sum += loss; right += correct;
         }
     }
     t->epoch++;
@@ -6219,7 +6300,7 @@ static ofs_status ofs__trainer_epoch(ofs_trainer *t, const ofs_real *x, const un
         st->loss = sum / (double)t->n;
         st->accuracy = (double)right / (double)t->n;
         st->lr = t->opt[0].cfg.lr;
-        st->steps = (int64_t)((t->n + (size_t)t->batch - 1) / (size_t)t->batch);
+        st->steps = (int64_t)((t->n + per - 1) / per);
     }
     return ofs__ok(err);
 }
@@ -6968,7 +7049,11 @@ static void ofs__owned_fwd_epi(void *ctx, ofs_real *c, ptrdiff_t ld, int i0, int
     for (i = 0; i < mr; i++) ofs__bias_act(c + i * ld, (size_t)nr, e->b1 + i0 + i, 0, e->act);
 }
 
-static int ofs__owned_ok(const ofs_trainer *t) { return t->mlp->nlayers == 2 && ofs__trainer_elementwise(t); }
+/* (SAM's two gradients and accumulated micro-batches take chapter 15's loop.) */
+static int ofs__owned_ok(const ofs_trainer *t)
+{
+    return t->mlp->nlayers == 2 && !t->sam && t->accumulate == 1 && ofs__trainer_elementwise(t);
+}
 
 /* Its workspace, with the trainer's: H, G1 and dW2 transposed. 0: out of memory. */
 static int ofs__owned_alloc(ofs_trainer *t)

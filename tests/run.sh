@@ -80,7 +80,7 @@ run_built build/dbl "in double" $TESTS
 step "unit tests with OpenMP (-O3 -march=native -fopenmp, 2 threads): the threaded paths"
 mkdir -p build/omp
 # (and test_lbfgs: its bits must not depend on -O3 -march=native, where compilers may fuse a*b+c)
-OMP_TESTS="tests/test_gemm.c tests/test_optim.c tests/test_schedfree.c tests/test_muon.c tests/test_mlp.c tests/test_checkpoint.c tests/test_flush.c tests/test_lbfgs.c tests/test_wrap.c"
+OMP_TESTS="tests/test_gemm.c tests/test_optim.c tests/test_schedfree.c tests/test_muon.c tests/test_mlp.c tests/test_checkpoint.c tests/test_flush.c tests/test_lbfgs.c tests/test_wrap.c tests/test_wrap_train.c"
 # shellcheck disable=SC2086
 par_compile build/omp "gcc $STRICT -O3 -march=native -fno-math-errno -fopenmp -I." $OMP_TESTS
 export OMP_NUM_THREADS=2
