@@ -877,13 +877,16 @@ OFSDEF ofs_status ofs_trainer_epoch(ofs_trainer *t, const ofs_real *x, const uns
                                     ofs_epoch_stats *st, ofs_err *err);
 #ifndef OFS_NO_STDIO
 /* Checkpoint: version, sizeof(ofs_real), layer sizes, activation, batch, n, groups,
-   epoch, step, rng state, parameters, optimizer states; in ofs_file_save's checked
-   file. Saving refuses a state that is not finite (parameters or moments: the
+   epoch, step, rng state, parameters, optimizer states, the weight average,
+   accumulate, Lookahead's slow weights and count, SAM's settings; in ofs_file_save's
+   checked file. Saving refuses a state that is not finite (parameters or moments: the
    weights diverged) with OFS_ERR_NONFINITE and writes nothing, so the previous
    checkpoint stays. Loading refuses any mismatch with the trainer and any field
-   out of range (epoch, step, rng state, parameters, each optimizer's state), and
-   then changes nothing. An epoch that would take the step counter past
-   OFS_MAX_STEPS is refused. */
+   out of range (epoch, step, rng state, parameters, each optimizer's state, the
+   wrappers': a trainer with other wrappers or another accumulate refuses the file),
+   and then changes nothing. Older checkpoints load as runs without wrappers and
+   with accumulate 1. An epoch that would take the step counter past OFS_MAX_STEPS
+   is refused. */
 OFSDEF ofs_status ofs_trainer_save(const ofs_trainer *t, const char *path, ofs_err *err);
 OFSDEF ofs_status ofs_trainer_load(ofs_trainer *t, const char *path, ofs_err *err);
 /* The same from a checkpoint's payload already in memory (what the fuzzer feeds). */
@@ -6242,13 +6245,27 @@ static ofs_status ofs__train_step(ofs_trainer *t, const ofs_real *x, const unsig
     return ofs__ok(err);
 }
 
-/* What an epoch needs of the trainer's fields before it starts: counters in range, and
-   the average, the wrappers and accumulate matching the model. */
-static ofs_status ofs__trainer_ready(ofs_trainer *t, ofs_err *err)
+/* The wrappers the trainer points at, over its parameters (an epoch's check and a save's). */
+static ofs_status ofs__trainer_wrappers(const ofs_trainer *t, ofs_err *err)
 {
     const size_t np = t->mlp->nparams;
     const ofs_lookahead *la = t->lookahead;
     ofs_status st;
+    if (la && (la->n != np || !la->slow))
+        return ofs__fail(err, OFS_ERR_ARG, "training: expected a Lookahead over the model's %lu parameters, found one over %lu%s",
+                         (unsigned long)np, (unsigned long)la->n, la->slow ? "" : " (not initialised)");
+    if (la && (st = ofs__lookahead_ready(la, t->mlp->params, "training: lookahead", err)) != OFS_OK) return st;
+    if (t->sam && t->sam->n != np)
+        return ofs__fail(err, OFS_ERR_ARG, "training: expected SAM over the model's %lu parameters, found one over %lu",
+                         (unsigned long)np, (unsigned long)t->sam->n);
+    return t->sam ? ofs__sam_ready(t->sam, t->mlp->params, "training: sam", err) : OFS_OK;
+}
+
+/* What an epoch needs of the trainer's fields before it starts: counters in range, and
+   the average, accumulate and the wrappers matching the model. */
+static ofs_status ofs__trainer_ready(ofs_trainer *t, ofs_err *err)
+{
+    const size_t np = t->mlp->nparams;
     if (t->epoch < 0 || t->step < 0 || t->epoch >= OFS_MAX_STEPS || t->step > OFS_MAX_STEPS - (int64_t)t->n)
         return ofs__fail(err, OFS_ERR_ARG, "training: expected epoch and step counters below 2^53, found epoch %lld and step %lld: "
                          "no further epoch can be run", (long long)t->epoch, (long long)t->step);
@@ -6261,15 +6278,8 @@ static ofs_status ofs__trainer_ready(ofs_trainer *t, ofs_err *err)
     if (t->accumulate > INT_MAX / t->batch)
         return ofs__fail(err, OFS_ERR_ARG, "training: expected accumulate x batch at most %d rows, found %d x %d", INT_MAX,
                          t->accumulate, t->batch);
-    if (la && (la->n != np || !la->slow))
-        return ofs__fail(err, OFS_ERR_ARG, "training: expected a Lookahead over the model's %lu parameters, found one over %lu%s",
-                         (unsigned long)np, (unsigned long)la->n, la->slow ? "" : " (not initialised)");
-    if (la && (st = ofs__lookahead_ready(la, t->mlp->params, "training: lookahead", err)) != OFS_OK) return st;
-    if (t->sam && t->sam->n != np)
-        return ofs__fail(err, OFS_ERR_ARG, "training: expected SAM over the model's %lu parameters, found one over %lu",
-                         (unsigned long)np, (unsigned long)t->sam->n);
     if (t->sam) t->sam->adapt_n = t->mlp->nweights;
-    return t->sam ? ofs__sam_ready(t->sam, t->mlp->params, "training: sam", err) : OFS_OK;
+    return ofs__trainer_wrappers(t, err);
 }
 
 /* plain = 1 takes the plain loop of steps whatever the network: what the tests and
@@ -6316,13 +6326,16 @@ OFSDEF ofs_status ofs_trainer_epoch(ofs_trainer *t, const ofs_real *x, const uns
        u64 version (2: weights out x in; 1 was in x out), u64 sizeof(ofs_real), u64 L, u64 sizes[0..L], u64 activation,
        u64 batch, u64 n, u64 groups, u64 offset[g]..., u64 epoch, u64 step, u64 rng[4],
        f64 params[nparams], then each group's ofs_optim_save, u64 averaged (0 or 1)
-       and the weight average (ofs_average_save) when there is one.
-   Loading checks everything against the trainer first, reads the optimizer states
-   and the average into fresh ones, and only when all is well replaces the
-   parameters, optimizers, average, counters and rng: a refused file leaves the
-   trainer as it was. Version 2 (no average) is still read.                     */
+       and the weight average (ofs_average_save) when there is one; then (version 4)
+       u64 accumulate, u64 lookahead (0 or 1) and ofs_lookahead_save, u64 sam (0 or 1)
+       and ofs_sam_save (its settings: SAM keeps nothing across steps).
+   Loading checks everything against the trainer first, reads the optimizer states,
+   the average and the slow weights into fresh ones, and only when all is well
+   replaces the parameters, optimizers, average, slow weights, counters and rng: a
+   refused file leaves the trainer as it was. Versions 2 (no average) and 3 (no
+   wrappers, accumulate 1) are still read.                                       */
 #define OFS__FILE_CHECKPOINT 15u
-#define OFS__CHECKPOINT_VERSION 3u
+#define OFS__CHECKPOINT_VERSION 4u
 
 /* A checkpoint is written only when it would load: the parameters and every moment
    finite (a step can make them overflow while the loss that led to it was finite),
@@ -6346,6 +6359,13 @@ static ofs_status ofs__trainer_savable(const ofs_trainer *t, const char *path, o
     if (t->average && (i = ofs__first_nonfinite(t->average->avg, t->average->n)) < t->average->n)
         return ofs__fail(err, OFS_ERR_NONFINITE, "%s: refusing to save a weight average whose value %lu is %g; nothing was written",
                          path, (unsigned long)i, (double)t->average->avg[i]);
+    if (t->accumulate < 1 || t->accumulate > INT_MAX / t->batch)
+        return ofs__fail(err, OFS_ERR_ARG, "%s: refusing to save accumulate %d with batch %d; nothing was written", path,
+                         t->accumulate, t->batch);
+    if ((st = ofs__trainer_wrappers(t, err)) != OFS_OK) return ofs__wrap(err, st, path);
+    if (t->lookahead && (i = ofs__first_nonfinite(t->lookahead->slow, t->lookahead->n)) < t->lookahead->n)
+        return ofs__fail(err, OFS_ERR_NONFINITE, "%s: refusing to save Lookahead's slow weight %lu, %g; nothing was written",
+                         path, (unsigned long)i, (double)t->lookahead->slow[i]);
     return OFS_OK;
 }
 
@@ -6372,6 +6392,15 @@ OFSDEF ofs_status ofs_trainer_save(const ofs_trainer *t, const char *path, ofs_e
     for (g = 0; g < t->ngroups; g++) ofs_optim_save(&t->opt[g], &b);
     ofs_put_u64(&b, t->average != NULL);
     if (t->average) ofs_average_save(t->average, &b);
+    ofs_put_u64(&b, (uint64_t)t->accumulate);
+    ofs_put_u64(&b, t->lookahead != NULL);
+    if (t->lookahead) ofs_lookahead_save(t->lookahead, &b);
+    ofs_put_u64(&b, t->sam != NULL);
+    if (t->sam) {
+        ofs_sam s = *t->sam;
+        s.adapt_n = m->nweights;          /* what an epoch sets */
+        ofs_sam_save(&s, &b);
+    }
     st = ofs_file_save(path, OFS__FILE_CHECKPOINT, &b, err);
     ofs_buf_free(&b);
     return st;
@@ -6397,8 +6426,8 @@ static ofs_status ofs__checkpoint_header(const ofs_trainer *t, ofs_reader *r, co
     char a[200], b[200];
     int l, same;
     if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "%s: checkpoint truncated in its header", path);
-    if (v != OFS__CHECKPOINT_VERSION && v != 2)
-        return ofs__fail(err, OFS_ERR_MISMATCH, "%s: expected checkpoint format version 2 or %u, found version %llu%s",
+    if (v < 2 || v > OFS__CHECKPOINT_VERSION)
+        return ofs__fail(err, OFS_ERR_MISMATCH, "%s: expected checkpoint format version 2 to %u, found version %llu%s",
                          path, OFS__CHECKPOINT_VERSION, (unsigned long long)v,
                          v == 1 ? " (its weights are stored in x out; version 2 stores them out x in)" : "");
     if (rs != sizeof(ofs_real))
@@ -6445,7 +6474,7 @@ static ofs_status ofs__checkpoint_header(const ofs_trainer *t, ofs_reader *r, co
 }
 
 /* Read each group's optimizer state into a fresh optimizer like the trainer's, then
-   (version 3) the weight average into a fresh one like the trainer's. */
+   (version 3 on) the weight average into a fresh one like the trainer's. */
 static ofs_status ofs__checkpoint_optims(const ofs_trainer *t, ofs_reader *r, const char *path, ofs_optim *fresh,
                                          int v3, ofs_average *avg, ofs_err *err)
 {
@@ -6470,22 +6499,67 @@ static ofs_status ofs__checkpoint_optims(const ofs_trainer *t, ofs_reader *r, co
     return st;
 }
 
+/* A flag of version 4's, 0 or 1, against whether the trainer has the thing (what). */
+static ofs_status ofs__checkpoint_flag(ofs_reader *r, int mine, const char *what, ofs_err *err)
+{
+    const uint64_t has = ofs_get_u64(r);
+    if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "truncated before the flag of %s", what);
+    if (has > 1) return ofs__fail(err, OFS_ERR_FORMAT, "expected the flag of %s, 0 or 1, found %llu", what, (unsigned long long)has);
+    if (has != (uint64_t)mine)
+        return ofs__fail(err, OFS_ERR_MISMATCH, mine ? "expected %s (this trainer has one), found none"
+                                                     : "the checkpoint holds %s, this trainer has none", what);
+    return OFS_OK;
+}
+
+/* Version 4's tail: accumulate, then Lookahead's state into a fresh one (la), SAM's
+   settings checked against the trainer's. Versions 2 and 3 are runs without wrappers
+   and with accumulate 1: a trainer with either refuses them. */
+static ofs_status ofs__checkpoint_wrappers(const ofs_trainer *t, ofs_reader *r, uint64_t version, ofs_lookahead *la,
+                                           ofs_err *err)
+{
+    const uint64_t acc = version >= 4 ? ofs_get_u64(r) : 1;
+    ofs_sam sam;
+    ofs_status st;
+    if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "truncated before accumulate");
+    if (acc != (uint64_t)t->accumulate)
+        return ofs__fail(err, OFS_ERR_MISMATCH, "expected a run with accumulate %d (micro-batches per step), found accumulate %llu",
+                         t->accumulate, (unsigned long long)acc);
+    if (version < 4 && (t->lookahead || t->sam))
+        return ofs__fail(err, OFS_ERR_MISMATCH, "expected a run with %s, found a checkpoint of format version %llu (no wrappers)",
+                         t->lookahead ? "Lookahead" : "SAM", (unsigned long long)version);
+    if (version < 4) return OFS_OK;
+    if ((st = ofs__checkpoint_flag(r, t->lookahead != NULL, "Lookahead's state", err)) != OFS_OK) return st;
+    if (t->lookahead) {
+        la->cfg = t->lookahead->cfg; la->n = t->lookahead->n;
+        if (!(la->slow = (ofs_real *)ofs__alloc(la->n, sizeof(ofs_real))))
+            return ofs__fail(err, OFS_ERR_NOMEM, "cannot allocate %lu slow weights", (unsigned long)la->n);
+        if ((st = ofs_lookahead_load(la, r, err)) != OFS_OK) return st;
+    }
+    if ((st = ofs__checkpoint_flag(r, t->sam != NULL, "SAM's settings", err)) != OFS_OK || !t->sam) return st;
+    sam = *t->sam;
+    sam.adapt_n = t->mlp->nweights;       /* what an epoch sets */
+    return ofs_sam_load(&sam, r, err);
+}
+
 OFSDEF ofs_status ofs_trainer_load_payload(ofs_trainer *t, const unsigned char *data, size_t len, const char *path, ofs_err *err)
 {
     ofs_mlp *m = t->mlp;
     ofs_reader r;
     ofs_optim fresh[OFS_TRAINER_MAX_GROUPS];
     ofs_average avg;
+    ofs_lookahead la;
     int64_t epoch = 0, step = 0;
     ofs_rng rng;
     size_t at, i = 0;
     double v = 0;
-    int g, bad = 0, v3;
+    uint64_t version;
+    int g, bad = 0;
     ofs_status st;
     memset(fresh, 0, sizeof fresh);
     memset(&avg, 0, sizeof avg);
+    memset(&la, 0, sizeof la);
     r.data = data; r.len = len; r.pos = 0; r.failed = 0;
-    v3 = len >= 8 && ofs_get_u64(&r) == OFS__CHECKPOINT_VERSION;   /* the header checks the version */
+    version = ofs_get_u64(&r);                      /* the header checks it */
     r.pos = 0; r.failed = 0;
     st = ofs__checkpoint_header(t, &r, path, &epoch, &step, &rng, err);
     at = r.pos;                                     /* the parameters, read last */
@@ -6496,8 +6570,9 @@ OFSDEF ofs_status ofs_trainer_load_payload(ofs_trainer *t, const unsigned char *
                        (unsigned long)i, (unsigned long)m->nparams);
     if (st == OFS_OK) {
         r.pos += 8 * m->nparams;
-        st = ofs__checkpoint_optims(t, &r, path, fresh, v3, &avg, err);
+        st = ofs__checkpoint_optims(t, &r, path, fresh, version >= 3, &avg, err);
     }
+    if (st == OFS_OK && (st = ofs__checkpoint_wrappers(t, &r, version, &la, err)) != OFS_OK) ofs__wrap(err, st, path);
     if (st == OFS_OK && r.pos != r.len)
         st = ofs__fail(err, OFS_ERR_FORMAT, "%s: %lu bytes left over after the checkpoint", path, (unsigned long)(r.len - r.pos));
     if (st == OFS_OK) {
@@ -6509,11 +6584,13 @@ OFSDEF ofs_status ofs_trainer_load_payload(ofs_trainer *t, const unsigned char *
             memset(&fresh[g], 0, sizeof fresh[g]);
         }
         if (avg.avg) { memcpy(t->average->avg, avg.avg, avg.n * sizeof(ofs_real)); t->average->count = avg.count; }
+        if (la.slow) { memcpy(t->lookahead->slow, la.slow, la.n * sizeof(ofs_real)); t->lookahead->count = la.count; }
         t->epoch = epoch; t->step = step; t->rng = rng;
         st = ofs__ok(err);
     }
     for (g = 0; g < OFS_TRAINER_MAX_GROUPS; g++) ofs_optim_free(&fresh[g]);
     if (avg.avg) ofs_average_free(&avg);
+    if (la.slow) ofs_lookahead_free(&la);
     return st;
 }
 
