@@ -7053,7 +7053,8 @@ static void ofs__gemm_run(const ofs__gemm_args *g)
 /* Chapter 15's epoch takes one step after another, and each step runs its products
    one after another, each cut among the threads its own way: W1, dW1 and the
    moments cross between the cores' caches every step. For one hidden layer and an
-   element-wise optimizer, ofs_trainer_epoch runs the epoch below instead: one
+   element-wise optimizer (without SAM's second gradient or accumulated batches),
+   ofs_trainer_epoch runs the epoch below instead: one
    parallel region for the whole epoch, in which each thread owns a slice u of the
    hidden units (whole vectors, traded now and then: ofs__owned_balance), a slice r
    of the batch rows and a slice o of the outputs. A step, | for a barrier:
@@ -7065,7 +7066,7 @@ static void ofs__gemm_run(const ofs__gemm_args *g)
        thread 0: ofs__step_begin (schedule, checks, t <- t + 1);
        G1^T[u] = (W2[:, u]^T G2^T) * act'(H^T[u]), db1[u];  dW2[:, u] = (H^T[u] G2)^T; db2[o]
        dW1[u] = G1^T[u] X                                                  |
-       ofs__step_update on W1[u], b1[u], W2[o], b2[o]
+       ofs__step_update on W1[u], b1[u], W2[o], b2[o] (Lookahead's sync and the average too)
 
    The pieces are the book's: the products are ofs__gemm_range on blocks of the
    same products (one element's terms in the same order whoever computes it, and
