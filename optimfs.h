@@ -40,7 +40,8 @@
        10  Adam and its family: Adam, AMSGrad, Adamax, Yogi, AdaBelief, ADOPT
        11  AdamW, NAdam, RAdam, Lion, Rprop, LAMB
       11b  Optimizers after Adam: Schedule-Free AdamW and SGD (no schedule horizon),
-           Muon (orthogonalised momentum), Adafactor (factored second moments)
+           Muon (orthogonalised momentum), Adafactor (factored second moments);
+           wrappers around any optimizer: Lookahead, SAM and ASAM
        12  Learning-rate schedules (every torch.optim.lr_scheduler kind, D2L's, and WSD)
        13  Gradient checking
        14  Choosing an optimizer by name; saving and loading its state
@@ -455,6 +456,88 @@ OFSDEF void       ofs_average_save(const ofs_average *a, ofs_buf *b);
    that is not finite (OFS_ERR_FORMAT); a refused state changes nothing. */
 OFSDEF ofs_status ofs_average_load(ofs_average *a, ofs_reader *r, ofs_err *err);
 
+/* ---- Chapter 11b: wrappers around any optimizer: Lookahead, SAM and ASAM ------ */
+/* Lookahead (Zhang et al. 2019): k steps of the base optimizer (the fast weights),
+   then the slow weights move a fraction alpha towards them and the fast weights
+   restart from there. The base optimizer's state (moments, t) is left as it is. */
+typedef struct ofs_lookahead_config {
+    int k;                 /* [5] base steps per sync, >= 1 (upstream's la_steps) */
+    double alpha;          /* [0.8] the slow weights' step towards the fast, in (0, 1] (la_alpha) */
+} ofs_lookahead_config;
+typedef struct ofs_lookahead {
+    ofs_lookahead_config cfg;  /* fixed after init: a saved state must have the same */
+    size_t n;
+    int64_t count;         /* base steps since the last sync, 0 .. k-1 (upstream's _la_step) */
+    ofs_real *slow;        /* phi, n values, owned: a copy of the parameters at init; the
+                              weights to evaluate (params equal them after steps k, 2k, ...) */
+} ofs_lookahead;
+OFSDEF ofs_lookahead_config ofs_lookahead_defaults(void);             /* the authors' code's */
+OFSDEF ofs_status ofs_lookahead_validate(const ofs_lookahead_config *c, ofs_err *err);
+/* The slow weights start as a copy of params (n values). */
+OFSDEF ofs_status ofs_lookahead_init(ofs_lookahead *la, const ofs_lookahead_config *c, const ofs_real *params,
+                                     size_t n, ofs_err *err);
+/* One step: ofs_optim_step(base, params, grads), then the sync when count reaches k.
+   base must be over the same n; a gradient that is not finite is refused with
+   OFS_ERR_NONFINITE before anything changes. */
+OFSDEF ofs_status ofs_lookahead_step(ofs_lookahead *la, ofs_optim *base, ofs_real *params, const ofs_real *grads,
+                                     ofs_err *err);
+/* The second half alone, for a caller that stepped its optimizers itself (several
+   groups over one array, ofs_sam_step, a trainer): count += 1, and at k the sync.
+   A sync refuses parameters that are not finite (OFS_ERR_NONFINITE; slow and count
+   unchanged), so the slow weights never take a NaN. */
+OFSDEF ofs_status ofs_lookahead_after_step(ofs_lookahead *la, ofs_real *params, ofs_err *err);
+OFSDEF void       ofs_lookahead_free(ofs_lookahead *la);
+OFSDEF void       ofs_lookahead_save(const ofs_lookahead *la, ofs_buf *b);   /* n, k, alpha, count, slow */
+/* Refuses another n, k or alpha (OFS_ERR_MISMATCH), a count outside [0, k) or a slow
+   weight that is not finite (OFS_ERR_FORMAT); a refused state changes nothing. */
+OFSDEF ofs_status ofs_lookahead_load(ofs_lookahead *la, ofs_reader *r, ofs_err *err);
+
+/* SAM (Foret et al. 2020) and ASAM (Kwon et al. 2021): the gradient is taken at the
+   worst point of a ball of radius rho around w (to first order), w + e, and the base
+   optimizer steps w with it. Two gradient evaluations per step; nothing carries over
+   from one step to the next but the settings. */
+typedef struct ofs_sam_config {
+    double rho;            /* [0.05] the ball's radius, in [0, 1e6]; 0: the base optimizer itself */
+    int adaptive;          /* [0] 0: SAM; 1: ASAM, the ball scaled by T = |w| + eta */
+    double eta;            /* [0.01] ASAM's offset in T, in [0, 1e6] (read only when adaptive) */
+    double eps;            /* [1e-12] added to the norm, in [0, 1]: davda54's 1e-12, ASAM's code 1e-16 */
+} ofs_sam_config;
+typedef struct ofs_sam {
+    ofs_sam_config cfg;    /* change freely between steps */
+    size_t n;
+    size_t adapt_n;        /* ASAM: T = |w| + eta on elements [0, adapt_n), T = 1 after (the
+                              biases, in ofs_mlp's layout); n after init */
+    double norm;           /* ||T g||_2 of the last perturbation */
+    int perturbed;         /* 1 between ofs_sam_perturb and ofs_sam_restore */
+    ofs_real *x;           /* n: ofs_sam_step's point w + e; w itself while perturbed */
+    ofs_real *g, *g2;      /* n each: the gradients at w and at w + e (ofs_sam_step) */
+} ofs_sam;
+OFSDEF ofs_sam_config ofs_sam_defaults(void);
+OFSDEF ofs_status ofs_sam_validate(const ofs_sam_config *c, ofs_err *err);
+OFSDEF ofs_status ofs_sam_init(ofs_sam *s, const ofs_sam_config *c, size_t n, ofs_err *err);
+/* One step. grads: the gradient at params (NULL: the step evaluates f there first).
+   f is called at x = params + e (in s->x, writing s->g2), and then
+   ofs_optim_step(base, params, s->g2): params are never moved before the base step,
+   so its weight decay sees w. A non-finite gradient or loss (at w or at x) or point x
+   is refused with OFS_ERR_NONFINITE, and then nothing has changed (params, base).
+   *loss (may be NULL): f at x, the sharpness-aware loss. */
+OFSDEF ofs_status ofs_sam_step(ofs_sam *s, ofs_optim *base, ofs_real *params, const ofs_real *grads,
+                               ofs_closure f, void *ctx, double *loss, ofs_err *err);
+/* The same in two halves around the caller's own second evaluation:
+       ofs_sam_perturb(&s, w, g, err);    w <- w + e, the old w kept in s.x
+       ... the gradient g2 at w (now w + e) ...
+       ofs_sam_restore(&s, w, err);       w <- the old w, bit for bit
+       ofs_optim_step(&base, w, g2, err);
+   perturb refuses a non-finite g or w + e (nothing changed); restore refuses a call
+   that does not follow a perturb. */
+OFSDEF ofs_status ofs_sam_perturb(ofs_sam *s, ofs_real *params, const ofs_real *grads, ofs_err *err);
+OFSDEF ofs_status ofs_sam_restore(ofs_sam *s, ofs_real *params, ofs_err *err);
+OFSDEF void       ofs_sam_free(ofs_sam *s);
+OFSDEF void       ofs_sam_save(const ofs_sam *s, ofs_buf *b);   /* n, adapt_n, rho, adaptive, eta, eps */
+/* Refuses another n, adapt_n or setting (OFS_ERR_MISMATCH) or settings out of range
+   (OFS_ERR_FORMAT); a refused state changes nothing. */
+OFSDEF ofs_status ofs_sam_load(ofs_sam *s, ofs_reader *r, ofs_err *err);
+
 /* ---- Chapter 12: learning-rate schedules ---------------------------------------- */
 /* lr(k) is the rate for the optimizer step that follows k steps (k = 0: the first);
    PyTorch's convention. eta0 is base_lr; every formula below is for k after warmup. */
@@ -710,7 +793,10 @@ OFSDEF ofs_status ofs_sched_callback(int64_t step, ofs_optim_config *cfg, void *
 
 /* Minibatch training. Each epoch shuffles the n examples with the trainer's rng,
    and for each batch: loss_grad (overwriting the gradients: no zero_grad pass needed),
-   schedule(step, cfg), optimizer step(s).
+   schedule(step, cfg), optimizer step(s). With accumulate = k, one step takes k
+   batches (micro-batches) and the mean gradient over all their rows: the gradient of
+   one batch of k x batch rows, to rounding, in the memory of one batch. The schedule,
+   the step counter, the average and the wrappers count steps, not micro-batches.
    decay_biases = 0 makes two groups: weights with cfg's weight decay, biases without.
    ofs_trainer_create_layers makes one group per weight matrix instead, each with its
    shape, then the biases' group (what Muon and Adafactor need).
@@ -724,7 +810,9 @@ typedef struct ofs_trainer {
     ofs_optim opt[OFS_TRAINER_MAX_GROUPS];      /* opt[g] steps params[offset[g] .. offset[g] + opt[g].n) */
     size_t offset[OFS_TRAINER_MAX_GROUPS];
     double lr_scale[OFS_TRAINER_MAX_GROUPS];    /* with a schedule, group g's lr is the schedule's times this */
-    int batch;                 /* rows per step (the last batch of an epoch may be smaller) */
+    int batch;                 /* rows per micro-batch (the last one of an epoch may be smaller) */
+    int accumulate;            /* micro-batches per step, >= 1 ([1]: a step per batch); the last step of
+                                  an epoch may have fewer; accumulate x batch must fit an int */
     size_t n;                  /* examples per epoch */
     ofs_schedule_fn schedule;  /* NULL: keep opt[g].cfg as it is */
     void *schedule_ctx;
@@ -738,7 +826,12 @@ typedef struct ofs_trainer {
     double *phase;             /* NULL, or OFS_PHASES sums of seconds: see ofs_phase */
     ofs_average *average;      /* NULL, or the caller's average of all nparams parameters (chapter 5), */
     int64_t average_from, average_every;   /* updated after steps from + every, from + 2 every, ... */
-    int averaging;             /* private: the current step updates the average */
+    ofs_lookahead *lookahead;  /* NULL, or the caller's Lookahead over all nparams (chapter 11b, not
+                                  owned): after each step's update, the sync when its count reaches k */
+    ofs_sam *sam;              /* NULL, or the caller's SAM or ASAM over all nparams (not owned): two
+                                  gradients per step, one norm over every group; an epoch sets its
+                                  adapt_n to nweights (ASAM scales the weights, not the biases) */
+    int averaging, syncing;    /* private: the current step updates the average; syncs Lookahead */
 } ofs_trainer;
 
 /* Where training time goes. When t.phase points at OFS_PHASES doubles, every epoch
@@ -776,18 +869,24 @@ OFSDEF ofs_status ofs_trainer_create_layers(ofs_trainer *t, ofs_mlp *m, const of
                                             ofs_err *err);
 OFSDEF void ofs_trainer_free(ofs_trainer *t);
 /* One epoch over x (n x sizes[0]) and y. A non-finite loss stops it before that
-   step's update, with OFS_ERR_NONFINITE and a message naming the step and epoch. */
+   step's update, with OFS_ERR_NONFINITE and a message naming the step and epoch.
+   With t.sam, a step is: the gradient at w (its loss is the one reported),
+   ofs_sam_perturb, the gradient at w + e (both over the step's micro-batches),
+   ofs_sam_restore, then the groups' steps with the second gradient. */
 OFSDEF ofs_status ofs_trainer_epoch(ofs_trainer *t, const ofs_real *x, const unsigned char *y,
                                     ofs_epoch_stats *st, ofs_err *err);
 #ifndef OFS_NO_STDIO
 /* Checkpoint: version, sizeof(ofs_real), layer sizes, activation, batch, n, groups,
-   epoch, step, rng state, parameters, optimizer states; in ofs_file_save's checked
-   file. Saving refuses a state that is not finite (parameters or moments: the
+   epoch, step, rng state, parameters, optimizer states, the weight average,
+   accumulate, Lookahead's slow weights and count, SAM's settings; in ofs_file_save's
+   checked file. Saving refuses a state that is not finite (parameters or moments: the
    weights diverged) with OFS_ERR_NONFINITE and writes nothing, so the previous
    checkpoint stays. Loading refuses any mismatch with the trainer and any field
-   out of range (epoch, step, rng state, parameters, each optimizer's state), and
-   then changes nothing. An epoch that would take the step counter past
-   OFS_MAX_STEPS is refused. */
+   out of range (epoch, step, rng state, parameters, each optimizer's state, the
+   wrappers': a trainer with other wrappers or another accumulate refuses the file),
+   and then changes nothing. Older checkpoints load as runs without wrappers and
+   with accumulate 1. An epoch that would take the step counter past OFS_MAX_STEPS
+   is refused. */
 OFSDEF ofs_status ofs_trainer_save(const ofs_trainer *t, const char *path, ofs_err *err);
 OFSDEF ofs_status ofs_trainer_load(ofs_trainer *t, const char *path, ofs_err *err);
 /* The same from a checkpoint's payload already in memory (what the fuzzer feeds). */
@@ -871,6 +970,7 @@ OFSDEF ofs_status ofs_mnist_synthetic_save(const char *images_path, const char *
 
 #include <math.h>
 #include <float.h>
+#include <limits.h>
 #include <string.h>
 #include <stdarg.h>
 #include <errno.h>
@@ -1048,6 +1148,18 @@ static void ofs__free(void *p)
 #define OFS__SQRT(x) (sizeof(ofs_real) == sizeof(float) ? (ofs_real)sqrtf((float)(x)) : (ofs_real)sqrt((double)(x)))
 
 static int ofs__finite(double x) { return x - x == 0.0; }  /* false for NaN and +-Inf */
+
+/* The first element of x[0 .. n) that is not finite, or n. One pass that adds x * 0:
+   0 for every finite x, NaN from the first infinity or NaN on; no overflow. */
+static size_t ofs__first_nonfinite(const ofs_real *x, size_t n)
+{
+    ofs_real z = 0;
+    size_t i;
+    for (i = 0; i < n; i++) z += x[i] * (ofs_real)0;
+    if (z == 0) return n;
+    for (i = 0; i < n && ofs__finite((double)x[i]); i++) {}
+    return i;
+}
 
 /* A training step spends much of its time in element-wise loops: the update rules
    of chapters 7 to 11, chapter 15's activations and bias gradients, Appendix A's
@@ -2098,7 +2210,9 @@ OFSDEF ofs_status ofs_newton_step(const ofs_toy *t, double *x, double eta, doubl
    would then round differently from torch's, and on Rosenbrock a difference of one
    rounding grows past 1e-10 within tens of iterations. The fused operations torch
    does are written out (ofs__fmadd). Until the end of the chapter:                  */
-#if defined(__clang__) && __clang_major__ >= 11
+#if defined(__wasm__)
+/* WebAssembly has no fused multiply-add: nothing to turn off (clang ignores the pragma there) */
+#elif defined(__clang__) && __clang_major__ >= 11
 #pragma float_control(push)
 #pragma clang fp contract(off)
 #elif defined(__GNUC__)
@@ -2778,7 +2892,8 @@ OFSDEF ofs_status ofs_lbfgs_load(ofs_lbfgs *o, ofs_reader *r, ofs_err *err)
     return ofs__ok(err);
 }
 
-#if defined(__clang__) && __clang_major__ >= 11
+#if defined(__wasm__)
+#elif defined(__clang__) && __clang_major__ >= 11
 #pragma float_control(pop)
 #elif defined(__GNUC__)
 #pragma GCC pop_options
@@ -2882,12 +2997,25 @@ OFSDEF void ofs_average_save(const ofs_average *a, ofs_buf *b)
 }
 
 static int ofs__reals_check(ofs_reader r, size_t n, int nonneg, size_t *bad, double *value);
+/* Read n stored values into dst if every one is finite in ofs_real; else refuse
+   (OFS_ERR_FORMAT, naming `what` and the first bad element) and leave dst as it was. */
+static ofs_status ofs__load_finite(ofs_reader *r, ofs_real *dst, size_t n, const char *what, ofs_err *err)
+{
+    size_t bad = 0;
+    double v = 0;
+    const int res = ofs__reals_check(*r, n, 0, &bad, &v);
+    if (res < 0) return ofs__fail(err, OFS_ERR_FORMAT, "%s: truncated (expected %lu values)", what, (unsigned long)n);
+    if (res > 0)
+        return ofs__fail(err, OFS_ERR_FORMAT, "%s: expected finite values, found %g at element %lu", what, v, (unsigned long)bad);
+    ofs_get_reals(r, dst, n);
+    return OFS_OK;
+}
+
 OFSDEF ofs_status ofs_average_load(ofs_average *a, ofs_reader *r, ofs_err *err)
 {
     uint64_t tag = ofs_get_u64(r), n = ofs_get_u64(r), count;
-    double decay = ofs_get_f64(r), v = 0;
-    size_t bad = 0;
-    int res;
+    double decay = ofs_get_f64(r);
+    ofs_status st;
     count = ofs_get_u64(r);
     if (r->failed || tag != OFS__AVERAGE_TAG)
         return ofs__fail(err, OFS_ERR_FORMAT, "weight average: expected the tag %08lx and its header, found %s", (unsigned long)OFS__AVERAGE_TAG,
@@ -2897,10 +3025,7 @@ OFSDEF ofs_status ofs_average_load(ofs_average *a, ofs_reader *r, ofs_err *err)
                          (unsigned long)a->n, a->decay, (unsigned long long)n, decay);
     if (count > (uint64_t)OFS_MAX_STEPS)
         return ofs__fail(err, OFS_ERR_FORMAT, "weight average: expected a count in [0, 2^53], found %lld", (long long)count);
-    if ((res = ofs__reals_check(*r, a->n, 0, &bad, &v)) != 0)
-        return ofs__fail(err, OFS_ERR_FORMAT, res < 0 ? "weight average: truncated values" :
-                         "weight average: expected finite values, found %g at element %lu", v, (unsigned long)bad);
-    ofs_get_reals(r, a->avg, a->n);
+    if ((st = ofs__load_finite(r, a->avg, a->n, "weight average", err)) != OFS_OK) return st;
     a->count = (int64_t)count;
     return ofs__ok(err);
 }
@@ -3619,6 +3744,365 @@ static void ofs__adafactor_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const o
     clip = ofs__max(1.0, sqrt(us) / (sqrt((double)n) * c->d));
     step = OFS__R(alpha / clip);
     for (i = 0; i < n; i++) p[i] = p[i] * decay - step * ofs__adafactor_u(o, i, sign * gr[i], rm, eps1sq);
+}
+
+/* ---- Wrappers: Lookahead, SAM and ASAM ------------------------------------------
+   Each takes any optimizer of chapters 3 to 11b as it is (ofs_optim, its config and
+   state untouched) and changes where or how often its steps land.
+
+   Lookahead (Zhang, Lucas, Hinton and Ba, 2019, "Lookahead Optimizer: k steps
+   forward, 1 step back", arXiv 1907.08610, Algorithm 1). The base optimizer's steps
+   zig-zag across a narrow valley; their mean over a few steps points along it.
+   Lookahead lets the base run k steps (the fast weights theta), then moves slow
+   weights phi part of the way to where they ended and restarts the fast ones there.
+   As the authors' code computes it (michaelrzhang/lookahead, commit
+   c4fd85f73cdaa6450eacf7d52d9050d9ff98a6e1, lookahead_pytorch.py, pullback_momentum
+   "none"):
+       init:   phi = theta (the parameters when the wrapper is made), count = 0
+       step:   theta <- the base optimizer's step at theta;  count <- count + 1
+               if count = k:  theta <- alpha theta + (1 - alpha) phi
+                              phi <- theta;  count <- 0
+   so the syncs follow the inner steps k, 2k, 3k, ... counted from the wrapper's
+   creation, and after each one fast and slow are the same bits. alpha = 1 is the
+   base optimizer (the sync copies); the paper's form phi + alpha (theta - phi) is
+   the same to rounding. The base optimizer's momentum and moments carry on across a
+   sync as they were ("none"; the code's "pullback" mode aliases the momentum buffer
+   after its first sync, and is not implemented). The code's state_dict keeps only
+   the base optimizer's state; here phi and count are saved too, so a resumed run is
+   the same run. Evaluate with phi (the paper does): params equal it after a sync. */
+
+OFSDEF ofs_lookahead_config ofs_lookahead_defaults(void)
+{
+    ofs_lookahead_config c;
+    c.k = 5; c.alpha = 0.8;
+    return c;
+}
+
+OFSDEF ofs_status ofs_lookahead_validate(const ofs_lookahead_config *c, ofs_err *err)
+{
+    OFS_ASSERT(c);
+    if (c->k < 1) return ofs__fail(err, OFS_ERR_ARG, "lookahead: expected k >= 1 (base steps per sync), found %d", c->k);
+    if (!(c->alpha > 0 && c->alpha <= 1))
+        return ofs__fail(err, OFS_ERR_ARG, "lookahead: expected alpha in (0, 1] (1: the base optimizer alone), found %g", c->alpha);
+    return ofs__ok(err);
+}
+
+OFSDEF ofs_status ofs_lookahead_init(ofs_lookahead *la, const ofs_lookahead_config *c, const ofs_real *params,
+                                     size_t n, ofs_err *err)
+{
+    ofs_status st;
+    size_t i;
+    OFS_ASSERT(la && c);
+    memset(la, 0, sizeof *la);
+    if ((st = ofs_lookahead_validate(c, err)) != OFS_OK) return st;
+    if (!params || n == 0)
+        return ofs__fail(err, OFS_ERR_ARG, "lookahead: expected the parameters (n >= 1 values) to copy as the slow weights, "
+                         "found %s", params ? "n = 0" : "NULL");
+    if ((i = ofs__first_nonfinite(params, n)) < n)
+        return ofs__fail(err, OFS_ERR_NONFINITE, "lookahead: expected finite parameters to copy as the slow weights, found "
+                         "%g at element %lu of %lu", (double)params[i], (unsigned long)i, (unsigned long)n);
+    if (!(la->slow = (ofs_real *)ofs__alloc(n, sizeof(ofs_real))))
+        return ofs__fail(err, OFS_ERR_NOMEM, "lookahead: cannot allocate %lu slow weights", (unsigned long)n);
+    memcpy(la->slow, params, n * sizeof *params);
+    la->cfg = *c; la->n = n;
+    return ofs__ok(err);
+}
+
+/* The sync over elements [i0, i0 + n) (the trainer's threads each take a slice):
+   fast <- alpha fast + (1 - alpha) slow, in the code's order; slow <- fast. */
+static void ofs__lookahead_sync(const ofs_lookahead *la, ofs_real *OFS__RESTRICT p, size_t i0, size_t n)
+{
+    ofs_real *OFS__RESTRICT s = la->slow + i0;
+    const ofs_real a = OFS__R(la->cfg.alpha), oma = OFS__R(1 - la->cfg.alpha);
+    size_t i;
+    if (la->cfg.alpha == 1) { memcpy(s, p, n * sizeof *p); return; }   /* the base optimizer's bits, -0 included */
+    for (i = 0; i < n; i++) s[i] = p[i] = p[i] * a + oma * s[i];
+}
+
+/* What must hold before a step or a sync. */
+static ofs_status ofs__lookahead_ready(const ofs_lookahead *la, const ofs_real *params, const char *what, ofs_err *err)
+{
+    ofs_status st;
+    if (!la->slow) return ofs__fail(err, OFS_ERR_ARG, "%s: the wrapper was not initialised (no slow weights)", what);
+    if (!params) return ofs__fail(err, OFS_ERR_ARG, "%s: expected the parameters (%lu values), found NULL", what, (unsigned long)la->n);
+    if ((st = ofs_lookahead_validate(&la->cfg, err)) != OFS_OK) return st;
+    if (la->count < 0 || la->count >= la->cfg.k)
+        return ofs__fail(err, OFS_ERR_ARG, "%s: expected a count in [0, k = %d), found %lld", what, la->cfg.k, (long long)la->count);
+    return OFS_OK;
+}
+
+OFSDEF ofs_status ofs_lookahead_after_step(ofs_lookahead *la, ofs_real *params, ofs_err *err)
+{
+    ofs_status st;
+    size_t i;
+    OFS_ASSERT(la);
+    if ((st = ofs__lookahead_ready(la, params, "lookahead", err)) != OFS_OK) return st;
+    if (la->count + 1 < la->cfg.k) { la->count++; return ofs__ok(err); }
+    if ((i = ofs__first_nonfinite(params, la->n)) < la->n)
+        return ofs__fail(err, OFS_ERR_NONFINITE, "lookahead sync: expected finite fast weights, found %g at element %lu of %lu; "
+                         "the slow weights and the count are unchanged", (double)params[i], (unsigned long)i, (unsigned long)la->n);
+    ofs__lookahead_sync(la, params, 0, la->n);
+    la->count = 0;
+    return ofs__ok(err);
+}
+
+OFSDEF ofs_status ofs_lookahead_step(ofs_lookahead *la, ofs_optim *base, ofs_real *params, const ofs_real *grads,
+                                     ofs_err *err)
+{
+    ofs_status st;
+    size_t i;
+    OFS_ASSERT(la && base);
+    if ((st = ofs__lookahead_ready(la, params, "lookahead step", err)) != OFS_OK) return st;
+    if (base->n != la->n)
+        return ofs__fail(err, OFS_ERR_ARG, "lookahead step: expected an optimizer over the wrapper's %lu parameters, found "
+                         "one over %lu", (unsigned long)la->n, (unsigned long)base->n);
+    if (!grads) return ofs__fail(err, OFS_ERR_ARG, "lookahead step: expected the gradient (%lu values), found NULL", (unsigned long)la->n);
+    if ((i = ofs__first_nonfinite(grads, la->n)) < la->n)
+        return ofs__fail(err, OFS_ERR_NONFINITE, "lookahead step: expected a finite gradient, found %g at element %lu of %lu; "
+                         "nothing changed", (double)grads[i], (unsigned long)i, (unsigned long)la->n);
+    if ((st = ofs_optim_step(base, params, grads, err)) != OFS_OK) return st;
+    return ofs_lookahead_after_step(la, params, err);
+}
+
+OFSDEF void ofs_lookahead_free(ofs_lookahead *la) { ofs__free(la->slow); memset(la, 0, sizeof *la); }
+
+/* Saved: a tag, n, k, alpha, count, then the slow weights (each a double: exact for float). */
+#define OFS__LOOKAHEAD_TAG 0x31414b4cu   /* "LKA1" */
+OFSDEF void ofs_lookahead_save(const ofs_lookahead *la, ofs_buf *b)
+{
+    OFS_ASSERT(la && b && la->slow);
+    ofs_put_u64(b, OFS__LOOKAHEAD_TAG); ofs_put_u64(b, (uint64_t)la->n); ofs_put_u64(b, (uint64_t)la->cfg.k);
+    ofs_put_f64(b, la->cfg.alpha); ofs_put_u64(b, (uint64_t)la->count);
+    ofs_put_reals(b, la->slow, la->n);
+}
+
+OFSDEF ofs_status ofs_lookahead_load(ofs_lookahead *la, ofs_reader *r, ofs_err *err)
+{
+    const uint64_t tag = ofs_get_u64(r), n = ofs_get_u64(r), k = ofs_get_u64(r);
+    const double alpha = ofs_get_f64(r);
+    const uint64_t count = ofs_get_u64(r);
+    ofs_status st;
+    OFS_ASSERT(la && r && la->slow);
+    if (r->failed || tag != OFS__LOOKAHEAD_TAG)
+        return ofs__fail(err, OFS_ERR_FORMAT, "lookahead state: expected the tag %08lx and its header, found %s",
+                         (unsigned long)OFS__LOOKAHEAD_TAG, r->failed ? "a truncated state" : "another tag");
+    if (n != (uint64_t)la->n || k != (uint64_t)la->cfg.k || !(alpha == la->cfg.alpha))
+        return ofs__fail(err, OFS_ERR_MISMATCH, "lookahead state: expected %lu slow weights with k = %d and alpha = %g, found "
+                         "%llu with k = %llu and alpha = %g", (unsigned long)la->n, la->cfg.k, la->cfg.alpha,
+                         (unsigned long long)n, (unsigned long long)k, alpha);
+    if (count >= k)
+        return ofs__fail(err, OFS_ERR_FORMAT, "lookahead state: expected a count of steps since the sync in [0, k = %llu), "
+                         "found %llu", (unsigned long long)k, (unsigned long long)count);
+    if ((st = ofs__load_finite(r, la->slow, la->n, "lookahead state: the slow weights", err)) != OFS_OK) return st;
+    la->count = (int64_t)count;
+    return ofs__ok(err);
+}
+
+/* SAM (Foret, Kleiner, Mobahi and Neyshabur, 2020, "Sharpness-Aware Minimization for
+   Efficiently Improving Generalization", arXiv 2010.01412, Algorithm 1, p = 2) and
+   ASAM (Kwon, Kim, Park and Choi, 2021, "ASAM: Adaptive Sharpness-Aware
+   Minimization", arXiv 2102.11600). A minimum in a narrow well fits the training
+   data, but moving the weights a little (other data, rounding) costs much; one in a
+   wide basin does not. SAM minimises the loss at the worst point of a ball around w,
+       min_w  max_{||e|| <= rho}  L(w + e),
+   with the inner max taken to first order: e = rho g / ||g||. ASAM measures the ball
+   in units of each weight, T = |w| + eta, so that rescaling a layer does not change
+   the sharpness it sees. As the references compute it (SAM: davda54/sam, commit
+   3c3afdbd71cff2462ec91c734b3d1170bd0f3707, sam.py, checked against the authors' JAX
+   code, google-research/sam; ASAM: SamsungLabs/ASAM, commit
+   f156a680171db16d551c0d85cba2514fa3bff6a2, asam.py), step t, g the gradient at w:
+       T_i = 1 (SAM); |w_i| + eta (ASAM; 1 for the elements from adapt_n on, the biases)
+       norm = sqrt(sum_i (T_i g_i)^2)                (one norm over every parameter)
+       e_i = T_i^2 g_i rho / (norm + eps)
+       g2 = the gradient at w + e
+       w <- the base optimizer's step at w with g2   (its weight decay sees w)
+   eps is where the codes differ: davda54 adds 1e-12 (the default: g = 0 gives e = 0,
+   not NaN), ASAM's code 1e-16, the JAX code nothing (eps = 0: g = 0 is then refused as
+   a point that is not finite). Near a minimum, where the norm is small, the choice
+   shows: with rho = 0.5 around SGD, 1e-12 for 1e-16 moves w + e by 2e-10 relative
+   within 100 steps. Unlike the PyTorch codes, w itself never moves: the second
+   gradient is taken at a point of the wrapper's own (the closure of chapter 4b gets
+   x, not w), which is their restore done exactly. The step counts once: base's t, a
+   schedule's step and Lookahead's count see one step per two evaluations. */
+
+OFSDEF ofs_sam_config ofs_sam_defaults(void)
+{
+    ofs_sam_config c;
+    c.rho = 0.05; c.adaptive = 0; c.eta = 0.01; c.eps = 1e-12;
+    return c;
+}
+
+OFSDEF ofs_status ofs_sam_validate(const ofs_sam_config *c, ofs_err *err)
+{
+    OFS_ASSERT(c);
+    if (!(c->rho >= 0 && c->rho <= 1e6))
+        return ofs__fail(err, OFS_ERR_ARG, "sam: expected rho in [0, 1e6] (the ball's radius; 0: the base optimizer), found %g", c->rho);
+    if (c->adaptive != 0 && c->adaptive != 1)
+        return ofs__fail(err, OFS_ERR_ARG, "sam: expected adaptive 0 (SAM) or 1 (ASAM), found %d", c->adaptive);
+    if (!(c->eta >= 0 && c->eta <= 1e6))
+        return ofs__fail(err, OFS_ERR_ARG, "sam: expected eta in [0, 1e6] (ASAM: added to |w|), found %g", c->eta);
+    if (!(c->eps >= 0 && c->eps <= 1))
+        return ofs__fail(err, OFS_ERR_ARG, "sam: expected eps in [0, 1] (added to the norm), found %g", c->eps);
+    return ofs__ok(err);
+}
+
+OFSDEF ofs_status ofs_sam_init(ofs_sam *s, const ofs_sam_config *c, size_t n, ofs_err *err)
+{
+    ofs_status st;
+    OFS_ASSERT(s && c);
+    memset(s, 0, sizeof *s);
+    if ((st = ofs_sam_validate(c, err)) != OFS_OK) return st;
+    if (n == 0) return ofs__fail(err, OFS_ERR_ARG, "sam: expected n >= 1 parameters, found 0");
+    if (n > (size_t)-1 / 3 || !(s->x = (ofs_real *)ofs__alloc(3 * n, sizeof(ofs_real))))
+        return ofs__fail(err, OFS_ERR_NOMEM, "sam: cannot allocate 3 x %lu values (the point and two gradients)", (unsigned long)n);
+    s->g = s->x + n; s->g2 = s->g + n;
+    s->cfg = *c; s->n = s->adapt_n = n;
+    return ofs__ok(err);
+}
+
+OFSDEF void ofs_sam_free(ofs_sam *s) { ofs__free(s->x); memset(s, 0, sizeof *s); }
+
+/* What must hold before a step or a perturbation. */
+static ofs_status ofs__sam_ready(const ofs_sam *s, const ofs_real *params, const char *what, ofs_err *err)
+{
+    ofs_status st;
+    if (!s->x) return ofs__fail(err, OFS_ERR_ARG, "%s: the wrapper was not initialised (n = 0)", what);
+    if (!params) return ofs__fail(err, OFS_ERR_ARG, "%s: expected the parameters (%lu values), found NULL", what, (unsigned long)s->n);
+    if ((st = ofs_sam_validate(&s->cfg, err)) != OFS_OK) return st;
+    if (s->adapt_n > s->n)
+        return ofs__fail(err, OFS_ERR_ARG, "%s: expected adapt_n <= n = %lu (the adapted elements come first), found %lu",
+                         what, (unsigned long)s->n, (unsigned long)s->adapt_n);
+    if (s->perturbed)
+        return ofs__fail(err, OFS_ERR_ARG, "%s: expected the parameters restored (ofs_sam_restore) after the last perturbation", what);
+    return OFS_OK;
+}
+
+/* Element i's scale T_i: |w_i| + eta for the adapted elements of ASAM, else 1. */
+static ofs_real ofs__sam_t(const ofs_sam *s, ofs_real w, size_t i)
+{
+    return s->cfg.adaptive && i < s->adapt_n ? (w < 0 ? -w : w) + OFS__R(s->cfg.eta) : OFS__R(1);
+}
+
+/* x = w + e from w and g (n values each; x is neither). Refuses (OFS_ERR_NONFINITE) a
+   gradient, norm or point that is not finite, naming `where` g was taken; x may then
+   hold anything, w and g are untouched. */
+static ofs_status ofs__sam_point(ofs_sam *s, const ofs_real *w, const ofs_real *g, ofs_real *x, const char *what,
+                                 const char *where, ofs_err *err)
+{
+    const size_t n = s->n;
+    double sum = 0;
+    ofs_real scale;
+    size_t i;
+    if ((i = ofs__first_nonfinite(g, n)) < n)
+        return ofs__fail(err, OFS_ERR_NONFINITE, "%s: expected a finite gradient at %s, found %g at element %lu of %lu; nothing "
+                         "changed", what, where, (double)g[i], (unsigned long)i, (unsigned long)n);
+    for (i = 0; i < n; i++) {
+        const double tg = (double)(ofs__sam_t(s, w[i], i) * g[i]);
+        sum += tg * tg;
+    }
+    s->norm = sqrt(sum);
+    if (!ofs__finite(s->norm))
+        return ofs__fail(err, OFS_ERR_NONFINITE, "%s: expected a finite norm ||T g||, found %g; nothing changed", what, s->norm);
+    scale = OFS__R(s->cfg.rho / (s->norm + s->cfg.eps));
+    for (i = 0; i < n; i++) {
+        const ofs_real t = ofs__sam_t(s, w[i], i);
+        x[i] = w[i] + t * t * g[i] * scale;
+    }
+    if ((i = ofs__first_nonfinite(x, n)) < n)
+        return ofs__fail(err, OFS_ERR_NONFINITE, "%s: expected a finite point w + e, found %g at element %lu of %lu; nothing "
+                         "changed", what, (double)x[i], (unsigned long)i, (unsigned long)n);
+    return OFS_OK;
+}
+
+OFSDEF ofs_status ofs_sam_perturb(ofs_sam *s, ofs_real *params, const ofs_real *grads, ofs_err *err)
+{
+    ofs_status st;
+    OFS_ASSERT(s);
+    if ((st = ofs__sam_ready(s, params, "sam perturb", err)) != OFS_OK) return st;
+    if (!grads) return ofs__fail(err, OFS_ERR_ARG, "sam perturb: expected the gradient at w (%lu values), found NULL", (unsigned long)s->n);
+    if ((st = ofs__sam_point(s, params, grads, s->g2, "sam perturb", "w", err)) != OFS_OK) return st;
+    memcpy(s->x, params, s->n * sizeof *params);
+    memcpy(params, s->g2, s->n * sizeof *params);
+    s->perturbed = 1;
+    return ofs__ok(err);
+}
+
+OFSDEF ofs_status ofs_sam_restore(ofs_sam *s, ofs_real *params, ofs_err *err)
+{
+    OFS_ASSERT(s);
+    if (!s->perturbed || !params)
+        return ofs__fail(err, OFS_ERR_ARG, "sam restore: expected %s, found %s", params ? "a perturbation to undo (ofs_sam_perturb first)" :
+                         "the parameters", params ? "none" : "NULL");
+    memcpy(params, s->x, s->n * sizeof *params);
+    s->perturbed = 0;
+    return ofs__ok(err);
+}
+
+/* One evaluation of the closure, at x: the loss and the gradient must be finite. */
+static ofs_status ofs__sam_eval(ofs_closure f, void *ctx, const ofs_real *x, ofs_real *g, size_t n, const char *where,
+                                double *loss, ofs_err *err)
+{
+    size_t i;
+    *loss = f(x, g, ctx);
+    if (!ofs__finite(*loss))
+        return ofs__fail(err, OFS_ERR_NONFINITE, "sam step: expected a finite loss at %s, found %g; nothing changed", where, *loss);
+    if ((i = ofs__first_nonfinite(g, n)) < n)
+        return ofs__fail(err, OFS_ERR_NONFINITE, "sam step: expected a finite gradient at %s, found %g at element %lu of %lu; "
+                         "nothing changed", where, (double)g[i], (unsigned long)i, (unsigned long)n);
+    return OFS_OK;
+}
+
+OFSDEF ofs_status ofs_sam_step(ofs_sam *s, ofs_optim *base, ofs_real *params, const ofs_real *grads,
+                               ofs_closure f, void *ctx, double *loss, ofs_err *err)
+{
+    double fx;
+    ofs_status st;
+    OFS_ASSERT(s && base);
+    if ((st = ofs__sam_ready(s, params, "sam step", err)) != OFS_OK) return st;
+    if (base->n != s->n)
+        return ofs__fail(err, OFS_ERR_ARG, "sam step: expected an optimizer over the wrapper's %lu parameters, found one over %lu",
+                         (unsigned long)s->n, (unsigned long)base->n);
+    if (!f) return ofs__fail(err, OFS_ERR_ARG, "sam step: expected a closure (two evaluations per step: at w and at w + e), found NULL");
+    if ((st = ofs_optim_validate(&base->cfg, err)) != OFS_OK) return ofs__wrap(err, st, "sam step: the base optimizer");
+    if (!grads) {
+        if ((st = ofs__sam_eval(f, ctx, params, s->g, s->n, "w", &fx, err)) != OFS_OK) return st;
+        grads = s->g;
+    }
+    if ((st = ofs__sam_point(s, params, grads, s->x, "sam step", "w", err)) != OFS_OK) return st;
+    if ((st = ofs__sam_eval(f, ctx, s->x, s->g2, s->n, "w + e", &fx, err)) != OFS_OK) return st;
+    if ((st = ofs_optim_step(base, params, s->g2, err)) != OFS_OK) return st;
+    if (loss) *loss = fx;
+    return ofs__ok(err);
+}
+
+/* Saved: a tag, n, adapt_n, rho, adaptive, eta, eps: the settings a resumed run must share. */
+#define OFS__SAM_TAG 0x314d4153u   /* "SAM1" */
+OFSDEF void ofs_sam_save(const ofs_sam *s, ofs_buf *b)
+{
+    OFS_ASSERT(s && b);
+    ofs_put_u64(b, OFS__SAM_TAG); ofs_put_u64(b, (uint64_t)s->n); ofs_put_u64(b, (uint64_t)s->adapt_n);
+    ofs_put_f64(b, s->cfg.rho); ofs_put_u64(b, (uint64_t)s->cfg.adaptive); ofs_put_f64(b, s->cfg.eta); ofs_put_f64(b, s->cfg.eps);
+}
+
+OFSDEF ofs_status ofs_sam_load(ofs_sam *s, ofs_reader *r, ofs_err *err)
+{
+    const uint64_t tag = ofs_get_u64(r), n = ofs_get_u64(r), na = ofs_get_u64(r);
+    ofs_sam_config c;
+    uint64_t adaptive;
+    OFS_ASSERT(s && r);
+    c.rho = ofs_get_f64(r); adaptive = ofs_get_u64(r); c.eta = ofs_get_f64(r); c.eps = ofs_get_f64(r);
+    if (r->failed || tag != OFS__SAM_TAG)
+        return ofs__fail(err, OFS_ERR_FORMAT, "sam state: expected the tag %08lx and its settings, found %s",
+                         (unsigned long)OFS__SAM_TAG, r->failed ? "a truncated state" : "another tag");
+    c.adaptive = adaptive > 1 ? 2 : (int)adaptive;
+    if (ofs_sam_validate(&c, err) != OFS_OK) return ofs__wrap(err, OFS_ERR_FORMAT, "sam state");
+    if (n != (uint64_t)s->n || na != (uint64_t)s->adapt_n || !(c.rho == s->cfg.rho) || c.adaptive != s->cfg.adaptive ||
+        !(c.eta == s->cfg.eta) || !(c.eps == s->cfg.eps))
+        return ofs__fail(err, OFS_ERR_MISMATCH, "sam state: expected n = %lu, adapt_n = %lu, rho = %g, adaptive = %d, eta = %g, "
+                         "eps = %g; found %llu, %llu, %g, %d, %g, %g", (unsigned long)s->n, (unsigned long)s->adapt_n, s->cfg.rho,
+                         s->cfg.adaptive, s->cfg.eta, s->cfg.eps, (unsigned long long)n, (unsigned long long)na, c.rho,
+                         c.adaptive, c.eta, c.eps);
+    return ofs__ok(err);
 }
 
 /* ==== Chapter 12: Learning-rate schedules ========================================= */
@@ -5046,17 +5530,6 @@ OFSDEF ofs_status ofs_optim_load(ofs_optim *o, ofs_reader *r, ofs_err *err)
 }
 
 #ifndef OFS_NO_STDIO
-/* The first element of x[0 .. n) that is not finite, or n. One pass that adds x * 0:
-   0 for every finite x, NaN from the first infinity or NaN on; no overflow. */
-static size_t ofs__first_nonfinite(const ofs_real *x, size_t n)
-{
-    ofs_real z = 0;
-    size_t i;
-    for (i = 0; i < n; i++) z += x[i] * (ofs_real)0;
-    if (z == 0) return n;
-    for (i = 0; i < n && ofs__finite((double)x[i]); i++) {}
-    return i;
-}
 
 /* Saving refuses what loading would refuse: a state that is not finite (the weights
    diverged) is never written, so a file that exists is always one that loads. */
@@ -5327,9 +5800,9 @@ static double ofs__loss_sum(const double *x, int n, double sum)
    logit make this worth a second thread from about a thousand logits), their losses
    then summed in row order, so the result has the same bits on any number of threads. */
 #define OFS__XENT_ROWS 256
-OFSDEF double ofs_softmax_xent(ofs_mat logits, const unsigned char *labels, ofs_real *dlogits)
+static double ofs__softmax_xent(ofs_mat logits, const unsigned char *labels, ofs_real *dlogits, double scale)
 {
-    double sum = 0, scale = 1.0 / logits.rows, loss[OFS__XENT_ROWS];
+    double sum = 0, loss[OFS__XENT_ROWS];
     int r0, r;
     for (r0 = 0; r0 < logits.rows; r0 += OFS__XENT_ROWS) {
         const int nr = logits.rows - r0 < OFS__XENT_ROWS ? logits.rows - r0 : OFS__XENT_ROWS;
@@ -5343,7 +5816,14 @@ OFSDEF double ofs_softmax_xent(ofs_mat logits, const unsigned char *labels, ofs_
         }
         sum = ofs__loss_sum(loss, nr, sum);
     }
-    return sum * scale;
+    return sum * (1.0 / logits.rows);
+}
+
+/* dlogits carry 1/rows: the gradient of the mean loss. (The trainer's micro-batches
+   pass 1/(the step's rows) instead: then their sum is the step's mean.) */
+OFSDEF double ofs_softmax_xent(ofs_mat logits, const unsigned char *labels, ofs_real *dlogits)
+{
+    return ofs__softmax_xent(logits, labels, dlogits, 1.0 / logits.rows);
 }
 
 OFSDEF int ofs_argmax(const ofs_real *x, int n)
@@ -5497,15 +5977,15 @@ static void ofs__mlp_backward(ofs_mlp *m, const ofs_real *dlogits, ofs_real beta
 
 OFSDEF void ofs_mlp_backward(ofs_mlp *m, const ofs_real *dlogits) { ofs__mlp_backward(m, dlogits, 1); }
 
-/* phase: the trainer's timer (ofs__phase), or NULL. */
+/* phase: the trainer's timer (ofs__phase), or NULL; dscale: dlogits' factor. */
 static double ofs__mlp_loss_grad(ofs_mlp *m, const ofs_real *x, const unsigned char *y, int batch, size_t *correct,
-                                 ofs_real beta, double *phase, double *clk)
+                                 ofs_real beta, double dscale, double *phase, double *clk)
 {
     ofs_mat Z = ofs_mat_view((ofs_real *)ofs_mlp_forward(m, x, batch), batch, m->sizes[m->nlayers]);
     double loss;
     ofs__phase(phase, OFS_PHASE_FORWARD, clk);
     if (correct) *correct = ofs_count_correct(Z, y);
-    loss = ofs_softmax_xent(Z, y, m->dlogits);
+    loss = ofs__softmax_xent(Z, y, m->dlogits, dscale);
     ofs__phase(phase, OFS_PHASE_LOSS, clk);
     ofs__mlp_backward(m, m->dlogits, beta);
     ofs__phase(phase, OFS_PHASE_BACKWARD, clk);
@@ -5514,7 +5994,7 @@ static double ofs__mlp_loss_grad(ofs_mlp *m, const ofs_real *x, const unsigned c
 
 OFSDEF double ofs_mlp_loss_grad(ofs_mlp *m, const ofs_real *x, const unsigned char *y, int batch, size_t *correct)
 {
-    return ofs__mlp_loss_grad(m, x, y, batch, correct, 1, NULL, NULL);
+    return ofs__mlp_loss_grad(m, x, y, batch, correct, 1, 1.0 / batch, NULL, NULL);
 }
 
 OFSDEF double ofs_mlp_evaluate(ofs_mlp *m, const ofs_real *x, const unsigned char *y, size_t n,
@@ -5554,7 +6034,7 @@ static ofs_status ofs__trainer_begin(ofs_trainer *t, ofs_mlp *m, int batch, size
         return ofs__fail(err, OFS_ERR_ARG, "trainer: expected a batch size from 1 to the model's max_batch %d, found %d", m->max_batch, batch);
     if (n < 1 || n > 0xFFFFFFFFu)
         return ofs__fail(err, OFS_ERR_ARG, "trainer: expected 1 to 4294967295 training examples, found %lu", (unsigned long)n);
-    t->mlp = m; t->batch = batch; t->n = n; t->rng = *rng;
+    t->mlp = m; t->batch = batch; t->accumulate = 1; t->n = n; t->rng = *rng;
     return OFS_OK;
 }
 
@@ -5680,12 +6160,15 @@ static ofs_status ofs__step_begin(ofs_trainer *t, ofs_optim *at, ofs_err *err)
     t->step++;
     t->averaging = t->average && t->step > t->average_from && (t->step - t->average_from) % t->average_every == 0;
     if (t->averaging) t->average->count++;   /* the update's number is count - 1 */
+    t->syncing = t->lookahead && t->lookahead->count + 1 >= t->lookahead->cfg.k;
+    if (t->lookahead) t->lookahead->count = t->syncing ? 0 : t->lookahead->count + 1;
     return OFS_OK;
 }
 
 /* ofs__step_update: the optimizer on params[a, b), whatever groups that range falls
    in (every algorithm but LAMB is element-wise: slices in any order give the bits of
-   the whole), then the weight average of that range, when the step updates it. */
+   the whole), then Lookahead's sync of that range and the weight average of it, when
+   the step does them (both element-wise too). */
 static void ofs__step_update(const ofs_trainer *t, const ofs_optim *at, size_t a, size_t b)
 {
     int g;
@@ -5693,6 +6176,7 @@ static void ofs__step_update(const ofs_trainer *t, const ofs_optim *at, size_t a
         const size_t lo = t->offset[g], hi = lo + at[g].n, i0 = a > lo ? a : lo, i1 = b < hi ? b : hi;
         if (i0 < i1) (void)ofs__optim_slice(&at[g], t->mlp->params + i0, t->mlp->grads + i0, i0 - lo, i1 - i0);
     }
+    if (t->syncing && a < b) ofs__lookahead_sync(t->lookahead, t->mlp->params + a, a, b - a);
     if (t->averaging && a < b) ofs__average_slice(t->average, t->mlp->params + a, a, b - a, t->average->count - 1);
 }
 
@@ -5704,19 +6188,53 @@ static int ofs__trainer_elementwise(const ofs_trainer *t)
     return ok;
 }
 
-/* The step: the gradient of the gathered batch (grads overwritten), a finite loss
-   before anything moves, the schedule and checks, then the update of every
-   parameter (with OpenMP and element-wise groups cut into one slice per thread, on
-   whole cache lines; a matrix optimizer's group is updated whole, on one thread). */
-static ofs_status ofs__train_step(ofs_trainer *t, int b, size_t batch_no, double *loss, size_t *correct, double *clk,
-                                  ofs_err *err)
+/* The gradient over the step's rows order[start .. start + rows), micro-batch by
+   micro-batch (gathered when `gather`): each one's dlogits carry 1/rows, so that their
+   sum is the mean over the step's rows (one micro-batch: its own mean, bit for bit).
+   *loss_sum: each micro-batch's mean loss times its rows, in order; *right (if not
+   NULL): the rows classified right. A non-finite loss stops it at its micro-batch. */
+static ofs_status ofs__step_grad(ofs_trainer *t, const ofs_real *x, const unsigned char *y, size_t start, size_t rows,
+                                 int gather, double *loss_sum, size_t *right, double *clk, ofs_err *err)
+{
+    size_t j, c = 0;
+    *loss_sum = 0;
+    if (right) *right = 0;
+    for (j = 0; j < rows; j += (size_t)t->batch) {
+        const int b = rows - j < (size_t)t->batch ? (int)(rows - j) : t->batch;
+        double loss;
+        if (gather) {
+            ofs__gather(t, x, y, start + j, b);
+            ofs__phase(t->phase, OFS_PHASE_COPY, clk);
+        }
+        loss = ofs__mlp_loss_grad(t->mlp, t->xb, t->yb, b, right ? &c : NULL, j ? 1 : 0, 1.0 / (double)rows, t->phase, clk);
+        if (!ofs__finite(loss)) return ofs__nonfinite_loss(t, loss, (start + j) / (size_t)t->batch, err);
+        *loss_sum += loss * b;
+        if (right) *right += c;
+    }
+    return OFS_OK;
+}
+
+/* The step: the gradient of its micro-batches (grads overwritten), a finite loss
+   before anything moves; with SAM the second gradient at w + e (the micro-batches
+   gathered again if there are several; w restored whatever happens); the schedule
+   and checks; then the update of every parameter (with OpenMP and element-wise
+   groups cut into one slice per thread, on whole cache lines; a matrix optimizer's
+   group is updated whole, on one thread). *loss_sum and *correct: at w. */
+static ofs_status ofs__train_step(ofs_trainer *t, const ofs_real *x, const unsigned char *y, size_t start, size_t rows,
+                                  double *loss_sum, size_t *correct, double *clk, ofs_err *err)
 {
     const size_t n = t->mlp->nparams, line = OFS__ALIGN / sizeof(ofs_real);
     ofs_optim at[OFS_TRAINER_MAX_GROUPS];
     ofs_status st;
+    double at_e;
     int k, nt = 1;
-    *loss = ofs__mlp_loss_grad(t->mlp, t->xb, t->yb, b, correct, 0, t->phase, clk);
-    if (!ofs__finite(*loss)) return ofs__nonfinite_loss(t, *loss, batch_no, err);
+    if ((st = ofs__step_grad(t, x, y, start, rows, 1, loss_sum, correct, clk, err)) != OFS_OK) return st;
+    if (t->sam) {
+        if ((st = ofs_sam_perturb(t->sam, t->mlp->params, t->mlp->grads, err)) != OFS_OK) return st;
+        st = ofs__step_grad(t, x, y, start, rows, rows > (size_t)t->batch, &at_e, NULL, clk, err);
+        (void)ofs_sam_restore(t->sam, t->mlp->params, NULL);
+        if (st != OFS_OK) return ofs__wrap(err, st, "sam: the gradient at w + e");
+    }
     if ((st = ofs__step_begin(t, at, err)) != OFS_OK) return st;
 #ifdef _OPENMP
     if (n > OFS__OPTIM_PAR_MIN && ofs__trainer_elementwise(t)) nt = omp_get_max_threads();
@@ -5727,35 +6245,64 @@ static ofs_status ofs__train_step(ofs_trainer *t, int b, size_t batch_no, double
     return ofs__ok(err);
 }
 
+/* The wrappers the trainer points at, over its parameters (an epoch's check and a save's). */
+static ofs_status ofs__trainer_wrappers(const ofs_trainer *t, ofs_err *err)
+{
+    const size_t np = t->mlp->nparams;
+    const ofs_lookahead *la = t->lookahead;
+    ofs_status st;
+    if (la && (la->n != np || !la->slow))
+        return ofs__fail(err, OFS_ERR_ARG, "training: expected a Lookahead over the model's %lu parameters, found one over %lu%s",
+                         (unsigned long)np, (unsigned long)la->n, la->slow ? "" : " (not initialised)");
+    if (la && (st = ofs__lookahead_ready(la, t->mlp->params, "training: lookahead", err)) != OFS_OK) return st;
+    if (t->sam && t->sam->n != np)
+        return ofs__fail(err, OFS_ERR_ARG, "training: expected SAM over the model's %lu parameters, found one over %lu",
+                         (unsigned long)np, (unsigned long)t->sam->n);
+    return t->sam ? ofs__sam_ready(t->sam, t->mlp->params, "training: sam", err) : OFS_OK;
+}
+
+/* What an epoch needs of the trainer's fields before it starts: counters in range, and
+   the average, accumulate and the wrappers matching the model. */
+static ofs_status ofs__trainer_ready(ofs_trainer *t, ofs_err *err)
+{
+    const size_t np = t->mlp->nparams;
+    if (t->epoch < 0 || t->step < 0 || t->epoch >= OFS_MAX_STEPS || t->step > OFS_MAX_STEPS - (int64_t)t->n)
+        return ofs__fail(err, OFS_ERR_ARG, "training: expected epoch and step counters below 2^53, found epoch %lld and step %lld: "
+                         "no further epoch can be run", (long long)t->epoch, (long long)t->step);
+    if (t->average && !(t->average->n == np && t->average->avg && t->average_from >= 0 && t->average_every >= 1))
+        return ofs__fail(err, OFS_ERR_ARG, "training: expected an average of the %lu parameters, average_from >= 0 and average_every "
+                         ">= 1, found %lu values, %lld and %lld", (unsigned long)np, (unsigned long)t->average->n,
+                         (long long)t->average_from, (long long)t->average_every);
+    if (t->accumulate < 1)
+        return ofs__fail(err, OFS_ERR_ARG, "training: expected accumulate >= 1 (micro-batches per step), found %d", t->accumulate);
+    if (t->accumulate > INT_MAX / t->batch)
+        return ofs__fail(err, OFS_ERR_ARG, "training: expected accumulate x batch at most %d rows, found %d x %d", INT_MAX,
+                         t->accumulate, t->batch);
+    if (t->sam) t->sam->adapt_n = t->mlp->nweights;
+    return ofs__trainer_wrappers(t, err);
+}
+
 /* plain = 1 takes the plain loop of steps whatever the network: what the tests and
    bench_train compare the owned epoch with. */
 static ofs_status ofs__trainer_epoch(ofs_trainer *t, const ofs_real *x, const unsigned char *y,
                                      ofs_epoch_stats *st, ofs_err *err, int plain)
 {
-    size_t i, start, correct, right = 0;
+    size_t i, start, correct, right = 0, per;
     double loss, sum = 0, clk = ofs__wtime();
     ofs_status s;
     OFS_ASSERT(t && t->order && x && y);
-    if (t->epoch < 0 || t->step < 0 || t->epoch >= OFS_MAX_STEPS || t->step > OFS_MAX_STEPS - (int64_t)t->n)
-        return ofs__fail(err, OFS_ERR_ARG, "training: expected epoch and step counters below 2^53, found epoch %lld and step %lld: "
-                         "no further epoch can be run", (long long)t->epoch, (long long)t->step);
-    if (t->average && !(t->average->n == t->mlp->nparams && t->average->avg && t->average_from >= 0 && t->average_every >= 1))
-        return ofs__fail(err, OFS_ERR_ARG, "training: expected an average of the %lu parameters, average_from >= 0 and average_every "
-                         ">= 1, found %lu values, %lld and %lld", (unsigned long)t->mlp->nparams, (unsigned long)t->average->n,
-                         (long long)t->average_from, (long long)t->average_every);
+    if ((s = ofs__trainer_ready(t, err)) != OFS_OK) return s;
+    per = (size_t)t->batch * (size_t)t->accumulate;
     for (i = 0; i < t->n; i++) t->order[i] = (uint32_t)i;
     ofs_rng_shuffle(&t->rng, t->order, t->n);
     if (st) memset(st, 0, sizeof *st);
     if (!plain && ofs__owned_ok(t)) {
         if ((s = ofs__owned_epoch(t, x, y, &sum, &right, err)) != OFS_OK) return s;
     } else {
-        for (start = 0; start < t->n; start += (size_t)t->batch) {
-            int b = t->n - start < (size_t)t->batch ? (int)(t->n - start) : t->batch;
-            ofs__gather(t, x, y, start, b);
-            ofs__phase(t->phase, OFS_PHASE_COPY, &clk);
-            s = ofs__train_step(t, b, start / (size_t)t->batch, &loss, &correct, &clk, err);
+        for (start = 0; start < t->n; start += per) {
+            s = ofs__train_step(t, x, y, start, t->n - start < per ? t->n - start : per, &loss, &correct, &clk, err);
             if (s != OFS_OK) return s;
-            sum += loss * b; right += correct;
+            sum += loss; right += correct;
         }
     }
     t->epoch++;
@@ -5763,7 +6310,7 @@ static ofs_status ofs__trainer_epoch(ofs_trainer *t, const ofs_real *x, const un
         st->loss = sum / (double)t->n;
         st->accuracy = (double)right / (double)t->n;
         st->lr = t->opt[0].cfg.lr;
-        st->steps = (int64_t)((t->n + (size_t)t->batch - 1) / (size_t)t->batch);
+        st->steps = (int64_t)((t->n + per - 1) / per);
     }
     return ofs__ok(err);
 }
@@ -5779,13 +6326,16 @@ OFSDEF ofs_status ofs_trainer_epoch(ofs_trainer *t, const ofs_real *x, const uns
        u64 version (2: weights out x in; 1 was in x out), u64 sizeof(ofs_real), u64 L, u64 sizes[0..L], u64 activation,
        u64 batch, u64 n, u64 groups, u64 offset[g]..., u64 epoch, u64 step, u64 rng[4],
        f64 params[nparams], then each group's ofs_optim_save, u64 averaged (0 or 1)
-       and the weight average (ofs_average_save) when there is one.
-   Loading checks everything against the trainer first, reads the optimizer states
-   and the average into fresh ones, and only when all is well replaces the
-   parameters, optimizers, average, counters and rng: a refused file leaves the
-   trainer as it was. Version 2 (no average) is still read.                     */
+       and the weight average (ofs_average_save) when there is one; then (version 4)
+       u64 accumulate, u64 lookahead (0 or 1) and ofs_lookahead_save, u64 sam (0 or 1)
+       and ofs_sam_save (its settings: SAM keeps nothing across steps).
+   Loading checks everything against the trainer first, reads the optimizer states,
+   the average and the slow weights into fresh ones, and only when all is well
+   replaces the parameters, optimizers, average, slow weights, counters and rng: a
+   refused file leaves the trainer as it was. Versions 2 (no average) and 3 (no
+   wrappers, accumulate 1) are still read.                                       */
 #define OFS__FILE_CHECKPOINT 15u
-#define OFS__CHECKPOINT_VERSION 3u
+#define OFS__CHECKPOINT_VERSION 4u
 
 /* A checkpoint is written only when it would load: the parameters and every moment
    finite (a step can make them overflow while the loss that led to it was finite),
@@ -5809,6 +6359,13 @@ static ofs_status ofs__trainer_savable(const ofs_trainer *t, const char *path, o
     if (t->average && (i = ofs__first_nonfinite(t->average->avg, t->average->n)) < t->average->n)
         return ofs__fail(err, OFS_ERR_NONFINITE, "%s: refusing to save a weight average whose value %lu is %g; nothing was written",
                          path, (unsigned long)i, (double)t->average->avg[i]);
+    if (t->accumulate < 1 || t->accumulate > INT_MAX / t->batch)
+        return ofs__fail(err, OFS_ERR_ARG, "%s: refusing to save accumulate %d with batch %d; nothing was written", path,
+                         t->accumulate, t->batch);
+    if ((st = ofs__trainer_wrappers(t, err)) != OFS_OK) return ofs__wrap(err, st, path);
+    if (t->lookahead && (i = ofs__first_nonfinite(t->lookahead->slow, t->lookahead->n)) < t->lookahead->n)
+        return ofs__fail(err, OFS_ERR_NONFINITE, "%s: refusing to save Lookahead's slow weight %lu, %g; nothing was written",
+                         path, (unsigned long)i, (double)t->lookahead->slow[i]);
     return OFS_OK;
 }
 
@@ -5835,6 +6392,15 @@ OFSDEF ofs_status ofs_trainer_save(const ofs_trainer *t, const char *path, ofs_e
     for (g = 0; g < t->ngroups; g++) ofs_optim_save(&t->opt[g], &b);
     ofs_put_u64(&b, t->average != NULL);
     if (t->average) ofs_average_save(t->average, &b);
+    ofs_put_u64(&b, (uint64_t)t->accumulate);
+    ofs_put_u64(&b, t->lookahead != NULL);
+    if (t->lookahead) ofs_lookahead_save(t->lookahead, &b);
+    ofs_put_u64(&b, t->sam != NULL);
+    if (t->sam) {
+        ofs_sam s = *t->sam;
+        s.adapt_n = m->nweights;          /* what an epoch sets */
+        ofs_sam_save(&s, &b);
+    }
     st = ofs_file_save(path, OFS__FILE_CHECKPOINT, &b, err);
     ofs_buf_free(&b);
     return st;
@@ -5860,8 +6426,8 @@ static ofs_status ofs__checkpoint_header(const ofs_trainer *t, ofs_reader *r, co
     char a[200], b[200];
     int l, same;
     if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "%s: checkpoint truncated in its header", path);
-    if (v != OFS__CHECKPOINT_VERSION && v != 2)
-        return ofs__fail(err, OFS_ERR_MISMATCH, "%s: expected checkpoint format version 2 or %u, found version %llu%s",
+    if (v < 2 || v > OFS__CHECKPOINT_VERSION)
+        return ofs__fail(err, OFS_ERR_MISMATCH, "%s: expected checkpoint format version 2 to %u, found version %llu%s",
                          path, OFS__CHECKPOINT_VERSION, (unsigned long long)v,
                          v == 1 ? " (its weights are stored in x out; version 2 stores them out x in)" : "");
     if (rs != sizeof(ofs_real))
@@ -5908,7 +6474,7 @@ static ofs_status ofs__checkpoint_header(const ofs_trainer *t, ofs_reader *r, co
 }
 
 /* Read each group's optimizer state into a fresh optimizer like the trainer's, then
-   (version 3) the weight average into a fresh one like the trainer's. */
+   (version 3 on) the weight average into a fresh one like the trainer's. */
 static ofs_status ofs__checkpoint_optims(const ofs_trainer *t, ofs_reader *r, const char *path, ofs_optim *fresh,
                                          int v3, ofs_average *avg, ofs_err *err)
 {
@@ -5933,22 +6499,67 @@ static ofs_status ofs__checkpoint_optims(const ofs_trainer *t, ofs_reader *r, co
     return st;
 }
 
+/* A flag of version 4's, 0 or 1, against whether the trainer has the thing (what). */
+static ofs_status ofs__checkpoint_flag(ofs_reader *r, int mine, const char *what, ofs_err *err)
+{
+    const uint64_t has = ofs_get_u64(r);
+    if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "truncated before the flag of %s", what);
+    if (has > 1) return ofs__fail(err, OFS_ERR_FORMAT, "expected the flag of %s, 0 or 1, found %llu", what, (unsigned long long)has);
+    if (has != (uint64_t)mine)
+        return ofs__fail(err, OFS_ERR_MISMATCH, mine ? "expected %s (this trainer has one), found none"
+                                                     : "the checkpoint holds %s, this trainer has none", what);
+    return OFS_OK;
+}
+
+/* Version 4's tail: accumulate, then Lookahead's state into a fresh one (la), SAM's
+   settings checked against the trainer's. Versions 2 and 3 are runs without wrappers
+   and with accumulate 1: a trainer with either refuses them. */
+static ofs_status ofs__checkpoint_wrappers(const ofs_trainer *t, ofs_reader *r, uint64_t version, ofs_lookahead *la,
+                                           ofs_err *err)
+{
+    const uint64_t acc = version >= 4 ? ofs_get_u64(r) : 1;
+    ofs_sam sam;
+    ofs_status st;
+    if (r->failed) return ofs__fail(err, OFS_ERR_FORMAT, "truncated before accumulate");
+    if (acc != (uint64_t)t->accumulate)
+        return ofs__fail(err, OFS_ERR_MISMATCH, "expected a run with accumulate %d (micro-batches per step), found accumulate %llu",
+                         t->accumulate, (unsigned long long)acc);
+    if (version < 4 && (t->lookahead || t->sam))
+        return ofs__fail(err, OFS_ERR_MISMATCH, "expected a run with %s, found a checkpoint of format version %llu (no wrappers)",
+                         t->lookahead ? "Lookahead" : "SAM", (unsigned long long)version);
+    if (version < 4) return OFS_OK;
+    if ((st = ofs__checkpoint_flag(r, t->lookahead != NULL, "Lookahead's state", err)) != OFS_OK) return st;
+    if (t->lookahead) {
+        la->cfg = t->lookahead->cfg; la->n = t->lookahead->n;
+        if (!(la->slow = (ofs_real *)ofs__alloc(la->n, sizeof(ofs_real))))
+            return ofs__fail(err, OFS_ERR_NOMEM, "cannot allocate %lu slow weights", (unsigned long)la->n);
+        if ((st = ofs_lookahead_load(la, r, err)) != OFS_OK) return st;
+    }
+    if ((st = ofs__checkpoint_flag(r, t->sam != NULL, "SAM's settings", err)) != OFS_OK || !t->sam) return st;
+    sam = *t->sam;
+    sam.adapt_n = t->mlp->nweights;       /* what an epoch sets */
+    return ofs_sam_load(&sam, r, err);
+}
+
 OFSDEF ofs_status ofs_trainer_load_payload(ofs_trainer *t, const unsigned char *data, size_t len, const char *path, ofs_err *err)
 {
     ofs_mlp *m = t->mlp;
     ofs_reader r;
     ofs_optim fresh[OFS_TRAINER_MAX_GROUPS];
     ofs_average avg;
+    ofs_lookahead la;
     int64_t epoch = 0, step = 0;
     ofs_rng rng;
     size_t at, i = 0;
     double v = 0;
-    int g, bad = 0, v3;
+    uint64_t version;
+    int g, bad = 0;
     ofs_status st;
     memset(fresh, 0, sizeof fresh);
     memset(&avg, 0, sizeof avg);
+    memset(&la, 0, sizeof la);
     r.data = data; r.len = len; r.pos = 0; r.failed = 0;
-    v3 = len >= 8 && ofs_get_u64(&r) == OFS__CHECKPOINT_VERSION;   /* the header checks the version */
+    version = ofs_get_u64(&r);                      /* the header checks it */
     r.pos = 0; r.failed = 0;
     st = ofs__checkpoint_header(t, &r, path, &epoch, &step, &rng, err);
     at = r.pos;                                     /* the parameters, read last */
@@ -5959,8 +6570,9 @@ OFSDEF ofs_status ofs_trainer_load_payload(ofs_trainer *t, const unsigned char *
                        (unsigned long)i, (unsigned long)m->nparams);
     if (st == OFS_OK) {
         r.pos += 8 * m->nparams;
-        st = ofs__checkpoint_optims(t, &r, path, fresh, v3, &avg, err);
+        st = ofs__checkpoint_optims(t, &r, path, fresh, version >= 3, &avg, err);
     }
+    if (st == OFS_OK && (st = ofs__checkpoint_wrappers(t, &r, version, &la, err)) != OFS_OK) ofs__wrap(err, st, path);
     if (st == OFS_OK && r.pos != r.len)
         st = ofs__fail(err, OFS_ERR_FORMAT, "%s: %lu bytes left over after the checkpoint", path, (unsigned long)(r.len - r.pos));
     if (st == OFS_OK) {
@@ -5972,11 +6584,13 @@ OFSDEF ofs_status ofs_trainer_load_payload(ofs_trainer *t, const unsigned char *
             memset(&fresh[g], 0, sizeof fresh[g]);
         }
         if (avg.avg) { memcpy(t->average->avg, avg.avg, avg.n * sizeof(ofs_real)); t->average->count = avg.count; }
+        if (la.slow) { memcpy(t->lookahead->slow, la.slow, la.n * sizeof(ofs_real)); t->lookahead->count = la.count; }
         t->epoch = epoch; t->step = step; t->rng = rng;
         st = ofs__ok(err);
     }
     for (g = 0; g < OFS_TRAINER_MAX_GROUPS; g++) ofs_optim_free(&fresh[g]);
     if (avg.avg) ofs_average_free(&avg);
+    if (la.slow) ofs_lookahead_free(&la);
     return st;
 }
 
@@ -6439,7 +7053,8 @@ static void ofs__gemm_run(const ofs__gemm_args *g)
 /* Chapter 15's epoch takes one step after another, and each step runs its products
    one after another, each cut among the threads its own way: W1, dW1 and the
    moments cross between the cores' caches every step. For one hidden layer and an
-   element-wise optimizer, ofs_trainer_epoch runs the epoch below instead: one
+   element-wise optimizer (without SAM's second gradient or accumulated batches),
+   ofs_trainer_epoch runs the epoch below instead: one
    parallel region for the whole epoch, in which each thread owns a slice u of the
    hidden units (whole vectors, traded now and then: ofs__owned_balance), a slice r
    of the batch rows and a slice o of the outputs. A step, | for a barrier:
@@ -6451,7 +7066,7 @@ static void ofs__gemm_run(const ofs__gemm_args *g)
        thread 0: ofs__step_begin (schedule, checks, t <- t + 1);
        G1^T[u] = (W2[:, u]^T G2^T) * act'(H^T[u]), db1[u];  dW2[:, u] = (H^T[u] G2)^T; db2[o]
        dW1[u] = G1^T[u] X                                                  |
-       ofs__step_update on W1[u], b1[u], W2[o], b2[o]
+       ofs__step_update on W1[u], b1[u], W2[o], b2[o] (Lookahead's sync and the average too)
 
    The pieces are the book's: the products are ofs__gemm_range on blocks of the
    same products (one element's terms in the same order whoever computes it, and
@@ -6512,7 +7127,11 @@ static void ofs__owned_fwd_epi(void *ctx, ofs_real *c, ptrdiff_t ld, int i0, int
     for (i = 0; i < mr; i++) ofs__bias_act(c + i * ld, (size_t)nr, e->b1 + i0 + i, 0, e->act);
 }
 
-static int ofs__owned_ok(const ofs_trainer *t) { return t->mlp->nlayers == 2 && ofs__trainer_elementwise(t); }
+/* (SAM's two gradients and accumulated micro-batches take chapter 15's loop.) */
+static int ofs__owned_ok(const ofs_trainer *t)
+{
+    return t->mlp->nlayers == 2 && !t->sam && t->accumulate == 1 && ofs__trainer_elementwise(t);
+}
 
 /* Its workspace, with the trainer's: H, G1 and dW2 transposed. 0: out of memory. */
 static int ofs__owned_alloc(ofs_trainer *t)
@@ -6745,11 +7364,13 @@ static void ofs__flush_here(int on)
 
 /* Whether this thread flushes: a product of two normal floats that is subnormal. An
    emulator (valgrind) may accept the bits and ignore them. */
+#if OFS__HAVE_FLUSH
 static int ofs__flushes(void)
 {
     volatile float a = 1e-30f, b = 1e-10f;
     return a * b == 0.0f;
 }
+#endif
 
 OFSDEF ofs_status ofs_set_flush_denormal(int on, ofs_err *err)
 {

@@ -28,19 +28,23 @@
 #define MSG 1024           /* a message: the values quoted in it are shortened to fit */
 
 /* The options, in --help's order; each may be given once (--set once per key). */
-enum { F_OPTIM, F_MUON_LR, F_SCHED, F_LR, F_WD, F_WARMUP, F_SET, F_EPOCHS, F_BATCH, F_HIDDEN, F_ACT, F_SEED, F_SWA_START,
-       F_SWA_LR, F_EMA, F_DATA, F_LOG, F_SAVE, F_RESUME, F_THREADS, F_KERNEL, F_FLUSH, F_SMOKE, F_COUNT };
+enum { F_OPTIM, F_MUON_LR, F_SCHED, F_LR, F_WD, F_WARMUP, F_SET, F_EPOCHS, F_BATCH, F_ACCUMULATE, F_HIDDEN, F_ACT, F_SEED,
+       F_SWA_START, F_SWA_LR, F_EMA, F_LOOKAHEAD, F_SAM, F_ASAM, F_DATA, F_LOG, F_SAVE, F_RESUME, F_THREADS, F_KERNEL, F_FLUSH,
+       F_SMOKE, F_COUNT };
 static const char *const flag_names[F_COUNT] = {
-    "--optim", "--muon-lr", "--sched", "--lr", "--wd", "--warmup", "--set", "--epochs", "--batch", "--hidden", "--act", "--seed",
-    "--swa-start", "--swa-lr", "--ema-decay", "--data", "--log", "--save", "--resume", "--threads", "--kernel",
-    "--flush-denormal", "--smoke" };
+    "--optim", "--muon-lr", "--sched", "--lr", "--wd", "--warmup", "--set", "--epochs", "--batch", "--accumulate", "--hidden",
+    "--act", "--seed", "--swa-start", "--swa-lr", "--ema-decay", "--lookahead", "--sam", "--asam", "--data", "--log", "--save",
+    "--resume", "--threads", "--kernel", "--flush-denormal", "--smoke" };
 
 typedef struct options {
     const char *optim, *sched, *act, *data, *log, *save, *resume, *kernel;
     double lr, wd, warmup;             /* warmup in epochs (warmup_cosine and --warmup) */
     double swa_lr, ema_decay;          /* --swa-lr (-1: hold the rate), --ema-decay (0: none) */
     double muon_lr;                    /* --optim muon: the hidden matrices' peak rate */
-    int epochs, batch, threads, smoke, flush, swa_start;   /* swa_start: -1, none */
+    int la_k;                          /* --lookahead K,ALPHA (0: none) */
+    double la_alpha;
+    double rho, eta;                   /* --sam RHO or --asam RHO[,ETA] (rho -1: none) */
+    int epochs, batch, accumulate, threads, smoke, flush, swa_start;   /* swa_start: -1, none */
     int hidden[OFS_MLP_MAX_LAYERS], nhidden;
     uint64_t seed;
     int given[F_COUNT];                /* given on the command line */
@@ -100,6 +104,35 @@ static int parse_hidden(options *o, const char *s, char *msg)
     return 0;
 }
 
+/* "A,B" into two numbers checked in [lo_a, hi_a] and [lo_b, hi_b]; B may be absent
+   when b_optional (then *b is left as it is). */
+static int parse_pair(const char *flag, const char *s, double lo_a, double hi_a, double lo_b, double hi_b, int b_optional,
+                      const char *what, double *a, double *b, char *msg)
+{
+    char first[64];
+    const char *comma = strchr(s, ','), *why;
+    const size_t len = comma ? (size_t)(comma - s) : strlen(s);
+    if (len >= sizeof first) return bad_value(msg, flag, what, s, "too long");
+    if (!comma && !b_optional) return bad_value(msg, flag, what, s, "no comma");
+    memcpy(first, s, len); first[len] = 0;
+    if ((why = real_problem(first, lo_a, hi_a, a)) != NULL) return bad_value(msg, flag, what, s, why);
+    if (comma && (why = real_problem(comma + 1, lo_b, hi_b, b)) != NULL) return bad_value(msg, flag, what, s, why);
+    return 0;
+}
+
+/* --lookahead K,ALPHA: K a whole number of steps, ALPHA in (0, 1]. */
+static int parse_lookahead(options *o, const char *s, char *msg)
+{
+    static const char *what = "K,ALPHA with K from 1 to 100000 steps and ALPHA in (0, 1), e.g. 5,0.8";
+    double k;
+    if (parse_pair("--lookahead", s, 1, 100000, 0, 1, 0, what, &k, &o->la_alpha, msg)) return 2;
+    if (k != floor(k)) return bad_value(msg, "--lookahead", what, s, "K is not a whole number");
+    if (o->la_alpha == 0) return bad_value(msg, "--lookahead", what, s, "ALPHA 0 would never move the slow weights");
+    if (o->la_alpha == 1) return bad_value(msg, "--lookahead", what, s, "ALPHA 1 is the optimizer alone");
+    o->la_k = (int)k;
+    return 0;
+}
+
 static int parse_set(options *o, const char *s, char *msg)
 {
     const char *eq = strchr(s, '=');
@@ -148,6 +181,11 @@ static int parse_value(options *o, int f, const char *v, char *msg)
     case F_SWA_LR: return parse_real(flag, v, 0, DBL_MAX, "a learning rate >= 0", &o->swa_lr, msg);
     case F_EMA: return parse_real(flag, v, 0, 1, "a decay in (0, 1)", &o->ema_decay, msg);
     case F_BATCH: return parse_int(flag, v, 1, 1 << 20, "a batch size from 1 to 1048576", &o->batch, msg);
+    case F_ACCUMULATE: return parse_int(flag, v, 1, 1024, "a number of batches per step from 1 to 1024", &o->accumulate, msg);
+    case F_LOOKAHEAD: return parse_lookahead(o, v, msg);
+    case F_SAM: return parse_real(flag, v, 0, 1e6, "a radius RHO in [0, 1e6], e.g. 0.05", &o->rho, msg);
+    case F_ASAM: return parse_pair(flag, v, 0, 1e6, 0, 1e6, 1, "RHO[,ETA] with RHO and ETA in [0, 1e6], e.g. 0.5 or 0.5,0.01",
+                                   &o->rho, &o->eta, msg);
     case F_THREADS: return parse_int(flag, v, 1, 4096, "a thread count from 1 to 4096", &o->threads, msg);
     case F_SEED: { int s; if (parse_int(flag, v, 0, 2147483647L, "a seed from 0 to 2147483647", &s, msg)) return 2;
                    o->seed = (uint64_t)s; break; }
@@ -167,7 +205,7 @@ static int parse_args(int argc, char **argv, options *o, char *msg)
     msg[0] = 0;
     o->optim = "adamw"; o->sched = "warmup_cosine"; o->act = "relu"; o->data = NULL;
     o->lr = 4e-3; o->wd = 0.05; o->muon_lr = 0.02; o->warmup = -1; o->epochs = -1; o->batch = 128; o->seed = 1;
-    o->swa_start = -1; o->swa_lr = -1;
+    o->swa_start = -1; o->swa_lr = -1; o->accumulate = 1; o->rho = -1; o->eta = ofs_sam_defaults().eta;
     o->hidden[0] = 256; o->nhidden = 1;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -283,6 +321,10 @@ static int check_options(const options *o, char *msg)
     if (o->given[F_EMA] && (o->ema_decay >= 1 || o->ema_decay == 0))
         return fail(msg, "--ema-decay: expected a decay in (0, 1), found %g", o->ema_decay);
     if (o->given[F_EMA] && o->swa_start >= 0) return fail(msg, "--ema-decay: one average at a time: --swa-start is given too");
+    if (o->given[F_SAM] && o->given[F_ASAM]) return fail(msg, "--asam: one of --sam and --asam at a time: --sam is given too");
+    if (o->rho == 0)
+        return fail(msg, "%s: RHO 0 is the optimizer alone at twice the cost (two gradients per step): expected RHO > 0",
+                    o->given[F_SAM] ? "--sam" : "--asam");
     if (o->resume && o->given[F_SEED])
         return fail(msg, "--seed: a resumed run goes on with the generator state saved in its checkpoint, so --seed would do nothing");
 #ifndef _OPENMP
@@ -360,7 +402,9 @@ static void usage(void)
            "  --set KEY=VALUE  another setting of the optimizer by name, e.g. beta2=0.99,\n"
            "                   momentum=0.9; a key the optimizer does not read is refused\n"
            "  --epochs N       passes over the training set                        (8)\n"
-           "  --batch N        examples per step, at most the training set         (128)\n"
+           "  --batch N        examples per batch, at most the training set        (128)\n"
+           "  --accumulate N   N batches per optimizer step, their gradients averaged: a\n"
+           "                   step of N x --batch examples in the memory of one   (1)\n"
            "  --hidden LIST    hidden layer widths, e.g. 256 or 512,256; 0 for none (256)\n"
            "  --act NAME       hidden activation: relu, tanh, sigmoid, identity    (relu)\n"
            "  --seed N         seed of the initialisation and of the data order    (1)\n"
@@ -369,13 +413,20 @@ static void usage(void)
            "  --swa-lr X       the rate SWA anneals to             (the rate at epoch E)\n"
            "  --ema-decay D    an exponential moving average of the weights, after\n"
            "                   every step, with decay D in (0, 1), tested beside them\n"
+           "  --lookahead K,ALPHA  Lookahead around the optimizer: every K steps the slow\n"
+           "                   weights move ALPHA of the way to the fast ones (e.g. 5,0.8);\n"
+           "                   the slow weights are tested\n"
+           "  --sam RHO        SAM: each step's gradient taken at the worst point of a ball\n"
+           "                   of radius RHO (e.g. 0.05), two gradients per step\n"
+           "  --asam RHO[,ETA] ASAM: the ball scaled by |w| + ETA (0.01) on the weights\n"
            "  --data DIR       the four MNIST files (train-images-idx3-ubyte, ...) (data/mnist)\n"
            "  --log FILE       also write a CSV line per epoch to FILE\n"
            "  --save FILE      save a checkpoint after every epoch (a regular file)\n"
            "  --resume FILE    continue the run saved in FILE, to --epochs in all. The schedule\n"
            "                   is rebuilt from --sched, --lr, --warmup and --epochs as given;\n"
            "                   the optimizer's settings are the checkpoint's: --optim, --wd and\n"
-           "                   --set must be the saved ones (a difference is refused), and\n"
+           "                   --set must be the saved ones (a difference is refused), so\n"
+           "                   must --accumulate, --lookahead, --sam and --asam, and\n"
            "                   --seed is refused (the saved generator state goes on)\n"
            "  --threads N      OpenMP threads (default: all)\n"
            "  --kernel NAME    matrix-product kernel: auto, book, generic, avx2, avx512\n"
@@ -549,6 +600,8 @@ typedef struct run {
     ofs_sched sched;
     swa_sched swa;             /* --swa-start: the schedule, then SWALR */
     ofs_average avg;           /* --swa-start, --ema-decay: the weight average */
+    ofs_lookahead la;          /* --lookahead */
+    ofs_sam sam;               /* --sam, --asam */
     ofs_mlp eval;              /* the model with the averaged weights (or Schedule-Free's x), for evaluation */
     unsigned char *pred;
     outfile curves, log;
@@ -580,7 +633,7 @@ static int setup_average(run *R, int64_t per_epoch)
     const options *o = &R->o;
     const int average = o->swa_start >= 0 || o->ema_decay != 0;
     ofs_err e;
-    if (!average && !schedule_free(R)) return 0;
+    if (!average && !schedule_free(R) && !o->la_k) return 0;
     if (ofs_mlp_create(&R->eval, R->m.sizes, R->m.nlayers + 1, R->m.act, R->m.max_batch, &e) != OFS_OK ||
         (average && ofs_average_init(&R->avg, R->m.nparams, o->ema_decay, &e) != OFS_OK)) {
         fprintf(stderr, PROG ": %s\n", e.msg);
@@ -601,10 +654,15 @@ static int setup_average(run *R, int64_t per_epoch)
 }
 
 /* The model to test: the trained one, or for Schedule-Free the weights x of each
-   parameter group (ofs_optim_eval_params; training goes on from y). */
+   parameter group (ofs_optim_eval_params; training goes on from y), or Lookahead's
+   slow weights (the paper's; the fast ones equal them after every K-th step). */
 static ofs_mlp *test_model(run *R)
 {
     int g;
+    if (!schedule_free(R) && R->o.la_k) {
+        memcpy(R->eval.params, R->la.slow, R->m.nparams * sizeof(ofs_real));
+        return &R->eval;
+    }
     if (!schedule_free(R)) return &R->m;
     for (g = 0; g < R->t.ngroups; g++)
         ofs_optim_eval_params(&R->t.opt[g], R->m.params + R->t.offset[g], R->eval.params + R->t.offset[g]);
@@ -640,11 +698,13 @@ static void say_last_good(const run *R)
         fprintf(stderr, PROG ": no checkpoint was written (--save FILE keeps one per epoch)\n");
 }
 
-/* The trainer's whole state is finite: the parameters and every moment array. */
+/* The trainer's whole state is finite: the parameters, every moment array and
+   Lookahead's slow weights. */
 static int state_finite(const run *R, ofs_err *e)
 {
     int g, k;
     if (ofs_check_finite(R->m.params, R->m.nparams, "parameters", R->t.step, e) != OFS_OK) return 0;
+    if (R->o.la_k && ofs_check_finite(R->la.slow, R->la.n, "Lookahead's slow weights", R->t.step, e) != OFS_OK) return 0;
     for (g = 0; g < R->t.ngroups; g++)
         for (k = 0; k < 3; k++)
             if (R->t.opt[g].s[k] &&
@@ -661,7 +721,8 @@ static int resume(run *R, const ofs_optim_config *cfg, ofs_sched_kind kind)
     if (ofs_trainer_load(&R->t, o->resume, &e) != OFS_OK) {
         print_err("--resume: ", &e);
         if (e.status != OFS_ERR_MISMATCH) return 1;
-        fprintf(stderr, PROG ": --resume: --optim, --hidden, --act, --batch and the training set must be the saved run's\n");
+        fprintf(stderr, PROG ": --resume: --optim, --hidden, --act, --batch, --accumulate, --lookahead, --sam, --asam and the "
+                "training set must be the saved run's\n");
         return 2;
     }
     if ((rc = check_resumed_settings(o, &R->t, cfg, kind == OFS_SCHED_ONECYCLE)) != 0) return rc;
@@ -700,6 +761,45 @@ static ofs_status make_trainer(run *R, const ofs_optim_config *cfg, const ofs_rn
     return ofs_trainer_create(&R->t, &R->m, cfg, 0, R->o.batch, R->train.n, rng, e);
 }
 
+/* --accumulate, --lookahead, --sam and --asam on the trainer (Lookahead's slow weights
+   start as the initial ones); 0, or 1. */
+static int setup_wrappers(run *R)
+{
+    const options *o = &R->o;
+    ofs_lookahead_config lc = ofs_lookahead_defaults();
+    ofs_sam_config sc = ofs_sam_defaults();
+    ofs_err e;
+    R->t.accumulate = o->accumulate;
+    lc.k = o->la_k; lc.alpha = o->la_alpha;
+    sc.rho = o->rho; sc.adaptive = o->given[F_ASAM]; sc.eta = o->eta;
+    if ((o->la_k && ofs_lookahead_init(&R->la, &lc, R->m.params, R->m.nparams, &e) != OFS_OK) ||
+        (o->rho >= 0 && ofs_sam_init(&R->sam, &sc, R->m.nparams, &e) != OFS_OK)) {
+        fprintf(stderr, PROG ": %s\n", e.msg);
+        return 1;
+    }
+    if (o->la_k) R->t.lookahead = &R->la;
+    if (o->rho >= 0) R->t.sam = &R->sam;
+    return 0;
+}
+
+/* The wrappers and accumulation, in the banner. */
+static void print_wrappers(const run *R)
+{
+    const options *o = &R->o;
+    if (o->accumulate > 1)
+        printf("accumulate: %d batches of %d per step (%d examples)\n", o->accumulate, o->batch, o->accumulate * o->batch);
+    if (o->la_k) printf("Lookahead: k %d, alpha %g (the slow weights are tested)\n", o->la_k, o->la_alpha);
+    if (o->given[F_SAM]) printf("SAM: rho %g, two gradients per step\n", o->rho);
+    if (o->given[F_ASAM]) printf("ASAM: rho %g, eta %g, two gradients per step\n", o->rho, o->eta);
+}
+
+/* Optimizer steps per epoch: batches of --batch, --accumulate of them per step. */
+static int64_t steps_per_epoch(const run *R)
+{
+    const size_t per = (size_t)R->o.batch * (size_t)R->o.accumulate;
+    return (int64_t)((R->train.n + per - 1) / per);
+}
+
 static int setup(run *R)
 {
     const options *o = &R->o;
@@ -736,7 +836,8 @@ static int setup(run *R)
     ofs_rng_seed(&rng, o->seed);
     ofs_mlp_randomize(&R->m, act == OFS_ACT_RELU ? OFS_INIT_HE : OFS_INIT_XAVIER, &rng);
     if (make_trainer(R, &cfg, &rng, &e) != OFS_OK) { fprintf(stderr, PROG ": %s\n", e.msg); return 1; }
-    per_epoch = (int64_t)((R->train.n + (size_t)o->batch - 1) / (size_t)o->batch);
+    if (setup_wrappers(R)) return 1;
+    per_epoch = steps_per_epoch(R);
     total = per_epoch * o->epochs;
     if (make_sched(o, total, per_epoch, &R->sched, msg) || check_sched_with(&R->sched, &cfg, total, msg)) {
         fprintf(stderr, PROG ": %s\n", msg);
@@ -762,6 +863,7 @@ static int setup(run *R)
         printf("SWA: after epoch %d, the rate anneals to %g over one epoch and each epoch's weights join the average\n",
                o->swa_start, R->swa.swalr.swa_lr);
     if (o->ema_decay > 0) printf("EMA: the weights' moving average after every step, decay %g\n", o->ema_decay);
+    print_wrappers(R);
     return 0;
 }
 
@@ -820,7 +922,7 @@ static int write_rates(run *R)
 {
     outfile f;
     ofs_optim_config c = R->t.opt[0].cfg;
-    int64_t k, per_epoch = (int64_t)((R->train.n + (size_t)R->o.batch - 1) / (size_t)R->o.batch);
+    int64_t k, per_epoch = steps_per_epoch(R);
     if (out_open(&f, "out/ch15_lr.dat", 1)) return -1;
     out_printf(&f, "# step epoch lr   (the rate of optimizer step k + 1)\n");
     for (k = 0; k < per_epoch * R->o.epochs && !f.err; k++)
@@ -875,6 +977,8 @@ int main(int argc, char **argv)
     ofs_trainer_free(&R.t);
     ofs_mlp_free(&R.m);
     if (R.avg.avg) ofs_average_free(&R.avg);
+    if (R.la.slow) ofs_lookahead_free(&R.la);
+    if (R.sam.x) ofs_sam_free(&R.sam);
     if (R.eval.params) ofs_mlp_free(&R.eval);
     ofs_dataset_free(&R.train);
     ofs_dataset_free(&R.test);

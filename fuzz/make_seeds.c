@@ -46,17 +46,21 @@ int main(void)
         ofs_optim o;
         ofs_optim_config c = ofs_optim_defaults((ofs_optim_kind)kind);
         ofs_buf b = {NULL, 0, 0, 0};
-        ofs_real p[3] = {1, 2, 3}, g[3] = {0.1f, -0.2f, 0.3f};
+        ofs_real p[4] = {1, 2, 3, 4}, g[4] = {0.1f, -0.2f, 0.3f, -0.4f};
+        const int shaped = ofs_optim_wants_shape((ofs_optim_kind)kind);   /* Muon, Adafactor: 2 x 2 (bit 6, n - 1 = 3) */
         if (bits & 8) c.momentum = 0.5;
         if (bits & 16) c.centered = 1;
         if (bits & 32) c.amsgrad = 1;
-        if (ofs_optim_init(&o, &c, 3, NULL) != OFS_OK) { printf("cannot make optimizer %d\n", t); return 1; }
+        if (ofs_optim_init_shape(&o, &c, shaped ? 4 : 3, shaped ? 2 : 0, shaped ? 2 : 0, NULL) != OFS_OK) {
+            printf("cannot make optimizer %d\n", t);
+            return 1;
+        }
         ofs_optim_step(&o, p, g, NULL);
         ofs_optim_step(&o, p, g, NULL);
         ofs_optim_save(&o, &b);
         snprintf(path, sizeof path, "fuzz/corpus/state/%s.bin",
                  t < OFS_OPTIM_COUNT ? ofs_optim_name((ofs_optim_kind)t) : extra_name[t - OFS_OPTIM_COUNT]);
-        if (write_seed(path, kind, 2 | bits, &b) != 0) return 1;
+        if (write_seed(path, kind, shaped ? 3 | 64 : 2 | bits, &b) != 0) return 1;
         ofs_buf_free(&b);
         ofs_optim_free(&o);
     }
@@ -72,29 +76,43 @@ int main(void)
         if (write_seed(path, OFS_OPTIM_COUNT, 0, &b) != 0) return 1;
         ofs_buf_free(&b);
     }
-    /* checkpoints of a 4-3-2 network, one and two parameter groups: payload and whole file */
-    for (t = 0; t < 2; t++) {
+    /* checkpoints of a 4-3-2 network, one and two parameter groups: payload and whole
+       file; t = 2: two groups, with the wrappers fuzz_checkpoint's second trainer has
+       (Lookahead k 3 alpha 0.5 after one step, SAM, accumulate 2) */
+    for (t = 0; t < 3; t++) {
         static const int sizes[3] = {4, 3, 2};
         ofs_mlp m;
         ofs_trainer tr;
         ofs_optim_config c = ofs_optim_defaults(OFS_ADAMW);
         ofs_rng rng;
+        ofs_lookahead la;
+        ofs_lookahead_config lc = ofs_lookahead_defaults();
+        ofs_sam sam;
+        ofs_sam_config sc = ofs_sam_defaults();
         unsigned char bytes[4096];
         size_t len;
         FILE *f;
         ofs_rng_seed(&rng, 1);
         ofs_mlp_create(&m, sizes, 3, OFS_ACT_RELU, 4, NULL);
         ofs_mlp_randomize(&m, OFS_INIT_HE, &rng);
-        ofs_trainer_create(&tr, &m, &c, t, 2, 8, &rng, NULL);
+        ofs_trainer_create(&tr, &m, &c, t == 1, 2, 8, &rng, NULL);
+        if (t == 2) {
+            lc.k = 3; lc.alpha = 0.5;
+            ofs_lookahead_init(&la, &lc, m.params, m.nparams, NULL);
+            ofs_sam_init(&sam, &sc, m.nparams, NULL);
+            la.count = 1;
+            tr.lookahead = &la; tr.sam = &sam; tr.accumulate = 2;
+        }
         ofs_trainer_save(&tr, "build/seed.ckpt", NULL);
+        if (t == 2) { ofs_lookahead_free(&la); ofs_sam_free(&sam); }
         f = fopen("build/seed.ckpt", "rb");
         len = f ? fread(bytes + 1, 1, sizeof bytes - 1, f) : 0;
         if (f) fclose(f);
-        bytes[0] = (unsigned char)(1 | (t ? 2 : 0));                 /* whole file */
-        snprintf(path, sizeof path, "fuzz/corpus/checkpoint/file%d.bin", t);
+        bytes[0] = (unsigned char)(1 | (t == 1 ? 2 : 0));            /* whole file */
+        snprintf(path, sizeof path, t == 2 ? "fuzz/corpus/checkpoint/file_wrapped.bin" : "fuzz/corpus/checkpoint/file%d.bin", t);
         f = fopen(path, "wb"); fwrite(bytes, 1, len + 1, f); fclose(f);
-        bytes[20] = (unsigned char)(t ? 2 : 0);                       /* payload only */
-        snprintf(path, sizeof path, "fuzz/corpus/checkpoint/payload%d.bin", t);
+        bytes[20] = (unsigned char)(t == 1 ? 2 : 0);                  /* payload only */
+        snprintf(path, sizeof path, t == 2 ? "fuzz/corpus/checkpoint/payload_wrapped.bin" : "fuzz/corpus/checkpoint/payload%d.bin", t);
         f = fopen(path, "wb"); fwrite(bytes + 20, 1, len + 1 - 24, f); fclose(f);
         ofs_trainer_free(&tr);
         ofs_mlp_free(&m);
@@ -113,7 +131,7 @@ int main(void)
         unsigned char bytes[8192];
         size_t len;
         FILE *f;
-        if (t == OFS_ADAMW) continue;
+        if (t == OFS_ADAMW || ofs_optim_wants_shape((ofs_optim_kind)t)) continue;   /* (flat groups only here) */
         for (k = 0; k < 8 * 4; k++) x[k] = (ofs_real)((k * 7 % 11) - 5) / 4;
         ofs_rng_seed(&rng, 1);
         ofs_mlp_create(&m, sizes, 3, OFS_ACT_RELU, 4, NULL);

@@ -46,18 +46,25 @@ in_list() { case " $2 " in *" $1 "*) return 0 ;; esac; return 1; }
 
 pass=0; fail=0
 mkdir -p build/quotes
-# Chapter id of tutorial/04b-quasi-newton.md is 04b; its program is build/ch04b_*.
-prog_of() { local p; for p in build/ch"$1"_*; do [ -x "$p" ] && { echo "$p"; return; }; done; }
+# Chapter id of tutorial/04b-quasi-newton.md is 04b; its program is build/ch04b_*. A
+# chapter may have several programs (11b: ch11b_after_adam and ch11b_wrappers): its
+# quotes may come from any of them, and every one must be built and run cleanly.
+progs_of() { local s; for s in examples/ch"$1"_*.c; do [ -f "$s" ] && echo build/"$(basename "$s" .c)"; done; }
+prog_of() { local p; for p in $(progs_of "$1"); do [ -x "$p" ] && { echo "$p"; return; }; done; }
 log_of() { local s; for s in examples/ch"$1"_*.c; do [ -f "$s" ] && { echo tutorial/data/"$(basename "$s" .c)".txt; return; }; done; }
-output_of() {   # the program's output, run once and kept in build/quotes/ID.txt
-    local id=$1 p
+output_of() {   # the programs' outputs, each run once, kept together in build/quotes/ID.txt
+    local id=$1 p n
     if in_list "$id" "$FROM_LOG"; then p=$(log_of "$id"); [ -f "$p" ] && echo "$p"; return; fi
     if [ ! -f build/quotes/"$id".txt ] && in_list "$id" "$COMMITTED"; then
         cat tutorial/data/ch"$id"_*.txt > build/quotes/"$id".txt 2>/dev/null || { echo "FAIL tutorial/data/ch${id}_*.txt: not found"; return 1; }
     fi
     if [ ! -f build/quotes/"$id".txt ]; then
-        p=$(prog_of "$id"); [ -n "$p" ] || return 1
-        "$p" > build/quotes/"$id".txt 2>&1 || { echo "FAIL $p exited $? (output in build/quotes/$id.txt)"; return 1; }
+        for p in $(progs_of "$id"); do
+            n=build/quotes/"$id"_$(basename "$p").out
+            [ -x "$p" ] || { echo "FAIL $p is not built (run make)" >&2; return 1; }
+            "$p" > "$n" 2>&1 || { echo "FAIL $p exited $? (output in $n)" >&2; return 1; }
+        done
+        cat build/quotes/"$id"_*.out > build/quotes/"$id".txt 2>/dev/null || return 1
     fi
     echo build/quotes/"$id".txt
 }
@@ -148,7 +155,7 @@ check_md() {
     done < build/quotes/check.txt
 }
 
-rm -f build/quotes/*.txt
+rm -f build/quotes/*.txt build/quotes/*.out
 
 for md in tutorial/[0-9][0-9]*-*.md; do
     [ -e "$md" ] || continue

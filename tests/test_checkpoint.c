@@ -125,9 +125,10 @@ static void check_average(void)
     b.t.average = NULL;
     CHECK(ofs_trainer_save(&b.t, path("none.ckpt"), &e) == OFS_OK, "save without an average");
     refuse(&c, path("none.ckpt"), OFS_ERR_MISMATCH, "none.ckpt", "expected a weight average (this trainer keeps one), found none");
-    /* version 2: the same payload without the average's flag */
+    /* version 2: the same payload without the average's flag (and version 4's tail:
+       accumulate and the two wrappers' flags) */
     CHECK(ofs_file_load(path("none.ckpt"), 15u, &pl, &e) == OFS_OK, "%s", e.msg);
-    pl.data[0] = 2; pl.len -= 8;
+    pl.data[0] = 2; pl.len -= 8 + 24;
     CHECK(ofs_file_save(path("v2.ckpt"), 15u, &pl, &e) == OFS_OK, "%s", e.msg);
     ofs_buf_free(&pl);
     teardown(&c); ofs_average_free(&ac);
@@ -206,9 +207,9 @@ static void check_refusals(void)
     refuse(&r, path("empty.ckpt"), OFS_ERR_FORMAT, "empty.ckpt", "at least 24 bytes");
     refuse(&r, path("missing.ckpt"), OFS_ERR_IO, "missing.ckpt", "cannot open");
     patch_u64(good, path("v1.ckpt"), 0, 1);
-    refuse(&r, path("v1.ckpt"), OFS_ERR_MISMATCH, "expected checkpoint format version 2 or 3", "found version 1 (its weights are stored in x out");
-    patch_u64(good, path("v4.ckpt"), 0, 4);
-    refuse(&r, path("v4.ckpt"), OFS_ERR_MISMATCH, "expected checkpoint format version 2 or 3", "found version 4");
+    refuse(&r, path("v1.ckpt"), OFS_ERR_MISMATCH, "expected checkpoint format version 2 to 4", "found version 1 (its weights are stored in x out");
+    patch_u64(good, path("v5.ckpt"), 0, 5);
+    refuse(&r, path("v5.ckpt"), OFS_ERR_MISMATCH, "expected checkpoint format version 2 to 4", "found version 5");
     patch_u64(good, path("real.ckpt"), 8, sizeof(ofs_real) == 4 ? 8 : 4);
     refuse(&r, path("real.ckpt"), OFS_ERR_MISMATCH, "ofs_real", "OFS_REAL");
     free(d);
@@ -330,6 +331,87 @@ static void check_not_files(void)
 
 /* A state that is not finite is never saved: OFS_ERR_NONFINITE, the file named, and
    the previous checkpoint stays byte for byte. Counters at their limit stop training. */
+/* Lookahead (k 3), SAM and accumulate 2 travel with the checkpoint (version 4): one
+   epoch, save, load into a fresh trainer, one epoch is two epochs straight, bit for
+   bit, slow weights and Lookahead's count (mid-cycle) included; any difference in the
+   wrappers or in accumulate is refused and changes nothing; a version-3 file loads as
+   a run without wrappers and with accumulate 1; a non-finite slow weight is not saved. */
+typedef struct wrapped { run r; ofs_lookahead la; ofs_sam sam; } wrapped;
+
+static int wrap_setup(wrapped *w, uint64_t seed, int k, double rho, int accumulate, int with_la, int with_sam)
+{
+    ofs_lookahead_config lc = ofs_lookahead_defaults();
+    ofs_sam_config sc = ofs_sam_defaults();
+    if (setup(&w->r, 32, 16, OFS_ADAMW, 0, seed) != 0) return -1;
+    lc.k = k; sc.rho = rho;
+    memset(&w->la, 0, sizeof w->la); memset(&w->sam, 0, sizeof w->sam);
+    if (with_la && ofs_lookahead_init(&w->la, &lc, w->r.m.params, w->r.m.nparams, NULL) != OFS_OK) return -1;
+    if (with_sam && ofs_sam_init(&w->sam, &sc, w->r.m.nparams, NULL) != OFS_OK) return -1;
+    w->r.t.lookahead = with_la ? &w->la : NULL;
+    w->r.t.sam = with_sam ? &w->sam : NULL;
+    w->r.t.accumulate = accumulate;
+    return 0;
+}
+
+static void wrap_teardown(wrapped *w)
+{
+    teardown(&w->r);
+    if (w->la.slow) ofs_lookahead_free(&w->la);
+    if (w->sam.x) ofs_sam_free(&w->sam);
+}
+
+/* A trainer (seed 5) with these wrappers refuses the file, naming `needle`. */
+static void wrap_refuses(const char *file, int k, double rho, int accumulate, int with_la, int with_sam, const char *needle)
+{
+    wrapped w;
+    ofs_real *slow;
+    CHECK(wrap_setup(&w, 5, k, rho, accumulate, with_la, with_sam) == 0, "setup");
+    slow = with_la ? (ofs_real *)malloc(w.la.n * sizeof *slow) : NULL;
+    if (slow) memcpy(slow, w.la.slow, w.la.n * sizeof *slow);
+    refuse(&w.r, file, OFS_ERR_MISMATCH, file, needle);
+    CHECK(!slow || (memcmp(slow, w.la.slow, w.la.n * sizeof *slow) == 0 && w.la.count == 0), "%s: the slow weights unchanged", needle);
+    free(slow);
+    wrap_teardown(&w);
+}
+
+static void check_wrappers(void)
+{
+    wrapped a, b, c;
+    ofs_err e;
+    ofs_buf pl;
+    char ck[768], v3[768];
+    snprintf(ck, sizeof ck, "%s", path("wrapped.ckpt"));
+    snprintf(v3, sizeof v3, "%s", path("v3.ckpt"));
+    CHECK(wrap_setup(&a, 1, 3, 0.05, 2, 1, 1) == 0 && wrap_setup(&b, 1, 3, 0.05, 2, 1, 1) == 0 &&
+          wrap_setup(&c, 5, 3, 0.05, 2, 1, 1) == 0, "setup with Lookahead, SAM and accumulate 2");
+    CHECK(epoch(&a.r) && epoch(&a.r) && epoch(&b.r) && b.la.count == 1, "10 steps an epoch: Lookahead's count 1 after the first");
+    CHECK(ofs_trainer_save(&b.r.t, ck, &e) == OFS_OK && ofs_trainer_load(&c.r.t, ck, &e) == OFS_OK, "%s", e.msg);
+    CHECK(c.la.count == 1 && memcmp(c.la.slow, b.la.slow, b.la.n * sizeof(ofs_real)) == 0, "the slow weights and the count load");
+    CHECK(epoch(&c.r) && same_state(&a.r, &c.r) && a.la.count == c.la.count &&
+          memcmp(a.la.slow, c.la.slow, a.la.n * sizeof(ofs_real)) == 0, "resumed with the wrappers, the run continues bit for bit");
+    wrap_refuses(ck, 3, 0.05, 1, 1, 1, "expected a run with accumulate 1 (micro-batches per step), found accumulate 2");
+    wrap_refuses(ck, 3, 0.05, 2, 0, 1, "the checkpoint holds Lookahead's state, this trainer has none");
+    wrap_refuses(ck, 4, 0.05, 2, 1, 1, "lookahead state: expected");
+    wrap_refuses(ck, 3, 0.1, 2, 1, 1, "sam state: expected");
+    wrap_refuses(ck, 3, 0.05, 2, 1, 0, "the checkpoint holds SAM's settings, this trainer has none");
+    /* version 3: a run without wrappers, saved by this version, less its 24-byte tail */
+    a.r.t.lookahead = NULL; a.r.t.sam = NULL; a.r.t.accumulate = 1;
+    CHECK(ofs_trainer_save(&a.r.t, ck, &e) == OFS_OK && ofs_file_load(ck, 15u, &pl, &e) == OFS_OK, "%s", e.msg);
+    wrap_refuses(ck, 3, 0.05, 1, 0, 1, "expected SAM's settings (this trainer has one), found none");
+    pl.data[0] = 3; pl.len -= 24;
+    CHECK(ofs_file_save(v3, 15u, &pl, &e) == OFS_OK, "%s", e.msg);
+    ofs_buf_free(&pl);
+    wrap_refuses(v3, 3, 0.05, 1, 1, 0, "expected a run with Lookahead, found a checkpoint of format version 3 (no wrappers)");
+    wrap_refuses(v3, 3, 0.05, 2, 0, 0, "expected a run with accumulate 2 (micro-batches per step), found accumulate 1");
+    wrap_teardown(&c);
+    CHECK(wrap_setup(&c, 5, 3, 0.05, 1, 0, 0) == 0 && ofs_trainer_load(&c.r.t, v3, &e) == OFS_OK && c.r.t.step == 20,
+          "a version-3 checkpoint loads as a run without wrappers, accumulate 1: %s", e.msg);
+    b.la.slow[3] = (ofs_real)NAN;
+    CHECK(ofs_trainer_save(&b.r.t, path("nan_slow.ckpt"), &e) == OFS_ERR_NONFINITE && strstr(e.msg, "slow weight 3") &&
+          strstr(e.msg, "nothing was written"), "a NaN slow weight is not saved: %s", e.msg);
+    wrap_teardown(&a); wrap_teardown(&b); wrap_teardown(&c);
+}
+
 static void check_save_refusals(void)
 {
     run r;
@@ -404,6 +486,7 @@ int main(int argc, char **argv)
     check_hostile();
     check_not_files();
     check_save_refusals();
+    check_wrappers();
     ofs_dataset_free(&ds);
     return harness_done("test_checkpoint");
 }

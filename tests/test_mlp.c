@@ -206,7 +206,7 @@ static void check_forward_backward(void)
     }
     CHECK(worst <= 1e-6, "backward accumulates: two passes give twice the gradient (%g)", worst);
     for (i = 0; i < m.nparams; i++) m.grads[i] = (ofs_real)1e30;   /* stale values that must not survive */
-    l2 = ofs__mlp_loss_grad(&m, x, y, B, NULL, 0, NULL, NULL);
+    l2 = ofs__mlp_loss_grad(&m, x, y, B, NULL, 0, 1.0 / B, NULL, NULL);
     CHECK(l2 == l1 && memcmp(m.grads, g1, m.nparams * sizeof(ofs_real)) == 0,
           "the trainer's overwriting backward (beta 0) equals zero_grad + backward, bit for bit");
     ofs_mlp_zero_grad(&m);

@@ -20,18 +20,7 @@
 #define OFS_REAL double
 #define OPTIMFS_STATIC
 #define OPTIMFS_IMPLEMENTATION
-#if defined(__wasm__) && defined(__clang__)
-/* Two warnings the header gives on WebAssembly, and only there: clang ignores
-   "#pragma float_control" on this target (it has no fused multiply-add to turn off),
-   and ofs__flushes is unused where no flush-denormal code exists. */
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wignored-pragmas"
-#pragma clang diagnostic ignored "-Wunused-function"
-#endif
 #include "optimfs.h"
-#if defined(__wasm__) && defined(__clang__)
-#pragma clang diagnostic pop
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
