@@ -6791,10 +6791,14 @@ OFS__T512 static void ofs__pack_t512(int kc, const ofs_real *src, ptrdiff_t cs, 
     for (j = 0; j < 16; j++) idx[j] = j * (int)cs;
     if (sizeof(ofs_real) == 4) {
         const __m512i ix = _mm512_loadu_si512((const void *)idx);
-        for (k = 0; k < kc; k++) _mm512_storeu_ps((float *)dst + k * 16, _mm512_i32gather_ps(ix, (const float *)src + k, 4));
+        for (k = 0; k < kc; k++)   /* all lanes: the masked form, whose source is defined */
+            _mm512_storeu_ps((float *)dst + k * 16,
+                             _mm512_mask_i32gather_ps(_mm512_setzero_ps(), (__mmask16)0xFFFF, ix, (const float *)src + k, 4));
     } else {
         const __m256i ix = _mm256_loadu_si256((const __m256i *)(const void *)idx);
-        for (k = 0; k < kc; k++) _mm512_storeu_pd((double *)dst + k * 8, _mm512_i32gather_pd(ix, (const double *)src + k, 8));
+        for (k = 0; k < kc; k++)
+            _mm512_storeu_pd((double *)dst + k * 8,
+                             _mm512_mask_i32gather_pd(_mm512_setzero_pd(), (__mmask8)0xFF, ix, (const double *)src + k, 8));
     }
 }
 OFS__T256 static void ofs__pack_t256(int kc, const ofs_real *src, ptrdiff_t cs, ofs_real *dst)
@@ -6803,10 +6807,14 @@ OFS__T256 static void ofs__pack_t256(int kc, const ofs_real *src, ptrdiff_t cs, 
     for (j = 0; j < 8; j++) idx[j] = j * (int)cs;
     if (sizeof(ofs_real) == 4) {
         const __m256i ix = _mm256_loadu_si256((const __m256i *)(const void *)idx);
-        for (k = 0; k < kc; k++) _mm256_storeu_ps((float *)dst + k * 8, _mm256_i32gather_ps((const float *)src + k, ix, 4));
+        const __m256 all = _mm256_castsi256_ps(_mm256_set1_epi32(-1));   /* every lane, as above */
+        for (k = 0; k < kc; k++)
+            _mm256_storeu_ps((float *)dst + k * 8, _mm256_mask_i32gather_ps(_mm256_setzero_ps(), (const float *)src + k, ix, all, 4));
     } else {
         const __m128i ix = _mm_loadu_si128((const __m128i *)(const void *)idx);
-        for (k = 0; k < kc; k++) _mm256_storeu_pd((double *)dst + k * 4, _mm256_i32gather_pd((const double *)src + k, ix, 8));
+        const __m256d all = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
+        for (k = 0; k < kc; k++)
+            _mm256_storeu_pd((double *)dst + k * 4, _mm256_mask_i32gather_pd(_mm256_setzero_pd(), (const double *)src + k, ix, all, 8));
     }
 }
 #endif
