@@ -21,7 +21,7 @@ build/ch15b_%: examples/ch15b_%.c optimfs.h | build
 	$(CC) $(CFLAGS) $(FAST) -I. $< -o $@ $(LDLIBS)
 build/ch%: examples/ch%.c optimfs.h | build
 	$(CC) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
-build/test_%: tests/test_%.c optimfs.h tests/harness.h tests/problems.h | build
+build/test_%: tests/test_%.c optimfs.h tests/harness.h tests/problems.h tests/refcase.h | build
 	$(CC) $(CFLAGS) -I. $< -o $@ $(LDLIBS)
 build/readme_example: README.md optimfs.h | build
 	sed -n '/^```c readme-example/,/^```/p' README.md | sed '1d;$$d' > build/readme_example.c

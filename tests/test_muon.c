@@ -10,6 +10,7 @@
 #include "optimfs.h"
 #include "harness.h"
 #include "problems.h"   /* the reference problems: cubic, wave, lsq, mf */
+#include "refcase.h"    /* ref_case_head, ref_compare: reading the reference files */
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -18,7 +19,7 @@
 
 #define IS_DOUBLE (sizeof(ofs_real) == sizeof(double))
 
-static int cases_run, values_checked;
+static int cases_run;
 static double worst_rel;
 
 /* The gradient of a reference problem: a flat one (cubic, wave) whatever its shape, or a matrix one. */
@@ -28,33 +29,21 @@ static void ref_grad(const char *problem, const ofs_real *th, ofs_real *g, size_
     else grad_of(problem, th, g, n);
 }
 
+/* torch's eps1 None is the machine epsilon of float64 (the default in double already) */
+static void torch_eps1(ofs_optim_config *cfg) { if (IS_DOUBLE) cfg->eps1 = DBL_EPSILON; }
+
 /* One "case" block: set up from its keys (shape=RxC, lrsched=1: lr (1 - 0.004 t)), step, compare. */
 static void run_case(FILE *f, char *line)
 {
-    char name[64], problem[32], *tok, desc[4096];
-    ofs_optim_kind kind = OFS_MUON;
+    char problem[32], desc[4096];
     ofs_optim_config cfg;
     ofs_optim opt;
     ofs_err err;
     ofs_real th[32], g[32];
-    size_t n, i, rows = 0, cols = 0, r0, c0;
+    size_t n, rows = 0, cols = 0, r0, c0;
     int64_t t = 0;
-    double lr0, lrsched = 0;
-    snprintf(desc, sizeof desc, "%s", line + 5);
-    desc[strcspn(desc, "\n")] = 0;
-    tok = strtok(line + 5, " \n"); snprintf(name, sizeof name, "%s", tok);
-    tok = strtok(NULL, " \n"); snprintf(problem, sizeof problem, "%s", tok);
-    if (ofs_optim_kind_from_name(name, &kind, &err) != OFS_OK) { CHECK(0, "%s", err.msg); return; }
-    cfg = ofs_optim_defaults(kind);
-    if (IS_DOUBLE) cfg.eps1 = DBL_EPSILON;   /* torch's None for float64 (and the default in double) */
-    while ((tok = strtok(NULL, " \n")) != NULL) {
-        char *eq = strchr(tok, '=');
-        if (!eq) continue;
-        *eq = 0;
-        if (strcmp(tok, "lrsched") == 0) lrsched = atof(eq + 1);
-        else if (strcmp(tok, "shape") == 0) { rows = strtoul(eq + 1, &eq, 10); cols = strtoul(eq + 1, NULL, 10); }
-        else if (ofs_optim_config_set(&cfg, tok, atof(eq + 1), &err) != OFS_OK) { CHECK(0, "%s: %s", desc, err.msg); return; }
-    }
+    double lr0, lrsched;
+    if (!ref_case_head(line, desc, problem, &cfg, torch_eps1, &lrsched, &rows, &cols)) return;
     lr0 = cfg.lr;
     n = strcmp(problem, "lsq") == 0 || strcmp(problem, "mf") == 0 ? matrix_start_of(problem, th, &r0, &c0) : start_of(problem, th);
     if (ofs_optim_init_shape(&opt, &cfg, n, rows, cols, &err) != OFS_OK) { CHECK(0, "%s: %s", desc, err.msg); return; }
@@ -71,15 +60,7 @@ static void run_case(FILE *f, char *line)
             t++;
         }
         if (!IS_DOUBLE && t > 10) continue;
-        for (i = 0; i < n; i++) {
-            double want = strtod(p, &p), got = (double)th[i];
-            char what[4200];
-            snprintf(what, sizeof what, "%s t=%ld theta[%lu]", desc, want_t, (unsigned long)i);
-            if (fabs(got - want) > worst_rel * fabs(want)) worst_rel = fabs(got - want) / fabs(want);
-            if (IS_DOUBLE) CHECK_CLOSE(got, want, 1e-10, 1e-13, what);
-            else CHECK_CLOSE(got, want, 1e-4, 1e-5, what);
-            values_checked++;
-        }
+        ref_compare(desc, want_t, "theta", th, n, &p, &worst_rel);
     }
     ofs_optim_free(&opt);
 }
@@ -88,7 +69,7 @@ static void test_reference_file(const char *path, int want_cases)
 {
     FILE *f = fopen(path, "r");
     char line[4096];
-    cases_run = values_checked = 0;
+    cases_run = ref_values_checked = 0;
     worst_rel = 0;
     CHECK(f != NULL, "cannot open %s (run from the repository root)", path);
     if (!f) return;
@@ -96,8 +77,8 @@ static void test_reference_file(const char *path, int want_cases)
         if (strncmp(line, "case ", 5) == 0) run_case(f, line);
     fclose(f);
     CHECK(cases_run == want_cases, "%s: expected %d reference cases, found %d", path, want_cases, cases_run);
-    CHECK(values_checked >= want_cases * (IS_DOUBLE ? 200 : 10) * 3, "%s: values compared: %d", path, values_checked);
-    printf("%s: %d reference cases, %d values, largest relative error %.3g (%s)\n", path, cases_run, values_checked, worst_rel,
+    CHECK(ref_values_checked >= want_cases * (IS_DOUBLE ? 200 : 10) * 3, "%s: values compared: %d", path, ref_values_checked);
+    printf("%s: %d reference cases, %d values, largest relative error %.3g (%s)\n", path, cases_run, ref_values_checked, worst_rel,
            IS_DOUBLE ? "double, t <= 200" : "float, t <= 10");
 }
 

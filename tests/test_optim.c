@@ -6,6 +6,7 @@
 #include "optimfs.h"
 #include "harness.h"
 #include "problems.h"   /* grad_of, start_of: the reference problems */
+#include "refcase.h"    /* ref_case_head, ref_compare: reading the reference files */
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -20,29 +21,16 @@ static double worst_rel;   /* largest relative error seen against the reference 
 /* One "case" block of the reference file: set up, run, compare at each "step". */
 static void run_case(FILE *f, char *line)
 {
-    char name[64], problem[32], *tok, desc[4096];
-    ofs_optim_kind kind = OFS_SGD;
+    char problem[32], desc[4096];
     ofs_optim_config cfg;
     ofs_optim opt;
     ofs_err err;
     ofs_real th[8], g[8];
-    size_t n, i;
+    size_t n;
     int64_t t = 0;
-    double lr0, lrsched = 0;
+    double lr0, lrsched;
 
-    snprintf(desc, sizeof desc, "%s", line + 5);
-    desc[strcspn(desc, "\n")] = 0;
-    tok = strtok(line + 5, " \n"); snprintf(name, sizeof name, "%s", tok);
-    tok = strtok(NULL, " \n"); snprintf(problem, sizeof problem, "%s", tok);
-    if (ofs_optim_kind_from_name(name, &kind, &err) != OFS_OK) { CHECK(0, "%s", err.msg); return; }
-    cfg = ofs_optim_defaults(kind);
-    while ((tok = strtok(NULL, " \n")) != NULL) {
-        char *eq = strchr(tok, '=');
-        if (!eq) continue;
-        *eq = 0;
-        if (strcmp(tok, "lrsched") == 0) lrsched = atof(eq + 1);
-        else if (ofs_optim_config_set(&cfg, tok, atof(eq + 1), &err) != OFS_OK) { CHECK(0, "%s: %s", desc, err.msg); return; }
-    }
+    if (!ref_case_head(line, desc, problem, &cfg, NULL, &lrsched, NULL, NULL)) return;
     lr0 = cfg.lr;
     n = start_of(problem, th);
     if (ofs_optim_init(&opt, &cfg, n, &err) != OFS_OK) { CHECK(0, "%s: %s", desc, err.msg); return; }
@@ -64,14 +52,7 @@ static void run_case(FILE *f, char *line)
             t++;
         }
         if (!IS_DOUBLE && t > 10) continue;
-        for (i = 0; i < n; i++) {
-            double want = strtod(p, &p), got = (double)got_of[i];
-            char what[4200];
-            snprintf(what, sizeof what, "%s t=%ld %s[%lu]", desc, want_t, avg ? "ax" : "theta", (unsigned long)i);
-            if (fabs(got - want) > worst_rel * fabs(want)) worst_rel = fabs(got - want) / fabs(want);
-            if (IS_DOUBLE) CHECK_CLOSE(got, want, 1e-10, 1e-13, what);
-            else CHECK_CLOSE(got, want, 1e-4, 1e-5, what);
-        }
+        ref_compare(desc, want_t, avg ? "ax" : "theta", got_of, n, &p, &worst_rel);
     }
     ofs_optim_free(&opt);
 }

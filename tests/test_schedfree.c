@@ -7,6 +7,7 @@
 #include "optimfs.h"
 #include "harness.h"
 #include "problems.h"   /* grad_of, start_of: the reference problems */
+#include "refcase.h"    /* ref_case_head, ref_compare: reading the reference files */
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -15,49 +16,23 @@
 
 #define IS_DOUBLE (sizeof(ofs_real) == sizeof(double))
 
-static int cases_run, values_checked;
+static int cases_run;
 static double worst_rel;
 
-static void compare(const char *desc, long t, const char *which, const ofs_real *got, size_t n, char **p)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        double want = strtod(*p, p), g = (double)got[i];
-        char what[4200];
-        snprintf(what, sizeof what, "%s t=%ld %s[%lu]", desc, t, which, (unsigned long)i);
-        if (fabs(g - want) > worst_rel * fabs(want)) worst_rel = fabs(g - want) / fabs(want);
-        if (IS_DOUBLE) CHECK_CLOSE(g, want, 1e-10, 1e-13, what);
-        else CHECK_CLOSE(g, want, 1e-4, 1e-5, what);
-        values_checked++;
-    }
-}
 
 /* One "case" block: set up from its keys, step, compare y and x at each "step" line. */
 static void run_case(FILE *f, char *line)
 {
-    char name[64], problem[32], *tok, desc[4096];
-    ofs_optim_kind kind = OFS_SFADAMW;
+    char problem[32], desc[4096];
     ofs_optim_config cfg;
     ofs_optim opt;
     ofs_err err;
     ofs_real th[8], g[8], x[8];
     size_t n;
     int64_t t = 0;
-    double lr0, lrsched = 0;
+    double lr0, lrsched;
 
-    snprintf(desc, sizeof desc, "%s", line + 5);
-    desc[strcspn(desc, "\n")] = 0;
-    tok = strtok(line + 5, " \n"); snprintf(name, sizeof name, "%s", tok);
-    tok = strtok(NULL, " \n"); snprintf(problem, sizeof problem, "%s", tok);
-    if (ofs_optim_kind_from_name(name, &kind, &err) != OFS_OK) { CHECK(0, "%s", err.msg); return; }
-    cfg = ofs_optim_defaults(kind);
-    while ((tok = strtok(NULL, " \n")) != NULL) {
-        char *eq = strchr(tok, '=');
-        if (!eq) continue;
-        *eq = 0;
-        if (strcmp(tok, "lrsched") == 0) lrsched = atof(eq + 1);
-        else if (ofs_optim_config_set(&cfg, tok, atof(eq + 1), &err) != OFS_OK) { CHECK(0, "%s: %s", desc, err.msg); return; }
-    }
+    if (!ref_case_head(line, desc, problem, &cfg, NULL, &lrsched, NULL, NULL)) return;
     lr0 = cfg.lr;
     n = start_of(problem, th);
     if (ofs_optim_init(&opt, &cfg, n, &err) != OFS_OK) { CHECK(0, "%s: %s", desc, err.msg); return; }
@@ -78,8 +53,8 @@ static void run_case(FILE *f, char *line)
         if (!IS_DOUBLE && t > 10) continue;
         ofs_optim_eval_params(&opt, th, x);
         CHECK(ofs_optim_averaged(&opt) == opt.s[1] && memcmp(x, opt.s[1], n * sizeof *x) == 0, "%s: x is s[1], handed out", desc);
-        compare(desc, want_t, "y", th, n, &p);
-        compare(desc, want_t, "x", x, n, &p);
+        ref_compare(desc, want_t, "y", th, n, &p, &worst_rel);
+        ref_compare(desc, want_t, "x", x, n, &p, &worst_rel);
     }
     ofs_optim_free(&opt);
 }
@@ -94,8 +69,8 @@ static void test_reference_file(void)
         if (strncmp(line, "case ", 5) == 0) run_case(f, line);
     fclose(f);
     CHECK(cases_run == 18, "expected 18 reference cases, found %d", cases_run);
-    CHECK(values_checked >= (IS_DOUBLE ? 18 * 9 * 6 : 18 * 5 * 6), "values compared: %d", values_checked);
-    printf("%d reference cases, %d values, largest relative error %.3g (%s)\n", cases_run, values_checked, worst_rel,
+    CHECK(ref_values_checked >= (IS_DOUBLE ? 18 * 9 * 6 : 18 * 5 * 6), "values compared: %d", ref_values_checked);
+    printf("%d reference cases, %d values, largest relative error %.3g (%s)\n", cases_run, ref_values_checked, worst_rel,
            IS_DOUBLE ? "double, t <= 200" : "float, t <= 10");
 }
 

@@ -9,28 +9,14 @@
 #include "../optimfs.h"
 #include "harness.h"
 #include "problems.h"   /* grad_of, start_of: the reference problems */
+#include "refcase.h"    /* ref_compare: reading the reference files */
 #include <stdlib.h>
 #include <string.h>
 
 #define IS_DOUBLE (sizeof(ofs_real) == sizeof(double))
 #define MAXN 8
 
-static int values_checked;
 
-/* Compare n values of got against the next n numbers of the line at *p. */
-static void compare(const char *desc, long t, const char *which, const ofs_real *got, size_t n, char **p, double *worst)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        double want = strtod(*p, p), g = (double)got[i];
-        char what[4200];
-        snprintf(what, sizeof what, "%s t=%ld %s[%lu]", desc, t, which, (unsigned long)i);
-        if (!(fabs(g - want) <= *worst * fabs(want))) *worst = fabs(g - want) / fabs(want);
-        if (IS_DOUBLE) CHECK_CLOSE(g, want, 1e-10, 1e-13, what);
-        else CHECK_CLOSE(g, want, 1e-4, 1e-5, what);
-        values_checked++;
-    }
-}
 
 /* A case line's keys: the wrapper's before "base=", the optimizer's after it (by
    ofs_optim_config field names). wrapper_key is called for each of the first. */
@@ -147,8 +133,8 @@ static int run_case(FILE *f, char *line, double *worst)
                   == OFS_OK, "%s: step %ld: %s", desc, t + 1, err.msg);
         }
         if (!IS_DOUBLE && t > 10) continue;
-        compare(desc, want_t, sam ? "w" : "fast", th, ctx.n, &p, worst);
-        compare(desc, want_t, sam ? "w+e" : "slow", sam ? ctx.last_x : la.slow, ctx.n, &p, worst);
+        ref_compare(desc, want_t, sam ? "w" : "fast", th, ctx.n, &p, worst);
+        ref_compare(desc, want_t, sam ? "w+e" : "slow", sam ? ctx.last_x : la.slow, ctx.n, &p, worst);
     }
     CHECK(t == 200 && opt.t == 200 && (sam ? ctx.calls == 200 : la.count == 200 % lc.k),
           "%s: 200 steps (%d closure calls, count %lld)", desc, ctx.calls, sam ? 0LL : (long long)la.count);
@@ -161,7 +147,7 @@ static void test_reference_file(const char *path, const char *kind, int want_cas
 {
     FILE *f = fopen(path, "r");
     char line[4096], head[32];
-    int cases = 0, before = values_checked;
+    int cases = 0, before = ref_values_checked;
     double worst = 0;
     CHECK(f != NULL, "cannot open %s (run from the repository root)", path);
     if (!f) return;
@@ -172,9 +158,9 @@ static void test_reference_file(const char *path, const char *kind, int want_cas
     }
     fclose(f);
     CHECK(cases == want_cases, "%s: expected %d reference cases, found %d", path, want_cases, cases);
-    CHECK(values_checked - before >= (IS_DOUBLE ? want_cases * 6 * 2 * 3 : want_cases * 5 * 2 * 3), "%s: values compared: %d",
-          path, values_checked - before);
-    printf("%s: %d cases, %d values, largest relative error %.3g (%s)\n", path, cases, values_checked - before, worst,
+    CHECK(ref_values_checked - before >= (IS_DOUBLE ? want_cases * 6 * 2 * 3 : want_cases * 5 * 2 * 3), "%s: values compared: %d",
+          path, ref_values_checked - before);
+    printf("%s: %d cases, %d values, largest relative error %.3g (%s)\n", path, cases, ref_values_checked - before, worst,
            IS_DOUBLE ? "double, t <= 200" : "float, t <= 10");
 }
 
