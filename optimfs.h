@@ -6690,8 +6690,13 @@ OFSDEF ofs_status ofs_trainer_load(ofs_trainer *t, const char *path, ofs_err *er
    memory (20x slower); kept rolled, each becomes one vector operation. */
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
 #define OFS__LANE_LOOP _Pragma("GCC unroll 1")
+#define OFS__UNROLL _Pragma("GCC unroll 16")
+#elif defined(__clang__)
+#define OFS__LANE_LOOP
+#define OFS__UNROLL _Pragma("unroll")
 #else
 #define OFS__LANE_LOOP
+#define OFS__UNROLL
 #endif
 
 /* A kernel computes the mr x (nv vectors) block acc = sum_{k < kc} a(i,k) b(k,j),
@@ -6782,23 +6787,68 @@ OFS__SIMD_OPS(256, OFS__T256, _mm256, __m256, __m256d)
 OFS__SIMD_KERNEL(512, OFS__T512)
 OFS__SIMD_KERNEL(256, OFS__T256)
 
-/* The transposing pack of a full sub-panel, dst[k*vl + j] = src[j*cs + k], one
-   gather per row of the panel (a scalar loop spends a load and a store on each
-   number: a fifth of a product whose B is transposed). */
+/* The plain pack of a full sub-panel, dst[k*vl + j] = src[k*rs + j]: one vector
+   per row (a call to memcpy for 64 bytes costs more than the copy). */
+#define OFS__PACK_N(W, TGT)                                                                           \
+    TGT static void ofs__pack_n##W(int kc, const ofs_real *src, ptrdiff_t rs, ofs_real *dst)          \
+    {                                                                                                 \
+        const int vl = W / 8 / (int)sizeof(ofs_real);                                                 \
+        int k;                                                                                        \
+        for (k = 0; k < kc; k++) ofs__st##W(dst + (ptrdiff_t)k * vl, ofs__ld##W(src + k * rs));       \
+    }
+OFS__PACK_N(512, OFS__T512)
+OFS__PACK_N(256, OFS__T256)
+
+/* The transposing pack of a full sub-panel, dst[k*vl + j] = src[j*cs + k] (a scalar
+   loop spends a load and a store on each number: a fifth of a product whose B is
+   transposed). AVX-512 moves whole vl x vl blocks: vl row loads, a transpose in
+   registers, vl stores. The transpose swaps the two off-diagonal halves of every
+   2b x 2b block, for b = vl/2, vl/4, ..., 1: rows r and r + b (r without bit b)
+   exchange the columns with bit b set in r for those without it in r + b, one
+   two-source permutation each. The last kc % vl rows are gathered, one gather per
+   row of the panel. */
 OFS__T512 static void ofs__pack_t512(int kc, const ofs_real *src, ptrdiff_t cs, ofs_real *dst)
 {
-    int idx[16], k, j;
-    for (j = 0; j < 16; j++) idx[j] = j * (int)cs;
+    const int vl = 64 / (int)sizeof(ofs_real);
+    int ix[5][2][16], k, j, b, q, c;   /* per level: the permutations for row r and for row r + b */
+    long long lx[4][2][8];
+    ofs__v512 v[16];
+    for (b = vl / 2, q = 0; b >= 1; b /= 2, q++)
+        for (c = 0; c < vl; c++) {
+            ix[q][0][c] = c & b ? vl + c - b : c;
+            ix[q][1][c] = c & b ? vl + c : c + b;
+            if (q < 4) { lx[q][0][c & 7] = ix[q][0][c]; lx[q][1][c & 7] = ix[q][1][c]; }
+        }
+    for (k = 0; k + vl <= kc; k += vl) {
+        OFS__UNROLL for (j = 0; j < vl; j++) v[j] = ofs__ld512(src + j * cs + k);
+        OFS__UNROLL for (q = 0; q < 4; q++) {
+            const int bq = vl / 2 >> q;
+            OFS__UNROLL for (c = 0; c < vl / 2 && bq > 0; c++) {
+                const int r = c / bq * 2 * bq + c % bq;   /* the c-th row without bit bq */
+                if (sizeof(ofs_real) == 4) {
+                    const __m512 x = (__m512)v[r], y = (__m512)v[r + bq];
+                    v[r] = (ofs__v512)_mm512_permutex2var_ps(x, _mm512_loadu_si512((const void *)ix[q][0]), y);
+                    v[r + bq] = (ofs__v512)_mm512_permutex2var_ps(x, _mm512_loadu_si512((const void *)ix[q][1]), y);
+                } else {
+                    const __m512d x = (__m512d)v[r], y = (__m512d)v[r + bq];
+                    v[r] = (ofs__v512)_mm512_permutex2var_pd(x, _mm512_loadu_si512((const void *)lx[q][0]), y);
+                    v[r + bq] = (ofs__v512)_mm512_permutex2var_pd(x, _mm512_loadu_si512((const void *)lx[q][1]), y);
+                }
+            }
+        }
+        for (j = 0; j < vl; j++) ofs__st512(dst + (ptrdiff_t)(k + j) * vl, v[j]);
+    }
+    for (j = 0; j < 16; j++) ix[0][0][j] = j * (int)cs;
     if (sizeof(ofs_real) == 4) {
-        const __m512i ix = _mm512_loadu_si512((const void *)idx);
-        for (k = 0; k < kc; k++)   /* all lanes: the masked form, whose source is defined */
+        const __m512i g = _mm512_loadu_si512((const void *)ix[0][0]);
+        for (; k < kc; k++)   /* all lanes: the masked form, whose source is defined */
             _mm512_storeu_ps((float *)dst + k * 16,
-                             _mm512_mask_i32gather_ps(_mm512_setzero_ps(), (__mmask16)0xFFFF, ix, (const float *)src + k, 4));
+                             _mm512_mask_i32gather_ps(_mm512_setzero_ps(), (__mmask16)0xFFFF, g, (const float *)src + k, 4));
     } else {
-        const __m256i ix = _mm256_loadu_si256((const __m256i *)(const void *)idx);
-        for (k = 0; k < kc; k++)
+        const __m256i g = _mm256_loadu_si256((const __m256i *)(const void *)ix[0][0]);
+        for (; k < kc; k++)
             _mm512_storeu_pd((double *)dst + k * 8,
-                             _mm512_mask_i32gather_pd(_mm512_setzero_pd(), (__mmask8)0xFF, ix, (const double *)src + k, 8));
+                             _mm512_mask_i32gather_pd(_mm512_setzero_pd(), (__mmask8)0xFF, g, (const double *)src + k, 8));
     }
 }
 OFS__T256 static void ofs__pack_t256(int kc, const ofs_real *src, ptrdiff_t cs, ofs_real *dst)
@@ -6857,6 +6907,7 @@ typedef struct ofs__kern {
     int vbytes, mr;        /* bytes per vector, rows of a full panel */
     int (*runs)(void);     /* does this processor run it */
     void (*pack_t)(int kc, const ofs_real *src, ptrdiff_t cs, ofs_real *dst);   /* NULL: the loop */
+    void (*pack_n)(int kc, const ofs_real *src, ptrdiff_t rs, ofs_real *dst);   /* NULL: memcpy */
 } ofs__kern;
 static int ofs__runs_always(void) { return 1; }
 #if OFS__X86_SIMD
@@ -6864,11 +6915,11 @@ static int ofs__runs_avx2(void) { __builtin_cpu_init(); return __builtin_cpu_sup
 static int ofs__runs_avx512(void) { __builtin_cpu_init(); return __builtin_cpu_supports("avx512f"); }
 #endif
 static const ofs__kern ofs__kerns[] = {
-    {"book", NULL, 64, 12, ofs__runs_always, NULL},
-    {"generic", ofs__micro_generic, OFS__GEMM_VBYTES, OFS__GEMM_MR, ofs__runs_always, NULL},
+    {"book", NULL, 64, 12, ofs__runs_always, NULL, NULL},
+    {"generic", ofs__micro_generic, OFS__GEMM_VBYTES, OFS__GEMM_MR, ofs__runs_always, NULL, NULL},
 #if OFS__X86_SIMD
-    {"avx2", ofs__micro256, 32, 6, ofs__runs_avx2, ofs__pack_t256},
-    {"avx512", ofs__micro512, 64, 12, ofs__runs_avx512, ofs__pack_t512},
+    {"avx2", ofs__micro256, 32, 6, ofs__runs_avx2, ofs__pack_t256, ofs__pack_n256},
+    {"avx512", ofs__micro512, 64, 12, ofs__runs_avx512, ofs__pack_t512, ofs__pack_n512},
 #endif
 };
 #define OFS__NKERNS ((int)(sizeof ofs__kerns / sizeof ofs__kerns[0]))
@@ -6926,7 +6977,9 @@ static void ofs__gemm_pack_b(const ofs__kern *kn, int kc, int w, int vl, const o
                              ptrdiff_t rs, ptrdiff_t cs, ofs_real *OFS__RESTRICT dst)
 {
     int k, j;
-    if (w == vl && cs == 1) {
+    if (w == vl && cs == 1 && kn->pack_n) {
+        kn->pack_n(kc, src, rs, dst);
+    } else if (w == vl && cs == 1) {
         for (k = 0; k < kc; ++k) memcpy(dst + k * vl, src + k * rs, (size_t)vl * sizeof(ofs_real));
     } else if (w == vl && rs == 1 && kn->pack_t && cs <= 0x7FFFFFFF / 16) {
         kn->pack_t(kc, src, cs, dst);
