@@ -1,5 +1,6 @@
 /* cc -std=c99 -O2 -I. examples/ch12_schedules.c -o ch12_schedules -lm */
-/* Chapter 12: learning-rate schedules. Prints D2L's cosine and warmup numbers, a
+/* Chapter 12: learning-rate schedules. Prints every value D2L's scheduling section
+   prints or plots (sqrt, factor, multistep, cosine, warmup + cosine), a
    table of every schedule at a few steps, the ReduceLROnPlateau state machine on a
    loss that stalls, and what annealing buys noisy SGD on f = x1^2 + 2 x2^2 (mean
    final loss over many seeds). Writes every schedule's curve, 100 steps from
@@ -80,19 +81,44 @@ static const ofs_sched *find(const curve *c, int n, const char *name)
     return NULL;
 }
 
-/* D2L's CosineScheduler numbers (d2l-en, chapter "Learning Rate Scheduling"). */
+/* D2L's "Learning Rate Scheduling" (d2l-en, PyTorch version): every value its code
+   prints or plots, each from the library's schedule, with %f, ten to a line. D2L's
+   scheduler(t), t = 0, 1, ..., is lr(t) here (shift 0), except FactorScheduler's: it
+   multiplies before it returns, so its scheduler(t) is lr(t + 1) (shift 1). */
+static void d2l_rows(const char *title, const ofs_sched *s, int n, int shift)
+{
+    ofs_err err;
+    int t;
+    printf("%s\n", title);
+    if (ofs_sched_validate(s, &err) != OFS_OK) { printf("  refused: %s\n", err.msg); return; }
+    for (t = 0; t < n; t++) {
+        if (t % 10 == 0) printf("  t %2d..%-2d", t, t + 9);
+        printf(" %f", ofs_sched_lr(s, t + shift));
+        if (t % 10 == 9 || t == n - 1) printf("\n");
+    }
+}
+
 static void d2l_numbers(void)
 {
-    ofs_sched s = ofs_sched_defaults(OFS_SCHED_COSINE, 0.3);
-    int k;
+    static const int64_t d2l_milestones[2] = {15, 30};
+    ofs_optim_config cfg = ofs_optim_defaults(OFS_SGD);
+    ofs_sched s = ofs_sched_defaults(OFS_SCHED_CONSTANT, 0.1);
+    ofs_err err;
+    printf("D2L, \"Learning Rate Scheduling\" (PyTorch): every value its code prints or plots\n");
+    cfg.lr = 0.3;                                         /* torch.optim.SGD(net.parameters(), lr=0.3) */
+    if (ofs_sched_apply(&s, 0, &cfg, &err) == OFS_OK) printf("learning rate is now %.2f\n", cfg.lr);
+    s = ofs_sched_defaults(OFS_SCHED_SQRT, 0.1);          /* SquareRootScheduler(lr=0.1) */
+    d2l_rows("SquareRootScheduler(lr=0.1): scheduler(t) = sqrt lr(t)", &s, 30, 0);
+    s = ofs_sched_defaults(OFS_SCHED_FACTOR, 2.0); s.gamma = 0.9; s.eta_min = 1e-2;
+    d2l_rows("FactorScheduler(factor=0.9, stop_factor_lr=1e-2, base_lr=2.0): scheduler(t) = factor lr(t + 1)", &s, 50, 1);
+    s = ofs_sched_defaults(OFS_SCHED_MULTISTEP, 0.5); s.milestones = d2l_milestones; s.n_milestones = 2; s.gamma = 0.5;
+    d2l_rows("MultiStepLR(SGD(lr=0.5), milestones=[15, 30], gamma=0.5): get_lr(trainer, scheduler) = multistep lr(t)", &s, 30, 0);
+    s = ofs_sched_defaults(OFS_SCHED_COSINE, 0.3);
     s.t_max = 20; s.eta_min = 0.01; s.hold = 1;           /* CosineScheduler(20, 0.3, 0.01) */
-    printf("D2L cosine, T = 20, 0.3 -> 0.01: t=1 %f, t=10 %f, t=20 %f, t=25 %f\n",
-           ofs_sched_lr(&s, 1), ofs_sched_lr(&s, 10), ofs_sched_lr(&s, 20), ofs_sched_lr(&s, 25));
+    d2l_rows("CosineScheduler(max_update=20, base_lr=0.3, final_lr=0.01): scheduler(t) = cosine (hold) lr(t)", &s, 30, 0);
     s.warmup_steps = 5;                                   /* CosineScheduler(20, warmup_steps=5, ...) */
     ofs_sched_set_run(&s, 20, NULL);                      /* the cosine gets the other 15 steps */
-    printf("D2L warmup (5 steps) + cosine, t = 0..9:");
-    for (k = 0; k < 10; k++) printf(" %f", ofs_sched_lr(&s, k));
-    printf("\n");
+    d2l_rows("CosineScheduler(20, warmup_steps=5, base_lr=0.3, final_lr=0.01): scheduler(t) = the same, warmup 5, set_run 20", &s, 30, 0);
 }
 
 static void table(const curve *c, int n)
