@@ -6619,7 +6619,7 @@ OFSDEF ofs_status ofs_trainer_load(ofs_trainer *t, const char *path, ofs_err *er
    - Packing. The kc x nr panel of B the kernel walks is first copied into a
      contiguous buffer (kc rows of one vector each), which then stays in the L1
      cache while every row panel of A streams past it. A transposed B (the X W^T of
-     every forward pass) is gathered into it, one vector instruction per row.
+     every forward pass) is transposed into it 16 x 16 numbers at a time in registers.
    - Cache blocking. K is cut into balanced blocks of at most OFS__GEMM_KC terms,
      rows into blocks of 32 row panels (that block of A stays in L2).
 
