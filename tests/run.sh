@@ -9,7 +9,7 @@ mkdir -p build/dbl build/san out
 
 ok()   { PASS=$((PASS + 1)); }
 bad()  { FAIL=$((FAIL + 1)); echo "FAIL: $*"; }
-step() { echo "== $*"; }
+step() { echo "== $* (at ${SECONDS} s)"; }
 
 # Add up the "NAME: N passed, N failed" line a test program prints; a program
 # that crashes or prints no such line counts as one failure.
