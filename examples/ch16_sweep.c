@@ -47,10 +47,11 @@
    schedules constant, warmup_constant, cosine and warmup_cosine: `--tune` redoes it,
    and says so when the best is at an edge of the grid (then the row's rate moves
    there and the search is run again; Muon's, whose runs cost the most, was scored on
-   constant and warmup_cosine only: --tune --sched constant,warmup_cosine). hidden:
-   the hidden layers' widths, {0}: one layer of 256 (chapter 15's network); a row
-   with its own network or a wrapper is named by its label. wrap: the trainer's
-   wrapper (chapter 11b), with the settings of wrap_config. */
+   constant and warmup_cosine only: --tune --sched constant,warmup_cosine; the
+   wrapped rows started from their base's rate, and Lookahead's moved to 0.008,
+   ASAM's to 0.1). hidden: the hidden layers' widths, {0}: one layer of 256 (chapter
+   15's network); a row with its own network or a wrapper is named by its label.
+   wrap: the trainer's wrapper (chapter 11b), with the settings of wrap_config. */
 enum { WRAP_NONE, WRAP_LOOKAHEAD, WRAP_SAM, WRAP_ASAM };
 typedef struct optim_entry { ofs_optim_kind kind; double lr; const char *label; int hidden[3]; int wrap; } optim_entry;
 static const optim_entry optims[] = {
@@ -76,9 +77,9 @@ static const optim_entry optims[] = {
     {OFS_ADAMW,     2e-3,   "adamw-512-256", {512, 256, 0},  WRAP_NONE},          /* two hidden layers */
     {OFS_MUON,      0.02,   "muon-512-256",  {512, 256, 0},  WRAP_NONE},          /* Muon on W2, AdamW (the row above) on the rest */
     {OFS_ADAFACTOR, 8e-2,   NULL,            {0},            WRAP_NONE},          /* a group per matrix: factored moments */
-    {OFS_ADAMW,     4e-3,   "la-adamw",      {0},            WRAP_LOOKAHEAD},     /* Lookahead around AdamW (the row's setting) */
+    {OFS_ADAMW,     8e-3,   "la-adamw",      {0},            WRAP_LOOKAHEAD},     /* Lookahead around AdamW (the row's setting) */
     {OFS_SGD,       0.2,    "sam-sgd",       {0},            WRAP_SAM},           /* SAM around SGD with momentum 0.9 */
-    {OFS_SGD,       0.2,    "asam-sgd",      {0},            WRAP_ASAM}           /* ASAM around the same */
+    {OFS_SGD,       0.1,    "asam-sgd",      {0},            WRAP_ASAM}           /* ASAM around the same */
 };
 #define NOPT ((int)(sizeof optims / sizeof optims[0]))
 /* At least a row per optimizer of the library: a new one does not compile until it has one

@@ -1,18 +1,19 @@
 # Chapter 16: steps to 98.0 % validation accuracy of every row with every schedule
 # (data: examples/ch16_sweep.c, full run; out/ch16_results.dat, column 10: the steps,
 # NaN for a run that never reached it, drawn at the right edge as "never").
-set terminal pngcairo size 1000,860 font ",11"
+last = 23
+set terminal pngcairo size 1000,1040 font ",11"
 set output "figures/ch16_time.png"
 set title "Steps to 98.0% validation accuracy (evaluated every quarter epoch, 98 steps; the run is 1955 steps)"
 set xlabel "steps (training on 50,000 images, batch 128: 391 steps per epoch)"
 set xrange [0:2330]
-set yrange [18.5:-0.5]
+set yrange [last+0.5:-0.5]
 set xtics 0,391,1955
 set xtics add ("never" 2220)
 set arrow 1 from 2100, graph 0 to 2100, graph 1 nohead dt 2 lc rgb "#777777"
 set grid xtics
 set ytics scale 0
-set lmargin 23
+set lmargin 25
 set key outside right top title "schedule" box
 never = 2220
 colors = "#000000 #e69f00 #0072b2 #d55e00 #009e73"
