@@ -187,8 +187,8 @@ static void usage(void)
            "  --threads N    OpenMP threads (default: all)\n"
            "  --tune         choose each row's learning rate on the validation split, by the\n"
            "                 mean over the schedules of --sched (the first four: all of them)\n"
-           "  --smoke        sgd and adamw, constant and warmup_cosine, 3 epochs on generated\n"
-           "                 digits (or on --data DIR)\n"
+           "  --smoke        sgd, adamw and the three wrapped rows, constant and warmup_cosine,\n"
+           "                 3 epochs on generated digits (or on --data DIR)\n"
            "  --help         this text\n"
            "Training uses the first five sixths of the training images, the last sixth is the\n"
            "validation set (at least 60 training images). Schedule-Free rows run constant and\n"
@@ -276,8 +276,9 @@ static int parse_args(int argc, char **argv, options *o, char *msg)
 #ifndef _OPENMP
     if (o->threads > 1) return fail(msg, "--threads: this build has no OpenMP (compile with -fopenmp): it runs on one thread");
 #endif
-    if (o->smoke && !o->given[F_OPTIM])       /* the smoke run's two optimizers */
-        for (k = 0; k < NOPT; k++) o->use_opt[k] = !optims[k].label && (optims[k].kind == OFS_SGD || optims[k].kind == OFS_ADAMW);
+    if (o->smoke && !o->given[F_OPTIM])       /* the smoke run's optimizers: sgd, adamw and the wrapped rows */
+        for (k = 0; k < NOPT; k++)
+            o->use_opt[k] = optims[k].wrap || (!optims[k].label && (optims[k].kind == OFS_SGD || optims[k].kind == OFS_ADAMW));
     if (o->smoke && !o->given[F_SCHED] && !o->tune)     /* and two schedules (--tune: its four) */
         for (k = 0; k < NSCHED; k++) o->use_sched[k] = k == S_CONST || k == S_WCOS;
     if (o->epochs < 0) o->epochs = o->smoke ? 3 : 5;
