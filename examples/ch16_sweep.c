@@ -2,8 +2,9 @@
 /* Chapter 16: every optimizer with every schedule, on MNIST.
    Every optimizer of the library x five learning-rate schedules (constant, warmup +
    constant, cosine, warmup + cosine, step), each run training chapter 15's
-   784-256-10 ReLU network (a row may give its own hidden sizes: AdamW also trains
-   784-512-256-10) for 5 epochs from the same initial weights with the same batches.
+   784-256-10 ReLU network (a row may give its own hidden sizes: AdamW and Muon also
+   train 784-512-256-10; a row may wrap its optimizer in Lookahead, SAM or ASAM) for
+   5 epochs from the same initial weights with the same batches.
    Training uses the first five sixths of the training images; the last sixth is a
    validation set, evaluated every quarter epoch (a fixed number of steps) to find
    the steps and seconds to 98.0 % validation accuracy; the test set is evaluated
@@ -46,33 +47,39 @@
    schedules constant, warmup_constant, cosine and warmup_cosine: `--tune` redoes it,
    and says so when the best is at an edge of the grid (then the row's rate moves
    there and the search is run again; Muon's, whose runs cost the most, was scored on
-   constant and warmup_cosine only: --tune --sched constant,warmup_cosine). hidden:
-   the hidden layers' widths, {0}: one layer of 256 (chapter 15's network); a row
-   with its own network is named by its label. */
-typedef struct optim_entry { ofs_optim_kind kind; double lr; const char *label; int hidden[3]; } optim_entry;
+   constant and warmup_cosine only: --tune --sched constant,warmup_cosine; the
+   wrapped rows started from their base's rate, and Lookahead's moved to 0.008,
+   ASAM's to 0.1). hidden: the hidden layers' widths, {0}: one layer of 256 (chapter
+   15's network); a row with its own network or a wrapper is named by its label.
+   wrap: the trainer's wrapper (chapter 11b), with the settings of wrap_config. */
+enum { WRAP_NONE, WRAP_LOOKAHEAD, WRAP_SAM, WRAP_ASAM };
+typedef struct optim_entry { ofs_optim_kind kind; double lr; const char *label; int hidden[3]; int wrap; } optim_entry;
 static const optim_entry optims[] = {
-    /* kind          lr      label            hidden */
-    {OFS_SGD,       0.2,    NULL,            {0}},   /* momentum 0.9 */
-    {OFS_ADAGRAD,   0.08,   NULL,            {0}},
-    {OFS_RMSPROP,   4e-3,   NULL,            {0}},
-    {OFS_ADADELTA,  4.0,    NULL,            {0}},
-    {OFS_ADAM,      4e-3,   NULL,            {0}},
-    {OFS_ADAMW,     4e-3,   NULL,            {0}},   /* weight decay 0.05, as in chapter 15 */
-    {OFS_ADAMAX,    1.6e-2, NULL,            {0}},
-    {OFS_NADAM,     4e-3,   NULL,            {0}},
-    {OFS_RADAM,     4e-3,   NULL,            {0}},
-    {OFS_LION,      4e-4,   NULL,            {0}},
-    {OFS_YOGI,      1e-2,   NULL,            {0}},
-    {OFS_LAMB,      5e-3,   NULL,            {0}},
-    {OFS_ADABELIEF, 4e-3,   NULL,            {0}},
-    {OFS_RPROP,     8e-3,   NULL,            {0}},
-    {OFS_ASGD,      1.0,    NULL,            {0}},
-    {OFS_ADOPT,     4e-3,   NULL,            {0}},
-    {OFS_SFADAMW,   1.6e-2, NULL,            {0}},   /* Schedule-Free (chapter 11b): no decay, */
-    {OFS_SFSGD,     2.0,    NULL,            {0}},   /* their own warmup (warmup_steps) */
-    {OFS_ADAMW,     2e-3,   "adamw-512-256", {512, 256, 0}},  /* two hidden layers */
-    {OFS_MUON,      0.02,   "muon-512-256",  {512, 256, 0}},  /* Muon on W2, AdamW (the row above) on the rest */
-    {OFS_ADAFACTOR, 8e-2,   NULL,            {0}}             /* a group per matrix: factored moments */
+    /* kind          lr      label            hidden          wrap */
+    {OFS_SGD,       0.2,    NULL,            {0},            WRAP_NONE},          /* momentum 0.9 */
+    {OFS_ADAGRAD,   0.08,   NULL,            {0},            WRAP_NONE},
+    {OFS_RMSPROP,   4e-3,   NULL,            {0},            WRAP_NONE},
+    {OFS_ADADELTA,  4.0,    NULL,            {0},            WRAP_NONE},
+    {OFS_ADAM,      4e-3,   NULL,            {0},            WRAP_NONE},
+    {OFS_ADAMW,     4e-3,   NULL,            {0},            WRAP_NONE},          /* weight decay 0.05, as in chapter 15 */
+    {OFS_ADAMAX,    1.6e-2, NULL,            {0},            WRAP_NONE},
+    {OFS_NADAM,     4e-3,   NULL,            {0},            WRAP_NONE},
+    {OFS_RADAM,     4e-3,   NULL,            {0},            WRAP_NONE},
+    {OFS_LION,      4e-4,   NULL,            {0},            WRAP_NONE},
+    {OFS_YOGI,      1e-2,   NULL,            {0},            WRAP_NONE},
+    {OFS_LAMB,      5e-3,   NULL,            {0},            WRAP_NONE},
+    {OFS_ADABELIEF, 4e-3,   NULL,            {0},            WRAP_NONE},
+    {OFS_RPROP,     8e-3,   NULL,            {0},            WRAP_NONE},
+    {OFS_ASGD,      1.0,    NULL,            {0},            WRAP_NONE},
+    {OFS_ADOPT,     4e-3,   NULL,            {0},            WRAP_NONE},
+    {OFS_SFADAMW,   1.6e-2, NULL,            {0},            WRAP_NONE},          /* Schedule-Free (chapter 11b): no decay, */
+    {OFS_SFSGD,     2.0,    NULL,            {0},            WRAP_NONE},          /* their own warmup (warmup_steps) */
+    {OFS_ADAMW,     2e-3,   "adamw-512-256", {512, 256, 0},  WRAP_NONE},          /* two hidden layers */
+    {OFS_MUON,      0.02,   "muon-512-256",  {512, 256, 0},  WRAP_NONE},          /* Muon on W2, AdamW (the row above) on the rest */
+    {OFS_ADAFACTOR, 8e-2,   NULL,            {0},            WRAP_NONE},          /* a group per matrix: factored moments */
+    {OFS_ADAMW,     8e-3,   "la-adamw",      {0},            WRAP_LOOKAHEAD},     /* Lookahead around AdamW (the row's setting) */
+    {OFS_SGD,       0.2,    "sam-sgd",       {0},            WRAP_SAM},           /* SAM around SGD with momentum 0.9 */
+    {OFS_SGD,       0.1,    "asam-sgd",      {0},            WRAP_ASAM}           /* ASAM around the same */
 };
 #define NOPT ((int)(sizeof optims / sizeof optims[0]))
 /* At least a row per optimizer of the library: a new one does not compile until it has one
@@ -122,6 +129,18 @@ static ofs_optim_config optim_config(ofs_optim_kind kind, double lr)
     return c;
 }
 
+/* The wrappers' settings: Lookahead with its paper's k 5 and alpha 0.5; SAM with
+   rho 0.05 (its paper's, and the library's default); ASAM with rho 0.5 (its ball is
+   measured in units of |w| + eta: ten times SAM's, as its paper takes it on CIFAR-10)
+   and the library's eta 0.01. */
+static void wrap_config(int wrap, ofs_lookahead_config *lc, ofs_sam_config *sc)
+{
+    *lc = ofs_lookahead_defaults();
+    lc->k = 5; lc->alpha = 0.5;
+    *sc = ofs_sam_defaults();
+    if (wrap == WRAP_ASAM) { sc->adaptive = 1; sc->rho = 0.5; }
+}
+
 /* The warmup: one epoch, a fifth of the run at most. */
 static int64_t warmup_len(int64_t total, int64_t per_epoch) { return per_epoch < total / 5 ? per_epoch : total / 5; }
 
@@ -168,8 +187,8 @@ static void usage(void)
            "  --threads N    OpenMP threads (default: all)\n"
            "  --tune         choose each row's learning rate on the validation split, by the\n"
            "                 mean over the schedules of --sched (the first four: all of them)\n"
-           "  --smoke        sgd and adamw, constant and warmup_cosine, 3 epochs on generated\n"
-           "                 digits (or on --data DIR)\n"
+           "  --smoke        sgd, adamw and the three wrapped rows, constant and warmup_cosine,\n"
+           "                 3 epochs on generated digits (or on --data DIR)\n"
            "  --help         this text\n"
            "Training uses the first five sixths of the training images, the last sixth is the\n"
            "validation set (at least 60 training images). Schedule-Free rows run constant and\n"
@@ -257,8 +276,9 @@ static int parse_args(int argc, char **argv, options *o, char *msg)
 #ifndef _OPENMP
     if (o->threads > 1) return fail(msg, "--threads: this build has no OpenMP (compile with -fopenmp): it runs on one thread");
 #endif
-    if (o->smoke && !o->given[F_OPTIM])       /* the smoke run's two optimizers */
-        for (k = 0; k < NOPT; k++) o->use_opt[k] = !optims[k].label && (optims[k].kind == OFS_SGD || optims[k].kind == OFS_ADAMW);
+    if (o->smoke && !o->given[F_OPTIM])       /* the smoke run's optimizers: sgd, adamw and the wrapped rows */
+        for (k = 0; k < NOPT; k++)
+            o->use_opt[k] = optims[k].wrap || (!optims[k].label && (optims[k].kind == OFS_SGD || optims[k].kind == OFS_ADAMW));
     if (o->smoke && !o->given[F_SCHED] && !o->tune)     /* and two schedules (--tune: its four) */
         for (k = 0; k < NSCHED; k++) o->use_sched[k] = k == S_CONST || k == S_WCOS;
     if (o->epochs < 0) o->epochs = o->smoke ? 3 : 5;
@@ -346,10 +366,12 @@ typedef struct probe {
     double *sec, t0;               /* seconds into the epoch; t0: the epoch's start */
 } probe;
 
-/* Row i's weights to evaluate, of every parameter group, into out. */
+/* Row i's weights to evaluate, of every parameter group, into out; with Lookahead,
+   its slow weights (the paper's; the fast ones equal them after every k-th step). */
 static void eval_weights(const ofs_trainer *t, ofs_real *out)
 {
     int g;
+    if (t->lookahead) { memcpy(out, t->lookahead->slow, t->mlp->nparams * sizeof(ofs_real)); return; }
     for (g = 0; g < t->ngroups; g++) ofs_optim_eval_params(&t->opt[g], t->mlp->params + t->offset[g], out + t->offset[g]);
 }
 
@@ -374,11 +396,14 @@ static double evaluate(ofs_mlp *em, const ofs_real *w, const ofs_dataset *ev, do
     return (double)correct / (double)ev->n;
 }
 
-/* The trainer's whole state is finite: the parameters and every moment array. */
+/* The trainer's whole state is finite: the parameters, every moment array and
+   Lookahead's slow weights. */
 static int state_finite(const ofs_mlp *m, const ofs_trainer *t, ofs_err *e)
 {
     int g, k;
     if (ofs_check_finite(m->params, m->nparams, "parameters", t->step, e) != OFS_OK) return 0;
+    if (t->lookahead && ofs_check_finite(t->lookahead->slow, t->lookahead->n, "Lookahead's slow weights", t->step, e) != OFS_OK)
+        return 0;
     for (g = 0; g < t->ngroups; g++)
         for (k = 0; k < 3; k++)
             if (t->opt[g].s[k] && ofs_check_finite(t->opt[g].s[k], ofs_optim_state_size(&t->opt[g], k), "optimizer state", t->step, e) != OFS_OK)
@@ -396,12 +421,16 @@ static void record_point(sweep *S, result *res, int64_t step, double sec, double
 typedef struct run_ctx {       /* what one run owns */
     ofs_mlp m, em;             /* the trained network, the one evaluated */
     ofs_trainer t;
+    ofs_lookahead la;          /* the row's wrapper, if it has one */
+    ofs_sam sam;
     probe p;
 } run_ctx;
 
 static void run_free(run_ctx *c)
 {
     ofs_trainer_free(&c->t);
+    if (c->la.slow) ofs_lookahead_free(&c->la);
+    if (c->sam.x) ofs_sam_free(&c->sam);
     ofs_mlp_free(&c->m);
     ofs_mlp_free(&c->em);
     free(c->p.snap); free(c->p.step); free(c->p.sec);
@@ -419,6 +448,20 @@ static ofs_status make_trainer(int i, const ofs_optim_config *cfg, size_t n, con
     for (r = 0; r < NOPT && !(optims[r].kind == OFS_ADAMW && optims[r].label); r++) {}
     rest = optim_config(OFS_ADAMW, r < NOPT ? optims[r].lr : 2e-3);
     return ofs_trainer_create_layers(&c->t, &c->m, &rest, cfg, BATCH, n, rng, e);
+}
+
+/* Row i's wrapper on the trainer: Lookahead's slow weights start as the initial weights. */
+static ofs_status make_wrapper(int i, run_ctx *c, ofs_err *e)
+{
+    ofs_lookahead_config lc;
+    ofs_sam_config sc;
+    ofs_status st = OFS_OK;
+    wrap_config(optims[i].wrap, &lc, &sc);
+    if (optims[i].wrap == WRAP_LOOKAHEAD && (st = ofs_lookahead_init(&c->la, &lc, c->m.params, c->m.nparams, e)) == OFS_OK)
+        c->t.lookahead = &c->la;
+    if ((optims[i].wrap == WRAP_SAM || optims[i].wrap == WRAP_ASAM) && (st = ofs_sam_init(&c->sam, &sc, c->m.nparams, e)) == OFS_OK)
+        c->t.sam = &c->sam;
+    return st;
 }
 
 /* The networks, the trainer and the schedule of one run; 0 or 1 on an error. */
@@ -440,7 +483,7 @@ static int run_setup(sweep *S, int row, const ofs_optim_config *cfg0, int which,
     if (schedule_free(row) && warms(which)) cfg.warmup_steps = (double)warmup_len(total, per_epoch);
     /* the schedule moves group 0's rate (the first layer's: AdamW's in a Muon row), and the
        trainer scales the others' from it (ofs_trainer_create_layers) */
-    if (make_trainer(row, &cfg, S->tr.n, &rng, c, &e) != OFS_OK ||
+    if (make_trainer(row, &cfg, S->tr.n, &rng, c, &e) != OFS_OK || make_wrapper(row, c, &e) != OFS_OK ||
         make_sched(schedule_free(row) ? S_CONST : which, c->t.opt[0].cfg.lr, total, per_epoch, &c->p.sched, &e) != OFS_OK) {
         fprintf(stderr, PROG ": %s\n", e.msg);
         return 1;
@@ -522,6 +565,14 @@ static void describe(int row, const ofs_optim_config *c, int which, int dim, cha
     if (c->kind == OFS_SGD && m > 0 && (size_t)m < cap) m += snprintf(buf + m, cap - (size_t)m, " momentum %g", c->momentum);
     if (c->weight_decay > 0 && m > 0 && (size_t)m < cap) m += snprintf(buf + m, cap - (size_t)m, " wd %g (not on biases)", c->weight_decay);
     if (optims[row].hidden[0] && m > 0 && (size_t)m < cap) m += snprintf(buf + m, cap - (size_t)m, ", network %s", net);
+    if (optims[row].wrap && m > 0 && (size_t)m < cap) {
+        ofs_lookahead_config lc;
+        ofs_sam_config sc;
+        wrap_config(optims[row].wrap, &lc, &sc);
+        if (optims[row].wrap == WRAP_LOOKAHEAD) m += snprintf(buf + m, cap - (size_t)m, ", Lookahead k %d alpha %g", lc.k, lc.alpha);
+        else if (sc.adaptive) m += snprintf(buf + m, cap - (size_t)m, ", ASAM rho %g eta %g", sc.rho, sc.eta);
+        else m += snprintf(buf + m, cap - (size_t)m, ", SAM rho %g", sc.rho);
+    }
     if (m > 0 && (size_t)m < cap)
         snprintf(buf + m, cap - (size_t)m, ", %s%s", sched_names[which],
                  schedule_free(row) && warms(which) ? " (its own warmup_steps)" : "");
@@ -532,6 +583,18 @@ static void describe(int row, const ofs_optim_config *c, int which, int dim, cha
 typedef result table[NOPT][NSCHED];
 
 static int cell(const options *o, table R, int i, int k) { return o->use_opt[i] && o->use_sched[k] && R[i][k].ran; }
+
+/* The rows the means and medians are over (full_row, among those of --optim), named
+   for the footnotes: "the 3 rows sgd, adamw, sam-sgd" (cap: room for every name). */
+static const char *full_rows(const options *o, char *buf, size_t cap)
+{
+    int i, n = 0, j = 0, m;
+    for (i = 0; i < NOPT; i++) n += o->use_opt[i] && full_row(i);
+    m = n == 1 ? snprintf(buf, cap, "the row") : snprintf(buf, cap, "the %d rows", n);
+    for (i = 0; i < NOPT && m > 0 && (size_t)m < cap; i++)
+        if (o->use_opt[i] && full_row(i)) m += snprintf(buf + m, cap - (size_t)m, "%s %s", j++ ? "," : "", row_name(i));
+    return buf;
+}
 
 static void print_pct(FILE *f, const result *r, double v, int width)
 {
@@ -576,7 +639,7 @@ static void print_head(FILE *f, const options *o, const char *title, const char 
 static void print_grids(FILE *f, const options *o, table R, int64_t every)
 {
     int i, k, m;
-    char title[200], c[40];
+    char title[200], c[40], names[NOPT * 20];
     snprintf(title, sizeof title, "test accuracy (%%) after %d epochs", o->epochs);
     print_head(f, o, title, "     mean");
     for (i = 0; i < NOPT; i++) {
@@ -592,7 +655,7 @@ static void print_grids(FILE *f, const options *o, table R, int64_t every)
         print_stat(f, o, R, -1, -1, m, 9);
         fprintf(f, "\n");
     }
-    fprintf(f, "* over the rows of chapter 15's network that run every schedule (sgd to adopt)\n");
+    fprintf(f, "* over the rows of chapter 15's network that run every schedule: %s\n", full_rows(o, names, sizeof names));
     snprintf(title, sizeof title, "\nsteps to %.1f%% validation accuracy (training seconds to it), evaluated every %lld steps "
              "and at the end", 100 * TARGET, (long long)every);
     print_head(f, o, title, "");
@@ -809,6 +872,7 @@ static void print_seed_cells(const options *o, table *R, int ns)
     int i, k, s;
     double pooled = 0;
     int cells = 0;
+    char names[NOPT * 20];
     printf("\nover the %d seeds: test accuracy (%%) mean [lowest, highest]; steps to %.1f%% validation accuracy: "
            "seeds that reach it, mean steps, mean seconds [lowest, highest]\n", ns, 100 * TARGET);
     printf("%-14s %-15s %23s %28s\n", "optimizer", "schedule", "test accuracy", "to 98%");
@@ -829,7 +893,7 @@ static void print_seed_cells(const options *o, table *R, int ns)
             if (a.n > 1 && full_row(i)) { pooled += stats_sd(&a) * stats_sd(&a); cells++; }
         }
     if (cells) printf("seed-to-seed standard deviation of one run's test accuracy (the root mean square over the "
-                      "rows sgd to adopt): %.3f points\n", sqrt(pooled / cells));
+                      "cells of %s): %.3f points\n", full_rows(o, names, sizeof names), sqrt(pooled / cells));
 }
 
 /* Per row, each effect of print_effects: its mean over the seeds, its standard
@@ -840,6 +904,7 @@ static void print_seed_effects(const options *o, table *R, int ns)
     int i, e, s;
     double per_seed[4][1000];      /* the sum over the full rows of each seed's effect (--seeds: at most 1000) */
     int n_rows[4] = {0};
+    char names[NOPT * 20];
     memset(per_seed, 0, sizeof per_seed);
     printf("\nover the %d seeds: what warmup and decay do to the test accuracy (points), mean (standard deviation) "
            "and the seeds where it helps\n%-14s", ns, "optimizer");
@@ -867,8 +932,8 @@ static void print_seed_effects(const options *o, table *R, int ns)
         for (s = 0; s < ns && n_rows[e]; s++) stats_add(&m, per_seed[e][s] / n_rows[e]);
         if (m.n) printf("   %+6.3f (se %5.3f)  ", stats_mean(&m), stats_sd(&m) / sqrt((double)m.n)); else printf(" %22s", "-");
     }
-    printf("\n(*: the mean over the rows sgd to adopt of each seed's effect, averaged over the seeds;\n"
-           " se: the standard error of that average, from its spread over the seeds)\n");
+    printf("\n(*: the mean over %s of each seed's effect, averaged over the seeds;\n"
+           " se: the standard error of that average, from its spread over the seeds)\n", full_rows(o, names, sizeof names));
 }
 
 static int run_seeds(sweep *S)

@@ -12,6 +12,8 @@
 #     program prints, as printed or rounded to the digits quoted; or one that a
 #     chapter linked in the same paragraph prints; or one listed on a line
 #     "<!-- not printed: N N ... -->" of the chapter (a formula's constants, say).
+#     In the chapters of INTEGERS (below), whole numbers of three or more digits count
+#     too ("1,372" is 1372): a step count, a number of runs, a layer's width.
 # Prints one line per failure, then "check_quotes: N passed, N failed".
 # Run from the repository root after `make` (it needs build/chNN_*).
 cd "$(dirname "$0")/.." || exit 1
@@ -37,6 +39,9 @@ EXTRA_LOGS="11b:tutorial/data/ch11b_mnist.txt"
 # Reference documents whose output blocks and numbers are a chapter's program's, as
 # "FILE:ID": each is checked as that chapter's text is.
 REFERENCES="docs/schedules.md:12"
+# Chapters whose prose's whole numbers (three digits or more, outside code) must be
+# printed as well, not only its decimals: the steps to a target, the runs of a sweep.
+INTEGERS="16"
 # check_quotes.sh [ID ...] checks only those chapters (and the references of those).
 ONLY="$*"
 BLOCKS_NOT_YET=""
@@ -73,8 +78,8 @@ output_of() {   # the programs' outputs, each run once, kept together in build/q
 # EXACT 1: a number of the prose must be in OUT as printed, not rounded; EXTRA: a
 # committed log whose numbers the prose may quote, as printed.
 check_md() {
-    local md=$1 out=$2 others=$3 checks=$4 exact=${5:-0} extra=${6:-} line
-    awk -v out="$out" -v others="$others" -v checks="$checks" -v exact="$exact" -v extra="$extra" -v committed="$COMMITTED" '
+    local md=$1 out=$2 others=$3 checks=$4 exact=${5:-0} extra=${6:-} ints=${7:-0} line
+    awk -v out="$out" -v others="$others" -v checks="$checks" -v exact="$exact" -v extra="$extra" -v committed="$COMMITTED" -v ints="$ints" '
         function mask(s) { gsub(/[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?/, "#", s); gsub(/[ \t]+/, " ", s); return s }
         function trim_r(s) { sub(/[ \t\r]+$/, "", s); return s }
         function sig(t,   m) { m = t; sub(/e.*/, "", m); gsub(/\./, "", m); sub(/^0+/, "", m); return length(m) }
@@ -118,6 +123,18 @@ check_md() {
                 if (!ok && extra != "") ok = printed(t, "extra")
                 for (c in linked) if (!ok) ok = printed(t, c)
                 if (ok) print "OK"; else print "paragraph at line " pline ": the number " t " is not printed by the program" (nl ? " or a chapter the paragraph links to" : "")
+            }
+            if (ints) {   # whole numbers: the decimals taken out first, "1,372" read as 1372
+                s = para; gsub(/`[^`]*`/, "", s); gsub(/[0-9]+\.[0-9]+(e[-+]?[0-9]+)?/, " ", s)
+                while (match(s, /[0-9][0-9,]*[0-9]/)) {
+                    t = substr(s, RSTART, RLENGTH); pre = substr(s, RSTART - 1, 1); s = substr(s, RSTART + RLENGTH)
+                    gsub(/,/, "", t)
+                    if (pre ~ /[A-Za-z_.^]/ || length(t) < 3 || (t in allowed)) continue
+                    ok = printed(t, "self")
+                    if (!ok && extra != "") ok = printed(t, "extra")
+                    for (c in linked) if (!ok) ok = printed(t, c)
+                    if (ok) print "OK"; else print "paragraph at line " pline ": the whole number " t " is not printed by the program" (nl ? " or a chapter the paragraph links to" : "")
+                }
             }
             para = ""
         }
@@ -192,7 +209,8 @@ for md in tutorial/[0-9][0-9]*-*.md; do
         extra=${e#*:}
         if [ ! -f "$extra" ]; then echo "FAIL $md: $extra, a committed output it quotes, is missing"; fail=$((fail + 1)); extra=""; fi
     done
-    check_md "$md" "$out" "$others" "$checks" "$exact" "$extra"
+    ints=0; in_list "$id" "$INTEGERS" && ints=1
+    check_md "$md" "$out" "$others" "$checks" "$exact" "$extra" "$ints"
 done
 for ref in $REFERENCES; do
     md=${ref%%:*}; id=${ref##*:}
