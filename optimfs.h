@@ -6690,7 +6690,11 @@ OFSDEF ofs_status ofs_trainer_load(ofs_trainer *t, const char *path, ofs_err *er
    memory (20x slower); kept rolled, each becomes one vector operation. */
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
 #define OFS__LANE_LOOP _Pragma("GCC unroll 1")
+#if defined(__OPTIMIZE__)   /* (without optimization GCC warns that it ignores the request) */
 #define OFS__UNROLL _Pragma("GCC unroll 16")
+#else
+#define OFS__UNROLL
+#endif
 #elif defined(__clang__)
 #define OFS__LANE_LOOP
 #define OFS__UNROLL _Pragma("unroll")
@@ -6821,9 +6825,9 @@ OFS__T512 static void ofs__pack_t512(int kc, const ofs_real *src, ptrdiff_t cs, 
         }
     for (k = 0; k + vl <= kc; k += vl) {
         OFS__UNROLL for (j = 0; j < vl; j++) v[j] = ofs__ld512(src + j * cs + k);
-        OFS__UNROLL for (q = 0; q < 4; q++) {
+        OFS__UNROLL for (q = 0; q < (vl == 16 ? 4 : 3); q++) {   /* log2(vl) levels */
             const int bq = vl / 2 >> q;
-            OFS__UNROLL for (c = 0; c < vl / 2 && bq > 0; c++) {
+            OFS__UNROLL for (c = 0; c < vl / 2; c++) {
                 const int r = c / bq * 2 * bq + c % bq;   /* the c-th row without bit bq */
                 if (sizeof(ofs_real) == 4) {
                     const __m512 x = (__m512)v[r], y = (__m512)v[r + bq];
