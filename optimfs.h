@@ -6814,14 +6814,14 @@ OFS__PACK_N(256, OFS__T256)
 OFS__T512 static void ofs__pack_t512(int kc, const ofs_real *src, ptrdiff_t cs, ofs_real *dst)
 {
     const int vl = 64 / (int)sizeof(ofs_real);
-    int ix[5][2][16], k, j, b, q, c;   /* per level: the permutations for row r and for row r + b */
-    long long lx[4][2][8];
+    int ix[4][2][16], k, j, b, q, c;   /* per level: the permutations for row r and for row r + b */
+    long long lx[3][2][8];             /* the same as 64-bit indices, for double */
     ofs__v512 v[16];
     for (b = vl / 2, q = 0; b >= 1; b /= 2, q++)
         for (c = 0; c < vl; c++) {
             ix[q][0][c] = c & b ? vl + c - b : c;
             ix[q][1][c] = c & b ? vl + c : c + b;
-            if (q < 4) { lx[q][0][c & 7] = ix[q][0][c]; lx[q][1][c & 7] = ix[q][1][c]; }
+            if (vl == 8) { lx[q][0][c] = ix[q][0][c]; lx[q][1][c] = ix[q][1][c]; }
         }
     for (k = 0; k + vl <= kc; k += vl) {
         OFS__UNROLL for (j = 0; j < vl; j++) v[j] = ofs__ld512(src + j * cs + k);
@@ -6842,7 +6842,7 @@ OFS__T512 static void ofs__pack_t512(int kc, const ofs_real *src, ptrdiff_t cs, 
         }
         for (j = 0; j < vl; j++) ofs__st512(dst + (ptrdiff_t)(k + j) * vl, v[j]);
     }
-    for (j = 0; j < 16; j++) ix[0][0][j] = j * (int)cs;
+    for (j = 0; j < 16; j++) ix[0][0][j] = j * (int)cs;   /* now the gather's offsets */
     if (sizeof(ofs_real) == 4) {
         const __m512i g = _mm512_loadu_si512((const void *)ix[0][0]);
         for (; k < kc; k++)   /* all lanes: the masked form, whose source is defined */
