@@ -131,8 +131,8 @@ static ofs_optim_config optim_config(ofs_optim_kind kind, double lr)
 
 /* The wrappers' settings: Lookahead with its paper's k 5 and alpha 0.5; SAM with
    rho 0.05 (its paper's, and the library's default); ASAM with rho 0.5 (its ball is
-   measured in units of |w| + eta: ten times SAM's, as its paper takes it on CIFAR-10)
-   and the library's eta 0.01. */
+   measured in units of |w| + eta) and eta 0.01, the defaults of its authors' asam.py
+   (SamsungLabs/ASAM; eta 0.01 is the library's default too). */
 static void wrap_config(int wrap, ofs_lookahead_config *lc, ofs_sam_config *sc)
 {
     *lc = ofs_lookahead_defaults();
