@@ -44,7 +44,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, __file__.rsplit('/', 1)[0] if '/' in __file__ else '.')
-from problems import PROBLEMS, MATRIX_PROBLEMS, MATRIX_NOTES, PROBLEM_NOTES   # tests/ref/problems.py
+from problems import PROBLEMS, MATRIX_PROBLEMS, MATRIX_NOTES, PROBLEM_NOTES, check_trajectory, fmt_keys   # tests/ref/problems.py
 
 NSTEPS = 200
 UPSTREAM = 'pytorch/pytorch torch/optim/_adafactor.py @ 5f65158aefc31977355102011b310a7d020e5604'
@@ -176,23 +176,6 @@ def self_checks():
     return len(clips)
 
 
-def check_trajectory(prob, keys, path):
-    th0 = problem(prob)[0]
-    assert all(np.all(np.isfinite(p)) for p in path), (prob, keys)
-    assert np.max(np.abs(path[-1] - th0)) > 1e-3, ('does not move', prob, keys)
-    assert np.max(np.abs(path[-1])) < 100, ('diverges', prob, keys)
-    worst = 0.0
-    for other in (adafactor_run(keys, prob, theta0=th0 * (1 + 1e-12)), adafactor_run(keys, prob, noise=1e-14)):
-        for a, b in zip(path, other):
-            worst = max(worst, np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-3)))
-    assert worst < 1e-9, ('ill conditioned', prob, keys, worst)
-    return worst
-
-
-def fmt_keys(keys):
-    return ' '.join('%s=%s' % (k, str(int(v)) if k == 'maximize' else repr(float(v))) for k, v in keys.items())
-
-
 def main():
     nclips = self_checks()
     lines = [
@@ -211,7 +194,7 @@ def main():
     worst = 0.0
     for prob, keys in CASES:
         path = adafactor_run(keys, prob)
-        worst = max(worst, check_trajectory(prob, keys, path))
+        worst = max(worst, check_trajectory(lambda **kw: adafactor_run(keys, prob, **kw), problem(prob)[0], path, (prob, keys)))
         shape = SHAPES[prob]
         lines.append(('case adafactor %s shape=%dx%d %s' % ({'wave2': 'wave', 'cubic3': 'cubic'}.get(prob, prob),
                                                           shape[0], shape[1], fmt_keys(keys))).rstrip())

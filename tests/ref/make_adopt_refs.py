@@ -46,7 +46,7 @@ UPSTREAM = 'iShohei220/adopt src/adopt/adopt.py @ 6468572b4b3688a2f056b796b071da
 # ----------------------------------------------------------------------------------------------
 # Problems (as tests/ref/make_optim_refs.py): theta0 and the gradient at the current theta.
 
-from problems import PROBLEMS   # tests/ref/problems.py
+from problems import PROBLEMS, check_trajectory, fmt_keys   # tests/ref/problems.py
 
 DEFAULTS = dict(lr=1e-3, beta1=0.9, beta2=0.9999, eps=1e-6, weight_decay=0.0, decoupled_weight_decay=0,
                 maximize=0)
@@ -163,29 +163,10 @@ def self_checks():
     return len(clipped)
 
 
-def check_trajectory(prob, keys, path):
-    th0 = PROBLEMS[prob][0]
-    assert all(np.all(np.isfinite(p)) for p in path), (prob, keys)
-    assert np.max(np.abs(path[-1] - th0)) > 1e-3, ('does not move', prob, keys)
-    assert np.max(np.abs(path[-1])) < 100, ('diverges', prob, keys)
-    # well conditioned: a 1e-12 change of theta0, or an error of 1e-14 in every gradient (the
-    # rounding of another implementation: near a minimum g is a difference of O(1) terms, and its
-    # error is absolute), stays small, so that 1e-10 comparisons are meaningful. ADOPT divides g
-    # by the root of an average of recent g^2: with a short average (beta2 = 0.9) near a minimum,
-    # the quotient of two rounding errors makes whole steps, and such a case is refused here.
-    worst = 0.0
-    for other in (adopt_run(keys, prob, theta0=th0 * (1 + 1e-12)), adopt_run(keys, prob, noise=1e-14)):
-        for a, b in zip(path, other):
-            worst = max(worst, np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-3)))
-    assert worst < 1e-9, ('ill conditioned', prob, keys, worst)
-    return worst
-
-
-def fmt_keys(keys):
-    out = []
-    for k, v in keys.items():
-        out.append('%s=%s' % (k, str(int(v)) if k in ('maximize', 'decoupled_weight_decay') else repr(float(v))))
-    return ' '.join(out)
+# ADOPT divides g by the root of an average of recent g^2: with a short average (beta2 = 0.9) near
+# a minimum, the quotient of two rounding errors makes whole steps, and check_trajectory refuses
+# such a case.
+INT_KEYS = ('maximize', 'decoupled_weight_decay')
 
 
 def main():
@@ -198,14 +179,14 @@ def main():
         '#   maximize; the clip (t-1)^(1/4) is reached in %d recorded steps; a 1e-12 change of theta0, or' % nclipped,
         '#   an error of 1e-14 in every gradient, changes no theta by more than 1e-9 relative',
         '# problems as tests/ref/optim_ref.txt (cubic, wave); theta after every step t = 1 .. %d, %%.17g' % NSTEPS,
-        '# keys are ofs_optim_config fields; absent keys have the defaults: ' + fmt_keys(DEFAULTS),
+        '# keys are ofs_optim_config fields; absent keys have the defaults: ' + fmt_keys(DEFAULTS, INT_KEYS),
         '#   (decoupled_weight_decay=1 is the file\'s decouple=True)',
     ]
     worst = 0.0
     for prob, keys in CASES:
         path = adopt_run(keys, prob)
-        worst = max(worst, check_trajectory(prob, keys, path))
-        lines.append('case adopt %s %s' % (prob, fmt_keys(keys)))
+        worst = max(worst, check_trajectory(lambda **kw: adopt_run(keys, prob, **kw), PROBLEMS[prob][0], path, (prob, keys)))
+        lines.append('case adopt %s %s' % (prob, fmt_keys(keys, INT_KEYS)))
         for t, th in enumerate(path, 1):
             lines.append('step %d %s' % (t, ' '.join('%.17g' % x for x in th)))
         lines.append('end')

@@ -51,7 +51,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, __file__.rsplit('/', 1)[0] if '/' in __file__ else '.')
-from problems import PROBLEMS, MATRIX_PROBLEMS, MATRIX_NOTES   # tests/ref/problems.py
+from problems import PROBLEMS, MATRIX_PROBLEMS, MATRIX_NOTES, check_trajectory, fmt_keys   # tests/ref/problems.py
 
 NSTEPS = 200
 UPSTREAM = 'pytorch/pytorch torch/optim/_muon.py @ b5ee4d7a797023e11507aea90811559872ce8ff6'
@@ -185,22 +185,7 @@ def self_checks():
     assert np.all(q > 0.6) and np.all(q < 1.25), q
 
 
-def check_trajectory(prob, keys, path):
-    th0 = problem(prob)[0]
-    assert all(np.all(np.isfinite(p)) for p in path), (prob, keys)
-    assert np.max(np.abs(path[-1] - th0)) > 1e-3, ('does not move', prob, keys)
-    assert np.max(np.abs(path[-1])) < 100, ('diverges', prob, keys)
-    worst = 0.0
-    for other in (muon_run(keys, prob, theta0=th0 * (1 + 1e-12)), muon_run(keys, prob, noise=1e-14)):
-        for a, b in zip(path, other):
-            worst = max(worst, np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-3)))
-    assert worst < 1e-9, ('ill conditioned', prob, keys, worst)
-    return worst
-
-
-def fmt_keys(keys):
-    ints = ('maximize', 'nesterov', 'match_rms_adamw', 'lrsched', 'ns_steps')
-    return ' '.join('%s=%s' % (k, str(int(v)) if k in ints else repr(float(v))) for k, v in keys.items())
+INT_KEYS = ('maximize', 'nesterov', 'match_rms_adamw', 'lrsched', 'ns_steps')
 
 
 def main():
@@ -216,14 +201,14 @@ def main():
         '# problems: wave (tests/ref/optim_ref.txt) as 2 x 2, and',
     ] + ['#   ' + s for s in MATRIX_NOTES] + [
         '# theta after every step t = 1 .. %d, row by row, %%.17g; lrsched=1: lr (1 - 0.004 t) before step t + 1' % NSTEPS,
-        '# keys are ofs_optim_config fields; absent keys have the defaults: ' + fmt_keys(DEFAULTS),
+        '# keys are ofs_optim_config fields; absent keys have the defaults: ' + fmt_keys(DEFAULTS, INT_KEYS),
     ]
     worst = 0.0
     for prob, keys in CASES:
         path = muon_run(keys, prob)
-        worst = max(worst, check_trajectory(prob, keys, path))
+        worst = max(worst, check_trajectory(lambda **kw: muon_run(keys, prob, **kw), problem(prob)[0], path, (prob, keys)))
         shape = problem(prob)[0].shape
-        lines.append('case muon %s shape=%dx%d %s' % (prob, shape[0], shape[1], fmt_keys(keys)))
+        lines.append('case muon %s shape=%dx%d %s' % (prob, shape[0], shape[1], fmt_keys(keys, INT_KEYS)))
         for t, th in enumerate(path, 1):
             lines.append('step %d %s' % (t, ' '.join('%.17g' % x for x in th.reshape(-1))))
         lines.append('end')

@@ -1,7 +1,9 @@
 """The two problems every optimizer reference script runs on (make_optim_refs.py,
 make_adopt_refs.py, make_schedfree_refs.py, make_average_refs.py), and that the C
 tests rebuild in tests/problems.h: theta0 and the gradient, evaluated at the current
-theta before every step."""
+theta before every step; the matrix problems of make_muon_refs.py and
+make_adafactor_refs.py; and what those two and make_adopt_refs.py share: the check that a
+case is well conditioned, and the format of a case's keys."""
 import math
 
 import numpy as np
@@ -71,3 +73,26 @@ MATRIX_NOTES = [
     'mf:  W 4 x 2, f = |W W^T - M|^2 / 4, M = U U^T, U_ij = ((i + 3j) mod 4 - 1.5) / 2 (4 x 2),',
     '     W0_ij = ((2i + j) mod 3 - 1) / 2 + 1/4; grad = (W W^T - M) W',
 ]
+
+
+def check_trajectory(run, th0, path, what):
+    """A case worth a 1e-10 comparison: finite, it moves, it stays bounded, and it is well
+    conditioned: a 1e-12 change of theta0, or an error of 1e-14 in every gradient (the rounding
+    of another implementation: near a minimum g is a difference of O(1) terms, and its error is
+    absolute), moves no recorded theta by more than 1e-9 (relative, or absolute below 1e-3).
+    run(theta0=None, noise=0) reruns the case; returns the largest such change."""
+    assert all(np.all(np.isfinite(p)) for p in path), what
+    assert np.max(np.abs(path[-1] - th0)) > 1e-3, ('does not move',) + tuple(what)
+    assert np.max(np.abs(path[-1])) < 100, ('diverges',) + tuple(what)
+    worst = 0.0
+    for other in (run(theta0=th0 * (1 + 1e-12)), run(noise=1e-14)):
+        for a, b in zip(path, other):
+            worst = max(worst, np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-3)))
+    assert worst < 1e-9, ('ill conditioned',) + tuple(what) + (worst,)
+    return worst
+
+
+def fmt_keys(keys, ints=('maximize',)):
+    """A case's keys as the reference files write them: the names in ints as integers, the
+    others with repr(float)."""
+    return ' '.join('%s=%s' % (k, str(int(v)) if k in ints else repr(float(v))) for k, v in keys.items())
