@@ -1147,6 +1147,21 @@ static void ofs__free(void *p)
    rounding twice cannot differ), at half the cost, one vector instruction.   */
 #define OFS__SQRT(x) (sizeof(ofs_real) == sizeof(float) ? (ofs_real)sqrtf((float)(x)) : (ofs_real)sqrt((double)(x)))
 
+/* The roots of a block: x[i] <- OFS__SQRT(x[i]) for i < n, the same bits. C's sqrt
+   sets errno for a negative argument, so unless the build says -fno-math-errno a
+   compiler keeps each root a scalar call behind a check, and a loop with a root in
+   it is never vectorized. Adam's step (chapter 10) therefore takes its roots a block
+   of OFS__ROOTS at a time, between the averages and the division, as PyTorch's
+   foreach path does (_foreach_sqrt on all of v, then the division): the two loops
+   around it vectorize with any flags, and Appendix A gives the roots themselves. */
+#define OFS__ROOTS 64
+static void ofs__sqrt_n(ofs_real *x, size_t n);
+#ifdef __NO_MATH_ERRNO__   /* the build's setting, read before OFS__VECTORIZE_BEGIN's pragma redefines the macro */
+#define OFS__MATH_ERRNO 0
+#else
+#define OFS__MATH_ERRNO 1
+#endif
+
 static int ofs__finite(double x) { return x - x == 0.0; }  /* false for NaN and +-Inf */
 
 /* The first element of x[0 .. n) that is not finite, or n. One pass that adds x * 0:
@@ -3179,12 +3194,19 @@ static void ofs__adam_step(ofs_optim *o, ofs_real *OFS__RESTRICT p, const ofs_re
     const ofs_real eps = OFS__R(c->eps);
     const int amsgrad = c->amsgrad;
     ofs_real *OFS__RESTRICT m = o->s[0], *OFS__RESTRICT v = o->s[1], *OFS__RESTRICT vmax = o->s[2];
-    for (i = 0; i < n; i++) {
-        ofs_real th = p[i] * q.decay, g = q.sign * gr[i] + q.l2 * p[i], V;
-        m[i] = m[i] * b1 + omb1 * g;
-        V = v[i] = v[i] * b2 + omb2 * g * g;
-        if (amsgrad) V = vmax[i] = ofs__maxr(vmax[i], V);
-        p[i] = th - step * (m[i] / (OFS__SQRT(V) / bc2_sqrt + eps));
+    ofs_real r[OFS__ROOTS];   /* sqrt(V) of one block (chapter 0: the roots of a block) */
+    size_t i0, nb;
+    for (i0 = 0; i0 < n; i0 += nb) {
+        nb = n - i0 < OFS__ROOTS ? n - i0 : OFS__ROOTS;
+        for (i = 0; i < nb; i++) {
+            ofs_real g = q.sign * gr[i0 + i] + q.l2 * p[i0 + i], V;
+            m[i0 + i] = m[i0 + i] * b1 + omb1 * g;
+            V = v[i0 + i] = v[i0 + i] * b2 + omb2 * g * g;
+            if (amsgrad) V = vmax[i0 + i] = ofs__maxr(vmax[i0 + i], V);
+            r[i] = V;
+        }
+        ofs__sqrt_n(r, nb);
+        for (i = 0; i < nb; i++) p[i0 + i] = p[i0 + i] * q.decay - step * (m[i0 + i] / (r[i] / bc2_sqrt + eps));
     }
 }
 
@@ -6648,6 +6670,24 @@ OFSDEF ofs_status ofs_trainer_load(ofs_trainer *t, const char *path, ofs_err *er
 #else
 #define OFS__X86_SIMD 0
 #endif
+
+/* The roots of a block (chapter 0). SSE2's sqrtps and sqrtpd, which every x86-64
+   processor has, compute IEEE's correctly rounded root, as sqrtf and sqrt do, four
+   floats or two doubles at a time, and set no errno. Elsewhere, and when the build
+   says -fno-math-errno (the compiler then vectorizes the plain loop as wide as it
+   may), the plain loop. tests/test_optim.c checks both against OFS__SQRT on every
+   class of number (zeros, subnormals, negatives, infinities, NaNs). */
+static void ofs__sqrt_n(ofs_real *x, size_t n)
+{
+    size_t i = 0;
+#if OFS__X86_SIMD && defined(__SSE2__) && OFS__MATH_ERRNO
+    if (sizeof(ofs_real) == sizeof(float))
+        for (; i + 4 <= n; i += 4) _mm_storeu_ps((float *)x + i, _mm_sqrt_ps(_mm_loadu_ps((const float *)x + i)));
+    else
+        for (; i + 2 <= n; i += 2) _mm_storeu_pd((double *)x + i, _mm_sqrt_pd(_mm_loadu_pd((const double *)x + i)));
+#endif
+    for (; i < n; i++) x[i] = OFS__SQRT(x[i]);
+}
 
 /* Register and cache blocks. KC: depth of a block; MC: rows of A per block, in row
    panels; the packed B panel (KC x 2 vectors) is the largest stack object. */

@@ -111,6 +111,15 @@ echo; echo "== training epoch (2 MB pages, as make mnist runs it; subnormals flu
 sec_begin; out=$(measure "the training epoch" env GLIBC_TUNABLES=glibc.malloc.hugetlb=1 OMP_NUM_THREADS=$THREADS ./build/bench_train "$peak" --flush-denormal); echo "$out"; sec_end epoch
 echo "-- the same without flushing (IEEE subnormals, as PyTorch by default): the epochs and the AdamW step"
 env GLIBC_TUNABLES=glibc.malloc.hugetlb=1 OMP_NUM_THREADS=$THREADS ./build/bench_train "$peak" | grep -E '^(optimfs|one AdamW step)' | sed 's/^/   /'
+PLAIN="-std=c99 -O2 -fopenmp"
+echo "-- the same epoch from a copy of the header built as a user might: cc $PLAIN (flushing)"
+plain=""
+if cc $PLAIN -I. bench/bench_train.c -o build/bench_train_plain -lm; then
+    sec_begin; pout=$(measure "the plain -O2 epoch" env GLIBC_TUNABLES=glibc.malloc.hugetlb=1 OMP_NUM_THREADS=$THREADS ./build/bench_train_plain "$peak" --flush-denormal)
+    sec_end plain-O2
+    printf '%s\n' "$pout" | grep -E '^(matrix kernel|optimfs)' | sed 's/^/   /'
+    plain=$(printf '%s\n' "$pout" | sed -n 's/^optimfs: \([0-9.]*\) s\/epoch.*/\1/p')
+else echo "   cannot build bench_train with cc $PLAIN"; fi
 echo; echo "== optimizer step"
 sec_begin; measure "the optimizer step" env OMP_NUM_THREADS=$THREADS ./build/bench_optim; sec_end optimizer
 echo; echo "== loading MNIST"
@@ -234,6 +243,7 @@ if [ -n "$best" ] && [ -n "$ours" ]; then
     set -- $bestcfg
     echo "training epoch 784-256-10: optimfs/PyTorch = $(ratio "$best" "$ours") in samples/s (PyTorch's fastest setting: OMP_NUM_THREADS=$1 OPENBLAS_NUM_THREADS=$2)"
 fi
+[ -n "$plain" ] && [ -n "$ours" ] && echo "plain cc $PLAIN build: epoch $plain s against $ours s, $(ratio "$plain" "$ours") the time of the Makefile's build (-O3 -march=native -fno-math-errno)"
 [ -n "$have_torch" ] && echo "MLP sweep, optimfs/PyTorch in samples/s:$sweep_ratio"
 echo "sections: ${timing#, }"
 if [ -s build/.bench_noisy ]; then
