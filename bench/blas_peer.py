@@ -59,11 +59,20 @@ def time_product(a, b, c, rounds_max, budget):
     return sample[0], sample[len(sample) // 2]
 
 
+def aligned(rows, cols):
+    """An empty float32 rows x cols array starting on a 64-byte boundary, as
+    bench_gemm's operands (and every array optimfs allocates) do."""
+    buf = np.empty(rows * cols + 16, dtype=np.float32)
+    skip = (-buf.ctypes.data % 64) // 4
+    return buf[skip:skip + rows * cols].reshape(rows, cols)
+
+
 def operand(rng, rows, cols, transposed):
     """op(X) as rows x cols: stored transposed (cols x rows) and viewed with .T."""
-    if transposed:
-        return rng.uniform(-1, 1, (cols, rows)).astype(np.float32).T
-    return rng.uniform(-1, 1, (rows, cols)).astype(np.float32)
+    r, c = (cols, rows) if transposed else (rows, cols)
+    x = aligned(r, c)
+    x[...] = rng.uniform(-1, 1, (r, c)).astype(np.float32)
+    return x.T if transposed else x
 
 
 def main():
@@ -84,7 +93,7 @@ def main():
             M = N = K = n
             a, b = operand(rng, n, n, False), operand(rng, n, n, False)
             label, rounds, budget = "square %d" % n, 201, 0.3
-        c = np.empty((M, N), dtype=np.float32)
+        c = aligned(M, N)
         flops = 2.0 * M * N * K
         best, median = time_product(a, b, c, rounds, budget)
         ref = a.astype(np.float64) @ b.astype(np.float64)

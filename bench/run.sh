@@ -231,6 +231,7 @@ f1=${1:-0} fn=${2:-0} fk=${3:-}
 echo; echo "== summary ($THREADS threads unless said; best of several runs on a shared machine)"
 echo "FMA peak: $peak GFLOP/s on $THREADS threads ($peakw vectors)"
 echo "forward product 784->256 (X.W^T, batch 128): $fn GFLOP/s = $(awk -v a="$fn" -v b="${peak:-0}" 'BEGIN{ if (b > 0) printf "%.0f%%", 100 * a / b; else printf "n/a" }') of the FMA peak"
+printf '%s\n' "$g" | sed -n 's/^fwd  784->256 with C 16 bytes past a cache line (malloc.s alignment): .*, \([0-9.]* = [0-9]*%\) on .*/the same with C 16 bytes past a cache line (where malloc may put it): \1 of the FMA peak/p'
 if [ -n "$have_numpy" ] && [ -n "$fk" ]; then
     k=$(printf '%s' "$fk" | tr : ' ')
     b1=$(awk -v k="$k" '$1 == "blas:" && ($2 " " $3) == k { print $4 }' build/blas_shapes_1.txt)
