@@ -1182,8 +1182,10 @@ static size_t ofs__first_nonfinite(const ofs_real *x, size_t n)
    no scalar remainder, so from chapter 7 on the header asks GCC for -O3 (and
    -fno-math-errno, which changes no result: sqrt sets errno only for a negative
    argument, and no rule takes the root of one). GCC honours that request for all
-   but sqrt, whose errno it decides for the whole file: an update rule with a square
-   root stays scalar unless the build itself says -fno-math-errno (README: Speed).
+   but sqrt, whose errno it decides for the whole file: a loop with a square root in
+   it stays scalar unless the build itself says -fno-math-errno (README: Speed).
+   Adam's step, the default model's, takes its roots apart for that reason (the
+   roots of a block, above); the other rules with a root are left as one loop.
    Not under AddressSanitizer (twice the compile time, for checks that need no
    speed), nor with OFS_NO_VECTORIZE_PRAGMA defined. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__) && \
