@@ -6852,7 +6852,10 @@ OFS__PACK_N(256, OFS__T256)
    2b x 2b block, for b = vl/2, vl/4, ..., 1: rows r and r + b (r without bit b)
    exchange the columns with bit b set in r for those without it in r + b, one
    two-source permutation each. The last kc % vl rows are gathered, one gather per
-   row of the panel. */
+   row of the panel. The vl source rows are vl streams too many for the hardware
+   prefetchers (in the epoch half of them were just written by the other core), so
+   each load asks for the same row two blocks on: the forward product took 3.5% less
+   inside the epoch, 1% less alone. */
 OFS__T512 static void ofs__pack_t512(int kc, const ofs_real *src, ptrdiff_t cs, ofs_real *dst)
 {
     const int vl = 64 / (int)sizeof(ofs_real);
@@ -6866,7 +6869,10 @@ OFS__T512 static void ofs__pack_t512(int kc, const ofs_real *src, ptrdiff_t cs, 
             if (vl == 8) { lx[q][0][c] = ix[q][0][c]; lx[q][1][c] = ix[q][1][c]; }
         }
     for (k = 0; k + vl <= kc; k += vl) {
-        OFS__UNROLL for (j = 0; j < vl; j++) v[j] = ofs__ld512(src + j * cs + k);
+        OFS__UNROLL for (j = 0; j < vl; j++) {
+            v[j] = ofs__ld512(src + j * cs + k);
+            if (k + 2 * vl < kc) __builtin_prefetch(src + j * cs + k + 2 * vl);   /* two blocks ahead */
+        }
         OFS__UNROLL for (q = 0; q < (vl == 16 ? 4 : 3); q++) {   /* log2(vl) levels */
             const int bq = vl / 2 >> q;
             OFS__UNROLL for (c = 0; c < vl / 2; c++) {
