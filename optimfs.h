@@ -5773,12 +5773,21 @@ OFSDEF void ofs_bias_act_forward(ofs_mat Z, const ofs_real *bias, ofs_act a)
     for (r = 0; r < Z.rows; r++) ofs__bias_act(Z.data + (size_t)r * Z.cols, (size_t)Z.cols, bias, 1, a);
 }
 
-/* db[j] += sum over the rows r of G[r*rs + j*cs], j < cols, in row order. */
+/* db[j] += sum over the rows r of G[r*rs + j*cs], j < cols, in row order. Sixteen
+   columns at a time, summed in a local array: their cache lines stay in L1 whichever
+   way G is stored (by rows, or by columns, as Appendix B's G1^T), and each column's
+   sum keeps its order, so the bits do not depend on the blocking. */
 static void ofs__add_colsums(ofs_real *db, const ofs_real *G, int rows, int cols, ptrdiff_t rs, ptrdiff_t cs)
 {
-    int r, j;
-    for (r = 0; r < rows; r++)
-        for (j = 0; j < cols; j++) db[j] += G[r * rs + j * cs];
+    int r, j, j0;
+    for (j0 = 0; j0 < cols; j0 += 16) {
+        const int nj = cols - j0 < 16 ? cols - j0 : 16;
+        ofs_real acc[16];
+        for (j = 0; j < nj; j++) acc[j] = db[j0 + j];
+        for (r = 0; r < rows; r++)
+            for (j = 0; j < nj; j++) acc[j] += G[r * rs + (j0 + j) * cs];
+        for (j = 0; j < nj; j++) db[j0 + j] = acc[j];
+    }
 }
 
 OFSDEF void ofs_act_bias_backward(ofs_act a, ofs_mat Y, ofs_mat dY, ofs_real *db)
